@@ -1,0 +1,86 @@
+package dev.tcpip;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.util.List;
+
+/**
+ * One TCP connection: the seed's {@code flow} with {@code Mirage_flow.S}. Reads and writes block the
+ * calling thread (a virtual thread, ideally); one reader and one writer may work at the same time.
+ */
+public interface TcpFlow extends AutoCloseable {
+
+    /**
+     * Blocks until data is available and returns it in a fresh buffer of at least one byte. After the
+     * peer has closed, the data still in flight is returned, then {@link ReadResult#EOF} on every call.
+     * A connection that ended abnormally (reset, keep-alive gave up, stack disconnected) also reads as
+     * {@code Eof} once the data received before the end has been read.
+     */
+    ReadResult read() throws IOException;
+
+    /**
+     * Writes the buffer's remaining bytes. Returns once they are handed to the stack; says nothing of
+     * whether the peer has read them. The buffer must not be reused or changed afterwards.
+     *
+     * @throws ClosedException the flow is closed (locally, by a reset, or by keep-alive)
+     */
+    void write(ByteBuffer data) throws IOException;
+
+    /** Writes the buffers in order, as {@link #write}; none of them may be reused. */
+    void writev(List<ByteBuffer> data) throws IOException;
+
+    /**
+     * Writes the buffer with no coalescing delay (Nagle off) and blocks until all of it has been
+     * transmitted; buffering in the stack is kept to a minimum.
+     */
+    void writeNodelay(ByteBuffer data) throws IOException;
+
+    /** {@link #writeNodelay} for a sequence of buffers. */
+    void writevNodelay(List<ByteBuffer> data) throws IOException;
+
+    /**
+     * Ends one or both directions without waiting for the peer: {@code WRITE} flushes and sends FIN,
+     * {@code READ} makes later reads give {@code Eof}.
+     */
+    void shutdown(Direction direction) throws IOException;
+
+    /**
+     * Flushes pending writes, sends FIN, and waits until the peer has closed too; then releases the
+     * flow. Until the peer closes, the peer may still write and this side may still {@link #read()}
+     * (a half-closed connection). Data that arrives meanwhile is kept for later reads. Calling it again
+     * returns at once.
+     */
+    @Override
+    void close() throws IOException;
+
+    /** The peer's address and port ({@code dst}). */
+    InetSocketAddress dst();
+
+    /** This side's address and port ({@code src}). */
+    InetSocketAddress src();
+
+    /**
+     * An InputStream over {@link #read()}; {@code close()} on it shuts down reading. Use one way of
+     * reading at a time (read(), a stream or a channel): each keeps the bytes it has taken.
+     */
+    default InputStream inputStream() {
+        return new FlowStreams.In(this);
+    }
+
+    /**
+     * An OutputStream over {@link #write}: each call's bytes are copied, so arrays may be reused;
+     * {@code close()} on it half-closes the flow (FIN).
+     */
+    default OutputStream outputStream() {
+        return new FlowStreams.Out(this);
+    }
+
+    /** A ByteChannel over {@link #read()} and {@link #write}; {@code close()} on it closes the flow. */
+    default ByteChannel channel() {
+        return new FlowStreams.Channel(this);
+    }
+}

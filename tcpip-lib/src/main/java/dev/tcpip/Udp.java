@@ -1,0 +1,36 @@
+package dev.tcpip;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/** The UDP layer of a {@link Stack}: the seed's {@code Mirage_protocols.UDP}. */
+public interface Udp {
+
+    /** Sends one datagram from an ephemeral port with the default TTL / hop limit. */
+    default void send(InetSocketAddress dst, ByteBuffer payload) throws IOException {
+        send(dst, payload, UdpSendOptions.DEFAULT);
+    }
+
+    /**
+     * Sends one datagram ({@code write ?src_port ?ttl ~dst ~dst_port}). The payload must not be reused.
+     *
+     * @throws UnreachableException no route, or the neighbour could not be resolved
+     * @throws IllegalArgumentException the payload is larger than a datagram can carry (65,507 bytes over IPv4)
+     */
+    void send(InetSocketAddress dst, ByteBuffer payload, UdpSendOptions options) throws IOException;
+
+    /**
+     * Delivers every datagram that arrives on {@code port} to {@code handler}, one at a time in arrival
+     * order, on a thread of the stack's (a virtual thread). Listening again on a port replaces the
+     * handler. A handler that throws is logged; delivery goes on.
+     *
+     * @param port 0..65535; 0 picks a free port
+     * @return the port actually listened on
+     * @throws IllegalArgumentException {@code port} is outside 0..65535
+     */
+    int listen(int port, DatagramHandler handler) throws IOException;
+
+    /** Stops delivering datagrams for {@code port}. No-op if not listening. */
+    void unlisten(int port);
+}

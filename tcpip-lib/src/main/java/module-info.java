@@ -6,4 +6,5 @@ module dev.tcpip {
     requires jdk.net;
 
     exports dev.tcpip;
+    exports dev.tcpip.socket;
 }

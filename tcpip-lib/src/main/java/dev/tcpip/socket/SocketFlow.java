@@ -1,0 +1,337 @@
+package dev.tcpip.socket;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.Direction;
+import dev.tcpip.ReadResult;
+import dev.tcpip.ResetException;
+import dev.tcpip.TcpFlow;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A TCP flow over a blocking {@link SocketChannel}. One reader and one writer may work at once.
+ *
+ * <p>{@link #close()} must learn when the peer has closed, which a socket tells only by reading up to
+ * the end of stream. So close reads what is still arriving into {@link #kept}, from which later
+ * {@link #read()} calls are served: nothing is lost, and a reader on another thread sees the same bytes
+ * in the same order. {@code kept} is bounded by {@code closeBufferLimit}; when it is full, close waits
+ * for the application to read. Only one thread is inside the socket's read at a time
+ * ({@link #channelBusy}), and no lock is held while it is.
+ */
+final class SocketFlow implements TcpFlow {
+
+    private final SocketStack stack;
+    private final SocketChannel ch;
+    private final InetSocketAddress src;
+    private final InetSocketAddress dst;
+
+    /** Guards the reading state below; never held across a blocking socket call. */
+    private final ReentrantLock readLock = new ReentrantLock();
+    private final Condition readChanged = readLock.newCondition();
+    /** Where the kernel's bytes land before they are copied into the caller's fresh buffer. */
+    private final ByteBuffer readBuf;
+    /** Bytes read by close() for the application, oldest first. */
+    private final ArrayDeque<ByteBuffer> kept = new ArrayDeque<>();
+    private int keptBytes;
+    /** A thread is inside the socket's read (it owns readBuf). */
+    private boolean channelBusy;
+    /** close() is reading ahead: readers take from {@link #kept} only. */
+    private boolean draining;
+    /** The peer's stream has ended (FIN, reset, keep-alive timeout, local shutdown of reading). */
+    private volatile boolean eof;
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Whether TCP_NODELAY is set now. Guarded by writeLock. */
+    private boolean nodelay;
+    /** Writing has ended (close, shutdown(WRITE), abort); the reason, for later writes. */
+    private volatile ClosedException writeClosed;
+
+    private final ReentrantLock closeLock = new ReentrantLock();
+    /** What the stack's disconnect calls: an abortive close, never a wait for the peer. */
+    private final Closeable aborter = this::abort;
+    private volatile boolean released;
+
+    private SocketFlow(SocketStack stack, SocketChannel ch) throws IOException {
+        this.stack = stack;
+        this.ch = ch;
+        this.src = (InetSocketAddress) ch.getLocalAddress();
+        this.dst = (InetSocketAddress) ch.getRemoteAddress();
+        this.readBuf = ByteBuffer.allocateDirect(stack.config().readBufferSize());
+    }
+
+    static SocketFlow open(SocketStack stack, SocketChannel ch) throws IOException {
+        SocketFlow f = new SocketFlow(stack, ch);
+        stack.track(f.aborter);
+        return f;
+    }
+
+    // --- reading ---
+
+    @Override
+    public ReadResult read() throws IOException {
+        readLock.lock();
+        try {
+            while (true) {
+                ByteBuffer b = kept.pollFirst();
+                if (b != null) {
+                    keptBytes -= b.remaining();
+                    readChanged.signalAll();
+                    return new ReadResult.Data(b);
+                }
+                if (eof) {
+                    return ReadResult.EOF;
+                }
+                if (!channelBusy && !draining) {
+                    channelBusy = true;
+                    break;
+                }
+                readChanged.await();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while reading");
+        } finally {
+            readLock.unlock();
+        }
+        ByteBuffer fresh = readFromChannel(false);
+        return fresh == null ? ReadResult.EOF : new ReadResult.Data(fresh);
+    }
+
+    /**
+     * One blocking read from the socket into a fresh buffer, by the thread that set {@link #channelBusy};
+     * null at the end of the stream. With {@code keep}, the bytes go to {@link #kept} instead.
+     */
+    private ByteBuffer readFromChannel(boolean keep) {
+        readBuf.clear();
+        int n;
+        try {
+            n = ch.read(readBuf);
+        } catch (IOException e) {
+            // Reset, keep-alive timeout, or the stack closed the channel: the stream is over.
+            endOfWriting(e);
+            n = -1;
+        }
+        ByteBuffer fresh = null;
+        if (n >= 0) {
+            readBuf.flip();
+            fresh = ByteBuffer.allocate(n);
+            fresh.put(readBuf).flip();
+        }
+        readLock.lock();
+        try {
+            channelBusy = false;
+            if (fresh == null) {
+                eof = true;
+            } else if (keep && n > 0) {
+                kept.addLast(fresh);
+                keptBytes += n;
+            }
+            readChanged.signalAll();
+        } finally {
+            readLock.unlock();
+        }
+        return fresh;
+    }
+
+    /** Reads until the peer's end of stream, keeping the data for the application's reads. */
+    private void readToEof() throws IOException {
+        readLock.lock();
+        try {
+            draining = true;
+            while (!eof) {
+                if (channelBusy || keptBytes >= stack.config().closeBufferLimit() && !kept.isEmpty()) {
+                    readChanged.await(); // another reader is in the socket, or the application must read first
+                    continue;
+                }
+                channelBusy = true;
+                readLock.unlock();
+                try {
+                    readFromChannel(true);
+                } finally {
+                    readLock.lock();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while closing");
+        } finally {
+            draining = false;
+            readChanged.signalAll();
+            readLock.unlock();
+        }
+    }
+
+    // --- writing ---
+
+    @Override
+    public void write(ByteBuffer data) throws IOException {
+        writeAll(new ByteBuffer[] {data}, false);
+    }
+
+    @Override
+    public void writev(List<ByteBuffer> data) throws IOException {
+        writeAll(data.toArray(ByteBuffer[]::new), false);
+    }
+
+    @Override
+    public void writeNodelay(ByteBuffer data) throws IOException {
+        writeAll(new ByteBuffer[] {data}, true);
+    }
+
+    @Override
+    public void writevNodelay(List<ByteBuffer> data) throws IOException {
+        writeAll(data.toArray(ByteBuffer[]::new), true);
+    }
+
+    private void writeAll(ByteBuffer[] bufs, boolean noDelay) throws IOException {
+        writeLock.lock();
+        try {
+            ClosedException closed = writeClosed;
+            if (closed != null) {
+                throw new ClosedException("flow to " + dst + " is closed for writing", closed);
+            }
+            try {
+                if (nodelay != noDelay) {
+                    ch.setOption(StandardSocketOptions.TCP_NODELAY, noDelay);
+                    nodelay = noDelay;
+                }
+                int i = 0;
+                while (i < bufs.length) {
+                    ch.write(bufs, i, bufs.length - i);
+                    while (i < bufs.length && !bufs[i].hasRemaining()) {
+                        i++;
+                    }
+                }
+            } catch (IOException e) {
+                throw endOfWriting(e);
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Records why writing can no longer succeed and returns it as the seed's {@code Closed}. */
+    private ClosedException endOfWriting(IOException cause) {
+        ClosedException c = cause instanceof ClosedException ce ? ce
+                : cause.getMessage() != null && cause.getMessage().toLowerCase().contains("reset")
+                ? new ResetException("connection to " + dst + " reset by peer", cause)
+                : cause instanceof ClosedChannelException
+                ? new ClosedException("flow to " + dst + " is closed", cause)
+                : new ClosedException("connection to " + dst + " ended: " + cause.getMessage(), cause);
+        if (writeClosed == null) {
+            writeClosed = c;
+        }
+        return c;
+    }
+
+    // --- ending ---
+
+    @Override
+    public void shutdown(Direction direction) throws IOException {
+        if (direction != Direction.READ) {
+            shutdownWrite();
+        }
+        if (direction != Direction.WRITE) {
+            eof = true;
+            try {
+                ch.shutdownInput(); // a read blocked in another thread returns now
+            } catch (IOException ignored) {
+                // already closed or reset: reading has ended either way
+            }
+            wakeReaders(true);
+        }
+    }
+
+    private void shutdownWrite() {
+        writeLock.lock(); // waits for a write in progress: close flushes pending writes
+        try {
+            if (writeClosed == null) {
+                writeClosed = new ClosedException("flow to " + dst + " was closed by this side");
+                try {
+                    ch.shutdownOutput();
+                } catch (IOException ignored) {
+                    // already closed or reset: nothing more will be sent either way
+                }
+            }
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closeLock.lock(); // a second close waits for the first, then returns
+        try {
+            if (released) {
+                return;
+            }
+            shutdownWrite();
+            readToEof();
+            release();
+        } finally {
+            closeLock.unlock();
+        }
+    }
+
+    /** Closes the socket at once, without waiting for the peer (a failed handler, disconnect). */
+    void abort() {
+        endOfWriting(new ClosedException("flow to " + dst + " was aborted"));
+        eof = true;
+        release();
+        wakeReaders(false);
+    }
+
+    /** After {@link #eof} was set from outside a read: wakes waiting readers, optionally dropping kept data. */
+    private void wakeReaders(boolean dropKept) {
+        readLock.lock();
+        try {
+            if (dropKept) {
+                kept.clear();
+                keptBytes = 0;
+            }
+            readChanged.signalAll();
+        } finally {
+            readLock.unlock();
+        }
+    }
+
+    private void release() {
+        released = true;
+        stack.untrack(aborter);
+        SocketStack.closeQuietly(ch);
+    }
+
+    @Override
+    public InetSocketAddress dst() {
+        return dst;
+    }
+
+    @Override
+    public InetSocketAddress src() {
+        return src;
+    }
+
+    /** Whether TCP_NODELAY is on now (for tests). */
+    boolean noDelay() throws IOException {
+        return ch.getOption(StandardSocketOptions.TCP_NODELAY);
+    }
+
+    /** The channel (for tests that check socket options). */
+    SocketChannel channel0() {
+        return ch;
+    }
+
+    @Override
+    public String toString() {
+        return "SocketFlow[" + src + " -> " + dst + "]";
+    }
+}

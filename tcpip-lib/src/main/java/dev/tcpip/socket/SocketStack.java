@@ -1,0 +1,169 @@
+package dev.tcpip.socket;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.IpFamily;
+import dev.tcpip.Stack;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The socket stack: TCP and UDP over the host's sockets (java.nio), the seed's {@code Tcpv4_socket} and
+ * its IPv6 and dual-stack siblings. Blocking calls park virtual threads without pinning a carrier.
+ */
+public final class SocketStack implements Stack {
+
+    private final SocketStackConfig config;
+    private final SocketTcp tcp;
+    private final SocketUdp udp;
+    /** Everything that {@link #disconnect()} must close: listeners, flows, UDP channels. */
+    private final Set<Closeable> resources = ConcurrentHashMap.newKeySet();
+    private volatile boolean disconnected;
+
+    private SocketStack(SocketStackConfig config) {
+        this.config = config;
+        this.tcp = new SocketTcp(this);
+        this.udp = new SocketUdp(this);
+    }
+
+    /** A stack with {@code config}'s settings. */
+    public static SocketStack create(SocketStackConfig config) {
+        return new SocketStack(config);
+    }
+
+    /** An IPv4 stack on every local IPv4 address. */
+    public static SocketStack ipv4() {
+        return create(SocketStackConfig.of(IpFamily.IPV4));
+    }
+
+    /** An IPv4 stack bound to one local address (the seed's {@code connect} with a prefix). */
+    public static SocketStack ipv4(Inet4Address address) {
+        return create(SocketStackConfig.of(IpFamily.IPV4).withIpv4Address(address));
+    }
+
+    /** An IPv6 stack on every local IPv6 address. */
+    public static SocketStack ipv6() {
+        return create(SocketStackConfig.of(IpFamily.IPV6));
+    }
+
+    /** An IPv6 stack bound to one local address. */
+    public static SocketStack ipv6(Inet6Address address) {
+        return create(SocketStackConfig.of(IpFamily.IPV6).withIpv6Address(address));
+    }
+
+    /** A dual stack (IPv4 and IPv6) on every local address. */
+    public static SocketStack dual() {
+        return create(SocketStackConfig.of(IpFamily.DUAL));
+    }
+
+    public SocketStackConfig config() {
+        return config;
+    }
+
+    @Override
+    public SocketTcp tcp() {
+        return tcp;
+    }
+
+    @Override
+    public SocketUdp udp() {
+        return udp;
+    }
+
+    @Override
+    public void disconnect() {
+        if (disconnected) {
+            return;
+        }
+        disconnected = true;
+        tcp.closeListeners();
+        udp.closeAll();
+        for (Closeable c : List.copyOf(resources)) {
+            closeQuietly(c);
+        }
+        resources.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "SocketStack[" + config.family() + "]";
+    }
+
+    // --- shared by the TCP and UDP layers ---
+
+    void ensureOpen() throws ClosedException {
+        if (disconnected) {
+            throw new ClosedException("the stack is disconnected");
+        }
+    }
+
+    /** Registers a resource to be closed by disconnect; closes it at once if the stack is already gone. */
+    void track(Closeable c) throws ClosedException {
+        resources.add(c);
+        if (disconnected) {
+            resources.remove(c);
+            closeQuietly(c);
+            throw new ClosedException("the stack is disconnected");
+        }
+    }
+
+    void untrack(Closeable c) {
+        resources.remove(c);
+    }
+
+    /** The local addresses a listener binds to: one wildcard, or one address per family served. */
+    List<InetAddress> listenAddresses() {
+        List<InetAddress> out = new ArrayList<>(2);
+        switch (config.family()) {
+            case IPV4 -> out.add(config.ipv4Address() != null ? config.ipv4Address() : anyV4());
+            case IPV6 -> out.add(config.ipv6Address() != null ? config.ipv6Address() : anyV6());
+            case DUAL -> {
+                if (config.ipv4Address() == null) {
+                    out.add(anyV6()); // one IPv6 socket on :: also takes IPv4 (Linux bindv6only=0)
+                } else {
+                    out.add(config.ipv4Address());
+                    out.add(config.ipv6Address());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The local address an outgoing socket to {@code dst} binds to, or null for the kernel's choice. */
+    InetAddress localFor(InetAddress dst) {
+        return dst instanceof Inet4Address ? config.ipv4Address() : config.ipv6Address();
+    }
+
+    /** Whether a peer address is one this stack serves (an IPv6-only stack refuses IPv4 peers). */
+    boolean serves(InetAddress peer) {
+        return config.family().accepts(peer);
+    }
+
+    static ProtocolFamily familyOf(InetAddress a) {
+        return a instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6;
+    }
+
+    static InetAddress anyV4() {
+        return InetAddress.ofLiteral("0.0.0.0");
+    }
+
+    static InetAddress anyV6() {
+        return InetAddress.ofLiteral("::");
+    }
+
+    static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException | RuntimeException ignored) {
+            // closing while tearing down: nothing more to do
+        }
+    }
+}

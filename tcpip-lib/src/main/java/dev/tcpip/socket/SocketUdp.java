@@ -1,0 +1,250 @@
+package dev.tcpip.socket;
+
+import dev.tcpip.Datagram;
+import dev.tcpip.DatagramHandler;
+import dev.tcpip.Ports;
+import dev.tcpip.Udp;
+import dev.tcpip.UdpSendOptions;
+import dev.tcpip.UnreachableException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolFamily;
+import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** UDP over java.nio datagram channels. */
+public final class SocketUdp implements Udp {
+
+    private static final System.Logger LOG = System.getLogger("dev.tcpip.socket");
+    /** RFC 768 over IPv4: 65,535 minus the IPv4 (20) and UDP (8) headers. */
+    static final int MAX_IPV4_PAYLOAD = 65_507;
+    /** Over IPv6 without jumbograms: 65,535 minus the UDP header (the IPv6 header is not counted). */
+    static final int MAX_IPV6_PAYLOAD = 65_527;
+
+    private final SocketStack stack;
+    private final Map<Integer, Receiver> receivers = new ConcurrentHashMap<>();
+    /** Channels for sending from an ephemeral port, one per address family, opened on first use. */
+    private final Map<ProtocolFamily, DatagramChannel> senders = new ConcurrentHashMap<>();
+
+    SocketUdp(SocketStack stack) {
+        this.stack = stack;
+    }
+
+    @Override
+    public void send(InetSocketAddress dst, ByteBuffer payload, UdpSendOptions options) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(options, "options");
+        stack.ensureOpen();
+        if (dst.isUnresolved()) {
+            throw new UnreachableException("unresolved address: " + dst);
+        }
+        InetAddress to = dst.getAddress();
+        if (!stack.serves(to)) {
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to);
+        }
+        int max = to instanceof Inet4Address ? MAX_IPV4_PAYLOAD : MAX_IPV6_PAYLOAD;
+        if (payload.remaining() > max) {
+            throw new IllegalArgumentException("a UDP payload of " + payload.remaining()
+                    + " bytes is larger than the " + max + " a datagram can carry");
+        }
+        if (options.ttl() != -1) {
+            throw new UnsupportedOperationException("the socket stack cannot set a unicast TTL (java.nio has no IP_TTL)");
+        }
+        try {
+            if (options.srcPort() == 0) {
+                sender(to).send(payload, dst);
+                return;
+            }
+            Receiver r = receivers.get(options.srcPort());
+            if (r != null) {
+                r.channel(to).send(payload, dst); // replies leave from the port being listened on
+                return;
+            }
+            try (DatagramChannel once = DatagramChannel.open(SocketStack.familyOf(to))) {
+                once.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                once.bind(new InetSocketAddress(bindAddress(to), options.srcPort()));
+                once.send(payload, dst);
+            }
+        } catch (NoRouteToHostException e) {
+            throw new UnreachableException("no route to " + dst, e);
+        } catch (SocketException e) {
+            if (e.getMessage() != null && e.getMessage().contains("unreachable")) {
+                throw new UnreachableException(dst + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private DatagramChannel sender(InetAddress to) throws IOException {
+        ProtocolFamily family = SocketStack.familyOf(to);
+        DatagramChannel ch = senders.get(family);
+        if (ch != null) {
+            return ch;
+        }
+        synchronized (senders) {
+            ch = senders.get(family);
+            if (ch == null) {
+                ch = DatagramChannel.open(family);
+                ch.bind(new InetSocketAddress(bindAddress(to), 0));
+                stack.track(ch);
+                senders.put(family, ch);
+            }
+            return ch;
+        }
+    }
+
+    private InetAddress bindAddress(InetAddress to) {
+        InetAddress local = stack.localFor(to);
+        if (local != null) {
+            return local;
+        }
+        return to instanceof Inet4Address ? SocketStack.anyV4() : SocketStack.anyV6();
+    }
+
+    @Override
+    public int listen(int port, DatagramHandler handler) throws IOException {
+        Ports.check(port);
+        Objects.requireNonNull(handler, "handler");
+        stack.ensureOpen();
+        if (port != 0) {
+            unlisten(port);
+        }
+        List<InetAddress> addrs = stack.listenAddresses();
+        DatagramChannel[] channels = new DatagramChannel[addrs.size()];
+        int bound = port;
+        try {
+            for (int i = 0; i < channels.length; i++) {
+                InetAddress a = addrs.get(i);
+                channels[i] = DatagramChannel.open(SocketStack.familyOf(a));
+                channels[i].setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                channels[i].bind(new InetSocketAddress(a, bound));
+                bound = ((InetSocketAddress) channels[i].getLocalAddress()).getPort();
+            }
+        } catch (IOException e) {
+            for (DatagramChannel c : channels) {
+                if (c != null) {
+                    SocketStack.closeQuietly(c);
+                }
+            }
+            throw e;
+        }
+        Receiver r = new Receiver(bound, channels, handler);
+        Receiver previous = receivers.put(bound, r);
+        if (previous != null) {
+            previous.close();
+        }
+        stack.track(r);
+        r.start();
+        return bound;
+    }
+
+    @Override
+    public void unlisten(int port) {
+        Receiver r = receivers.remove(port);
+        if (r != null) {
+            r.close();
+        }
+    }
+
+    void closeAll() {
+        for (Receiver r : List.copyOf(receivers.values())) {
+            r.close();
+        }
+        receivers.clear();
+        senders.values().forEach(SocketStack::closeQuietly);
+        senders.clear();
+    }
+
+    /** One listening port: its channels, each with a receiving virtual thread calling the handler in order. */
+    private final class Receiver implements Closeable {
+        private final int port;
+        private final DatagramChannel[] channels;
+        private final DatagramHandler handler;
+        private final Thread[] threads;
+
+        Receiver(int port, DatagramChannel[] channels, DatagramHandler handler) {
+            this.port = port;
+            this.channels = channels;
+            this.handler = handler;
+            this.threads = new Thread[channels.length];
+        }
+
+        DatagramChannel channel(InetAddress to) {
+            if (channels.length == 1) {
+                return channels[0];
+            }
+            return to instanceof Inet4Address ? channels[0] : channels[1];
+        }
+
+        void start() {
+            for (int i = 0; i < channels.length; i++) {
+                DatagramChannel ch = channels[i];
+                threads[i] = Thread.ofVirtual().name("tcpip-udp-" + port).start(() -> receiveLoop(ch));
+            }
+        }
+
+        private void receiveLoop(DatagramChannel ch) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(65_536);
+            InetSocketAddress local;
+            try {
+                local = (InetSocketAddress) ch.getLocalAddress();
+            } catch (IOException e) {
+                return;
+            }
+            while (ch.isOpen()) {
+                InetSocketAddress from;
+                buf.clear();
+                try {
+                    from = (InetSocketAddress) ch.receive(buf);
+                } catch (ClosedChannelException e) {
+                    return;
+                } catch (IOException e) {
+                    // ICMP errors from earlier sends surface here on Linux (ECONNREFUSED): not fatal.
+                    continue;
+                }
+                if (from == null || !stack.serves(from.getAddress())) {
+                    continue;
+                }
+                buf.flip();
+                ByteBuffer payload = ByteBuffer.allocate(buf.remaining());
+                payload.put(buf).flip();
+                try {
+                    handler.handle(new Datagram(from, local, payload));
+                } catch (Throwable t) {
+                    LOG.log(Level.WARNING, "UDP handler for port " + port + " failed", t);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            stack.untrack(this);
+            receivers.remove(port, this);
+            for (DatagramChannel c : channels) {
+                SocketStack.closeQuietly(c);
+            }
+            for (Thread t : threads) {
+                if (t != null && t != Thread.currentThread()) {
+                    try {
+                        t.join(java.time.Duration.ofSeconds(5));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

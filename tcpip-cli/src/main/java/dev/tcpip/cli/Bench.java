@@ -1,0 +1,90 @@
+package dev.tcpip.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tcpip bench [WORKLOAD ...] [--json FILE]}: runs workloads and prints a table in which each
+ * figure of this stack stands beside the same work done by the host kernel in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Runs the named workloads (all by default) and prints a table.",
+                "Workloads: socket (the socket stack beside plain java.nio on loopback)."})
+final class Bench implements Callable<Integer> {
+
+    /** A workload: a name and what it measures. */
+    interface Workload {
+        List<Figure> run(Settings settings) throws Exception;
+    }
+
+    /** How long to measure: {@code quick} shrinks every workload for smoke tests. */
+    record Settings(boolean quick) {
+    }
+
+    static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
+
+    static {
+        WORKLOADS.put("socket", SocketBench::run);
+    }
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(paramLabel = "WORKLOAD", arity = "0..*", description = "Which workloads to run (default: all).")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as a JSON array to FILE.")
+    Path json;
+
+    @Option(names = "--quick", description = "Short runs, for smoke tests (figures are not meaningful).")
+    boolean quick;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> run = names.isEmpty() ? List.copyOf(WORKLOADS.keySet()) : names;
+        for (String n : run) {
+            if (!WORKLOADS.containsKey(n)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "unknown workload '" + n + "'; known: " + String.join(", ", WORKLOADS.keySet()));
+            }
+        }
+        List<Figure> figures = new ArrayList<>();
+        Settings settings = new Settings(quick);
+        for (String n : run) {
+            System.err.println("tcpip bench: running " + n + " ...");
+            figures.addAll(WORKLOADS.get(n).run(settings));
+        }
+        System.out.print(table(figures));
+        if (json != null) {
+            writeJson(json, figures);
+        }
+        return 0;
+    }
+
+    static String table(List<Figure> figures) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-28s %-18s %14s  %s%n", "work", "system", "value", "unit"));
+        for (Figure f : figures) {
+            sb.append(String.format(Locale.ROOT, "%-28s %-18s %14.2f  %s%n", f.work(), f.system(), f.value(), f.unit()));
+        }
+        return sb.toString();
+    }
+
+    static void writeJson(Path file, List<Figure> figures) throws IOException {
+        String body = figures.stream().map(f -> "  " + f.json()).collect(Collectors.joining(",\n", "[\n", "\n]\n"));
+        Files.writeString(file, body);
+    }
+}

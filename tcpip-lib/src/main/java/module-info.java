@@ -7,5 +7,6 @@ module dev.tcpip {
     requires jdk.net;
 
     exports dev.tcpip;
+    exports dev.tcpip.device;
     exports dev.tcpip.time;
 }

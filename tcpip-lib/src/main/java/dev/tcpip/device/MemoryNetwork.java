@@ -92,8 +92,12 @@ public final class MemoryNetwork implements AutoCloseable {
         return l;
     }
 
+    /** The link's faults are the same wrapper any device can use, seeded by the network's seed and the name. */
     private Link wrap(String name, MemoryPort port, LinkConfig link) {
-        return new Link(name, port, port.counters(), new DeviceCounters(), new DeviceCounters());
+        DeviceCounters egress = new DeviceCounters(), ingress = new DeviceCounters();
+        NetworkDevice device = new FaultInjectingDevice(port, link.egressFaults(), link.ingressFaults(),
+                Seeds.derive(seed, "link/" + name), egress, ingress);
+        return new Link(name, device, port.counters(), egress, ingress);
     }
 
     /** The link connected as {@code name}, or null. */
@@ -119,9 +123,5 @@ public final class MemoryNetwork implements AutoCloseable {
             all = List.copyOf(ports);
         }
         all.forEach(MemoryPort::close);
-    }
-
-    long seed() {
-        return seed;
     }
 }

@@ -14,30 +14,14 @@ import java.util.Objects;
  * NetworkDevice dev = new CapturingDevice(link.device(), frames, sim.clock());
  * }</pre>
  */
-public final class CapturingDevice implements NetworkDevice {
-    private final NetworkDevice inner;
+public final class CapturingDevice extends WrappingDevice {
     private final FrameRecorder recorder;
     private final Clock clock;
 
     public CapturingDevice(NetworkDevice inner, FrameRecorder recorder, Clock clock) {
-        this.inner = Objects.requireNonNull(inner, "inner");
+        super(inner);
         this.recorder = Objects.requireNonNull(recorder, "recorder");
         this.clock = Objects.requireNonNull(clock, "clock");
-    }
-
-    /** The wrapped device. */
-    public NetworkDevice inner() {
-        return inner;
-    }
-
-    @Override
-    public long mac() {
-        return inner.mac();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
     }
 
     @Override
@@ -53,10 +37,5 @@ public final class CapturingDevice implements NetworkDevice {
     public void send(byte[] frame, int off, int len) {
         recorder.record(clock.epochNanos(), frame, off, len, FrameDirection.SENT);
         inner.send(frame, off, len);
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }

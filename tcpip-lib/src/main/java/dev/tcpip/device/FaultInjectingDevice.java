@@ -21,8 +21,7 @@ import java.util.random.RandomGenerator;
  *         Faults.NONE.withLoss(0.02).withReorder(0.01, Duration.ofMillis(3)), Faults.NONE, seed);
  * }</pre>
  */
-public final class FaultInjectingDevice implements NetworkDevice {
-    private final NetworkDevice inner;
+public final class FaultInjectingDevice extends WrappingDevice {
     private final Way egress;
     private final Way ingress;
     private volatile EventLoop loop;
@@ -35,29 +34,14 @@ public final class FaultInjectingDevice implements NetworkDevice {
 
     FaultInjectingDevice(NetworkDevice inner, Faults egress, Faults ingress, long seed, DeviceCounters egressCounters,
                          DeviceCounters ingressCounters) {
-        this.inner = Objects.requireNonNull(inner, "inner");
+        super(inner);
         this.egress = new Way(egress, Seeds.random(seed, "egress"), egressCounters);
         this.ingress = new Way(ingress, Seeds.random(seed, "ingress"), ingressCounters);
-    }
-
-    /** The wrapped device. */
-    public NetworkDevice inner() {
-        return inner;
     }
 
     /** What the injector did to frames going {@code direction}: drops by reason, duplicates, reorders... */
     public DeviceCounters counters(FrameDirection direction) {
         return direction == FrameDirection.SENT ? egress.counters : ingress.counters;
-    }
-
-    @Override
-    public long mac() {
-        return inner.mac();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
     }
 
     @Override
@@ -75,7 +59,7 @@ public final class FaultInjectingDevice implements NetworkDevice {
     @Override
     public void close() {
         closed = true;
-        inner.close();
+        super.close();
     }
 
     /** One direction's faults, generator, burst state and scratch buffer. */

@@ -9,6 +9,8 @@ public final class DeviceCounters {
     private static final Counter[] ALL = Counter.values();
     private final AtomicLongArray values = new AtomicLongArray(ALL.length);
 
+    DeviceCounters() {}
+
     public long get(Counter c) {
         return values.get(c.ordinal());
     }

@@ -1,0 +1,37 @@
+package dev.tcpip.device;
+
+/** What {@link DeviceCounters} count. Each component counts what it does; a drop counts under one reason. */
+public enum Counter {
+    /** Frames and bytes a device took for sending. */
+    TX_FRAMES, TX_BYTES,
+    /** Frames and bytes handed to the device's receiver. */
+    RX_FRAMES, RX_BYTES,
+    /** Dropped: longer than the link's MTU + 14. */
+    DROPPED_TOO_BIG,
+    /** Dropped: shorter than an Ethernet header. */
+    DROPPED_RUNT,
+    /** Dropped: the link's queue ({@link LinkConfig#queueFrames()}) was full (tail drop). */
+    DROPPED_QUEUE_FULL,
+    /** Dropped: the device was closed or not attached yet. */
+    DROPPED_DETACHED,
+    /** Dropped by fault injection: independent loss. */
+    DROPPED_LOSS,
+    /** Dropped by fault injection: the bad state of the burst-loss model. */
+    DROPPED_BURST,
+    /** Fault injection: extra copies sent. */
+    DUPLICATED,
+    /** Fault injection: frames held back by the reorder delay. */
+    REORDERED,
+    /** Fault injection: frames with flipped bits. */
+    CORRUPTED,
+    /** Switch: frames sent to one port by a learned address. */
+    SWITCHED,
+    /** Switch: frames sent to every other port (broadcast, multicast, unknown destination). */
+    FLOODED,
+    /** Switch: frames whose destination sits on the port they came from (not forwarded). */
+    FILTERED,
+    /** Switch: source addresses not learned because the table was full of live entries. */
+    MAC_TABLE_FULL,
+    /** Switch: table entries removed after {@link SwitchConfig#ageing()} without traffic. */
+    MAC_AGED_OUT
+}

@@ -1,0 +1,86 @@
+package dev.tcpip.device;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * One device's link to a {@link MemoryNetwork}'s switch; every knob with its default and the reason for it.
+ * A link has two directions (device to switch, switch to device), each with its own transmitter of
+ * {@code bitsPerSecond}, {@code latency} and queue; a frame between two devices crosses two links, so its
+ * one-way delay is the sum of both.
+ *
+ * <p>A frame of {@code n} bytes that enters an idle direction at {@code t} arrives at
+ * {@code t + ceil(n * 8 * 10^9 / bitsPerSecond) + latency} ns; a busy direction queues it behind the frames
+ * in flight (at most {@code queueFrames}, then tail drop). Bytes are counted as given: no preamble, FCS or
+ * inter-frame gap.
+ *
+ * @param mtu the IP MTU; longer frames (over {@code mtu + 14} bytes) are dropped and counted. Default 1500,
+ *     Ethernet's. Range 68..65,521 (IPv4's minimum; 65,535 minus the Ethernet header).
+ * @param latency one-way propagation delay of each direction. Default 0: the CLI's demo and benchmarks run
+ *     two stacks at full speed.
+ * @param bitsPerSecond transmit rate of each direction; 0 means unlimited. Default 0, for the same reason.
+ * @param queueFrames frames one direction holds (waiting to be sent, in flight, or waiting for the receiving
+ *     loop). Default 512: a NIC ring's order of size, and enough for a bandwidth-delay product of 1 Gbit/s ×
+ *     6 ms of full-size frames.
+ * @param egressFaults faults on frames the device sends. Default {@link Faults#NONE}.
+ * @param ingressFaults faults on frames the device receives. Default {@link Faults#NONE}.
+ */
+public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queueFrames, Faults egressFaults,
+                         Faults ingressFaults) {
+
+    /** The defaults described above. */
+    public static final LinkConfig DEFAULTS = new LinkConfig(1500, Duration.ZERO, 0, 512, Faults.NONE, Faults.NONE);
+
+    public LinkConfig {
+        if (mtu < 68 || mtu > 65_535 - NetworkDevice.ETHERNET_HEADER) {
+            throw new IllegalArgumentException("mtu must be in 68..65521: " + mtu);
+        }
+        Objects.requireNonNull(latency, "latency");
+        if (latency.isNegative()) {
+            throw new IllegalArgumentException("latency must not be negative: " + latency);
+        }
+        if (bitsPerSecond < 0) {
+            throw new IllegalArgumentException("bitsPerSecond must be 0 (unlimited) or positive: " + bitsPerSecond);
+        }
+        if (queueFrames < 1 || queueFrames > 1 << 16) {
+            throw new IllegalArgumentException("queueFrames must be in 1..65536: " + queueFrames);
+        }
+        Objects.requireNonNull(egressFaults, "egressFaults");
+        Objects.requireNonNull(ingressFaults, "ingressFaults");
+    }
+
+    public LinkConfig withMtu(int m) {
+        return new LinkConfig(m, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults);
+    }
+
+    public LinkConfig withLatency(Duration d) {
+        return new LinkConfig(mtu, d, bitsPerSecond, queueFrames, egressFaults, ingressFaults);
+    }
+
+    public LinkConfig withBitsPerSecond(long bps) {
+        return new LinkConfig(mtu, latency, bps, queueFrames, egressFaults, ingressFaults);
+    }
+
+    public LinkConfig withQueueFrames(int n) {
+        return new LinkConfig(mtu, latency, bitsPerSecond, n, egressFaults, ingressFaults);
+    }
+
+    /** The same faults in both directions. */
+    public LinkConfig withFaults(Faults both) {
+        return withFaults(both, both);
+    }
+
+    public LinkConfig withFaults(Faults egress, Faults ingress) {
+        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egress, ingress);
+    }
+
+    /** The largest frame the link carries: {@code mtu + 14}. */
+    public int maxFrame() {
+        return mtu + NetworkDevice.ETHERNET_HEADER;
+    }
+
+    /** True if a direction delays frames at all (else a frame reaches the switch within the send call). */
+    boolean shapes() {
+        return !latency.isZero() || bitsPerSecond != 0;
+    }
+}

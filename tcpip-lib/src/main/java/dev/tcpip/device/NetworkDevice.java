@@ -1,0 +1,51 @@
+package dev.tcpip.device;
+
+import dev.tcpip.time.EventLoop;
+
+/**
+ * An Ethernet interface: a stack sends frames through it and receives frames on its own
+ * {@link EventLoop}. Implementations: the ports of a {@link MemoryNetwork}, a TAP device (later), and
+ * wrappers around any device ({@link FaultInjectingDevice}, {@link CapturingDevice}).
+ *
+ * <p>A frame is a whole Ethernet frame without preamble and FCS: destination MAC at offset 0, source MAC at
+ * 6, EtherType at 12, payload from 14, at most {@link #mtu()} {@code + 14} bytes.
+ *
+ * <pre>{@code
+ * NetworkDevice dev = network.connect("a", LinkConfig.DEFAULTS).device();
+ * dev.attach(loop, (frame, off, len) -> stack.input(loop.now(), frame, off, len)); // runs on loop
+ * dev.send(buf, 0, n);                                                           // from the loop
+ * }</pre>
+ */
+public interface NetworkDevice extends AutoCloseable {
+
+    /** Bytes of an Ethernet header: destination, source, EtherType. */
+    int ETHERNET_HEADER = 14;
+
+    /**
+     * The device's MAC address as a 48-bit number in the low bits ({@code 0x0200_0000_0001L} is
+     * 02:00:00:00:00:01). A {@code long} until the wire layer's MAC value type lands.
+     */
+    long mac();
+
+    /** The largest payload of a frame (the IP MTU); frames of more than {@code mtu() + 14} bytes are dropped. */
+    int mtu();
+
+    /**
+     * Connects the device to its owner: from now on, every received frame is handed to {@code receiver} on
+     * {@code loop}'s thread. Once per device.
+     *
+     * @throws IllegalStateException if already attached
+     */
+    void attach(EventLoop loop, FrameReceiver receiver);
+
+    /**
+     * Sends one frame. The device copies or transmits it before returning, so the caller may reuse
+     * {@code frame} at once. Never blocks: a frame the device cannot take (queue full, too big, closed) is
+     * dropped and counted, as a NIC drops. Call it from the owner's loop.
+     */
+    void send(byte[] frame, int off, int len);
+
+    /** Detaches and releases the device; later sends are dropped. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,141 @@
+package dev.tcpip.device;
+
+import dev.tcpip.time.Clock;
+import dev.tcpip.time.EventLoop;
+
+/**
+ * One direction of a link: a bounded ring of frame slots that is at once the transmit queue, the wire and
+ * the receive ring. {@link #offer} copies the frame into a slot (the only copy) and stamps its arrival time
+ * from the transmitter's rate and the latency; a drain task on the receiving loop hands due frames to the
+ * sink in order and sleeps on a timer until the next one is due. Arrival times never decrease, so the ring
+ * stays FIFO. Nothing is allocated per frame once the slots exist.
+ *
+ * <p>{@link #offer} may be called from any thread; the drain runs on the bound loop.
+ */
+final class Pipe {
+    private final Clock clock;
+    private final long latency;
+    private final long bitsPerSecond;
+    private final int maxFrame;
+    private final byte[][] slots;          // allocated on first use
+    private final int[] lens;
+    private final long[] arrival;
+    private final Runnable drain = this::drain;
+
+    // guarded by this
+    private int head;
+    private int count;
+    private long busyUntil;                // when the transmitter finishes its last frame
+    private long lastArrival;
+    private boolean scheduled;             // a drain task or timer is pending
+    private EventLoop loop;
+    private FrameReceiver sink;
+
+    Pipe(Clock clock, LinkConfig link) {
+        this.clock = clock;
+        this.latency = link.latency().toNanos();
+        this.bitsPerSecond = link.bitsPerSecond();
+        this.maxFrame = link.maxFrame();
+        this.slots = new byte[link.queueFrames()][];
+        this.lens = new int[link.queueFrames()];
+        this.arrival = new long[link.queueFrames()];
+    }
+
+    synchronized void bind(EventLoop owner, FrameReceiver receiver) {
+        this.loop = owner;
+        this.sink = receiver;
+    }
+
+    /** Drops every queued frame and refuses new ones. */
+    synchronized void unbind() {
+        loop = null;
+        sink = null;
+        count = 0;
+    }
+
+    /** Outcome of {@link #offer}. */
+    enum Offer { QUEUED, FULL, UNBOUND }
+
+    /** Copies the frame in; never blocks. {@code len <= maxFrame} is the caller's check. */
+    Offer offer(byte[] frame, int off, int len) {
+        EventLoop post;
+        synchronized (this) {
+            if (sink == null) {
+                return Offer.UNBOUND;
+            }
+            if (count == slots.length) {
+                return Offer.FULL;
+            }
+            long now = clock.nanos();
+            long sent = now;
+            if (bitsPerSecond > 0) {
+                sent = Math.max(now, busyUntil) + Math.ceilDiv(len * 8L * 1_000_000_000L, bitsPerSecond);
+                busyUntil = sent;
+            }
+            long at = Math.max(sent + latency, lastArrival);
+            lastArrival = at;
+            int i = (head + count) % slots.length;
+            byte[] slot = slots[i];
+            if (slot == null) {
+                slots[i] = slot = new byte[maxFrame];
+            }
+            System.arraycopy(frame, off, slot, 0, len);
+            lens[i] = len;
+            arrival[i] = at;
+            count++;
+            if (scheduled) {
+                return Offer.QUEUED;
+            }
+            scheduled = true;
+            post = loop;
+        }
+        post.execute(drain);
+        return Offer.QUEUED;
+    }
+
+    /** On the bound loop: hands over due frames, at most a ring's worth per turn. */
+    private void drain() {
+        for (int n = 0; n < slots.length; n++) {
+            int i;
+            FrameReceiver to;
+            synchronized (this) {
+                if (count == 0 || sink == null) {
+                    scheduled = false;
+                    return;
+                }
+                i = head;
+                if (arrival[i] > clock.nanos()) {
+                    loop.schedule(arrival[i], drain);
+                    return;
+                }
+                to = sink;
+            }
+            try {
+                to.receive(slots[i], 0, lens[i]);
+            } catch (RuntimeException | Error e) {
+                release(i);
+                loop.execute(drain);           // the rest still gets delivered
+                throw e;
+            }
+            release(i);
+        }
+        EventLoop again;
+        synchronized (this) {
+            again = loop;
+        }
+        if (again != null) {
+            again.execute(drain);              // more due: let other tasks run first
+        }
+    }
+
+    private synchronized void release(int i) {
+        if (count > 0 && head == i) {
+            head = (head + 1) % slots.length;
+            count--;
+        }
+    }
+
+    synchronized int queued() {
+        return count;
+    }
+}

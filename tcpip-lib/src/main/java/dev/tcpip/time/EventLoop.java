@@ -1,0 +1,124 @@
+package dev.tcpip.time;
+
+import dev.tcpip.ClosedException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The single thread that owns a stack's state. Devices hand it frames, timers fire on it, and application
+ * threads post commands to it and park on a {@link LoopFuture} until it answers. Protocol code runs only
+ * here, so it needs no locks.
+ *
+ * <p>Two implementations: {@link RealTimeLoop}, a platform thread on {@link Clock#system()}, and the loops
+ * of a {@link Simulation}, which all run on the simulation's one thread in virtual time.
+ *
+ * <pre>{@code
+ * // a stack owns a loop and attaches its device to it
+ * EventLoop loop = RealTimeLoop.start("stack-a");        // or: simulation.newLoop("stack-a")
+ * device.attach(loop, (frame, off, len) -> ethernet.input(loop.now(), frame, off, len));
+ * Timer rto = loop.schedule(loop.now() + 200_000_000L, tcb::onRetransmitTimeout);
+ * // an application thread (a virtual thread, or one started with loop.spawn) blocks on the loop
+ * ReadResult r = loop.<ReadResult>submit(f -> tcb.read(f)).await();
+ * }</pre>
+ */
+public sealed interface EventLoop extends Executor, AutoCloseable permits RealTimeLoop, SimulatedLoop {
+
+    /** A name for threads and messages. */
+    String name();
+
+    /** The clock the loop's deadlines refer to. */
+    Clock clock();
+
+    /** {@code clock().nanos()}. */
+    default long now() {
+        return clock().nanos();
+    }
+
+    /**
+     * Runs {@code task} on the loop, after the tasks already posted (FIFO), from any thread. After
+     * {@link #close()}, tasks are discarded silently: a frame arriving at a closed stack is simply lost.
+     */
+    @Override
+    void execute(Runnable task);
+
+    /**
+     * Runs {@code task} on the loop at {@code deadlineNanos} of {@link #clock()} (at once if it has passed),
+     * from any thread. Timers with equal deadlines run in the order they were scheduled.
+     */
+    Timer schedule(long deadlineNanos, Runnable task);
+
+    /** {@link #schedule} at {@code now() + delayNanos} (saturating). */
+    default Timer scheduleAfter(long delayNanos, Runnable task) {
+        long now = now();
+        long deadline = delayNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + Math.max(0, delayNanos);
+        return schedule(deadline, task);
+    }
+
+    /** True if the calling code runs on this loop (so it may touch the stack's state). */
+    boolean inLoop();
+
+    /** A new, pending future bound to this loop's way of blocking. */
+    <T> LoopFuture<T> newFuture();
+
+    /**
+     * Posts {@code command} to the loop with a new future for it to complete, now or later (when data
+     * arrives, a timer fires...), and returns that future. If the loop is closed before the command runs, the
+     * future fails with {@link ClosedException}; if the command throws, the future fails with that.
+     */
+    default <T> LoopFuture<T> submit(Consumer<? super LoopFuture<T>> command) {
+        LoopFuture<T> future = newFuture();
+        final class Command implements Runnable, Abandonable {
+            @Override
+            public void run() {
+                try {
+                    command.accept(future);
+                } catch (RuntimeException | Error e) {
+                    future.fail(e);
+                }
+            }
+
+            @Override
+            public void abandon() {
+                future.fail(new ClosedException("event loop " + name() + " closed"));
+            }
+        }
+        Command c = new Command();
+        if (isClosed()) {
+            c.abandon();
+        } else {
+            execute(c);
+        }
+        return future;
+    }
+
+    /**
+     * Starts an application thread (a listen callback, a test's client...). In real time it is a virtual
+     * thread; in a simulation it is tracked, so the simulation runs it before advancing virtual time and one
+     * at a time in a deterministic order. The future completes when the body returns, or fails with what it
+     * threw. In a simulation, a body that throws also fails the run ({@link SimulationException}).
+     */
+    LoopFuture<Void> spawn(String name, AppTask body);
+
+    /**
+     * For application threads: waits {@code duration} of the loop's clock (virtual time in a simulation).
+     * Never call it on the loop.
+     */
+    default void sleep(Duration duration) throws IOException {
+        LoopFuture<Void> done = newFuture();
+        scheduleAfter(duration.toNanos(), () -> done.complete(null));
+        done.await();
+    }
+
+    /** True once {@link #close()} was called. */
+    boolean isClosed();
+
+    /**
+     * Stops the loop: pending tasks and timers are discarded (futures of {@link #submit} commands fail with
+     * {@link ClosedException}). Idempotent. A real-time loop's thread has ended when this returns (unless
+     * called on the loop itself).
+     */
+    @Override
+    void close();
+}

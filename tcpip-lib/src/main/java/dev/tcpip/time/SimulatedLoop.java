@@ -1,0 +1,80 @@
+package dev.tcpip.time;
+
+/**
+ * An {@link EventLoop} of a {@link Simulation}: its tasks and timers run on the simulation's driving thread,
+ * interleaved with every other loop of the same simulation in one deterministic order. Created by
+ * {@link Simulation#newLoop(String)}.
+ */
+public final class SimulatedLoop implements EventLoop, Timer.TimerOwner {
+    private final Simulation sim;
+    private final String name;
+    private volatile boolean closed;
+
+    SimulatedLoop(Simulation sim, String name) {
+        this.sim = sim;
+        this.name = name;
+    }
+
+    /** The simulation this loop belongs to. */
+    public Simulation simulation() {
+        return sim;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Clock clock() {
+        return sim.clock();
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        sim.post(this, task);
+    }
+
+    @Override
+    public Timer schedule(long deadlineNanos, Runnable task) {
+        return sim.schedule(this, deadlineNanos, task);
+    }
+
+    @Override
+    public void cancelled(Timer timer) {
+        sim.unschedule(timer);
+    }
+
+    @Override
+    public boolean inLoop() {
+        return sim.runningLoop() == this;
+    }
+
+    @Override
+    public <T> LoopFuture<T> newFuture() {
+        return new LoopFuture<>(this, sim);
+    }
+
+    @Override
+    public LoopFuture<Void> spawn(String threadName, AppTask body) {
+        return sim.spawn(this, threadName, body);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed || sim.isClosed();
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            sim.loopClosed(this);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedLoop[" + name + (closed ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.tcpip.time;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A handle on a task scheduled with {@link EventLoop#schedule}. Cancelling is O(log n) on the loop's own
+ * thread and posts the removal otherwise, so a cancelled timer never stays in the queue until its deadline.
+ */
+public final class Timer {
+    static final int PENDING = 0, RUNNING = 1, DONE = 2, CANCELLED = 3;
+
+    final long deadline;
+    final long seq;          // tie-break: equal deadlines fire in scheduling order
+    final Runnable task;
+    final Object owner;      // the loop it belongs to
+    int heapIndex = -1;      // owned by TimerQueue
+    private final AtomicInteger state = new AtomicInteger(PENDING);
+
+    Timer(long deadline, long seq, Runnable task, Object owner) {
+        this.deadline = deadline;
+        this.seq = seq;
+        this.task = task;
+        this.owner = owner;
+    }
+
+    /** The deadline in the loop clock's nanoseconds. */
+    public long deadline() {
+        return deadline;
+    }
+
+    /** True until the task starts running or the timer is cancelled. */
+    public boolean isPending() {
+        return state.get() == PENDING;
+    }
+
+    /**
+     * Prevents the task from running, from any thread. Returns true if this call cancelled it, false if it
+     * had already run, started running, or been cancelled.
+     */
+    public boolean cancel() {
+        if (!state.compareAndSet(PENDING, CANCELLED)) {
+            return false;
+        }
+        if (owner instanceof TimerOwner o) {
+            o.cancelled(this);
+        }
+        return true;
+    }
+
+    /** Called by the loop before running the task: false if cancelled meanwhile. */
+    boolean start() {
+        return state.compareAndSet(PENDING, RUNNING);
+    }
+
+    @Override
+    public String toString() {
+        return "Timer[deadline=" + deadline + ", state=" + state.get() + "]";
+    }
+
+    /** The loop side of cancellation: remove the timer from its queue now or later. */
+    interface TimerOwner {
+        void cancelled(Timer timer);
+    }
+}

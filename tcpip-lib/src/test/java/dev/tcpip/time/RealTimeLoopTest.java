@@ -1,0 +1,165 @@
+package dev.tcpip.time;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tcpip.ClosedException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class RealTimeLoopTest {
+    private static final long MS = 1_000_000L;
+
+    @Test
+    void timersFireInDeadlineOrderNotSchedulingOrder() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("timers")) {
+            List<Integer> order = new ArrayList<>();        // loop thread only
+            LoopFuture<List<Integer>> done = loop.submit(f -> {
+                long now = loop.now();
+                loop.schedule(now + 30 * MS, () -> {
+                    order.add(30);
+                    f.complete(List.copyOf(order));
+                });
+                loop.schedule(now + 10 * MS, () -> order.add(10));
+                loop.schedule(now + 20 * MS, () -> order.add(20));
+                loop.schedule(now + 20 * MS, () -> order.add(21));   // same deadline: scheduling order
+            });
+            long start = System.nanoTime();
+            assertEquals(List.of(10, 20, 21, 30), done.await());
+            assertTrue(System.nanoTime() - start >= 30 * MS - MS, "fired early");
+        }
+    }
+
+    @Test
+    void cancelledTimersDoNotRunAndLeaveTheQueue() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("cancel")) {
+            List<String> ran = new ArrayList<>();
+            LoopFuture<Void> done = loop.submit(f -> {
+                Timer t = loop.scheduleAfter(5 * MS, () -> ran.add("cancelled"));
+                assertTrue(t.cancel());
+                loop.scheduleAfter(10 * MS, () -> f.complete(null));
+            });
+            done.await();
+            assertEquals(List.of(), ran);
+            // off-loop cancellation of far timers: they leave the heap at once, not in an hour
+            List<Timer> far = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                far.add(loop.scheduleAfter(Duration.ofHours(1).toNanos(), () -> ran.add("far")));
+            }
+            far.forEach(Timer::cancel);
+            assertEquals(0, loop.<Integer>submit(f -> f.complete(pendingTimers(loop))).await());
+            assertTrue(far.stream().noneMatch(Timer::isPending));
+        }
+    }
+
+    private static int pendingTimers(RealTimeLoop loop) {
+        try {
+            var field = RealTimeLoop.class.getDeclaredField("timers");
+            field.setAccessible(true);
+            return ((TimerQueue) field.get(loop)).size();
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void tasksFromManyThreadsRunInOrderPerThreadOnTheLoopThread() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("many")) {
+            int threads = 4, perThread = 10_000;
+            long[] last = new long[threads];
+            int[] count = {0};
+            AtomicReference<String> error = new AtomicReference<>();
+            LoopFuture<Void> all = loop.newFuture();
+            List<Thread> producers = new ArrayList<>();
+            for (int p = 0; p < threads; p++) {
+                int id = p;
+                producers.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 1; i <= perThread; i++) {
+                        int n = i;
+                        loop.execute(() -> {
+                            if (!loop.inLoop() || last[id] != n - 1) {
+                                error.compareAndSet(null, "thread " + id + " task " + n + " after " + last[id]);
+                            }
+                            last[id] = n;
+                            if (++count[0] == threads * perThread) {
+                                all.complete(null);
+                            }
+                        });
+                    }
+                }));
+            }
+            for (Thread t : producers) {
+                t.join();
+            }
+            all.await();
+            assertEquals(null, error.get());
+        }
+    }
+
+    @Test
+    void appThreadsBlockOnLoopFuturesAndAwaitOnTheLoopIsRefused() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("app")) {
+            LoopFuture<Void> app = loop.spawn("client", () -> {
+                String s = loop.<String>submit(f -> loop.scheduleAfter(5 * MS, () -> f.complete("late"))).await();
+                assertEquals("late", s);
+                loop.sleep(Duration.ofMillis(1));
+            });
+            app.await();
+            LoopFuture<Throwable> onLoop = loop.submit(f -> {
+                try {
+                    loop.newFuture().await();
+                    f.complete(null);
+                } catch (Throwable t) {
+                    f.complete(t);
+                }
+            });
+            assertInstanceOf(IllegalStateException.class, onLoop.await());
+        }
+    }
+
+    @Test
+    void aFailingTaskIsReportedAndTheLoopGoesOn() throws Exception {
+        List<Throwable> failures = new ArrayList<>();
+        LoopConfig config = LoopConfig.DEFAULTS.withOnTaskFailure(failures::add);   // called on the loop thread
+        try (RealTimeLoop loop = RealTimeLoop.start("fail", config)) {
+            loop.execute(() -> {
+                throw new IllegalStateException("boom");
+            });
+            assertEquals(1, loop.<Integer>submit(f -> f.complete(failures.size())).await());
+            LoopFuture<Void> thrown = loop.submit(f -> {
+                throw new IllegalArgumentException("in command");
+            });
+            assertThrows(IllegalArgumentException.class, thrown::await);
+        }
+    }
+
+    @Test
+    void closeStopsTheThreadAndFailsQueuedCommands() throws Exception {
+        RealTimeLoop loop = RealTimeLoop.start("closing");
+        LoopFuture<Void> blocker = loop.newFuture();
+        // park the loop inside a task until a command is queued behind it, then close from the task
+        loop.execute(() -> {
+            while (!blocker.isDone()) {
+                Thread.onSpinWait();
+            }
+            loop.close();
+        });
+        LoopFuture<Void> queued = loop.submit(f -> f.complete(null));
+        blocker.complete(null);
+        assertThrows(ClosedException.class, queued::await);
+        loop.close();                                        // joins the thread; idempotent
+        assertFalse(loop.isAlive());
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("tcpip-loop-closing")));
+        assertInstanceOf(ClosedException.class, loop.<Void>submit(f -> f.complete(null)).failure());
+    }
+}

@@ -8,4 +8,5 @@ module dev.tcpip {
 
     exports dev.tcpip;
     exports dev.tcpip.wire;
+    exports dev.tcpip.device;
 }

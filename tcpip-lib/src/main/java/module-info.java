@@ -10,4 +10,5 @@ module dev.tcpip {
     exports dev.tcpip.socket;
     exports dev.tcpip.time;
     exports dev.tcpip.device;
+    exports dev.tcpip.wire;
 }

@@ -1,0 +1,68 @@
+package dev.tcpip.wire;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/** Big-endian (network order) reads and writes on byte arrays. */
+final class Bytes {
+
+    private static final VarHandle U16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    static final VarHandle U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private Bytes() {
+    }
+
+    static int u8(byte[] b, int i) {
+        return b[i] & 0xff;
+    }
+
+    static int u16(byte[] b, int i) {
+        return (short) U16.get(b, i) & 0xffff;
+    }
+
+    static int i32(byte[] b, int i) {
+        return (int) U32.get(b, i);
+    }
+
+    static long u32(byte[] b, int i) {
+        return i32(b, i) & 0xffff_ffffL;
+    }
+
+    static long i64(byte[] b, int i) {
+        return (long) U64.get(b, i);
+    }
+
+    /** Reads a 48-bit big-endian value (a MAC address). */
+    static long u48(byte[] b, int i) {
+        return ((long) u16(b, i) << 32) | u32(b, i + 2);
+    }
+
+    static void put8(byte[] b, int i, int v) {
+        b[i] = (byte) v;
+    }
+
+    static void put16(byte[] b, int i, int v) {
+        U16.set(b, i, (short) v);
+    }
+
+    static void put32(byte[] b, int i, int v) {
+        U32.set(b, i, v);
+    }
+
+    static void put64(byte[] b, int i, long v) {
+        U64.set(b, i, v);
+    }
+
+    static void put48(byte[] b, int i, long v) {
+        put16(b, i, (int) (v >>> 32));
+        put32(b, i + 2, (int) v);
+    }
+
+    /** Checks that the region {@code off, len} lies within {@code buf} (a programming error otherwise). */
+    static void checkRegion(byte[] buf, int off, int len) {
+        Objects.checkFromIndexSize(off, len, buf.length);
+    }
+}

@@ -11,4 +11,5 @@ module dev.tcpip {
     exports dev.tcpip.time;
     exports dev.tcpip.device;
     exports dev.tcpip.wire;
+    exports dev.tcpip.direct;
 }

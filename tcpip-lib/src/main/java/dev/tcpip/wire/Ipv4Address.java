@@ -5,7 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** An IPv4 address as its 32 bits, first octet most significant. */
-public record Ipv4Address(int bits) {
+public record Ipv4Address(int bits) implements IpAddress {
 
     public static final Ipv4Address ANY = new Ipv4Address(0);
     public static final Ipv4Address BROADCAST = new Ipv4Address(-1);

@@ -5,7 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** An IPv6 address as two longs: {@code hi} holds bytes 0..7, {@code lo} bytes 8..15, big-endian. */
-public record Ipv6Address(long hi, long lo) {
+public record Ipv6Address(long hi, long lo) implements IpAddress {
 
     public static final Ipv6Address UNSPECIFIED = new Ipv6Address(0, 0);
     /** ff02::1, all nodes on the link. */

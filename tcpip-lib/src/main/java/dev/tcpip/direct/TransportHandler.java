@@ -1,0 +1,20 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.wire.IpAddress;
+
+/**
+ * What a transport (TCP, UDP) gives the IP layer, which demultiplexes by protocol number. Every method
+ * runs on the stack's event loop and must not block or throw: malformed input is counted and dropped.
+ */
+public interface TransportHandler {
+
+    /**
+     * One received transport message (reassembled if it was fragmented). {@code buf[off, off+len)} is
+     * lent for the duration of the call only; its checksum has not been verified yet (the transport
+     * knows its pseudo-header rules).
+     */
+    void input(long now, IpAddress src, IpAddress dst, byte[] buf, int off, int len);
+
+    /** An ICMP or ICMPv6 error about a datagram this transport sent. */
+    void icmpError(long now, IcmpError error);
+}

@@ -1,5 +1,6 @@
 # Sourced (POSIX sh) by ./mvnw, ./tcpip and .ci/run: selects a JDK 25 or newer and exports JAVA_HOME.
-# Order: $JAVA_HOME if it is 25+, else `java` on PATH if 25+, else /usr/lib/jvm/*25* (and newer).
+# Order: $JAVA_HOME if it is 25+, else `java` on PATH if 25+, else /usr/lib/jvm/*25* (and newer;
+# TCPIP_JVM_DIR names another folder to search, for tests).
 # On failure prints one line saying what to install and returns 1.
 
 tcpip_jdk_feature() { # prints the feature version (e.g. 25) of the JDK home $1, or nothing
@@ -26,7 +27,8 @@ tcpip_find_jdk() {
   fi
   _noglob=$(case $- in *f*) echo 1;; esac)
   set +f
-  for _home in /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+  _dir=${TCPIP_JVM_DIR:-/usr/lib/jvm}
+  for _home in "$_dir"/*25* "$_dir"/*; do
     if [ -d "$_home" ] && tcpip_jdk_ok "$_home"; then
       [ -n "$_noglob" ] && set -f
       JAVA_HOME=$_home; export JAVA_HOME; return 0

@@ -204,6 +204,13 @@ final class SocketFlow implements TcpFlow {
                     ch.setOption(StandardSocketOptions.TCP_NODELAY, noDelay);
                     nodelay = noDelay;
                 }
+                if (bufs.length == 1) {
+                    ByteBuffer b = bufs[0]; // the common case: a plain write(2), no gathering
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                    return;
+                }
                 int i = 0;
                 while (i < bufs.length) {
                     ch.write(bufs, i, bufs.length - i);

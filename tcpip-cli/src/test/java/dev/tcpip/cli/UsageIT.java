@@ -1,0 +1,98 @@
+package dev.tcpip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exit statuses and messages: 0 success, 1 runtime failure, 2 bad usage naming the bad option. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class UsageIT {
+
+    @Test
+    void badPortIsAUsageErrorNamingTheOption() throws Exception {
+        Cli.Result r = Cli.run(30, "serve", "--echo", "70000");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--echo"), r.err());
+    }
+
+    @Test
+    void nonNumericPortIsAUsageError() throws Exception {
+        Cli.Result r = Cli.run(30, "serve", "--http", "eighty");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--http"), r.err());
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() throws Exception {
+        Cli.Result r = Cli.run(30, "serve", "--bogus", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--bogus"), r.err());
+    }
+
+    @Test
+    void serveWithoutAServiceIsAUsageError() throws Exception {
+        Cli.Result r = Cli.run(30, "serve");
+        assertEquals(2, r.code());
+    }
+
+    @Test
+    void directStackOptionsWithoutTapAreUsageErrors() throws Exception {
+        Cli.Result r = Cli.run(30, "serve", "--ipv4", "192.0.2.1/24", "--echo", "7");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--ipv4"), r.err());
+    }
+
+    @Test
+    void ncNeedsHostAndPort() throws Exception {
+        assertEquals(2, Cli.run(30, "nc").code());
+        Cli.Result r = Cli.run(30, "nc", "127.0.0.1", "notaport");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("PORT"), r.err());
+    }
+
+    @Test
+    void ncToAClosedPortFailsWithExitOneAndOneLine() throws Exception {
+        int port;
+        try (ServerSocketChannel s = ServerSocketChannel.open()) {
+            s.bind(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 0));
+            port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+        } // closed again: nobody listens there now
+        Cli.Result r = Cli.run(30, "nc", "127.0.0.1", String.valueOf(port));
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("refused"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void helpWorksOnEveryCommand() throws Exception {
+        for (String cmd : new String[] {"serve", "nc", "bench"}) {
+            Cli.Result r = Cli.run(30, cmd, "--help");
+            assertEquals(0, r.code(), cmd);
+            assertTrue(r.out().contains("Usage: tcpip " + cmd), r.out());
+        }
+        assertEquals(0, Cli.run(30, "--help").code());
+    }
+
+    @Test
+    void benchWritesJsonFigures(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("figures.json");
+        Cli.Result r = Cli.run(120, "bench", "socket", "--quick", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        String text = Files.readString(json);
+        for (String system : new String[] {"socket-loopback", "nio-loopback"}) {
+            assertTrue(text.contains("\"system\": \"" + system + "\""), text);
+        }
+        assertTrue(text.contains("\"work\": \"tcp-bulk\"") && text.contains("\"unit\": \"Gbit/s\""), text);
+        assertTrue(r.out().contains("tcp-rr-1byte"), r.out());
+        assertEquals(2, Cli.run(30, "bench", "nosuchworkload").code());
+    }
+}

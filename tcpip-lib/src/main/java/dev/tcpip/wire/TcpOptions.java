@@ -8,8 +8,9 @@ import java.util.Objects;
  * (RFC 7323), SACK-permitted and SACK blocks (RFC 2018). {@code mss} and {@code windowScale} are -1
  * when absent; {@code tsVal}/{@code tsEcr} count only when {@code timestamps}.
  *
- * <p>Emitted layout, each piece 4-byte aligned: MSS; SACK-permitted and timestamps (NOP-padded);
- * NOP + window scale; two NOPs + SACK blocks. The whole must fit the 40 option bytes.
+ * <p>Emitted layout, each piece 4-byte aligned (RFC 7323 App. A): MSS; SACK-permitted and timestamps
+ * (NOP-padded); NOP + window scale; two NOPs + SACK blocks. When that would exceed the 40 option bytes
+ * the options are packed without NOPs, then padded to a multiple of 4 with EOL; anything received fits so.
  */
 public record TcpOptions(int mss, int windowScale, boolean sackPermitted, boolean timestamps, int tsVal, int tsEcr,
         List<SackBlock> sackBlocks) {
@@ -44,7 +45,7 @@ public record TcpOptions(int mss, int windowScale, boolean sackPermitted, boolea
         if (sackBlocks.size() > 4) {
             throw new IllegalArgumentException("at most 4 SACK blocks: " + sackBlocks.size());
         }
-        int length = unpaddedLength(mss, windowScale, sackPermitted, timestamps, sackBlocks.size());
+        int length = packedLength(mss, windowScale, sackPermitted, timestamps, sackBlocks.size());
         if (length > 40) {
             throw new IllegalArgumentException("options need " + length + " bytes, more than 40");
         }
@@ -55,18 +56,32 @@ public record TcpOptions(int mss, int windowScale, boolean sackPermitted, boolea
         return new TcpOptions(mss, windowScale, sackPermitted, true, tsVal, 0, List.of());
     }
 
-    private static int unpaddedLength(int mss, int ws, boolean sackp, boolean ts, int blocks) {
+    private static int alignedLength(int mss, int ws, boolean sackp, boolean ts, int blocks) {
         return (mss >= 0 ? 4 : 0) + (ts ? 12 : sackp ? 4 : 0) + (ws >= 0 ? 4 : 0) + (blocks > 0 ? 4 + 8 * blocks : 0);
+    }
+
+    private static int packedLength(int mss, int ws, boolean sackp, boolean ts, int blocks) {
+        int n = (mss >= 0 ? 4 : 0) + (ts ? 10 : 0) + (sackp ? 2 : 0) + (ws >= 0 ? 3 : 0) + (blocks > 0 ? 2 + 8 * blocks : 0);
+        return (n + 3) & ~3;
+    }
+
+    private boolean aligned() {
+        return alignedLength(mss, windowScale, sackPermitted, timestamps, sackBlocks.size()) <= 40;
     }
 
     /** The number of option bytes emitted, a multiple of 4. */
     public int length() {
-        return unpaddedLength(mss, windowScale, sackPermitted, timestamps, sackBlocks.size());
+        int blocks = sackBlocks.size();
+        return aligned() ? alignedLength(mss, windowScale, sackPermitted, timestamps, blocks)
+                : packedLength(mss, windowScale, sackPermitted, timestamps, blocks);
     }
 
     /** Writes the options at {@code off}; returns the offset after them. */
     public int emit(byte[] buf, int off) {
         Bytes.checkRegion(buf, off, length());
+        if (!aligned()) {
+            return emitPacked(buf, off);
+        }
         int p = off;
         if (mss >= 0) {
             Bytes.put16(buf, p, MSS << 8 | 4);
@@ -97,5 +112,43 @@ public record TcpOptions(int mss, int windowScale, boolean sackPermitted, boolea
             }
         }
         return p;
+    }
+
+    private int emitPacked(byte[] buf, int off) {
+        int p = off;
+        if (mss >= 0) {
+            Bytes.put16(buf, p, MSS << 8 | 4);
+            Bytes.put16(buf, p + 2, mss);
+            p += 4;
+        }
+        if (timestamps) {
+            Bytes.put16(buf, p, TIMESTAMPS << 8 | 10);
+            Bytes.put32(buf, p + 2, tsVal);
+            Bytes.put32(buf, p + 6, tsEcr);
+            p += 10;
+        }
+        if (sackPermitted) {
+            Bytes.put16(buf, p, SACK_PERMITTED << 8 | 2);
+            p += 2;
+        }
+        if (windowScale >= 0) {
+            Bytes.put16(buf, p, WINDOW_SCALE << 8 | 3);
+            Bytes.put8(buf, p + 2, windowScale);
+            p += 3;
+        }
+        if (!sackBlocks.isEmpty()) {
+            Bytes.put16(buf, p, SACK << 8 | (2 + 8 * sackBlocks.size()));
+            p += 2;
+            for (SackBlock b : sackBlocks) {
+                Bytes.put32(buf, p, b.left());
+                Bytes.put32(buf, p + 4, b.right());
+                p += 8;
+            }
+        }
+        int end = off + length();
+        while (p < end) {
+            buf[p++] = EOL;
+        }
+        return end;
     }
 }

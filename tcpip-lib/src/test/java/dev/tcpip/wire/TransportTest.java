@@ -100,6 +100,18 @@ class TransportTest {
     }
 
     @Test
+    void packsOptionsWithoutNopsWhenAlignedTheyWouldNotFit() throws ParseException {
+        TcpOptions o = new TcpOptions(1460, -1, false, true, 7, 8, List.of(new TcpOptions.SackBlock(1, 2),
+                new TcpOptions.SackBlock(3, 4), new TcpOptions.SackBlock(5, 6)));
+        assertEquals(40, o.length());
+        TcpHeader t = new TcpHeader(1, 2, 3, 4, TcpHeader.ACK, 5, 0, o, 0);
+        byte[] b = new byte[t.segmentLength()];
+        t.emitIpv4(b, 0, SRC, DST);
+        assertEquals("020405b4 080a0000 00070000 0008051a", Hex.of(b, 20, 16).replaceAll("(.{8})(?=.)", "$1 "));
+        assertEquals(t, TcpView.parseIpv4(b, 0, b.length, SRC.bits(), DST.bits()).toHeader());
+    }
+
+    @Test
     void rejectsMalformedTcpOptions() {
         assertTcpRejects("0201 0000"); // length 1
         assertTcpRejects("fe00 0000"); // length 0

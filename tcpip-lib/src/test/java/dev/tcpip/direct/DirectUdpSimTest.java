@@ -92,8 +92,11 @@ class DirectUdpSimTest {
         SimKit.run(kit -> {
             Faults faults = Faults.NONE.withLoss(0.003).withDuplicate(0.01).withReorder(0.01, Duration.ofMillis(1));
             LinkConfig link = LinkConfig.DEFAULTS.withLatency(Duration.ofMillis(1)).withFaults(faults);
-            DirectStack server = kit.stack("server", DirectStackConfig.ipv4("10.0.0.1/24"), link);
-            DirectStack client = kit.stack("client", DirectStackConfig.ipv4("10.0.0.2/24"), link);
+            // Every lost fragment leaves a partial datagram of up to 64 KiB behind; with the default 30 s
+            // timeout they fill the 2 MiB reassembly budget and block the retries, so give up after 2 s.
+            var reassembly = new DirectStackConfig.ReassemblyLimits(64, 2 << 20, Duration.ofSeconds(2));
+            DirectStack server = kit.stack("server", DirectStackConfig.ipv4("10.0.0.1/24").withReassembly(reassembly), link);
+            DirectStack client = kit.stack("client", DirectStackConfig.ipv4("10.0.0.2/24").withReassembly(reassembly), link);
             int retries = echoEverySize(kit, client, server, sizes(), kit.sim.seed());
             assertTrue(server.counter(StackCounter.IP_REASSEMBLED) > 200);
             assertTrue(server.counter(StackCounter.IP_FRAGMENT_DUPLICATE) + server.counter(StackCounter.UDP_RX)

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tcpip", mixinStandardHelpOptions = true, version = "tcpip 0.1.0",
         description = "A user-space TCP/IP stack for Java.",
-        subcommands = {Serve.class, Nc.class, Bench.class},
+        subcommands = {Serve.class, Nc.class, Bench.class, Demo.class},
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
 

@@ -1,0 +1,313 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.time.Timer;
+import dev.tcpip.wire.ArpPacket;
+import dev.tcpip.wire.ArpView;
+import dev.tcpip.wire.EtherType;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.MacAddress;
+import dev.tcpip.wire.ParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ARP for one IPv4 address on one Ethernet (RFC 826, RFC 1122 §2.3.2): answers requests for its own address
+ * only, caches what it learns with a lifetime and refresh, queues a bounded number of datagrams per
+ * unresolved address, retries a few times and then fails them. Runs on the stack's loop.
+ */
+final class Arp {
+
+    /** What waits for an address: told once, either way. */
+    interface Waiter {
+        void resolved(long now, long mac);
+
+        void failed(long now);
+    }
+
+    private enum State { PENDING, RESOLVED, STATIC }
+
+    private static final class Entry {
+        final int ip;
+        State state;
+        long mac = -1;
+        long expires;
+        boolean refreshing;
+        int requests;
+        Timer retry;
+        ArrayDeque<Waiter> waiting;
+
+        Entry(int ip, State state) {
+            this.ip = ip;
+            this.state = state;
+        }
+    }
+
+    private final Ethernet eth;
+    private final int ownIp;
+    private final DirectStackConfig.ArpLimits limits;
+    private final long lifetime;
+    private final long retryInterval;
+    private final long refreshWindow;
+    private final Counters counters;
+    private final Scheduler scheduler;
+    /** Insertion order is eviction order (oldest first). */
+    private final Map<Integer, Entry> cache = new LinkedHashMap<>();
+
+    Arp(Ethernet eth, Ipv4Address own, DirectStackConfig.ArpLimits limits, Counters counters, Scheduler scheduler) {
+        this.eth = eth;
+        this.ownIp = own.bits();
+        this.limits = limits;
+        this.lifetime = limits.lifetime().toNanos();
+        this.retryInterval = limits.retryInterval().toNanos();
+        this.refreshWindow = Math.min(lifetime / 2, retryInterval * Math.max(1, limits.retries()));
+        this.counters = counters;
+        this.scheduler = scheduler;
+    }
+
+    /** RFC 5227 §2.3 announcement (gratuitous ARP): a broadcast request for our own address. */
+    void announce() {
+        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, MacAddress.ZERO, ownIp);
+        counters.inc(StackCounter.ARP_TX_REQUESTS);
+    }
+
+    /**
+     * The MAC address for {@code ip} if it is resolved, else -1. An entry used in its last refresh window is
+     * refreshed by a unicast request (RFC 1122 §2.3.2.1), and used meanwhile.
+     */
+    long lookup(long now, int ip) {
+        Entry e = cache.get(ip);
+        if (e == null) {
+            return -1;
+        }
+        switch (e.state) {
+            case STATIC -> {
+                return e.mac;
+            }
+            case PENDING -> {
+                return -1;
+            }
+            default -> {
+                if (now >= e.expires) {
+                    cache.remove(ip);
+                    return -1;
+                }
+                if (now >= e.expires - refreshWindow && !e.refreshing) {
+                    e.refreshing = true;
+                    sendPacket(e.mac, ArpPacket.REQUEST, MacAddress.ZERO, ip);
+                    counters.inc(StackCounter.ARP_TX_REQUESTS);
+                }
+                return e.mac;
+            }
+        }
+    }
+
+    /**
+     * Queues {@code w} until {@code ip} is resolved, starting a resolution if none runs. Returns false if it
+     * cannot wait (the queue for {@code ip} is full, or the cache is full of static and pending entries).
+     */
+    boolean enqueue(long now, int ip, Waiter w) {
+        Entry e = cache.get(ip);
+        if (e != null && e.state == State.RESOLVED && now >= e.expires) {
+            cache.remove(ip);
+            e = null;
+        }
+        if (e == null) {
+            if (!makeRoom(now)) {
+                counters.inc(StackCounter.ARP_CACHE_FULL);
+                return false;
+            }
+            e = new Entry(ip, State.PENDING);
+            cache.put(ip, e);
+            request(now, e);
+        }
+        if (e.state != State.PENDING) {               // resolved meanwhile: caller should not have queued
+            w.resolved(now, e.mac);
+            return true;
+        }
+        if (e.waiting == null) {
+            e.waiting = new ArrayDeque<>();
+        }
+        if (e.waiting.size() >= limits.pendingPerAddress()) {
+            counters.inc(StackCounter.ARP_PENDING_QUEUE_FULL);
+            return false;
+        }
+        e.waiting.add(w);
+        return true;
+    }
+
+    private void request(long now, Entry e) {
+        e.requests++;
+        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, MacAddress.ZERO, e.ip);
+        counters.inc(StackCounter.ARP_TX_REQUESTS);
+        e.retry = scheduler.at(now + retryInterval, t -> retry(t, e));
+    }
+
+    private void retry(long now, Entry e) {
+        if (e.state != State.PENDING || cache.get(e.ip) != e) {
+            return;
+        }
+        if (e.requests <= limits.retries()) {
+            request(now, e);
+            return;
+        }
+        cache.remove(e.ip);
+        counters.inc(StackCounter.ARP_RESOLUTION_FAILED);
+        ArrayDeque<Waiter> waiting = e.waiting;
+        e.waiting = null;
+        if (waiting != null) {
+            counters.add(StackCounter.ARP_PENDING_DROPPED, waiting.size());
+            for (Waiter w : waiting) {
+                w.failed(now);
+            }
+        }
+    }
+
+    /** Frees one slot if the cache is full: an expired entry, else the oldest resolved one. */
+    private boolean makeRoom(long now) {
+        if (cache.size() < limits.cacheSize()) {
+            return true;
+        }
+        Entry oldest = null;
+        for (Iterator<Entry> it = cache.values().iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            if (e.state == State.RESOLVED && now >= e.expires) {
+                it.remove();
+                return true;
+            }
+            if (oldest == null && e.state == State.RESOLVED) {
+                oldest = e;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        cache.remove(oldest.ip);
+        counters.inc(StackCounter.ARP_CACHE_EVICTED);
+        return true;
+    }
+
+    void input(long now, byte[] buf, int off, int len) {
+        counters.inc(StackCounter.ARP_RX);
+        ArpView arp;
+        try {
+            arp = ArpView.parse(buf, off, len);
+        } catch (ParseException e) {
+            counters.inc(StackCounter.ARP_DROPPED_MALFORMED);
+            return;
+        }
+        int spa = arp.senderIpBits();
+        long sha = arp.senderMacBits();
+        if (sha == MacAddress.BROADCAST.bits() || (sha & 0x0100_0000_0000L) != 0 || spa == -1) {
+            counters.inc(StackCounter.ARP_DROPPED_MALFORMED); // a group address cannot own an IP address
+            return;
+        }
+        if (spa == ownIp) {
+            counters.inc(StackCounter.ARP_ADDRESS_CONFLICT);  // RFC 5227 §2.4: someone else claims our address
+            return;
+        }
+        // RFC 826 "Packet Reception": merge the sender into an existing entry first.
+        boolean merged = false;
+        Entry e = spa == 0 ? null : cache.get(spa);
+        if (e != null && e.state != State.STATIC) {
+            learn(now, e, sha);
+            merged = true;
+        }
+        if (arp.targetIpBits() != ownIp) {
+            counters.inc(StackCounter.ARP_NOT_FOR_US);
+            return;
+        }
+        // RFC 826: if we are the target and the sender was not merged, add it.
+        if (!merged && spa != 0 && e == null && makeRoom(now)) {
+            Entry added = new Entry(spa, State.RESOLVED);
+            cache.put(spa, added);
+            learn(now, added, sha);
+        }
+        if (arp.operation() == ArpPacket.REQUEST) {
+            sendPacket(sha, ArpPacket.REPLY, new MacAddress(sha), spa);
+            counters.inc(StackCounter.ARP_TX_REPLIES);
+        }
+    }
+
+    private void learn(long now, Entry e, long mac) {
+        e.state = State.RESOLVED;
+        e.mac = mac;
+        e.expires = now + lifetime;
+        e.refreshing = false;
+        if (e.retry != null) {
+            e.retry.cancel();
+            e.retry = null;
+        }
+        ArrayDeque<Waiter> waiting = e.waiting;
+        e.waiting = null;
+        if (waiting != null) {
+            for (Waiter w : waiting) {
+                w.resolved(now, mac);
+            }
+        }
+    }
+
+    private void sendPacket(long dstMac, int op, MacAddress targetMac, int targetIp) {
+        int p = eth.header(dstMac, EtherType.ARP);
+        int end = new ArpPacket(op, eth.mac(), new Ipv4Address(ownIp), targetMac, new Ipv4Address(targetIp))
+                .emit(eth.buffer(), p);
+        eth.transmit(end);
+    }
+
+    /** Adds or replaces a static entry: never expires, never overwritten by what is received. */
+    void addStatic(long now, int ip, long mac) {
+        Entry old = cache.remove(ip);
+        Entry e = new Entry(ip, State.STATIC);
+        e.mac = mac;
+        e.expires = Long.MAX_VALUE;
+        cache.put(ip, e);
+        if (old != null && old.state == State.PENDING) {
+            if (old.retry != null) {
+                old.retry.cancel();
+            }
+            if (old.waiting != null) {
+                for (Waiter w : old.waiting) {
+                    w.resolved(now, mac);
+                }
+            }
+        }
+    }
+
+    /** Removes any entry for {@code ip}; returns whether one was there. */
+    boolean remove(int ip) {
+        Entry e = cache.remove(ip);
+        if (e != null && e.retry != null) {
+            e.retry.cancel();
+        }
+        return e != null;
+    }
+
+    /** The resolved and static entries, oldest first. */
+    List<ArpEntry> entries(long now) {
+        List<ArpEntry> out = new ArrayList<>();
+        for (Entry e : cache.values()) {
+            if (e.state == State.STATIC || e.state == State.RESOLVED && now < e.expires) {
+                out.add(new ArpEntry(new Ipv4Address(e.ip), new MacAddress(e.mac), e.state == State.STATIC, e.expires));
+            }
+        }
+        return out;
+    }
+
+    /** Fails everything waiting (the stack closes). */
+    void close(long now) {
+        for (Entry e : List.copyOf(cache.values())) {
+            if (e.retry != null) {
+                e.retry.cancel();
+            }
+            if (e.waiting != null) {
+                ArrayDeque<Waiter> w = e.waiting;
+                e.waiting = null;
+                w.forEach(x -> x.failed(now));
+            }
+        }
+        cache.clear();
+    }
+}

@@ -1,0 +1,254 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.TimedOutException;
+import dev.tcpip.UnreachableException;
+import dev.tcpip.time.LoopFuture;
+import dev.tcpip.time.Timer;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Icmpv4Message;
+import dev.tcpip.wire.Icmpv4View;
+import dev.tcpip.wire.Ipv4View;
+import dev.tcpip.wire.ParseException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * ICMPv4 (RFC 792, RFC 1122 §3.2.2): answers echo requests, sends rate-limited destination unreachable and
+ * time exceeded errors, hands received errors to the transport that sent the quoted datagram, and runs
+ * this stack's pings.
+ */
+final class Icmpv4 {
+    /** Echo data per ping at most: 65,535 minus the IPv4 and ICMP headers. */
+    static final int MAX_PING = 0xffff - Ipv4.HEADER - Icmpv4Message.HEADER_LENGTH;
+
+    private record PingWait(LoopFuture<PingReply> future, long sentAt, int size, Timer timer) {}
+
+    private final Ipv4 ip;
+    private final Counters counters;
+    private final Scheduler scheduler;
+    private final TokenBucket errorBucket;
+    private final int identifier;
+    private final Map<Integer, PingWait> pings = new HashMap<>();
+    private int nextSeq;
+
+    Icmpv4(Ipv4 ip, Counters counters, Scheduler scheduler, int errorsPerSecond, int burst) {
+        this.ip = ip;
+        this.counters = counters;
+        this.scheduler = scheduler;
+        this.errorBucket = new TokenBucket(errorsPerSecond, burst);
+        this.identifier = ip.address().bits() & 0xffff ^ 0x7470;  // fixed per stack: replays are identical
+    }
+
+    void input(long now, Ipv4Address src, Ipv4Address dst, byte[] buf, int off, int len, boolean broadcast) {
+        counters.inc(StackCounter.ICMP_RX);
+        Icmpv4View m;
+        try {
+            m = Icmpv4View.parse(buf, off, len);
+        } catch (ParseException e) {
+            counters.inc(StackCounter.ICMP_DROPPED_MALFORMED);
+            return;
+        }
+        switch (m.type()) {
+            case Icmpv4Message.ECHO_REQUEST -> echoRequest(now, src, buf, off, len, broadcast, m);
+            case Icmpv4Message.ECHO_REPLY -> echoReply(now, src, m);
+            case Icmpv4Message.DESTINATION_UNREACHABLE, Icmpv4Message.TIME_EXCEEDED,
+                 Icmpv4Message.PARAMETER_PROBLEM -> error(now, src, m);
+            default -> counters.inc(StackCounter.ICMP_ERRORS_IGNORED); // RFC 6633: source quench; redirects; others
+        }
+    }
+
+    // RFC 792 echo; RFC 1122 §3.2.2.6: reply with the same data; a broadcast request MAY be ignored, and is.
+    private void echoRequest(long now, Ipv4Address src, byte[] buf, int off, int len, boolean broadcast,
+                             Icmpv4View m) {
+        counters.inc(StackCounter.ICMP_ECHO_REQUESTS_RX);
+        if (broadcast || m.code() != 0) {
+            return;
+        }
+        byte[] reply = Arrays.copyOfRange(buf, off, off + len);
+        new Icmpv4Message.Echo(true, m.identifier(), m.sequence()).emit(reply, 0, len - Icmpv4Message.HEADER_LENGTH);
+        counters.inc(StackCounter.ICMP_ECHO_REPLIES_TX);
+        send(now, src, reply);
+    }
+
+    private void echoReply(long now, Ipv4Address src, Icmpv4View m) {
+        counters.inc(StackCounter.ICMP_ECHO_REPLIES_RX);
+        PingWait w = m.identifier() == identifier ? pings.get(m.sequence()) : null;
+        if (w == null || m.payloadLength() != w.size() || !hasPattern(m.buffer(), m.payloadOffset(), w.size(),
+                m.sequence())) {
+            counters.inc(StackCounter.ICMP_ECHO_REPLIES_UNMATCHED);
+            return;
+        }
+        pings.remove(m.sequence());
+        w.timer().cancel();
+        w.future().complete(new PingReply(src.toInetAddress(), w.size(), m.sequence(),
+                Duration.ofNanos(now - w.sentAt())));
+    }
+
+    private void error(long now, Ipv4Address reporter, Icmpv4View m) {
+        counters.inc(StackCounter.ICMP_ERRORS_RX);
+        Ipv4View quoted = m.quotedHeader();
+        int end = m.payloadOffset() + m.payloadLength();
+        int have = end - quoted.payloadOffset();
+        if (quoted.srcBits() != ip.address().bits() || have < 8) {
+            counters.inc(StackCounter.ICMP_ERRORS_IGNORED);    // not about our datagram, or RFC 792's 64 bits missing
+            return;
+        }
+        IcmpError.Kind kind = kindOf(m.type(), m.code());
+        byte[] transport = Arrays.copyOfRange(m.buffer(), quoted.payloadOffset(), end);
+        IcmpError err = new IcmpError(kind, reporter, quoted.src(), quoted.dst(), quoted.protocol(), transport,
+                kind == IcmpError.Kind.FRAGMENTATION_NEEDED ? m.nextHopMtu() : 0);
+        if (quoted.protocol() == IpProtocol.ICMP) {
+            pingError(err);
+            return;
+        }
+        TransportHandler t = ip.transport(quoted.protocol());
+        if (t == null) {
+            counters.inc(StackCounter.ICMP_ERRORS_IGNORED);
+            return;
+        }
+        t.icmpError(now, err);
+    }
+
+    // RFC 792 codes; RFC 1122 §3.2.2.1 adds 6..12; RFC 1812 §5.2.7.1 adds 13 (administratively prohibited).
+    static IcmpError.Kind kindOf(int type, int code) {
+        return switch (type) {
+            case Icmpv4Message.TIME_EXCEEDED -> IcmpError.Kind.TIME_EXCEEDED;
+            case Icmpv4Message.PARAMETER_PROBLEM -> IcmpError.Kind.PARAMETER_PROBLEM;
+            default -> switch (code) {
+                case 0, 6, 11 -> IcmpError.Kind.NET_UNREACHABLE;
+                case 2 -> IcmpError.Kind.PROTOCOL_UNREACHABLE;
+                case 3 -> IcmpError.Kind.PORT_UNREACHABLE;
+                case 4 -> IcmpError.Kind.FRAGMENTATION_NEEDED;
+                case 9, 10, 13 -> IcmpError.Kind.ADMINISTRATIVELY_PROHIBITED;
+                default -> IcmpError.Kind.HOST_UNREACHABLE;
+            };
+        };
+    }
+
+    private void pingError(IcmpError err) {
+        byte[] t = err.transport();
+        int id = (t[4] & 0xff) << 8 | t[5] & 0xff;
+        int seq = (t[6] & 0xff) << 8 | t[7] & 0xff;
+        PingWait w = (t[0] & 0xff) == Icmpv4Message.ECHO_REQUEST && id == identifier ? pings.remove(seq) : null;
+        if (w == null) {
+            counters.inc(StackCounter.ICMP_ERRORS_IGNORED);
+            return;
+        }
+        w.timer().cancel();
+        w.future().fail(new UnreachableException(err.dst() + ": " + err.kind() + " (reported by " + err.reporter() + ")"));
+    }
+
+    // ---- errors we send (RFC 1122 §3.2.2) ----
+
+    void destinationUnreachable(long now, int code, byte[] buf, int ipOff, int header, int payload) {
+        sendError(now, new Icmpv4Message.DestinationUnreachable(code, 0), buf, ipOff, header, payload);
+    }
+
+    /** RFC 792 time exceeded, code 1: fragment reassembly time exceeded, quoting fragment zero. */
+    void timeExceededReassembly(long now, byte[] header, byte[] firstData) {
+        byte[] quoted = new byte[header.length + Math.min(8, firstData.length)];
+        System.arraycopy(header, 0, quoted, 0, header.length);
+        System.arraycopy(firstData, 0, quoted, header.length, quoted.length - header.length);
+        sendError(now, new Icmpv4Message.TimeExceeded(1), quoted, 0, header.length, quoted.length - header.length);
+    }
+
+    private void sendError(long now, Icmpv4Message msg, byte[] buf, int ipOff, int header, int payload) {
+        int src = readInt(buf, ipOff + 12);
+        Ipv4Address to = new Ipv4Address(src);
+        // RFC 1122 §3.2.2: never about an ICMP error (nor a message we cannot tell is not one)...
+        if ((buf[ipOff + 9] & 0xff) == IpProtocol.ICMP && (payload < 1 || !isQuery(buf[ipOff + header] & 0xff))) {
+            return;
+        }
+        // ...nor to a source that does not name one host (IPv4 input already dropped those; broadcast
+        // destinations were excluded by the caller).
+        if (src == 0 || src == -1 || to.isMulticast()) {
+            return;
+        }
+        if (!errorBucket.take(now)) {
+            counters.inc(StackCounter.ICMP_ERRORS_RATE_LIMITED);
+            return;
+        }
+        int quoted = header + Math.min(8, payload);      // RFC 792: the internet header plus 64 bits of data
+        byte[] m = new byte[Icmpv4Message.HEADER_LENGTH + quoted];
+        System.arraycopy(buf, ipOff, m, Icmpv4Message.HEADER_LENGTH, quoted);
+        msg.emit(m, 0, quoted);
+        counters.inc(StackCounter.ICMP_ERRORS_TX);
+        send(now, to, m);
+    }
+
+    private static boolean isQuery(int type) {
+        return type == Icmpv4Message.ECHO_REQUEST || type == Icmpv4Message.ECHO_REPLY || type == 13 || type == 14;
+    }
+
+    private void send(long now, Ipv4Address to, byte[] m) {
+        counters.inc(StackCounter.ICMP_TX);
+        ip.output(now, ip.address(), to, IpProtocol.ICMP, ip.defaultTtl(), false, m, 0, m.length, Delivery.NONE);
+    }
+
+    // ---- ping ----
+
+    void ping(long now, Ipv4Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
+        if (pings.size() >= 0x10000) {
+            future.fail(new IllegalStateException("65,536 pings are outstanding"));
+            return;
+        }
+        int seq = nextSeq;
+        while (pings.containsKey(seq)) {                 // bounded: fewer than 65,536 are outstanding
+            seq = (seq + 1) & 0xffff;
+        }
+        nextSeq = (seq + 1) & 0xffff;
+        byte[] m = new byte[Icmpv4Message.HEADER_LENGTH + size];
+        for (int i = 0; i < size; i++) {
+            m[Icmpv4Message.HEADER_LENGTH + i] = (byte) (seq + i);
+        }
+        new Icmpv4Message.Echo(false, identifier, seq).emit(m, 0, size);
+        int s = seq;
+        Timer timer = scheduler.at(now + timeoutNanos, t -> {
+            PingWait w = pings.remove(s);
+            if (w != null) {
+                w.future().fail(new TimedOutException("no echo reply from " + dst + " within "
+                        + Duration.ofNanos(timeoutNanos)));
+            }
+        });
+        PingWait w = new PingWait(future, now, size, timer);
+        pings.put(seq, w);
+        counters.inc(StackCounter.ICMP_TX);
+        ip.output(now, ip.address(), dst, IpProtocol.ICMP, ip.defaultTtl(), false, m, 0, m.length, new Delivery() {
+            @Override
+            public void sent() {
+            }
+
+            @Override
+            public void failed(long t, IcmpError.Kind kind, String why) {
+                if (pings.remove(s) == w) {
+                    timer.cancel();
+                    future.fail(new UnreachableException(why));
+                }
+            }
+        });
+    }
+
+    private static boolean hasPattern(byte[] b, int off, int size, int seq) {
+        for (int i = 0; i < size; i++) {
+            if (b[off + i] != (byte) (seq + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void close() {
+        for (PingWait w : pings.values()) {
+            w.timer().cancel();
+            w.future().fail(new dev.tcpip.ClosedException("the stack was disconnected"));
+        }
+        pings.clear();
+    }
+
+    private static int readInt(byte[] b, int off) {
+        return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | b[off + 3] & 0xff;
+    }
+}

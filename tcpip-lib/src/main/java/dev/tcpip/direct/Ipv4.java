@@ -1,0 +1,285 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.UnreachableException;
+import dev.tcpip.wire.EtherType;
+import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv4Header;
+import dev.tcpip.wire.Ipv4View;
+import dev.tcpip.wire.MacAddress;
+import dev.tcpip.wire.ParseException;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
+
+/**
+ * IPv4 for one address on one Ethernet (RFC 791, RFC 1122 §3): routing between the on-link prefix and the
+ * default gateway, output with fragmentation, input with reassembly and demultiplexing to ICMP and the
+ * registered transports. An IPv6 sibling would implement {@link IpSender} the same way beside it.
+ */
+final class Ipv4 implements IpSender {
+    static final int HEADER = Ipv4View.MIN_HEADER_LENGTH;
+    /** RFC 791 §3.1: total length is 16 bits. */
+    static final int MAX_PAYLOAD = 0xffff - HEADER;
+
+    private final Ipv4Address own;
+    private final int addr;
+    private final int mask;
+    private final int directedBroadcast;
+    private final int gateway;          // 0: none
+    private final int mtu;
+    private final int ttl;
+    private final Ethernet eth;
+    private final Arp arp;
+    private final Counters counters;
+    private final Reassembly reassembly;
+    private final LongSupplier clock;   // only for IpSender.send, which is called without a "now"
+    private final TransportHandler[] transports = new TransportHandler[256];
+    private Icmpv4 icmp;
+    private int nextId = 1;
+
+    // The datagram being delivered right now, so that a transport can have it answered with an ICMP error.
+    private byte[] curBuf;
+    private int curOff;
+    private int curHeader;
+    private int curPayload;
+    private boolean curBroadcast;
+
+    Ipv4(DirectStackConfig config, int mtu, Ethernet eth, Arp arp, Counters counters, Scheduler scheduler,
+         LongSupplier clock) {
+        this.own = config.address();
+        this.addr = own.bits();
+        this.mask = config.netmask();
+        this.directedBroadcast = config.directedBroadcast().bits();
+        this.gateway = config.gateway() == null ? 0 : config.gateway().bits();
+        this.mtu = mtu;
+        this.ttl = config.ttl();
+        this.eth = eth;
+        this.arp = arp;
+        this.counters = counters;
+        this.clock = clock;
+        this.reassembly = new Reassembly(config.reassembly(), counters, scheduler,
+                (now, header, first) -> icmp.timeExceededReassembly(now, header, first));
+    }
+
+    void bind(Icmpv4 icmpLayer) {
+        this.icmp = icmpLayer;
+    }
+
+    Ipv4Address address() {
+        return own;
+    }
+
+    int defaultTtl() {
+        return ttl;
+    }
+
+    Reassembly reassembly() {
+        return reassembly;
+    }
+
+    void register(int protocol, TransportHandler handler) {
+        if (protocol == IpProtocol.ICMP) {
+            throw new IllegalArgumentException("protocol 1 is ICMP, which the stack handles itself");
+        }
+        transports[protocol] = handler;
+    }
+
+    TransportHandler transport(int protocol) {
+        return transports[protocol];
+    }
+
+    // ---- routing (RFC 1122 §3.3.1) ----
+
+    /** The on-link next hop toward {@code dst}, or 0 if there is no route. Broadcasts go to themselves. */
+    int nextHop(int dst) {
+        if (dst == -1 || ((dst ^ addr) & mask) == 0) {
+            return dst;                                   // RFC 1122 §3.3.1.1: on-link, sent directly
+        }
+        return gateway;                                   // else via the default gateway, if any
+    }
+
+    private boolean isBroadcast(int dst) {
+        return dst == -1 || dst == directedBroadcast;
+    }
+
+    @Override
+    public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+        if (!(dst instanceof Ipv4Address v4)) {
+            throw new UnreachableException("this stack has no IPv6 address: " + dst);
+        }
+        if (v4.bits() == 0 || nextHop(v4.bits()) == 0) {
+            throw new UnreachableException("no route to " + dst);
+        }
+        return own;
+    }
+
+    @Override
+    public int maxPayload(IpAddress dst) {
+        return mtu - HEADER;
+    }
+
+    @Override
+    public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        output(clock.getAsLong(), (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len,
+                new Delivery() {
+                    @Override
+                    public void sent() {
+                    }
+
+                    @Override
+                    public void failed(long now, IcmpError.Kind kind, String why) {
+                        TransportHandler t = transports[protocol];
+                        if (t != null) {
+                            t.icmpError(now, new IcmpError(kind, own, src, dst, protocol,
+                                    Arrays.copyOfRange(payload, off, off + Math.min(len, 8)),
+                                    kind == IcmpError.Kind.FRAGMENTATION_NEEDED ? mtu : 0));
+                        }
+                    }
+                });
+    }
+
+    // ---- output (RFC 791 §3.2, RFC 1122 §3.3) ----
+
+    /** Sends one datagram carrying {@code p[off, off+len)}, resolving the next hop and fragmenting as needed. */
+    void output(long now, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, byte[] p, int off,
+                int len, Delivery delivery) {
+        int d = dst.bits();
+        int hop = d == 0 ? 0 : nextHop(d);
+        if (hop == 0) {
+            counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
+            delivery.failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
+            return;
+        }
+        if (len > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("an IPv4 datagram carries at most " + MAX_PAYLOAD + " bytes: " + len);
+        }
+        if (df && len + HEADER > mtu) {
+            counters.inc(StackCounter.IP_DROPPED_DF_TOO_BIG);
+            delivery.failed(now, IcmpError.Kind.FRAGMENTATION_NEEDED, len + HEADER + " bytes exceed the MTU " + mtu);
+            return;
+        }
+        int id = nextId;
+        nextId = (nextId + 1) & 0xffff;                   // RFC 791 §3.2, RFC 6864 §4: unique per src, dst, protocol
+        if (isBroadcast(d)) {
+            transmit(MacAddress.BROADCAST.bits(), src, dst, protocol, ttl, df, id, p, off, len);
+            delivery.sent();
+            return;
+        }
+        long mac = arp.lookup(now, hop);
+        if (mac != -1) {
+            transmit(mac, src, dst, protocol, ttl, df, id, p, off, len);
+            delivery.sent();
+            return;
+        }
+        Arp.Waiter waiter = new Arp.Waiter() {
+            @Override
+            public void resolved(long t, long m) {
+                transmit(m, src, dst, protocol, ttl, df, id, p, off, len);
+                delivery.sent();
+            }
+
+            @Override
+            public void failed(long t) {
+                delivery.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no ARP reply from " + new Ipv4Address(hop));
+            }
+        };
+        if (!arp.enqueue(now, hop, waiter)) {
+            delivery.failed(now, IcmpError.Kind.HOST_UNREACHABLE,
+                    "too many datagrams wait for the address of " + new Ipv4Address(hop));
+        }
+    }
+
+    private void transmit(long mac, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, int id,
+                          byte[] p, int off, int len) {
+        int room = mtu - HEADER;
+        if (len <= room) {
+            frame(mac, new Ipv4Header(0, 0, id, df, false, 0, ttl, protocol, src, dst, null, len), p, off, len);
+            return;
+        }
+        int chunk = room & ~7;                            // RFC 791 §3.2: fragment data in units of 8 octets
+        for (int at = 0; at < len; at += chunk) {
+            int n = Math.min(chunk, len - at);
+            frame(mac, new Ipv4Header(0, 0, id, false, at + n < len, at, ttl, protocol, src, dst, null, n),
+                    p, off + at, n);
+            counters.inc(StackCounter.IP_FRAGMENTS_TX);
+        }
+    }
+
+    private void frame(long mac, Ipv4Header h, byte[] p, int off, int len) {
+        byte[] buf = eth.buffer();
+        int at = h.emit(buf, eth.header(mac, EtherType.IPV4));
+        System.arraycopy(p, off, buf, at, len);
+        counters.inc(StackCounter.IP_TX);
+        eth.transmit(at + len);
+    }
+
+    // ---- input (RFC 791 §3.2, RFC 1122 §3.2.1) ----
+
+    void input(long now, byte[] buf, int off, int len) {
+        counters.inc(StackCounter.IP_RX);
+        Ipv4View ip;
+        try {
+            ip = Ipv4View.parse(buf, off, len);
+        } catch (ParseException e) {
+            counters.inc(StackCounter.IP_DROPPED_MALFORMED);
+            return;
+        }
+        int dst = ip.dstBits();
+        boolean broadcast = isBroadcast(dst);
+        // RFC 1122 §3.2.1.3: a host takes datagrams for its address and the broadcast addresses only.
+        if (dst != addr && !broadcast) {
+            counters.inc(StackCounter.IP_DROPPED_NOT_FOR_US);
+            return;
+        }
+        // RFC 1122 §3.2.1.3: a source must name one host: not 0 (except... not for us), broadcast or multicast.
+        int src = ip.srcBits();
+        if (src == 0 || isBroadcast(src) || ip.src().isMulticast() || src == addr) {
+            counters.inc(StackCounter.IP_DROPPED_BAD_SOURCE);
+            return;
+        }
+        if (ip.isFragment()) {
+            Reassembly.Datagram whole = reassembly.add(now, ip);
+            if (whole != null) {
+                deliver(now, whole.buf(), 0, whole.headerLength(), whole.payloadLength(), ip.src(), ip.dst(),
+                        ip.protocol(), broadcast);
+            }
+            return;
+        }
+        deliver(now, buf, off, ip.headerLength(), ip.payloadLength(), ip.src(), ip.dst(), ip.protocol(), broadcast);
+    }
+
+    private void deliver(long now, byte[] buf, int off, int header, int payload, Ipv4Address src, Ipv4Address dst,
+                         int protocol, boolean broadcast) {
+        curBuf = buf;
+        curOff = off;
+        curHeader = header;
+        curPayload = payload;
+        curBroadcast = broadcast;
+        try {
+            if (protocol == IpProtocol.ICMP) {
+                icmp.input(now, src, dst, buf, off + header, payload, broadcast);
+                return;
+            }
+            TransportHandler t = transports[protocol];
+            if (t == null) {
+                counters.inc(StackCounter.IP_DROPPED_UNKNOWN_PROTOCOL);
+                unreachable(now, 2);                      // RFC 1122 §3.2.2.1: protocol unreachable
+                return;
+            }
+            t.input(now, src, dst, buf, off + header, payload);
+        } finally {
+            curBuf = null;
+        }
+    }
+
+    /**
+     * Answers the datagram being delivered (only during {@link TransportHandler#input}) with an ICMP
+     * destination unreachable of {@code code}, unless it went to a broadcast address (RFC 1122 §3.2.2).
+     */
+    void unreachable(long now, int code) {
+        if (curBuf != null && !curBroadcast) {
+            icmp.destinationUnreachable(now, code, curBuf, curOff, curHeader, curPayload);
+        }
+    }
+}

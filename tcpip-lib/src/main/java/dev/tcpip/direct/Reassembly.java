@@ -1,0 +1,186 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.time.Timer;
+import dev.tcpip.wire.Ipv4View;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * IPv4 reassembly (RFC 791 §3.2, RFC 815), bounded in datagrams, bytes and time. Overlapping fragments
+ * discard the whole datagram (as RFC 5722 requires for IPv6; RFC 1858 shows what overlaps are used for);
+ * an exact duplicate of a fragment already held is ignored, so link-level duplication does no harm.
+ * With overlaps forbidden, RFC 815's hole list reduces to counting bytes: the datagram is complete when
+ * its last fragment fixed the length and the held bytes add up to it.
+ */
+final class Reassembly {
+
+    /** RFC 791 §3.2: fragments belong together by source, destination, protocol and identification. */
+    private record Key(int src, int dst, int protocol, int id) {}
+
+    private record Fragment(int offset, byte[] data) {
+        int end() {
+            return offset + data.length;
+        }
+    }
+
+    private final class Entry {
+        final Key key;
+        final List<Fragment> fragments = new ArrayList<>();
+        byte[] header;        // fragment zero's IP header, once received
+        int total = -1;       // payload length, once the last fragment arrived
+        int held;
+        Timer timer;
+
+        Entry(Key key) {
+            this.key = key;
+        }
+    }
+
+    /** A reassembled datagram: its IP header (offset 0, {@code headerLength} bytes) then the payload. */
+    record Datagram(byte[] buf, int headerLength, int payloadLength) {}
+
+    /** What the layer above does when a datagram with fragment zero times out (ICMP time exceeded). */
+    interface Expiry {
+        void expired(long now, byte[] header, byte[] firstBytes);
+    }
+
+    private final DirectStackConfig.ReassemblyLimits limits;
+    private final long timeout;
+    private final Counters counters;
+    private final Scheduler scheduler;
+    private final Expiry expiry;
+    private final Map<Key, Entry> entries = new HashMap<>();
+    private int held;
+
+    Reassembly(DirectStackConfig.ReassemblyLimits limits, Counters counters, Scheduler scheduler, Expiry expiry) {
+        this.limits = limits;
+        this.timeout = limits.timeout().toNanos();
+        this.counters = counters;
+        this.scheduler = scheduler;
+        this.expiry = expiry;
+    }
+
+    /** Datagrams in progress. */
+    int inProgress() {
+        return entries.size();
+    }
+
+    /** Fragment payload bytes held. */
+    int bytesHeld() {
+        return held;
+    }
+
+    /** Takes one fragment; returns the whole datagram when this fragment completed it, else null. */
+    Datagram add(long now, Ipv4View ip) {
+        counters.inc(StackCounter.IP_FRAGMENTS_RX);
+        int offset = ip.fragmentOffset();
+        int len = ip.payloadLength();
+        int end = offset + len;
+        // RFC 791 §3.2: every fragment but the last carries a multiple of 8 bytes; none reaches past 65,535.
+        if (len == 0 || ip.moreFragments() && len % 8 != 0 || ip.headerLength() + end > 0xffff) {
+            counters.inc(StackCounter.IP_FRAGMENT_MALFORMED);
+            return null;
+        }
+        Key key = new Key(ip.srcBits(), ip.dstBits(), ip.protocol(), ip.identification());
+        Entry e = entries.get(key);
+        if (e == null) {
+            if (entries.size() >= limits.maxDatagrams()) {
+                counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
+                return null;
+            }
+            e = new Entry(key);
+            entries.put(key, e);
+            Entry created = e;
+            e.timer = scheduler.at(now + timeout, t -> expire(t, created));
+        }
+        for (Fragment f : e.fragments) {
+            if (offset < f.end() && f.offset < end) {
+                if (f.offset == offset && f.data.length == len) {
+                    counters.inc(StackCounter.IP_FRAGMENT_DUPLICATE);
+                    return null;
+                }
+                counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP);
+                remove(e);
+                return null;
+            }
+        }
+        if (!ip.moreFragments()) {
+            if (e.total != -1 && e.total != end || maxEnd(e) > end) {
+                counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP); // two different ends: inconsistent
+                remove(e);
+                return null;
+            }
+            e.total = end;
+        } else if (e.total != -1 && end > e.total) {
+            counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP);
+            remove(e);
+            return null;
+        }
+        if (held + len > limits.maxBytes()) {
+            counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
+            return null;
+        }
+        byte[] buf = ip.buffer();
+        byte[] data = new byte[len];
+        System.arraycopy(buf, ip.payloadOffset(), data, 0, len);
+        if (offset == 0) {
+            e.header = new byte[ip.headerLength()];
+            System.arraycopy(buf, ip.offset(), e.header, 0, ip.headerLength());
+        }
+        int at = 0;
+        while (at < e.fragments.size() && e.fragments.get(at).offset < offset) {
+            at++;
+        }
+        e.fragments.add(at, new Fragment(offset, data));
+        e.held += len;
+        held += len;
+        if (e.header == null || e.total == -1 || e.held != e.total) {
+            return null;
+        }
+        remove(e);
+        int hl = e.header.length;
+        byte[] whole = new byte[hl + e.total];
+        System.arraycopy(e.header, 0, whole, 0, hl);
+        whole[2] = (byte) ((hl + e.total) >>> 8);
+        whole[3] = (byte) (hl + e.total);
+        whole[6] = 0;                                     // no longer a fragment
+        whole[7] = 0;
+        for (Fragment f : e.fragments) {
+            System.arraycopy(f.data, 0, whole, hl + f.offset, f.data.length);
+        }
+        counters.inc(StackCounter.IP_REASSEMBLED);
+        return new Datagram(whole, hl, e.total);
+    }
+
+    private static int maxEnd(Entry e) {
+        return e.fragments.isEmpty() ? 0 : e.fragments.getLast().end();
+    }
+
+    private void expire(long now, Entry e) {
+        if (entries.get(e.key) != e) {
+            return;
+        }
+        counters.inc(StackCounter.IP_REASSEMBLY_TIMEOUT);
+        remove(e);
+        // RFC 1122 §3.3.2 / RFC 792: time exceeded (code 1) only if fragment zero was received.
+        if (e.header != null && !e.fragments.isEmpty() && e.fragments.getFirst().offset == 0) {
+            expiry.expired(now, e.header, e.fragments.getFirst().data);
+        }
+    }
+
+    private void remove(Entry e) {
+        entries.remove(e.key);
+        held -= e.held;
+        if (e.timer != null) {
+            e.timer.cancel();
+        }
+    }
+
+    void clear() {
+        for (Entry e : List.copyOf(entries.values())) {
+            remove(e);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.Datagram;
+import dev.tcpip.DatagramHandler;
+import dev.tcpip.UdpSendOptions;
+import dev.tcpip.UnreachableException;
+import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.ParseException;
+import dev.tcpip.wire.UdpHeader;
+import dev.tcpip.wire.UdpView;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * UDP on the loop (RFC 768, RFC 1122 §4.1): per-port listeners with bounded receive queues, checksums
+ * checked and generated, port unreachable for closed ports. ICMP errors about datagrams sent are counted and
+ * kept in a bounded log ({@link DirectStack#udpErrors()}): without connected sockets there is no caller left
+ * to tell once {@code send} has returned.
+ */
+final class UdpLayer implements TransportHandler {
+    /** RFC 6335 §6: the dynamic ports. */
+    static final int EPHEMERAL_FIRST = 49_152;
+    static final int ERROR_LOG = 64;
+
+    /** One listening port. Its worker thread takes batches with {@link #take}; the loop fills them. */
+    static final class Listener {
+        final int port;
+        final DatagramHandler handler;
+        private final ArrayDeque<Datagram> queue = new ArrayDeque<>();
+        private LoopFuture<List<Datagram>> waiting;
+        volatile boolean closed;
+
+        Listener(int port, DatagramHandler handler) {
+            this.port = port;
+            this.handler = handler;
+        }
+
+        /** On the loop: completes {@code f} with every queued datagram, now or when one arrives. */
+        void take(LoopFuture<List<Datagram>> f) {
+            if (closed) {
+                f.fail(new ClosedException("port " + port + " is no longer listened on"));
+            } else if (queue.isEmpty()) {
+                waiting = f;
+            } else {
+                List<Datagram> batch = new ArrayList<>(queue);
+                queue.clear();
+                f.complete(batch);
+            }
+        }
+
+        private void close() {
+            closed = true;
+            queue.clear();
+            if (waiting != null) {
+                waiting.fail(new ClosedException("port " + port + " is no longer listened on"));
+                waiting = null;
+            }
+        }
+    }
+
+    private final Ipv4 ip;
+    private final Counters counters;
+    private final int queueLimit;
+    private final Map<Integer, Listener> listeners = new HashMap<>();
+    private final ArrayDeque<IcmpError> errors = new ArrayDeque<>();
+    private int nextEphemeral = EPHEMERAL_FIRST;
+
+    UdpLayer(Ipv4 ip, Counters counters, int queueLimit) {
+        this.ip = ip;
+        this.counters = counters;
+        this.queueLimit = queueLimit;
+    }
+
+    @Override
+    public void input(long now, IpAddress src, IpAddress dst, byte[] buf, int off, int len) {
+        counters.inc(StackCounter.UDP_RX);
+        UdpView udp;
+        try {
+            udp = UdpView.parseIpv4(buf, off, len, ((Ipv4Address) src).bits(), ((Ipv4Address) dst).bits());
+        } catch (ParseException e) {
+            counters.inc(e.field().equals("udp.checksum") ? StackCounter.UDP_DROPPED_CHECKSUM
+                    : StackCounter.UDP_DROPPED_MALFORMED);
+            return;
+        }
+        Listener l = listeners.get(udp.dstPort());
+        if (l == null) {
+            counters.inc(StackCounter.UDP_DROPPED_NO_LISTENER);
+            ip.unreachable(now, 3);                       // RFC 1122 §4.1.3.1: port unreachable
+            return;
+        }
+        if (l.queue.size() >= queueLimit) {
+            counters.inc(StackCounter.UDP_DROPPED_QUEUE_FULL);
+            return;
+        }
+        ByteBuffer payload = ByteBuffer.allocate(udp.payloadLength());
+        payload.put(buf, udp.payloadOffset(), udp.payloadLength()).flip();
+        Datagram d = new Datagram(new InetSocketAddress(src.toInetAddress(), udp.srcPort()),
+                new InetSocketAddress(dst.toInetAddress(), udp.dstPort()), payload);
+        if (l.waiting != null) {
+            LoopFuture<List<Datagram>> w = l.waiting;
+            l.waiting = null;
+            w.complete(List.of(d));
+        } else {
+            l.queue.add(d);
+        }
+    }
+
+    @Override
+    public void icmpError(long now, IcmpError error) {
+        counters.inc(StackCounter.UDP_ICMP_ERRORS);
+        if (errors.size() == ERROR_LOG) {
+            errors.removeFirst();
+        }
+        errors.addLast(error);
+    }
+
+    List<IcmpError> errors() {
+        return List.copyOf(errors);
+    }
+
+    /** Listens on {@code port} (0: a free dynamic port), replacing and closing a previous listener. */
+    Listener listen(int port, DatagramHandler handler) {
+        int p = port == 0 ? freePort() : port;
+        if (p < 0) {
+            throw new IllegalStateException("every dynamic port is in use");
+        }
+        Listener l = new Listener(p, handler);
+        Listener old = listeners.put(p, l);
+        if (old != null) {
+            old.close();
+        }
+        return l;
+    }
+
+    void unlisten(int port) {
+        Listener l = listeners.remove(port);
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    private int freePort() {
+        for (int i = 0; i < 65_536 - EPHEMERAL_FIRST; i++) { // bounded: one pass over the range
+            int p = nextEphemeral;
+            nextEphemeral = p == 65_535 ? EPHEMERAL_FIRST : p + 1;
+            if (!listeners.containsKey(p)) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Sends {@code msg[8..]} as the payload of one datagram; {@code msg[0..8)} is room for the header. The
+     * future completes when the datagram left (possibly after ARP), or fails with {@link UnreachableException}.
+     */
+    void send(long now, Ipv4Address dst, int dstPort, UdpSendOptions options, byte[] msg, LoopFuture<Void> done) {
+        Ipv4Address src;
+        try {
+            src = (Ipv4Address) ip.sourceFor(dst);
+        } catch (UnreachableException e) {
+            counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
+            done.fail(e);
+            return;
+        }
+        int srcPort = options.srcPort() != 0 ? options.srcPort() : freePort();
+        new UdpHeader(srcPort, dstPort, msg.length - UdpView.HEADER_LENGTH).emitIpv4(msg, 0, src, dst);
+        counters.inc(StackCounter.UDP_TX);
+        int ttl = options.ttl() == -1 ? ip.defaultTtl() : options.ttl();
+        ip.output(now, src, dst, IpProtocol.UDP, ttl, false, msg, 0, msg.length, new Delivery() {
+            @Override
+            public void sent() {
+                done.complete(null);
+            }
+
+            @Override
+            public void failed(long t, IcmpError.Kind kind, String why) {
+                done.fail(new UnreachableException(why));
+            }
+        });
+    }
+
+    void close() {
+        listeners.values().forEach(Listener::close);
+        listeners.clear();
+    }
+}

@@ -1,0 +1,155 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.device.LinkConfig;
+import dev.tcpip.device.MemoryNetwork;
+import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.time.EventLoop;
+import dev.tcpip.time.LoopFuture;
+import dev.tcpip.time.SimulatedLoop;
+import dev.tcpip.time.Simulation;
+import dev.tcpip.time.SimulationConfig;
+import dev.tcpip.wire.EtherType;
+import dev.tcpip.wire.EthernetHeader;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv4Header;
+import dev.tcpip.wire.MacAddress;
+import dev.tcpip.wire.UdpHeader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The direct stack's test kit: a simulation with a memory network, stacks on it, and a raw device that
+ * injects hand-made frames and records what it receives. {@link #run} adds the seed to any failure.
+ */
+final class SimKit implements AutoCloseable {
+
+    interface Body {
+        void run(SimKit kit) throws Exception;
+    }
+
+    final Simulation sim;
+    final MemoryNetwork net;
+
+    SimKit(long seed) {
+        sim = new Simulation(SimulationConfig.withSeed(seed));
+        net = MemoryNetwork.simulated(sim);
+    }
+
+    /** Runs {@code body} on a fresh kit with the seed of {@code -Dtcpip.seed} (or a fresh one), printed on failure. */
+    static void run(Body body) throws Exception {
+        run(SimulationConfig.seedFromProperty(), body);
+    }
+
+    static void run(long seed, Body body) throws Exception {
+        try (SimKit kit = new SimKit(seed)) {
+            body.run(kit);
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError("failed with seed " + seed + " (replay: -Dtcpip.seed=" + seed + "): " + e, e);
+        }
+    }
+
+    DirectStack stack(String name, String cidr) {
+        return stack(name, DirectStackConfig.ipv4(cidr), LinkConfig.DEFAULTS);
+    }
+
+    DirectStack stack(String name, DirectStackConfig config, LinkConfig link) {
+        SimulatedLoop loop = sim.newLoop(name);
+        return DirectStack.create(config, net.connect(name, link).device(), loop);
+    }
+
+    Raw raw(String name) {
+        return new Raw(name, sim.newLoop(name), net.connect(name, LinkConfig.DEFAULTS).device());
+    }
+
+    static InetAddress ip(String s) {
+        return InetAddress.ofLiteral(s);
+    }
+
+    static InetSocketAddress at(String s, int port) {
+        return new InetSocketAddress(ip(s), port);
+    }
+
+    /** A future of {@code loop} that fails with a timeout after {@code d}, unless completed first. */
+    static <T> LoopFuture<T> within(EventLoop loop, Duration d) {
+        LoopFuture<T> f = loop.newFuture();
+        loop.scheduleAfter(d.toNanos(), () -> f.fail(new dev.tcpip.TimedOutException("nothing within " + d)));
+        return f;
+    }
+
+    @Override
+    public void close() {
+        net.close();
+        sim.close();
+    }
+
+    /** A device the test drives by hand: sends given frames on its loop and keeps copies of received ones. */
+    static final class Raw {
+        final String name;
+        final SimulatedLoop loop;
+        final NetworkDevice device;
+        final List<byte[]> received = new ArrayList<>();
+        final MacAddress mac;
+
+        Raw(String name, SimulatedLoop loop, NetworkDevice device) {
+            this.name = name;
+            this.loop = loop;
+            this.device = device;
+            this.mac = new MacAddress(device.mac());
+            device.attach(loop, (f, o, l) -> received.add(java.util.Arrays.copyOfRange(f, o, o + l)));
+        }
+
+        void send(byte[] frame) {
+            loop.execute(() -> device.send(frame, 0, frame.length));
+        }
+
+        /** Frames received of {@code etherType} carrying IP protocol {@code protocol} (or any if -1). */
+        List<byte[]> ipFrames(int protocol) {
+            List<byte[]> out = new ArrayList<>();
+            for (byte[] f : received) {
+                if (f.length >= 34 && (f[12] & 0xff) == 0x08 && f[13] == 0 && (protocol == -1 || (f[23] & 0xff) == protocol)) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+    }
+
+    // ---- frame builders ----
+
+    static byte[] ethernet(MacAddress dst, MacAddress src, int type, byte[] payload) {
+        byte[] f = new byte[14 + payload.length];
+        new EthernetHeader(dst, src, type).emit(f, 0);
+        System.arraycopy(payload, 0, f, 14, payload.length);
+        return f;
+    }
+
+    /** An IPv4 datagram (header and payload) with the given fragment fields. */
+    static byte[] ipv4(String src, String dst, int protocol, int id, boolean mf, int fragOffset, byte[] payload) {
+        Ipv4Header h = new Ipv4Header(0, 0, id, false, mf, fragOffset, 64, protocol, Ipv4Address.parse(src),
+                Ipv4Address.parse(dst), null, payload.length);
+        byte[] p = new byte[h.length() + payload.length];
+        int at = h.emit(p, 0);
+        System.arraycopy(payload, 0, p, at, payload.length);
+        return p;
+    }
+
+    /** A UDP message (header with checksum and payload) from {@code src} to {@code dst}. */
+    static byte[] udp(String src, int srcPort, String dst, int dstPort, byte[] payload) {
+        byte[] m = new byte[8 + payload.length];
+        System.arraycopy(payload, 0, m, 8, payload.length);
+        new UdpHeader(srcPort, dstPort, payload.length).emitIpv4(m, 0, Ipv4Address.parse(src), Ipv4Address.parse(dst));
+        return m;
+    }
+
+    static byte[] ipFrame(MacAddress dst, MacAddress src, byte[] ip) {
+        return ethernet(dst, src, EtherType.IPV4, ip);
+    }
+
+    static byte[] udpFrame(MacAddress dst, MacAddress src, String srcIp, String dstIp, int dstPort, byte[] payload) {
+        return ipFrame(dst, src, ipv4(srcIp, dstIp, IpProtocol.UDP, 7, false, 0, udp(srcIp, 4000, dstIp, dstPort, payload)));
+    }
+}

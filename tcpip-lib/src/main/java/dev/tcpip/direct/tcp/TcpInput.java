@@ -336,6 +336,9 @@ final class TcpInput {
         }
         // RFC 9293 §3.10.7.4 fifth: update the send window from the newest segment.
         if (Seq.lt(t.sndWl1, seg.seq()) || t.sndWl1 == seg.seq() && Seq.le(t.sndWl2, ack)) {
+            if (t.sndWnd == 0 && window > 0 && Seq.gt(t.sndNxt, ack)) {
+                t.sndNxt = ack; // the window reopened: a zero-window probe beyond it was dropped, send again
+            }
             t.sndWnd = window;
             t.sndWl1 = seg.seq();
             t.sndWl2 = ack;

@@ -286,7 +286,7 @@ final class TcpOutput {
             return;
         }
         int advertised = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
-        int free = c.receiveBuffer.free();
+        int free = Math.min(c.receiveBuffer.free(), 0xffff << t.rcvWscale);
         if (free - advertised >= Math.min(c.receiveBuffer.capacity() / 2, t.ourMss)) {
             sendAck(c);
         }

@@ -11,7 +11,6 @@ final class Cubic extends CongestionControl {
     private double wMax;        // segments, before the last reduction
     private double k;           // seconds
     private long epochStart = -1;
-    private double cwndEpoch;   // segments at the start of the epoch
     private double wEst;        // RFC 9438 §4.3 Reno-friendly estimate, segments
 
     Cubic(int smss, int iw) {
@@ -27,7 +26,6 @@ final class Cubic extends CongestionControl {
         double seg = (double) cwnd / smss;
         if (epochStart < 0) {                                  // RFC 9438 §4.2: a new congestion avoidance epoch
             epochStart = now;
-            cwndEpoch = seg;
             wEst = seg;
             if (wMax <= seg) {
                 wMax = seg;

@@ -34,9 +34,8 @@ final class TcpOutput {
                 return;
             }
         }
-        boolean sent = false;
         if (c.recovery.active && t.sackOk) {
-            sent = sackRecoveryOutput(c, now);
+            sackRecoveryOutput(c, now);
         }
         int bufEnd = t.sndUna + c.sendBuffer.length();
         for (int guard = 0; guard < 1 << 16; guard++) {
@@ -66,7 +65,6 @@ final class TcpOutput {
                 break; // RFC 896, RFC 1122 §4.2.3.4: one small segment in flight at a time
             }
             sendData(c, t.sndNxt, len, fin, now);
-            sent = true;
             if (fin) {
                 break;
             }
@@ -87,10 +85,9 @@ final class TcpOutput {
     }
 
     /** RFC 6675 §5 step (C): while pipe allows, retransmit lost holes (NextSeg rule 1). */
-    private static boolean sackRecoveryOutput(Connection c, long now) {
+    private static void sackRecoveryOutput(Connection c, long now) {
         Tcb t = c.tcb;
         LossRecovery r = c.recovery;
-        boolean sent = false;
         for (int guard = 0; guard < 1 << 12; guard++) {
             if (r.pipe(t.sndUna, t.sndMax, t.smss) + t.smss > c.cc.cwnd() || !r.hasLostHole(t.sndUna, t.smss)) {
                 break;
@@ -106,9 +103,7 @@ final class TcpOutput {
             }
             sendData(c, from, len, fin, now);
             r.highRxt = from + len + (fin ? 1 : 0);
-            sent = true;
         }
-        return sent;
     }
 
     /** Sends {@code len} bytes from sequence {@code seq} (plus FIN), updating SND.NXT/SND.MAX and counters. */

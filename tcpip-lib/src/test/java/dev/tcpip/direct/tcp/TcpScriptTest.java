@@ -421,4 +421,37 @@ class TcpScriptTest {
         assertEquals(2, p.tcp.timeWaitCount());
         assertEquals(2, p.tcp.connectionCount());
     }
+
+    private void icmp(dev.tcpip.direct.IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
+        byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
+            (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
+        dev.tcpip.direct.IcmpError e = new dev.tcpip.direct.IcmpError(kind, ScriptedPeer.PEER, ScriptedPeer.LOCAL,
+                ScriptedPeer.PEER, 6, quoted, mtu);
+        p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
+        p.advance(0);
+    }
+
+    @Test
+    void icmpPortUnreachableRefusesAConnectingFlow() {
+        p = new ScriptedPeer(PLAIN);
+        LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
+        ScriptedPeer.Sent syn = p.next();
+        icmp(dev.tcpip.direct.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq() + 7, 0);
+        assertFalse(c.isDone(), "a quoted sequence number outside the flight is ignored (RFC 5927)");
+        icmp(dev.tcpip.direct.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq(), 0);
+        assertInstanceOf(RefusedException.class, c.failure());
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void fragmentationNeededLowersTheSegmentSize() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        app("w", () -> f.write(ByteBuffer.wrap(new byte[3000])));
+        assertEquals(1460, p.next().seg().payloadLength());
+        p.sent.clear();
+        icmp(dev.tcpip.direct.IcmpError.Kind.FRAGMENTATION_NEEDED, PORT, PEER_PORT, iss + 1, 1000);
+        assertEquals(960, f.stats().mss(), "RFC 1191: 1000 - 20 - 20");
+        ScriptedPeer.Sent again = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
+        assertEquals(960, again.seg().payloadLength());
+    }
 }

@@ -1,7 +1,6 @@
 package dev.tcpip.direct.tcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.TcpFlow;
 import dev.tcpip.time.LoopFuture;
@@ -64,7 +63,7 @@ class TcpSimulationTest {
     @Test
     void lossyTransfersOverManySeeds() {
         for (double loss : new double[] {0.01, 0.05, 0.10}) {
-            for (long seed = 1; seed <= 10; seed++) {
+            for (long seed = 1; seed <= 20; seed++) {
                 bidirectional(seed, TcpConfig.DEFAULTS, 1500, new TwoStackWire.Faults(loss, 0, 0, 0, 0),
                         256 << 10, 256 << 10, Duration.ofHours(2));
             }
@@ -73,7 +72,7 @@ class TcpSimulationTest {
 
     @Test
     void reorderingDuplicationCorruptionAndBursts() {
-        for (long seed = 1; seed <= 10; seed++) {
+        for (long seed = 1; seed <= 20; seed++) {
             bidirectional(seed, TcpConfig.DEFAULTS, 1500, new TwoStackWire.Faults(0.01, 0.02, 0.05, 0.01, 0.002),
                     256 << 10, 256 << 10, Duration.ofHours(2));
         }
@@ -95,9 +94,5 @@ class TcpSimulationTest {
             bidirectional(mtu, TcpConfig.DEFAULTS, mtu, new TwoStackWire.Faults(0.01, 0, 0, 0, 0),
                     1 << 20, 1 << 20, Duration.ofHours(1));
         }
-    }
-
-    static void assertTrueish(boolean b, String m) {
-        assertTrue(b, m);
     }
 }

@@ -1,0 +1,375 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.FlowHandler;
+import dev.tcpip.Keepalive;
+import dev.tcpip.Ports;
+import dev.tcpip.RefusedException;
+import dev.tcpip.Tcp;
+import dev.tcpip.TcpFlow;
+import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.IcmpError;
+import dev.tcpip.direct.IpSender;
+import dev.tcpip.direct.TransportHandler;
+import dev.tcpip.time.EventLoop;
+import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
+import dev.tcpip.wire.ParseException;
+import dev.tcpip.wire.TcpView;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * The direct stack's TCP layer: the connection table keyed by the 4-tuple, listeners with bounded
+ * backlogs, the bounded TIME-WAIT table, and demultiplexing of received segments. It depends only on an
+ * {@link IpSender} below, and is the {@link TransportHandler} for protocol 6 there.
+ *
+ * <pre>{@code
+ * DirectTcp tcp = new DirectTcp(loop, ipLayer, TcpConfig.DEFAULTS, randomSource);
+ * ipLayer.register(IpProtocol.TCP, tcp);   // however the IP layer registers transports
+ * }</pre>
+ *
+ * All state is owned by {@code loop}; the {@link Tcp} methods may be called from any application thread
+ * and block on it. They must not be called on the loop itself.
+ */
+public final class DirectTcp implements Tcp, TransportHandler {
+
+    /** A listening port (RFC 9293 §3.10.1 passive OPEN). */
+    static final class Listener {
+        final int port;
+        final Keepalive keepalive;
+        final FlowHandler handler;
+        int embryonic;
+
+        Listener(int port, Keepalive keepalive, FlowHandler handler) {
+            this.port = port;
+            this.keepalive = keepalive;
+            this.handler = handler;
+        }
+    }
+
+    private final EventLoop loop;
+    private final IpSender ip;
+    private final TcpConfig config;
+    private final IsnGenerator isn;
+    private final PortAllocator ports;
+    private final ChallengeAckLimiter challengeAcks;
+    private final Map<FourTuple, Connection> connections = new HashMap<>();
+    private final Map<Integer, Listener> listeners = new HashMap<>();
+    /** TIME-WAIT connections, oldest first (RFC 9293 §3.4.2; bounded, DESIGN principle 7). */
+    private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
+    private volatile boolean disconnected;
+
+    long synsDropped;
+    long malformed;
+    long resetsSent;
+
+    /**
+     * @param loop   the stack's loop, which owns all TCP state
+     * @param ip     the IP layer below
+     * @param config the knobs
+     * @param random the source of the ISN and port-selection keys (RFC 6528, RFC 6056): a
+     *               {@link java.security.SecureRandom} in production, a seeded stream in simulation
+     */
+    public DirectTcp(EventLoop loop, IpSender ip, TcpConfig config, RandomGenerator random) {
+        this.loop = loop;
+        this.ip = ip;
+        this.config = config;
+        this.isn = new IsnGenerator(random);
+        this.ports = new PortAllocator(random, config.ephemeralLow(), config.ephemeralHigh());
+        this.challengeAcks = new ChallengeAckLimiter(config.challengeAckLimit());
+    }
+
+    TcpConfig config() {
+        return config;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    IpSender ip() {
+        return ip;
+    }
+
+    ChallengeAckLimiter challengeAcks() {
+        return challengeAcks;
+    }
+
+    // --- the API ---
+
+    @Override
+    public TcpFlow connect(InetSocketAddress dst) throws IOException {
+        return connect(dst, null);
+    }
+
+    @Override
+    public TcpFlow connect(InetSocketAddress dst, Keepalive keepalive) throws IOException {
+        checkOpen();
+        if (dst.isUnresolved()) {
+            throw new UnreachableException("unresolved address: " + dst);
+        }
+        IpAddress remote = IpAddress.of(dst.getAddress());
+        int remotePort = Ports.check(dst.getPort());
+        return loop.<DirectTcpFlow>submit(f -> openActive(remote, remotePort, keepalive, f)).await();
+    }
+
+    /** RFC 9293 §3.10.1 active OPEN: choose the port and ISS, send the SYN. */
+    private void openActive(IpAddress remote, int remotePort, Keepalive keepalive, LoopFuture<DirectTcpFlow> f) {
+        if (disconnected) {
+            f.fail(new ClosedException("stack disconnected"));
+            return;
+        }
+        IpAddress local;
+        try {
+            local = ip.sourceFor(remote);
+        } catch (UnreachableException e) {
+            f.fail(e);
+            return;
+        }
+        int port = ports.allocate(new FourTuple(local, 0, remote, remotePort),
+                p -> listeners.containsKey(p) || connections.containsKey(new FourTuple(local, p, remote, remotePort)));
+        if (port < 0) {
+            f.fail(new IOException("no free ephemeral port toward " + remote + ":" + remotePort));
+            return;
+        }
+        long now = loop.now();
+        Connection c = new Connection(this, new FourTuple(local, port, remote, remotePort), null, keepalive, now);
+        initialize(c, now);
+        c.tcb.state = TcpState.SYN_SENT;
+        c.pendingConnect = f;
+        add(c);
+        TcpOutput.sendSyn(c, now);
+        c.retransmitTimer.arm(now + c.rto.rto());
+    }
+
+    /** The send variables of a new connection (RFC 9293 §3.4.1; RFC 6528 ISS). */
+    void initialize(Connection c, long now) {
+        Tcb t = c.tcb;
+        t.iss = isn.isn(c.id, now);
+        t.sndUna = t.iss;
+        t.sndNxt = t.iss;
+        t.sndMax = t.iss;
+        t.tsOffset = isn.tsOffset(c.id);
+        t.ourMss = Math.clamp(ip.maxPayload(c.id.remote()) - 20, 64, 0xffff); // RFC 9293 §3.7.1
+        t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
+        t.smss = Math.min(t.ourMss, config.defaultMss());
+    }
+
+    @Override
+    public int listen(int port, Keepalive keepalive, FlowHandler handler) throws IOException {
+        Ports.check(port);
+        checkOpen();
+        return loop.<Integer>submit(f -> {
+            if (disconnected) {
+                f.fail(new ClosedException("stack disconnected"));
+                return;
+            }
+            int p = port;
+            if (p == 0) {
+                p = ports.allocate(new FourTuple(Ipv4Address.ANY, 0, Ipv4Address.ANY, 0), listeners::containsKey);
+                if (p < 0) {
+                    f.fail(new IOException("no free port to listen on"));
+                    return;
+                }
+            }
+            listeners.put(p, new Listener(p, keepalive, handler)); // listening again replaces the handler
+            f.complete(p);
+        }).await();
+    }
+
+    @Override
+    public void unlisten(int port) {
+        if (loop.isClosed()) {
+            return;
+        }
+        try {
+            loop.<Void>submit(f -> {
+                listeners.remove(port);
+                f.complete(null);
+            }).await();
+        } catch (IOException e) {
+            // the loop closed meanwhile: nothing listens any more
+        }
+    }
+
+    /**
+     * Ends every flow (with a RST to its peer) and listener; blocked calls return as the API says; later
+     * connect and listen calls throw {@link ClosedException}. Idempotent. Call from an application thread
+     * or from the loop.
+     */
+    public void disconnect() {
+        disconnected = true;
+        if (loop.inLoop()) {
+            abortAll();
+            return;
+        }
+        if (loop.isClosed()) {
+            return;
+        }
+        try {
+            loop.<Void>submit(f -> {
+                abortAll();
+                f.complete(null);
+            }).await();
+        } catch (IOException e) {
+            // the loop closed meanwhile: its state is gone anyway
+        }
+    }
+
+    private void abortAll() {
+        listeners.clear();
+        for (Connection c : new ArrayList<>(connections.values())) {
+            c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true);
+        }
+    }
+
+    private void checkOpen() throws ClosedException {
+        if (disconnected || loop.isClosed()) {
+            throw new ClosedException("stack disconnected");
+        }
+    }
+
+    /** Connections in the table, TIME-WAIT included (on the loop). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    /** Connections in TIME-WAIT (on the loop). */
+    public int timeWaitCount() {
+        return timeWait.size();
+    }
+
+    // --- the IP layer's calls ---
+
+    @Override
+    public void input(long now, IpAddress src, IpAddress dst, byte[] buf, int off, int len) {
+        TcpView seg;
+        try {
+            seg = switch (src) {
+                case Ipv4Address s when dst instanceof Ipv4Address d -> TcpView.parseIpv4(buf, off, len, s.bits(), d.bits());
+                case Ipv6Address s when dst instanceof Ipv6Address d -> TcpView.parseIpv6(buf, off, len, s, d);
+                default -> throw new ParseException("tcp.addresses", "mixed address families");
+            };
+        } catch (ParseException e) {
+            malformed++;
+            return;
+        }
+        FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
+        Connection c = connections.get(id);
+        if (c != null) {
+            TcpInput.segment(c, seg, now);
+            return;
+        }
+        Listener l = listeners.get(seg.dstPort());
+        if (l != null && !disconnected) {
+            TcpInput.listen(this, l, id, seg, now);
+        } else {
+            resetsSent++;
+            TcpOutput.resetFor(this, dst, src, seg); // RFC 9293 §3.10.7.1: CLOSED
+        }
+    }
+
+    @Override
+    public void icmpError(long now, IcmpError error) {
+        if (error.protocol() != IpProtocol.TCP || error.transport().length < 8) {
+            return;
+        }
+        Connection c = connections.get(new FourTuple(error.src(), error.srcPort(), error.dst(), error.dstPort()));
+        if (c == null) {
+            return;
+        }
+        int seq = (error.transport()[4] & 0xff) << 24 | (error.transport()[5] & 0xff) << 16
+                | (error.transport()[6] & 0xff) << 8 | error.transport()[7] & 0xff;
+        Tcb t = c.tcb;
+        if (!Seq.inWindow(seq, t.sndUna, t.sndMax + 1)) {
+            return; // RFC 5927 §4.1: the quoted sequence number must be in flight
+        }
+        switch (error.kind()) {
+            case PORT_UNREACHABLE, PROTOCOL_UNREACHABLE -> {
+                // RFC 1122 §4.2.3.9: a hard error aborts a connection being opened.
+                if (t.state == TcpState.SYN_SENT) {
+                    c.abort(new ClosedException("connection refused"),
+                            new RefusedException("connection to " + c.id.remote() + " refused (ICMP "
+                                    + error.kind() + ")"), false);
+                }
+            }
+            case FRAGMENTATION_NEEDED, PACKET_TOO_BIG -> {
+                // RFC 1191 §6.2 / RFC 8201 §5.2: lower the segment size to the reported path MTU.
+                int ipHeader = c.id.remote() instanceof Ipv4Address ? 20 : 40;
+                int mtu = error.nextHopMtu() > 0 ? error.nextHopMtu() : 576;
+                int mss = Math.max(64, mtu - ipHeader - 20 - TcpOutput.optionBytesPerSegment(t));
+                if (mss < t.smss) {
+                    t.smss = mss;
+                    t.sndNxt = t.sndUna; // resend what was in flight at the new size
+                    TcpOutput.output(c, now);
+                }
+            }
+            default -> { } // soft errors: RFC 1122 §4.2.3.9, report nothing, keep trying
+        }
+    }
+
+    // --- the connections' calls ---
+
+    void add(Connection c) {
+        connections.put(c.id, c);
+    }
+
+    void remove(Connection c) {
+        connections.remove(c.id, c);
+        timeWait.remove(c);
+        if (c.countedEmbryonic) {
+            c.countedEmbryonic = false;
+            c.listener.embryonic--;
+        }
+    }
+
+    /** The handshake completed: hand the flow to connect's caller or to the listener's handler. */
+    void established(Connection c) {
+        if (c.countedEmbryonic) {
+            c.countedEmbryonic = false;
+            c.listener.embryonic--;
+        }
+        if (c.pendingConnect != null) {
+            LoopFuture<DirectTcpFlow> f = c.pendingConnect;
+            c.pendingConnect = null;
+            f.complete(c.flow);
+            return;
+        }
+        Listener now = listeners.get(c.id.localPort());
+        Listener l = now != null ? now : c.listener;
+        DirectTcpFlow flow = c.flow;
+        loop.spawn("tcp-handler-" + c.id.localPort(), () -> {
+            try {
+                l.handler.handle(flow);
+            } catch (Throwable e) {
+                flow.abort(); // a handler that throws has its flow closed; the listener goes on
+            }
+        });
+    }
+
+    /** RFC 9293 §3.4.2: TIME-WAIT for 2 x MSL; when the table is full the oldest entry goes first. */
+    void enterTimeWait(Connection c, long now) {
+        c.tcb.state = TcpState.TIME_WAIT;
+        c.retransmitTimer.stop();
+        c.keepaliveTimer.stop();
+        c.delayedAckTimer.stop();
+        c.timeWaitTimer.arm(now + 2 * config.msl().toNanos());
+        timeWait.add(c);
+        if (timeWait.size() > config.timeWaitLimit()) {
+            Iterator<Connection> it = timeWait.iterator();
+            Connection oldest = it.next();
+            it.remove();
+            oldest.release(null);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.Direction;
+import dev.tcpip.Keepalive;
+import dev.tcpip.ReadResult;
+import dev.tcpip.TcpFlow;
+import dev.tcpip.time.EventLoop;
+import dev.tcpip.time.LoopFuture;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A direct-stack TCP flow: each call posts a command to the stack's loop and parks on a
+ * {@link LoopFuture} until the connection answers it (read: data or Eof arrived; write: the bytes fit in
+ * the send buffer; writeNodelay: they were sent; close: the peer closed too).
+ */
+public final class DirectTcpFlow implements TcpFlow {
+    private final DirectTcp layer;
+    private final Connection c;
+    private final InetSocketAddress src;
+    private final InetSocketAddress dst;
+
+    DirectTcpFlow(DirectTcp layer, Connection c) {
+        this.layer = layer;
+        this.c = c;
+        this.src = new InetSocketAddress(c.id.local().toInetAddress(), c.id.localPort());
+        this.dst = new InetSocketAddress(c.id.remote().toInetAddress(), c.id.remotePort());
+    }
+
+    private EventLoop loop() {
+        return layer.loop();
+    }
+
+    @Override
+    public ReadResult read() throws IOException {
+        if (loop().isClosed()) {
+            return ReadResult.EOF;
+        }
+        try {
+            return loop().<ReadResult>submit(c::read).await();
+        } catch (ClosedException e) {
+            return ReadResult.EOF; // the stack's loop closed
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer data) throws IOException {
+        writev(List.of(data));
+    }
+
+    @Override
+    public void writev(List<ByteBuffer> data) throws IOException {
+        write(data, false);
+    }
+
+    @Override
+    public void writeNodelay(ByteBuffer data) throws IOException {
+        writevNodelay(List.of(data));
+    }
+
+    @Override
+    public void writevNodelay(List<ByteBuffer> data) throws IOException {
+        write(data, true);
+    }
+
+    private void write(List<ByteBuffer> data, boolean nodelay) throws IOException {
+        List<ByteBuffer> copy = List.copyOf(data);
+        if (loop().isClosed()) {
+            throw new ClosedException("stack closed");
+        }
+        loop().<Void>submit(f -> c.write(copy, nodelay, f)).await();
+    }
+
+    @Override
+    public void shutdown(Direction direction) throws IOException {
+        if (loop().isClosed()) {
+            return;
+        }
+        boolean read = direction != Direction.WRITE;
+        boolean write = direction != Direction.READ;
+        loop().<Void>submit(f -> {
+            c.shutdown(read, write);
+            f.complete(null);
+        }).await();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (loop().isClosed()) {
+            return;
+        }
+        try {
+            loop().<Void>submit(c::close).await();
+        } catch (ClosedException e) {
+            // the stack's loop closed: the flow is gone
+        }
+    }
+
+    /** Ends the flow at once with a RST (what a failing listen handler gets). */
+    public void abort() {
+        if (loop().isClosed()) {
+            return;
+        }
+        try {
+            loop().<Void>submit(f -> {
+                c.abort(new ClosedException("flow aborted"), null, true);
+                f.complete(null);
+            }).await();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public InetSocketAddress dst() {
+        return dst;
+    }
+
+    @Override
+    public InetSocketAddress src() {
+        return src;
+    }
+
+    /** This flow's statistics now, like {@code ss -ti}. May be called from any thread but the loop's. */
+    public TcpStats stats() throws IOException {
+        if (loop().inLoop()) {
+            return c.stats();
+        }
+        return loop().<TcpStats>submit(f -> f.complete(c.stats())).await();
+    }
+
+    /** The keep-alive settings applied to this flow, or null. */
+    public Keepalive keepalive() {
+        return c.keepaliveSettings;
+    }
+
+    /** Whether Nagle's algorithm is off for this flow now (after writeNodelay, until the next write). */
+    public boolean noDelay() {
+        return c.nodelay;
+    }
+
+    @Override
+    public String toString() {
+        return "DirectTcpFlow[" + src + " -> " + dst + "]";
+    }
+}

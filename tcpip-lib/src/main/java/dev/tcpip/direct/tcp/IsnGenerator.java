@@ -1,0 +1,25 @@
+package dev.tcpip.direct.tcp;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Initial sequence numbers per RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+ * M a timer ticking every 4 µs and F a keyed hash (SipHash-2-4 with a random 128-bit key).
+ */
+final class IsnGenerator {
+    private final SipHash f;
+
+    IsnGenerator(RandomGenerator random) {
+        this.f = new SipHash(random.nextLong(), random.nextLong());
+    }
+
+    int isn(FourTuple t, long now) {
+        long m = now / 4_000; // RFC 6528 §3 (RFC 9293 §3.4.1): a 4 µs clock
+        return (int) (m + f.hash(t.words(true)));
+    }
+
+    /** RFC 7323 §5.4: a per-connection TSval offset from the same kind of keyed hash. */
+    int tsOffset(FourTuple t) {
+        return (int) (f.hash(t.words(true)) >>> 32);
+    }
+}

@@ -1,0 +1,148 @@
+package dev.tcpip.direct.tcp;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Every knob of the direct stack's TCP, with its default and the reason for it.
+ *
+ * @param sendBufferSize       bytes a flow buffers for sending; write blocks beyond it. 256 KiB: a
+ *                             bandwidth-delay product of 20 Gbit/s x 100 µs, or 20 Mbit/s x 100 ms.
+ * @param receiveBufferSize    bytes a flow buffers for the application; the advertised window is the free
+ *                             part of it (RFC 9293 §3.8.6). 256 KiB, as the send side.
+ * @param closeBufferLimit     while {@code close} waits for the peer's FIN, the receive buffer may grow to
+ *                             this, so a peer that keeps sending cannot deadlock the close. 4 MiB, as the
+ *                             socket stack's.
+ * @param initialRto           RFC 6298 §2.1: 1 s.
+ * @param minRto               RFC 6298 §2.4 says 1 s; 200 ms is what deployed stacks use on fast paths.
+ * @param maxRto               RFC 6298 §2.5 allows a maximum of at least 60 s: 60 s.
+ * @param synRetries           SYN (and SYN-ACK) retransmissions before connect fails with Timeout: 6, which
+ *                             with 1 s doubling waits 127 s in all (RFC 9293 §3.8.3 asks for at least 3 min
+ *                             of R2 for a SYN; 6 retries is the common deployed value).
+ * @param dataRetries          retransmissions of one segment before the flow fails (RFC 9293 §3.8.3 R2):
+ *                             15, about 15 minutes with a 60 s ceiling.
+ * @param msl                  maximum segment lifetime; TIME_WAIT lasts 2 x MSL (RFC 9293 §3.4.2). 30 s.
+ * @param timeWaitLimit        connections kept in TIME_WAIT at most; past it the oldest is dropped early
+ *                             (a bounded table, DESIGN principle 7). 4096.
+ * @param delayedAck           the delayed-ACK timer: RFC 1122 §4.2.3.2 and RFC 9293 §3.8.6.3 require
+ *                             less than 500 ms (the issue: at most 200 ms); 40 ms keeps request/response
+ *                             latency low.
+ * @param outOfOrderLimit      out-of-order segments kept per flow; beyond it new ones are dropped. 256.
+ * @param backlog              half-open (SYN_RECEIVED) connections per listener; past it SYNs are dropped
+ *                             silently, as Linux does, so the client's SYN retry comes back later. 128.
+ * @param initialWindow        the initial congestion window in segments (RFC 6928 §2): 10.
+ * @param windowScaling        offer window scaling (RFC 7323 §2).
+ * @param timestamps           offer timestamps, PAWS and RTTM (RFC 7323 §3-5).
+ * @param sack                 offer SACK (RFC 2018) and recover with it (RFC 6675).
+ * @param nagle                Nagle's algorithm (RFC 896, RFC 1122 §4.2.3.4) on plain writes; writeNodelay
+ *                             always bypasses it.
+ * @param congestionControl    CUBIC (RFC 9438), the default as on most hosts, or NewReno (RFC 5681/6582).
+ * @param challengeAckLimit    challenge ACKs per second for the whole stack (RFC 5961 §7): 1000.
+ * @param ephemeralLow         lowest ephemeral port (RFC 6335 §6: 49152).
+ * @param ephemeralHigh        highest ephemeral port: 65535.
+ * @param defaultMss           the send MSS when the peer's SYN carries none: 536 (RFC 9293 §3.7.1).
+ */
+public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBufferLimit, Duration initialRto,
+                        Duration minRto, Duration maxRto, int synRetries, int dataRetries, Duration msl,
+                        int timeWaitLimit, Duration delayedAck, int outOfOrderLimit, int backlog,
+                        int initialWindow, boolean windowScaling, boolean timestamps, boolean sack,
+                        boolean nagle, CongestionControlKind congestionControl, int challengeAckLimit,
+                        int ephemeralLow, int ephemeralHigh, int defaultMss) {
+
+    /** The congestion control algorithms on offer. */
+    public enum CongestionControlKind { NEW_RENO, CUBIC }
+
+    public static final TcpConfig DEFAULTS = new TcpConfig(256 * 1024, 256 * 1024, 4 << 20,
+            Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(60), 6, 15,
+            Duration.ofSeconds(30), 4096, Duration.ofMillis(40), 256, 128, 10, true, true, true, true,
+            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536);
+
+    public TcpConfig {
+        positive("sendBufferSize", sendBufferSize);
+        positive("receiveBufferSize", receiveBufferSize);
+        if (receiveBufferSize > 1 << 30 || sendBufferSize > 1 << 30) {
+            throw new IllegalArgumentException("buffers are limited to 1 GiB (RFC 7323 §2.3)");
+        }
+        if (closeBufferLimit < 0) {
+            throw new IllegalArgumentException("closeBufferLimit must not be negative");
+        }
+        Objects.requireNonNull(congestionControl, "congestionControl");
+        for (Duration d : new Duration[] {initialRto, minRto, maxRto, msl, delayedAck}) {
+            Objects.requireNonNull(d);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("durations must be positive: " + d);
+            }
+        }
+        if (minRto.compareTo(maxRto) > 0) {
+            throw new IllegalArgumentException("minRto above maxRto");
+        }
+        if (delayedAck.toMillis() > 500) {
+            throw new IllegalArgumentException("delayedAck must be below 500 ms (RFC 1122 §4.2.3.2)");
+        }
+        positive("synRetries", synRetries);
+        positive("dataRetries", dataRetries);
+        positive("timeWaitLimit", timeWaitLimit);
+        positive("outOfOrderLimit", outOfOrderLimit);
+        positive("backlog", backlog);
+        positive("initialWindow", initialWindow);
+        positive("challengeAckLimit", challengeAckLimit);
+        if (ephemeralLow < 1 || ephemeralHigh > 65535 || ephemeralLow > ephemeralHigh) {
+            throw new IllegalArgumentException("bad ephemeral range " + ephemeralLow + ".." + ephemeralHigh);
+        }
+        if (defaultMss < 64) {
+            throw new IllegalArgumentException("defaultMss below 64");
+        }
+    }
+
+    private static void positive(String name, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(name + " must be positive: " + v);
+        }
+    }
+
+    public TcpConfig withCongestionControl(CongestionControlKind kind) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, kind, challengeAckLimit, ephemeralLow, ephemeralHigh,
+                defaultMss);
+    }
+
+    /** The same configuration with the three negotiated options switched on or off. */
+    public TcpConfig withOptions(boolean windowScaling, boolean timestamps, boolean sack) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss);
+    }
+
+    public TcpConfig withBuffers(int sendBufferSize, int receiveBufferSize) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss);
+    }
+
+    public TcpConfig withLimits(int timeWaitLimit, int backlog, int outOfOrderLimit) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss);
+    }
+
+    public TcpConfig withRetries(int synRetries, int dataRetries) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss);
+    }
+
+    /** The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered. */
+    int windowScaleToOffer() {
+        int max = Math.max(receiveBufferSize, closeBufferLimit);
+        int shift = 0;
+        while (shift < 14 && (max >> shift) > 0xffff) {
+            shift++;
+        }
+        return shift;
+    }
+}

@@ -1,0 +1,372 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.TimedOutException;
+import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
+import dev.tcpip.wire.TcpHeader;
+import dev.tcpip.wire.TcpOptions;
+import dev.tcpip.wire.TcpView;
+import java.util.List;
+
+/**
+ * Everything a connection sends, and its timers: what to send and when (RFC 9293 §3.8, RFC 5681,
+ * RFC 6675), segment building, retransmission timeouts (RFC 6298 §5), persist (RFC 9293 §3.8.6.1),
+ * delayed ACKs and keep-alive probes.
+ */
+final class TcpOutput {
+    private static final int TS_OPTION_LENGTH = 12;
+
+    private TcpOutput() {
+    }
+
+    // --- the send loop ---
+
+    /** Sends what the windows, Nagle and SWS avoidance allow; then an ACK if one is still owed. */
+    static void output(Connection c, long now) {
+        Tcb t = c.tcb;
+        switch (t.state) {
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> { }
+            default -> {
+                return;
+            }
+        }
+        if (c.recovery.active && t.sackOk) {
+            sackRecoveryOutput(c, now);
+        }
+        int bufEnd = t.sndUna + c.sendBuffer.length();
+        for (int guard = 0; guard < 1 << 16; guard++) {
+            if (!c.recovery.board.isEmpty() && !c.recovery.active) {
+                t.sndNxt = Seq.max(t.sndNxt, c.recovery.board.skipSacked(t.sndNxt)); // after a timeout
+            }
+            int unsent = Seq.diff(bufEnd, t.sndNxt);
+            boolean finDue = t.finQueued && unsent >= 0;
+            if (unsent <= 0 && !finDue) {
+                break;
+            }
+            int flight = c.recovery.active && t.sackOk
+                    ? c.recovery.pipe(t.sndUna, t.sndMax, t.smss) : Seq.diff(t.sndNxt, t.sndUna);
+            int cwnd = c.cc.cwnd() + limitedTransmit(c);
+            // RFC 5681 §3.1: send at most min(cwnd, rwnd) - flight; the peer's window from SND.UNA.
+            int usable = Math.min(cwnd - flight, t.sndWnd - Seq.diff(t.sndNxt, t.sndUna));
+            int len = Math.max(0, Math.min(Math.min(unsent, t.smss), usable));
+            boolean fin = finDue && len == unsent && (unsent == 0 || len > 0);
+            if (len == 0 && !fin) {
+                break;
+            }
+            if (len < unsent && len < t.smss && len < t.maxSndWnd / 2) {
+                break; // RFC 1122 §4.2.3.4: sender SWS avoidance, wait for a bigger window
+            }
+            if (len == unsent && len < t.smss && !fin && flight > 0 && nagle(c)
+                    && Seq.ge(t.sndNxt, t.sndMax)) {
+                break; // RFC 896, RFC 1122 §4.2.3.4: one small segment in flight at a time
+            }
+            sendData(c, t.sndNxt, len, fin, now);
+            if (fin) {
+                break;
+            }
+        }
+        armPersistIfNeeded(c, now);
+        c.completeWrites();
+        c.wakeCloser();
+    }
+
+    private static boolean nagle(Connection c) {
+        return c.config.nagle() && !c.nodelay;
+    }
+
+    /** RFC 3042 §2: on the first two duplicate ACKs, up to two more segments beyond cwnd. */
+    private static int limitedTransmit(Connection c) {
+        LossRecovery r = c.recovery;
+        return !r.active && r.dupAcks > 0 && r.dupAcks < LossRecovery.DUP_THRESH ? r.dupAcks * c.tcb.smss : 0;
+    }
+
+    /** RFC 6675 §5 step (C): while pipe allows, retransmit lost holes (NextSeg rule 1). */
+    private static void sackRecoveryOutput(Connection c, long now) {
+        Tcb t = c.tcb;
+        LossRecovery r = c.recovery;
+        for (int guard = 0; guard < 1 << 12; guard++) {
+            if (r.pipe(t.sndUna, t.sndMax, t.smss) + t.smss > c.cc.cwnd() || !r.hasLostHole(t.sndUna, t.smss)) {
+                break;
+            }
+            int from = r.board.skipSacked(Seq.max(t.sndUna, r.highRxt));
+            int end = Seq.min(r.board.holeEnd(from, t.sndMax), from + t.smss);
+            int dataEnd = t.sndUna + c.sendBuffer.length();
+            int len = Math.max(0, Seq.diff(Seq.min(end, dataEnd), from));
+            boolean fin = t.finSent && Seq.ge(end, t.finSeq) && Seq.le(from, t.finSeq) && from + len == t.finSeq;
+            if (len == 0 && !fin) {
+                r.highRxt = end;
+                continue;
+            }
+            sendData(c, from, len, fin, now);
+            r.highRxt = from + len + (fin ? 1 : 0);
+        }
+    }
+
+    /** Sends {@code len} bytes from sequence {@code seq} (plus FIN), updating SND.NXT/SND.MAX and counters. */
+    static void sendData(Connection c, int seq, int len, boolean fin, long now) {
+        Tcb t = c.tcb;
+        boolean retransmit = Seq.lt(seq, t.sndMax);
+        int flags = TcpHeader.ACK | (len > 0 ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0);
+        emit(c, flags, seq, len, options(c, now), window(c));
+        c.ackPolicy.onAckSent();
+        c.delayedAckTimer.disarm();
+        if (len > 0) {
+            c.bytesSent += len;
+            if (retransmit) {
+                c.bytesRetransmitted += len;
+                c.segmentsRetransmitted++;
+            }
+        }
+        if (!t.tsOk && !t.rttTiming && !retransmit && len > 0) {
+            t.rttTiming = true; // RFC 6298 §3 (Karn): time one new segment at a time
+            t.rttSeq = seq + len;
+            t.rttStart = now;
+        }
+        int end = seq + len + (fin ? 1 : 0);
+        if (seq == t.sndNxt) {
+            t.sndNxt = end; // a retransmitted hole (seq below SND.NXT) leaves SND.NXT alone
+        }
+        t.sndMax = Seq.max(t.sndMax, end);
+        if (fin && !t.finSent) {
+            t.finSent = true;
+            t.finSeq = seq + len;
+            // RFC 9293 §3.10.4 CLOSE: ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK
+            t.state = t.state == TcpState.CLOSE_WAIT ? TcpState.LAST_ACK : TcpState.FIN_WAIT_1;
+        }
+        if (!c.retransmitTimer.armed()) {
+            c.retransmitTimer.arm(now + c.rto.rto()); // RFC 6298 §5.1
+        }
+    }
+
+    /** RFC 9293 §3.8.6.1: a zero window with data waiting and nothing in flight starts the persist timer. */
+    private static void armPersistIfNeeded(Connection c, long now) {
+        Tcb t = c.tcb;
+        int unsent = Seq.diff(t.sndUna + c.sendBuffer.length(), t.sndNxt);
+        if (unsent > 0 && t.sndNxt == t.sndUna && !c.retransmitTimer.armed()) {
+            c.retransmitTimer.arm(now + c.rto.rto());
+        }
+    }
+
+    // --- timers ---
+
+    static void onRetransmitTimer(Connection c, long now) {
+        Tcb t = c.tcb;
+        switch (t.state) {
+            case SYN_SENT, SYN_RECEIVED -> {
+                if (++t.retries > c.config.synRetries()) {
+                    c.abort(new ClosedException("connection timed out"),
+                            new TimedOutException("no answer to SYN from " + c.id.remote()), false);
+                    return;
+                }
+                c.timeouts++;
+                c.rto.backOff(); // RFC 6298 §5.5
+                sendSyn(c, now);
+                c.retransmitTimer.arm(now + c.rto.rto());
+                return;
+            }
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> { }
+            default -> {
+                return;
+            }
+        }
+        int flight = Seq.diff(t.sndMax, t.sndUna);
+        int unsent = Seq.diff(t.sndUna + c.sendBuffer.length(), t.sndNxt);
+        if (flight == 0 && unsent <= 0) {
+            return;
+        }
+        if (++t.retries > c.config.dataRetries()) { // RFC 9293 §3.8.3 R2
+            c.abort(new ClosedException("connection timed out"), null, true);
+            return;
+        }
+        c.rto.backOff(); // RFC 6298 §5.5
+        t.rttTiming = false; // RFC 6298 §3 Karn: no sample from a retransmitted segment
+        if (flight == 0) {
+            // RFC 9293 §3.8.6.1 persist: probe a zero window with one byte; RFC 1122 §4.2.3.4: or send what a
+            // too-small window allows, overriding sender SWS avoidance. Not a congestion event.
+            int len = Math.min(unsent, Math.max(1, Math.min(t.sndWnd, t.smss)));
+            sendData(c, t.sndNxt, len, false, now);
+            c.retransmitTimer.arm(now + c.rto.rto());
+            return;
+        }
+        if (t.sndWnd == 0) {
+            // RFC 9293 §3.8.6.1: the probe byte sent before is retransmitted while the window stays shut.
+            boolean hasData = c.sendBuffer.length() > 0;
+            sendData(c, t.sndUna, hasData ? 1 : 0, !hasData && t.finSent, now);
+            c.retransmitTimer.arm(now + c.rto.rto());
+            return;
+        }
+        c.timeouts++;
+        // RFC 5681 §3.1 / RFC 6298 §5.4: one segment from SND.UNA, go back N; RFC 6675 §5.1: leave recovery.
+        c.cc.onTimeout(now, flight);
+        c.recovery.reset();
+        c.recovery.highRxt = t.sndUna;
+        t.sndNxt = t.sndUna;
+        c.retransmitTimer.arm(now + c.rto.rto());
+        output(c, now);
+    }
+
+    static void onDelayedAckTimer(Connection c) {
+        if (c.ackPolicy.pending()) {
+            sendAck(c);
+        }
+    }
+
+    static void onKeepaliveTimer(Connection c, long now) {
+        KeepaliveProbe k = c.keepalive;
+        if (k == null || !c.tcb.state.synchronized_()) {
+            if (k != null && !c.released) {
+                c.keepaliveTimer.arm(now + 1_000_000_000L);
+            }
+            return;
+        }
+        switch (k.onTimer(now)) {
+            case WAIT -> c.keepaliveTimer.arm(k.nextDeadline());
+            case PROBE -> {
+                // RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: SEG.SEQ = SND.NXT - 1, no data, elicits an ACK.
+                emit(c, TcpHeader.ACK, c.tcb.sndUna - 1, 0, options(c, now), window(c));
+                c.keepaliveTimer.arm(k.nextDeadline());
+            }
+            case DEAD -> c.abort(new ClosedException("keep-alive: the peer stopped answering"), null, true);
+        }
+    }
+
+    // --- control segments ---
+
+    /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options we offer (RFC 9293 §3.7.1, RFC 7323, RFC 2018). */
+    static void sendSyn(Connection c, long now) {
+        Tcb t = c.tcb;
+        boolean synAck = t.state == TcpState.SYN_RECEIVED;
+        TcpConfig cfg = c.config;
+        boolean ws = synAck ? t.wsOk : cfg.windowScaling();
+        boolean ts = synAck ? t.tsOk : cfg.timestamps();
+        boolean sack = synAck ? t.sackOk : cfg.sack();
+        TcpOptions o = new TcpOptions(t.ourMss, ws ? t.rcvWscale : TcpOptions.ABSENT, sack, ts,
+                ts ? tsVal(c, now) : 0, ts && synAck ? t.tsRecent : 0, List.of());
+        int win = Math.min(c.receiveBuffer.free(), 0xffff); // RFC 7323 §2.2: a SYN's window is never scaled
+        emit(c, TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), t.iss, 0, o, win);
+        t.rcvAdvRight = t.rcvNxt + win;
+        t.sndNxt = t.iss + 1;
+        t.sndMax = t.iss + 1;
+        if (t.retries == 0) {
+            t.rttStart = now; // the handshake's round trip is the first RTT sample (RFC 6298 §2.2), Karn permitting
+        }
+    }
+
+    static void sendAck(Connection c) {
+        emit(c, TcpHeader.ACK, c.tcb.sndNxt, 0, options(c, c.now()), window(c));
+        c.ackPolicy.onAckSent();
+        c.delayedAckTimer.disarm();
+    }
+
+    /** RFC 5961 §3.2, §4.2, §5.2: a challenge ACK, rate-limited for the whole stack (§7). */
+    static void sendChallengeAck(Connection c, long now) {
+        if (c.layer.challengeAcks().allow(now)) {
+            sendAck(c);
+        }
+    }
+
+    /** An abortive close: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT). */
+    static void sendReset(Connection c) {
+        emit(c, TcpHeader.RST | TcpHeader.ACK, c.tcb.sndNxt, 0, TcpOptions.NONE, 0);
+    }
+
+    /** Sends an ACK when the window opened enough to be worth telling (RFC 1122 §4.2.3.3). */
+    static void windowUpdateIfWorthIt(Connection c) {
+        Tcb t = c.tcb;
+        if (!t.state.synchronized_() || t.finReceived) {
+            return;
+        }
+        int advertised = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
+        int free = Math.min(c.receiveBuffer.free(), 0xffff << t.rcvWscale);
+        if (free - advertised >= Math.min(c.receiveBuffer.capacity() / 2, t.ourMss)) {
+            sendAck(c);
+        }
+    }
+
+    // --- building segments ---
+
+    static int tsVal(Connection c, long now) {
+        return (int) (now / 1_000_000) + c.tcb.tsOffset; // RFC 7323 §5.4: a 1 ms clock
+    }
+
+    /** The options of a synchronized segment: timestamps (RFC 7323 §3.2), SACK blocks (RFC 2018 §4). */
+    private static TcpOptions options(Connection c, long now) {
+        Tcb t = c.tcb;
+        boolean sack = t.sackOk && !c.outOfOrder.isEmpty();
+        if (!t.tsOk && !sack) {
+            return TcpOptions.NONE;
+        }
+        List<TcpOptions.SackBlock> blocks = sack ? c.outOfOrder.sackBlocks(t.tsOk ? 3 : 4) : List.of();
+        return new TcpOptions(TcpOptions.ABSENT, TcpOptions.ABSENT, false, t.tsOk,
+                t.tsOk ? tsVal(c, now) : 0, t.tsOk ? t.tsRecent : 0, blocks);
+    }
+
+    /**
+     * The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323 §2.3 scaling): the
+     * right edge moves only by at least min(buffer/2, MSS), and never left.
+     */
+    private static int window(Connection c) {
+        Tcb t = c.tcb;
+        int advertised = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
+        int free = c.receiveBuffer.free();
+        int wnd = free - advertised >= Math.min(c.receiveBuffer.capacity() / 2, t.ourMss) ? free : advertised;
+        wnd = Math.max(wnd, advertised);
+        int field = Math.min(wnd >> t.rcvWscale, 0xffff);
+        if ((field << t.rcvWscale) < advertised && field < 0xffff) {
+            field++; // round up rather than move the right edge left
+        }
+        t.rcvAdvRight = t.rcvNxt + (field << t.rcvWscale);
+        return field;
+    }
+
+    static void emit(Connection c, int flags, int seq, int len, TcpOptions options, int window) {
+        Tcb t = c.tcb;
+        int ack = (flags & TcpHeader.ACK) != 0 ? t.rcvNxt : 0;
+        TcpHeader h = new TcpHeader(c.id.localPort(), c.id.remotePort(), seq, ack, flags, window, 0, options, len);
+        int hl = h.length();
+        byte[] b = new byte[hl + len];
+        if (len > 0) {
+            c.sendBuffer.copy(Seq.diff(seq, t.sndUna), b, hl, len);
+        }
+        h.emit(b, 0, pseudoHeader(c.id.local(), c.id.remote(), b.length));
+        t.lastAckSent = ack;
+        c.segmentsSent++;
+        c.layer.ip().send(c.id.local(), c.id.remote(), IpProtocol.TCP, b, 0, b.length);
+    }
+
+    static long pseudoHeader(IpAddress src, IpAddress dst, int length) {
+        return switch (src) {
+            case Ipv4Address s -> Checksum.pseudoIpv4(s.bits(), ((Ipv4Address) dst).bits(), IpProtocol.TCP, length);
+            case Ipv6Address s -> Checksum.pseudoIpv6(s, (Ipv6Address) dst, IpProtocol.TCP, length);
+        };
+    }
+
+    /**
+     * The reset for a segment that belongs to no connection (RFC 9293 §3.10.7.1): if it has an ACK,
+     * <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never for a RST.
+     */
+    static void resetFor(DirectTcp layer, IpAddress local, IpAddress remote, TcpView seg) {
+        if (seg.has(TcpHeader.RST)) {
+            return;
+        }
+        TcpHeader h;
+        if (seg.has(TcpHeader.ACK)) {
+            h = new TcpHeader(seg.dstPort(), seg.srcPort(), seg.ack(), 0, TcpHeader.RST, 0, 0, TcpOptions.NONE, 0);
+        } else {
+            int segLen = seg.payloadLength() + (seg.has(TcpHeader.SYN) ? 1 : 0) + (seg.has(TcpHeader.FIN) ? 1 : 0);
+            h = new TcpHeader(seg.dstPort(), seg.srcPort(), 0, seg.seq() + segLen, TcpHeader.RST | TcpHeader.ACK,
+                    0, 0, TcpOptions.NONE, 0);
+        }
+        byte[] b = new byte[h.length()];
+        h.emit(b, 0, pseudoHeader(local, remote, b.length));
+        layer.ip().send(local, remote, IpProtocol.TCP, b, 0, b.length);
+    }
+
+    static int optionBytesPerSegment(Tcb t) {
+        return t.tsOk ? TS_OPTION_LENGTH : 0;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.tcpip.direct.tcp;
+
+/**
+ * One flow's statistics, as {@code ss -ti} shows them. Times in nanoseconds; windows in bytes.
+ *
+ * @param state                the RFC 9293 state
+ * @param congestionControl    "cubic" or "newreno"
+ * @param mss                  data bytes per full segment
+ * @param cwnd                 congestion window
+ * @param ssthresh             slow-start threshold (Integer.MAX_VALUE before the first loss)
+ * @param srtt                 smoothed round-trip time (0 before the first sample)
+ * @param rttvar               round-trip time variation
+ * @param rto                  current retransmission timeout, backed off
+ * @param sndWnd               the peer's window
+ * @param rcvWnd               the window this side last advertised
+ * @param bytesSent            data bytes sent, retransmissions included
+ * @param bytesRetransmitted   data bytes sent again
+ * @param bytesReceived        data bytes received in order
+ * @param segmentsSent         segments sent
+ * @param segmentsRetransmitted segments that carried retransmitted data
+ * @param segmentsReceived     segments received
+ * @param sackBlocksReceived   SACK blocks received
+ * @param duplicateAcks        duplicate ACKs received (RFC 5681 §2)
+ * @param timeouts             retransmission timer expirations
+ * @param fastRetransmits      loss recoveries entered on duplicate ACKs or SACK
+ */
+public record TcpStats(TcpState state, String congestionControl, int mss, int cwnd, int ssthresh, long srtt,
+                       long rttvar, long rto, int sndWnd, int rcvWnd, long bytesSent, long bytesRetransmitted,
+                       long bytesReceived, long segmentsSent, long segmentsRetransmitted, long segmentsReceived,
+                       long sackBlocksReceived, long duplicateAcks, long timeouts, long fastRetransmits) {
+}

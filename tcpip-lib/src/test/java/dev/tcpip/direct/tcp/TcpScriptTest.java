@@ -1,0 +1,457 @@
+package dev.tcpip.direct.tcp;
+
+import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpHeader.FIN;
+import static dev.tcpip.wire.TcpHeader.PSH;
+import static dev.tcpip.wire.TcpHeader.RST;
+import static dev.tcpip.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.Keepalive;
+import dev.tcpip.ReadResult;
+import dev.tcpip.RefusedException;
+import dev.tcpip.ResetException;
+import dev.tcpip.TimedOutException;
+import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.TcpOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Scripted-segment tests: crafted segments in, the exact segments out, at exact virtual times. */
+class TcpScriptTest {
+    static final long MS = 1_000_000;
+    static final int PEER_PORT = 40_000;
+    static final int PORT = 80;
+    static final int PEER_ISS = 1000;
+    static final TcpConfig PLAIN = TcpConfig.DEFAULTS.withOptions(false, false, false);
+
+    ScriptedPeer p;
+    /** The local ISS of the scripted connection. */
+    int iss;
+    final AtomicReference<DirectTcpFlow> accepted = new AtomicReference<>();
+
+    @AfterEach
+    void close() {
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    /** Passive open on PORT, handshake done; returns the server flow. */
+    DirectTcpFlow established(TcpConfig cfg, Keepalive k) throws IOException {
+        p = new ScriptedPeer(cfg);
+        p.tcp.listen(PORT, k, f -> accepted.set((DirectTcpFlow) f));
+        p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, ScriptedPeer.synOptions(1460, -1, false, false, 0),
+                new byte[0]);
+        ScriptedPeer.Sent synAck = p.expect(SYN | ACK, p.sent.isEmpty() ? 0 : p.sent.peek().seg().seq(), PEER_ISS + 1);
+        iss = synAck.seg().seq();
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535);
+        p.advance(0);
+        assertTrue(accepted.get() != null, "the handler got the flow");
+        return accepted.get();
+    }
+
+    /** Runs {@code body} on an application thread; what it throws is kept in the returned future. */
+    LoopFuture<Void> app(String name, dev.tcpip.time.AppTask body) {
+        LoopFuture<Void> f = p.loop.newFuture();
+        p.sim.spawn(name, () -> {
+            try {
+                body.run();
+                f.complete(null);
+            } catch (Throwable t) {
+                f.fail(t);
+            }
+        });
+        p.advance(0);
+        return f;
+    }
+
+    @Test
+    void synAckCarriesTheNegotiatedOptions() throws Exception {
+        p = new ScriptedPeer(TcpConfig.DEFAULTS);
+        p.tcp.listen(PORT, f -> { });
+        p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, ScriptedPeer.synOptions(1400, 7, true, true, 777),
+                new byte[0]);
+        ScriptedPeer.Sent s = p.next();
+        assertEquals(SYN | ACK, s.flags());
+        assertEquals(PEER_ISS + 1, s.seg().ack());
+        assertEquals(1460, s.seg().mss(), "MSS from the MTU: 1500 - 20 - 20");
+        assertEquals(7, s.seg().windowScale(), "enough shift for the 4 MiB close buffer");
+        assertTrue(s.seg().sackPermitted());
+        assertTrue(s.seg().hasTimestamps());
+        assertEquals(777, s.seg().tsEcr(), "TSecr echoes the SYN's TSval");
+        assertEquals(65535, s.seg().window(), "a SYN's window is not scaled");
+    }
+
+    @Test
+    void optionsSwitchedOffAreNotOffered() throws Exception {
+        p = new ScriptedPeer(PLAIN);
+        p.advance(0);
+        LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
+        ScriptedPeer.Sent syn = p.next();
+        assertEquals(SYN, syn.flags());
+        assertEquals(1460, syn.seg().mss());
+        assertEquals(-1, syn.seg().windowScale());
+        assertFalse(syn.seg().sackPermitted());
+        assertFalse(syn.seg().hasTimestamps());
+        assertFalse(c.isDone());
+    }
+
+    @Test
+    void synRetransmitsWithExponentialBackoffThenConnectTimesOut() {
+        p = new ScriptedPeer(PLAIN);
+        p.advance(0);
+        LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
+        int synSeq = p.next().seg().seq();
+        long[] expectedAt = {1, 3, 7, 15, 31, 63};
+        for (long at : expectedAt) {
+            p.advance(at * 1000 - p.sim.now() / MS);
+            ScriptedPeer.Sent s = p.expect(SYN, synSeq, 0);
+            assertEquals(at * 1000 * MS, s.at(), "SYN retry time");
+        }
+        p.advance(123_000 - p.sim.now() / MS - 1);    // the last wait is capped by the 60 s maximum RTO
+        assertFalse(c.isDone());
+        p.advance(1);
+        assertTrue(c.isFailed());
+        assertInstanceOf(TimedOutException.class, c.failure());
+        p.expectNothing();
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void connectAnsweredByResetIsRefused() {
+        p = new ScriptedPeer(PLAIN);
+        p.advance(0);
+        LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
+        ScriptedPeer.Sent syn = p.next();
+        p.inject(9, syn.seg().srcPort(), 0, syn.seg().seq() + 1, RST | ACK, 0);
+        assertInstanceOf(RefusedException.class, c.failure());
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void segmentsToAClosedPortGetResets() {
+        p = new ScriptedPeer(PLAIN);
+        p.inject(PEER_PORT, 81, 5000, 0, SYN, 1000);
+        p.expect(RST | ACK, 0, 5001);                // RFC 9293 §3.10.7.1: no ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+        p.inject(PEER_PORT, 81, 5000, 777, ACK, 1000);
+        p.expect(RST, 777, 0);                       // with ACK: <SEQ=SEG.ACK><CTL=RST>
+        p.inject(PEER_PORT, 81, 5000, 777, RST, 1000);
+        p.expectNothing();                           // never a RST for a RST
+    }
+
+    @Test
+    void simultaneousOpenCompletesTheConnect() {
+        p = new ScriptedPeer(PLAIN);
+        p.advance(0);
+        LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
+        ScriptedPeer.Sent syn = p.next();
+        int port = syn.seg().srcPort();
+        int myIss = syn.seg().seq();
+        p.inject(9, port, 5000, 0, SYN, 8000);       // the peer's own SYN crosses ours
+        p.expect(SYN | ACK, myIss, 5001);
+        p.inject(9, port, 5001, myIss + 1, ACK, 8000);
+        assertTrue(c.isDone() && !c.isFailed(), "connect returned");
+    }
+
+    @Test
+    void delayedAckFiresAfterFortyMillisecondsAndEverySecondFullSegmentAtOnce() throws Exception {
+        established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK | PSH, 65535, TcpOptions.NONE, new byte[100]);
+        p.expectNothing();
+        p.advance(39);
+        p.expectNothing();
+        p.advance(1);
+        ScriptedPeer.Sent ack = p.expect(ACK, iss + 1, PEER_ISS + 101);
+        assertEquals(40 * MS, ack.at());
+        int seq = PEER_ISS + 101;
+        p.inject(PEER_PORT, PORT, seq, iss + 1, ACK, 65535, TcpOptions.NONE, new byte[1460]);
+        p.expectNothing();
+        p.inject(PEER_PORT, PORT, seq + 1460, iss + 1, ACK, 65535, TcpOptions.NONE, new byte[1460]);
+        p.expect(ACK, iss + 1, seq + 2920);
+    }
+
+    @Test
+    void outOfOrderDataIsAcknowledgedAtOnce() throws Exception {
+        established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1 + 1000, iss + 1, ACK, 65535, TcpOptions.NONE, new byte[100]);
+        p.expect(ACK, iss + 1, PEER_ISS + 1);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535, TcpOptions.NONE, new byte[1000]);
+        p.expect(ACK, iss + 1, PEER_ISS + 1 + 1100);  // the hole filled: at once, covering both
+    }
+
+    @Test
+    void retransmissionTimeoutBacksOffExponentially() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        app("w", () -> f.write(ByteBuffer.wrap(new byte[100])));
+        ScriptedPeer.Sent first = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
+        long t0 = first.at();
+        long rto = f.stats().rto();
+        assertEquals(200 * MS, rto, "handshake RTT ~0: the minimum RTO");
+        long expected = t0;
+        for (int i = 0; i < 5; i++) {
+            expected += rto << i;
+            p.advance((expected - p.sim.now()) / MS);
+            ScriptedPeer.Sent r = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
+            assertEquals(expected, r.at(), "retransmission " + (i + 1));
+            assertEquals(100, r.seg().payloadLength());
+        }
+        assertEquals(5, f.stats().timeouts());
+    }
+
+    @Test
+    void threeDuplicateAcksTriggerFastRetransmit() throws Exception {
+        DirectTcpFlow f = established(PLAIN.withCongestionControl(TcpConfig.CongestionControlKind.NEW_RENO), null);
+        app("w", () -> f.write(ByteBuffer.wrap(new byte[1460 * 6])));
+        for (int i = 0; i < 6; i++) {
+            p.expect(ACK | PSH, iss + 1 + 1460 * i, PEER_ISS + 1);
+        }
+        int ackNo = iss + 1 + 1460;
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, ackNo, ACK, 65535);
+        for (int i = 0; i < 2; i++) {
+            p.inject(PEER_PORT, PORT, PEER_ISS + 1, ackNo, ACK, 65535);
+            p.expectNothing();
+        }
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, ackNo, ACK, 65535);
+        ScriptedPeer.Sent r = p.expect(ACK | PSH, ackNo, PEER_ISS + 1);
+        assertEquals(1460, r.seg().payloadLength());
+        assertEquals(1, f.stats().fastRetransmits());
+        assertEquals(3, f.stats().duplicateAcks());
+    }
+
+    @Test
+    void zeroWindowIsProbedWithBackoff() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 0);       // the window closes
+        app("w", () -> f.write(ByteBuffer.wrap(new byte[10])));
+        p.expectNothing();
+        long rto = f.stats().rto();
+        long t = p.sim.now();
+        p.advance(rto / MS);
+        ScriptedPeer.Sent probe = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
+        assertEquals(1, probe.seg().payloadLength(), "one byte probes the zero window");
+        assertEquals(t + rto, probe.at());
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 0);       // still shut: not accepted
+        p.advance(2 * rto / MS);
+        ScriptedPeer.Sent again = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
+        assertEquals(t + 3 * rto, again.at(), "the probe interval doubles");
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 1000);    // opened
+        ScriptedPeer.Sent rest = p.next();
+        assertEquals(10, rest.seg().payloadLength() + (rest.seg().seq() - iss - 1));
+    }
+
+    @Test
+    void inWindowResetNotAtRcvNxtGetsAChallengeAckAndExactResetEndsTheFlow() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1 + 10, 0, RST, 0);
+        p.expect(ACK, iss + 1, PEER_ISS + 1);                            // RFC 5961 §3.2
+        assertEquals(1, p.tcp.connectionCount());
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1 + 1_000_000, 0, RST, 0);
+        p.expectNothing();                                             // out of window: dropped
+        LoopFuture<Void> r = app("r", () -> assertInstanceOf(ReadResult.Eof.class, f.read()));
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, 0, RST, 0);
+        p.expectNothing();
+        assertTrue(r.isDone() && !r.isFailed(), "a reset reads as Eof");
+        LoopFuture<Void> w = app("w", () -> f.write(ByteBuffer.wrap(new byte[1])));
+        assertInstanceOf(ResetException.class, w.failure());
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void synOnAnEstablishedConnectionGetsAChallengeAck() throws Exception {
+        established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, 99_999, 0, SYN, 1000);
+        p.expect(ACK, iss + 1, PEER_ISS + 1);                            // RFC 5961 §4.2
+        assertEquals(1, p.tcp.connectionCount());
+    }
+
+    @Test
+    void unacceptableAckGetsAnAckAndIsDropped() throws Exception {
+        established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1000, ACK, 1000, TcpOptions.NONE, new byte[5]);
+        p.expect(ACK, iss + 1, PEER_ISS + 1);                            // RFC 5961 §5.2: data not taken
+    }
+
+    @Test
+    void pawsDropsASegmentWithAnOldTimestamp() throws Exception {
+        p = new ScriptedPeer(TcpConfig.DEFAULTS);
+        p.tcp.listen(PORT, f -> accepted.set((DirectTcpFlow) f));
+        p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, ScriptedPeer.synOptions(1460, 0, false, true, 500), new byte[0]);
+        ScriptedPeer.Sent synAck = p.next();
+        iss = synAck.seg().seq();
+        int myTs = synAck.seg().tsVal();
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535, ScriptedPeer.ts(600, myTs), new byte[0]);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535, ScriptedPeer.ts(550, myTs), new byte[10]);
+        ScriptedPeer.Sent a = p.expect(ACK, iss + 1, PEER_ISS + 1);      // RFC 7323 §5.3: dropped, ACKed
+        assertEquals(600, a.seg().tsEcr());
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK | PSH, 65535, ScriptedPeer.ts(700, myTs), new byte[10]);
+        p.advance(40);
+        ScriptedPeer.Sent b = p.expect(ACK, iss + 1, PEER_ISS + 11);
+        assertEquals(700, b.seg().tsEcr());
+    }
+
+    @Test
+    void keepaliveProbesAtAfterAndIntervalThenGivesUp() throws Exception {
+        DirectTcpFlow f = established(PLAIN, new Keepalive(Duration.ofSeconds(10), Duration.ofSeconds(2), 3));
+        assertEquals(Duration.ofSeconds(10), f.keepalive().after());
+        long t0 = p.sim.now();
+        for (int i = 0; i < 3; i++) {
+            p.advance(((t0 + 10_000 * MS + i * 2_000 * MS) - p.sim.now()) / MS);
+            ScriptedPeer.Sent probe = p.expect(ACK, iss, PEER_ISS + 1);  // SEG.SEQ = SND.UNA - 1
+            assertEquals(0, probe.seg().payloadLength());
+            assertEquals(t0 + 10_000 * MS + i * 2_000 * MS, probe.at());
+        }
+        p.advance(2_000);
+        p.expect(RST | ACK, iss + 1, PEER_ISS + 1);
+        LoopFuture<Void> r = app("r", () -> assertInstanceOf(ReadResult.Eof.class, f.read()));
+        LoopFuture<Void> w = app("w", () -> f.write(ByteBuffer.wrap(new byte[1])));
+        assertTrue(r.isDone() && !r.isFailed());
+        assertInstanceOf(ClosedException.class, w.failure());
+    }
+
+    @Test
+    void keepaliveAnsweredKeepsTheFlow() throws Exception {
+        established(PLAIN, new Keepalive(Duration.ofSeconds(10), Duration.ofSeconds(2), 3));
+        p.advance(10_000);
+        p.expect(ACK, iss, PEER_ISS + 1);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535);
+        p.advance(9_999);
+        p.expectNothing();
+        p.advance(1);
+        p.expect(ACK, iss, PEER_ISS + 1);
+    }
+
+    @Test
+    void activeCloseGoesThroughFinWait2AndTimeWait() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        LoopFuture<Void> closing = app("close", f::close);
+        p.expect(FIN | ACK, iss + 1, PEER_ISS + 1);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 2, ACK, 65535);
+        assertEquals(TcpState.FIN_WAIT_2, f.stats().state());
+        assertFalse(closing.isDone(), "close waits for the peer's FIN");
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 2, FIN | ACK, 65535);
+        p.expect(ACK, iss + 2, PEER_ISS + 2);
+        assertTrue(closing.isDone());
+        assertEquals(TcpState.TIME_WAIT, f.stats().state());
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 2, FIN | ACK, 65535);  // a retransmitted FIN
+        p.expect(ACK, iss + 2, PEER_ISS + 2);
+        p.advance(60_000 - 1);
+        assertEquals(1, p.tcp.connectionCount());
+        p.advance(1);
+        assertEquals(0, p.tcp.connectionCount(), "2 x MSL later the connection is gone");
+    }
+
+    @Test
+    void passiveCloseGoesThroughCloseWaitAndLastAck() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, FIN | ACK, 65535);
+        p.expect(ACK, iss + 1, PEER_ISS + 2);
+        assertEquals(TcpState.CLOSE_WAIT, f.stats().state());
+        LoopFuture<Void> r = app("r", () -> assertInstanceOf(ReadResult.Eof.class, f.read()));
+        assertTrue(r.isDone());
+        LoopFuture<Void> w = app("w", () -> f.write(ByteBuffer.wrap(new byte[]{1, 2, 3}))); // half-close: still writes
+        p.expect(ACK | PSH, iss + 1, PEER_ISS + 2);
+        LoopFuture<Void> closing = app("close", f::close);
+        assertTrue(w.isDone());
+        assertTrue(closing.isDone(), "the peer closed already");
+        p.expect(FIN | ACK, iss + 4, PEER_ISS + 2);
+        assertEquals(TcpState.LAST_ACK, f.stats().state());
+        p.inject(PEER_PORT, PORT, PEER_ISS + 2, iss + 5, ACK, 65535);
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void simultaneousCloseGoesThroughClosing() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        app("close", f::close);
+        p.expect(FIN | ACK, iss + 1, PEER_ISS + 1);
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, FIN | ACK, 65535);  // crosses ours, not acking it
+        p.expect(ACK, iss + 2, PEER_ISS + 2);
+        assertEquals(TcpState.CLOSING, f.stats().state());
+        p.inject(PEER_PORT, PORT, PEER_ISS + 2, iss + 2, ACK, 65535);
+        assertEquals(TcpState.TIME_WAIT, f.stats().state());
+    }
+
+    @Test
+    void finIsRetransmittedUntilAcknowledged() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        app("shutdown", () -> f.shutdown(dev.tcpip.Direction.WRITE));
+        ScriptedPeer.Sent fin = p.expect(FIN | ACK, iss + 1, PEER_ISS + 1);
+        p.advance(f.stats().rto() / MS);
+        ScriptedPeer.Sent again = p.expect(FIN | ACK, iss + 1, PEER_ISS + 1);
+        assertTrue(again.at() > fin.at());
+    }
+
+    @Test
+    void listenBacklogDropsSynsBeyondIt() throws Exception {
+        p = new ScriptedPeer(PLAIN.withLimits(4096, 2, 256));
+        p.tcp.listen(PORT, fl -> { });
+        for (int i = 0; i < 3; i++) {
+            p.inject(PEER_PORT + i, PORT, PEER_ISS, 0, SYN, 65535);
+        }
+        assertEquals(SYN | ACK, p.next().flags());
+        assertEquals(SYN | ACK, p.next().flags());
+        p.expectNothing();                                             // the third is dropped silently
+    }
+
+    @Test
+    void timeWaitTableIsBounded() throws Exception {
+        p = new ScriptedPeer(PLAIN.withLimits(2, 128, 256));
+        p.tcp.listen(PORT, fl -> fl.close());
+        for (int i = 0; i < 4; i++) {
+            int port = PEER_PORT + i;
+            p.inject(port, PORT, PEER_ISS, 0, SYN, 65535);
+            int s = p.next().seg().seq();
+            p.inject(port, PORT, PEER_ISS + 1, s + 1, ACK, 65535);
+            p.advance(0);
+            p.expect(FIN | ACK, s + 1, PEER_ISS + 1);
+            p.inject(port, PORT, PEER_ISS + 1, s + 2, FIN | ACK, 65535);
+            p.expect(ACK, s + 2, PEER_ISS + 2);
+        }
+        p.advance(0);
+        assertEquals(2, p.tcp.timeWaitCount());
+        assertEquals(2, p.tcp.connectionCount());
+    }
+
+    private void icmp(dev.tcpip.direct.IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
+        byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
+            (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
+        dev.tcpip.direct.IcmpError e = new dev.tcpip.direct.IcmpError(kind, ScriptedPeer.PEER, ScriptedPeer.LOCAL,
+                ScriptedPeer.PEER, 6, quoted, mtu);
+        p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
+        p.advance(0);
+    }
+
+    @Test
+    void icmpPortUnreachableRefusesAConnectingFlow() {
+        p = new ScriptedPeer(PLAIN);
+        LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
+        ScriptedPeer.Sent syn = p.next();
+        icmp(dev.tcpip.direct.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq() + 7, 0);
+        assertFalse(c.isDone(), "a quoted sequence number outside the flight is ignored (RFC 5927)");
+        icmp(dev.tcpip.direct.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq(), 0);
+        assertInstanceOf(RefusedException.class, c.failure());
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void fragmentationNeededLowersTheSegmentSize() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        app("w", () -> f.write(ByteBuffer.wrap(new byte[3000])));
+        assertEquals(1460, p.next().seg().payloadLength());
+        p.sent.clear();
+        icmp(dev.tcpip.direct.IcmpError.Kind.FRAGMENTATION_NEEDED, PORT, PEER_PORT, iss + 1, 1000);
+        assertEquals(960, f.stats().mss(), "RFC 1191: 1000 - 20 - 20");
+        ScriptedPeer.Sent again = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
+        assertEquals(960, again.seg().payloadLength());
+    }
+}

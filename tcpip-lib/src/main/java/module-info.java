@@ -12,4 +12,5 @@ module dev.tcpip {
     exports dev.tcpip.device;
     exports dev.tcpip.wire;
     exports dev.tcpip.direct;
+    exports dev.tcpip.direct.tcp;
 }

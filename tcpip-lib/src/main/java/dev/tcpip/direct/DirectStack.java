@@ -2,7 +2,10 @@ package dev.tcpip.direct;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.Stack;
-import dev.tcpip.Tcp;
+import dev.tcpip.direct.tcp.DirectTcp;
+import dev.tcpip.time.SimulatedLoop;
+import java.security.SecureRandom;
+import java.util.random.RandomGenerator;
 import dev.tcpip.Udp;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.NetworkDevice;
@@ -47,6 +50,7 @@ public final class DirectStack implements Stack {
     private final Icmpv4 icmp;
     private final UdpLayer udpLayer;
     private final DirectUdp udp;
+    private final DirectTcp tcp;
     private volatile boolean closed;
 
     private DirectStack(DirectStackConfig config, NetworkDevice device, EventLoop loop, boolean ownsLoop) {
@@ -68,6 +72,11 @@ public final class DirectStack implements Stack {
         ipv4.bind(icmp);
         ipv4.register(IpProtocol.UDP, udpLayer);
         this.udp = new DirectUdp(this, loop, udpLayer);
+        // In a simulation the ISN and port secrets come from the seed, so that a run replays exactly.
+        RandomGenerator random = loop instanceof SimulatedLoop sl
+                ? sl.simulation().random("tcp-" + config.address()) : new SecureRandom();
+        this.tcp = new DirectTcp(loop, ipv4, config.tcp(), random);
+        ipv4.register(IpProtocol.TCP, tcp);
         device.attach(loop, (frame, off, len) -> eth.input(loop.now(), frame, off, len));
         loop.execute(arp::announce);                      // RFC 5227 §2.3: announce the configured address
     }
@@ -133,8 +142,8 @@ public final class DirectStack implements Stack {
     }
 
     @Override
-    public Tcp tcp() {
-        throw new UnsupportedOperationException("TCP arrives with the TCP layer");
+    public DirectTcp tcp() {
+        return tcp;
     }
 
     @Override
@@ -223,6 +232,7 @@ public final class DirectStack implements Stack {
         closed = true;
         Runnable shutdown = () -> {
             long now = loop.now();
+            tcp.disconnect();
             udpLayer.close();
             icmp.close();
             arp.close(now);

@@ -2,6 +2,7 @@ package dev.tcpip.direct;
 
 import dev.tcpip.wire.Ipv4Address;
 import java.time.Duration;
+import dev.tcpip.direct.tcp.TcpConfig;
 import java.util.Objects;
 
 /**
@@ -25,10 +26,11 @@ import java.util.Objects;
  * @param udpQueuePerPort received datagrams held per listening port while its handler is busy; beyond it,
  *     datagrams are dropped and counted ({@link StackCounter#UDP_DROPPED_QUEUE_FULL}). Default 1024: a
  *     socket receive buffer's order of size in datagrams
+ * @param tcp the TCP layer's settings ({@link TcpConfig#DEFAULTS})
  */
 public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Address gateway, int mtu, int ttl,
                                 ArpLimits arp, ReassemblyLimits reassembly, int icmpErrorsPerSecond,
-                                int icmpErrorBurst, int udpQueuePerPort) {
+                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp) {
 
     /**
      * The ARP cache's limits (RFC 826, RFC 1122 §2.3.2).
@@ -103,6 +105,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         range("icmpErrorsPerSecond", icmpErrorsPerSecond, 0, 1_000_000);
         range("icmpErrorBurst", icmpErrorBurst, 1, 1_000_000);
         range("udpQueuePerPort", udpQueuePerPort, 1, 1 << 20);
+        Objects.requireNonNull(tcp, "tcp");
     }
 
     /** A stack at {@code cidr} ({@code "10.0.0.1/24"}) with every other knob at its default. */
@@ -113,42 +116,47 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         }
         return new DirectStackConfig(Ipv4Address.parse(cidr.substring(0, slash)),
                 Integer.parseInt(cidr.substring(slash + 1)), null, 0, 64, ArpLimits.DEFAULTS,
-                ReassemblyLimits.DEFAULTS, 100, 20, 1024);
+                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS);
     }
 
     public DirectStackConfig withGateway(String gw) {
         return new DirectStackConfig(address, prefixLength, gw == null ? null : Ipv4Address.parse(gw), mtu, ttl, arp,
-                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort);
+                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp);
     }
 
     public DirectStackConfig withMtu(int m) {
         return new DirectStackConfig(address, prefixLength, gateway, m, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort);
+                icmpErrorBurst, udpQueuePerPort, tcp);
     }
 
     public DirectStackConfig withTtl(int t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, t, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort);
+                icmpErrorBurst, udpQueuePerPort, tcp);
     }
 
     public DirectStackConfig withArp(ArpLimits a) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, a, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort);
+                icmpErrorBurst, udpQueuePerPort, tcp);
     }
 
     public DirectStackConfig withReassembly(ReassemblyLimits r) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, r, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort);
+                icmpErrorBurst, udpQueuePerPort, tcp);
     }
 
     public DirectStackConfig withIcmpErrorRate(int perSecond, int burst) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, perSecond, burst,
-                udpQueuePerPort);
+                udpQueuePerPort, tcp);
     }
 
     public DirectStackConfig withUdpQueuePerPort(int n) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, n);
+                icmpErrorBurst, n, tcp);
+    }
+
+    public DirectStackConfig withTcp(TcpConfig t) {
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, t);
     }
 
     /** The prefix as a 32-bit mask. */

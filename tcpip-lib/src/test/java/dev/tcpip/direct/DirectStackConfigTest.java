@@ -46,8 +46,12 @@ class DirectStackConfigTest {
     }
 
     @Test
-    void tcpIsNotThereYet() throws Exception {
-        SimKit.run(kit -> assertThrows(UnsupportedOperationException.class,
-                () -> kit.stack("a", "10.0.0.1/24").tcp()));
+    void theTcpLayerIsPluggedInWithTheConfiguredSettings() throws Exception {
+        SimKit.run(kit -> {
+            DirectStack a = kit.stack("a", DirectStackConfig.ipv4("10.0.0.1/24")
+                    .withTcp(dev.tcpip.direct.tcp.TcpConfig.DEFAULTS), LinkConfig.DEFAULTS);
+            int port = a.tcp().listen(0, f -> { });
+            org.junit.jupiter.api.Assertions.assertTrue(port > 0, "an ephemeral port was chosen: " + port);
+        });
     }
 }

@@ -69,7 +69,10 @@ class SocketStackTest {
         for (int i = 1; i <= 1000; i++) {
             echoRoundTrip(client, port, i);
         }
-        assertEquals(before, openFds(), "file descriptors after 1,000 connections");
+        // Other tests' threads may still be closing their own descriptors, never opening new ones: a leak
+        // shows as growth (1,000 for one per connection), so the count must not have grown.
+        long after = openFds();
+        assertTrue(after <= before, "file descriptors: " + before + " before 1,000 connections, " + after + " after");
 
         server.disconnect();
         client.disconnect();
@@ -85,7 +88,9 @@ class SocketStackTest {
         f.close();
         again.disconnect();
         c2.disconnect();
-        assertEquals(afterDisconnect, openFds(), "file descriptors after listen, disconnect, listen again");
+        long last = openFds();
+        assertTrue(last <= afterDisconnect, "file descriptors after listen, disconnect, listen again: " + last
+                + " vs " + afterDisconnect);
     }
 
     @Test

@@ -24,9 +24,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.UnsupportedAddressTypeException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import jdk.net.ExtendedSocketOptions;
@@ -37,10 +35,11 @@ public final class SocketTcp implements Tcp {
     private static final System.Logger LOG = System.getLogger("dev.tcpip.socket");
 
     private final SocketStack stack;
-    private final Map<Integer, Listener> listeners = new ConcurrentHashMap<>();
+    private final PortTable<Listener> listeners;
 
     SocketTcp(SocketStack stack) {
         this.stack = stack;
+        this.listeners = new PortTable<>(stack);
     }
 
     @Override
@@ -105,49 +104,21 @@ public final class SocketTcp implements Tcp {
         Ports.check(port);
         Objects.requireNonNull(handler, "handler");
         stack.ensureOpen();
-        if (port != 0) {
-            Listener old = listeners.remove(port);
-            if (old != null) {
-                old.close(); // listening again replaces the listener
-            }
-        }
-        List<ServerSocketChannel> channels = new ArrayList<>(2);
-        int bound = port;
-        try {
-            for (InetAddress addr : stack.listenAddresses()) {
-                ServerSocketChannel ch = ServerSocketChannel.open(SocketStack.familyOf(addr));
-                channels.add(ch);
-                ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                ch.bind(new InetSocketAddress(addr, bound), 1024);
-                bound = ((InetSocketAddress) ch.getLocalAddress()).getPort();
-            }
-        } catch (IOException e) {
-            channels.forEach(SocketStack::closeQuietly);
-            throw e;
-        }
-        Listener l = new Listener(bound, channels, keepalive, handler);
-        Listener previous = listeners.put(bound, l);
-        if (previous != null) {
-            previous.close();
-        }
-        stack.track(l);
+        PortTable.Bound<ServerSocketChannel> b = listeners.bind(port,
+                addr -> ServerSocketChannel.open(SocketStack.familyOf(addr)));
+        Listener l = new Listener(b.port(), b.channels(), keepalive, handler);
+        listeners.put(b.port(), l);
         l.start();
-        return bound;
+        return b.port();
     }
 
     @Override
     public void unlisten(int port) {
-        Listener l = listeners.remove(port);
-        if (l != null) {
-            l.close();
-        }
+        listeners.unlisten(port);
     }
 
     void closeListeners() {
-        for (Listener l : List.copyOf(listeners.values())) {
-            l.close();
-        }
-        listeners.clear();
+        listeners.closeAll();
     }
 
     /** One listening port: one or two server sockets, each with an accepting virtual thread. */
@@ -216,20 +187,9 @@ public final class SocketTcp implements Tcp {
 
         @Override
         public void close() {
-            stack.untrack(this);
-            listeners.remove(port, this);
+            listeners.closed(port, this);
             channels.forEach(SocketStack::closeQuietly);
-            // Wait for the acceptors to leave accept(): only then is the port free to bind again.
-            for (Thread t : acceptors) {
-                if (t != Thread.currentThread()) {
-                    try {
-                        t.join(java.time.Duration.ofSeconds(5));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
+            PortTable.join(acceptors); // only then is the port free to bind again
         }
     }
 }

@@ -19,6 +19,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,12 +35,13 @@ public final class SocketUdp implements Udp {
     static final int MAX_IPV6_PAYLOAD = 65_527;
 
     private final SocketStack stack;
-    private final Map<Integer, Receiver> receivers = new ConcurrentHashMap<>();
+    private final PortTable<Receiver> receivers;
     /** Channels for sending from an ephemeral port, one per address family, opened on first use. */
     private final Map<ProtocolFamily, DatagramChannel> senders = new ConcurrentHashMap<>();
 
     SocketUdp(SocketStack stack) {
         this.stack = stack;
+        this.receivers = new PortTable<>(stack);
     }
 
     @Override
@@ -118,51 +120,20 @@ public final class SocketUdp implements Udp {
         Ports.check(port);
         Objects.requireNonNull(handler, "handler");
         stack.ensureOpen();
-        if (port != 0) {
-            unlisten(port);
-        }
-        List<InetAddress> addrs = stack.listenAddresses();
-        DatagramChannel[] channels = new DatagramChannel[addrs.size()];
-        int bound = port;
-        try {
-            for (int i = 0; i < channels.length; i++) {
-                InetAddress a = addrs.get(i);
-                channels[i] = DatagramChannel.open(SocketStack.familyOf(a));
-                channels[i].setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                channels[i].bind(new InetSocketAddress(a, bound));
-                bound = ((InetSocketAddress) channels[i].getLocalAddress()).getPort();
-            }
-        } catch (IOException e) {
-            for (DatagramChannel c : channels) {
-                if (c != null) {
-                    SocketStack.closeQuietly(c);
-                }
-            }
-            throw e;
-        }
-        Receiver r = new Receiver(bound, channels, handler);
-        Receiver previous = receivers.put(bound, r);
-        if (previous != null) {
-            previous.close();
-        }
-        stack.track(r);
+        PortTable.Bound<DatagramChannel> b = receivers.bind(port, a -> DatagramChannel.open(SocketStack.familyOf(a)));
+        Receiver r = new Receiver(b.port(), b.channels(), handler);
+        receivers.put(b.port(), r);
         r.start();
-        return bound;
+        return b.port();
     }
 
     @Override
     public void unlisten(int port) {
-        Receiver r = receivers.remove(port);
-        if (r != null) {
-            r.close();
-        }
+        receivers.unlisten(port);
     }
 
     void closeAll() {
-        for (Receiver r : List.copyOf(receivers.values())) {
-            r.close();
-        }
-        receivers.clear();
+        receivers.closeAll();
         senders.values().forEach(SocketStack::closeQuietly);
         senders.clear();
     }
@@ -170,28 +141,26 @@ public final class SocketUdp implements Udp {
     /** One listening port: its channels, each with a receiving virtual thread calling the handler in order. */
     private final class Receiver implements Closeable {
         private final int port;
-        private final DatagramChannel[] channels;
+        private final List<DatagramChannel> channels;
         private final DatagramHandler handler;
-        private final Thread[] threads;
+        private final List<Thread> threads = new ArrayList<>(2);
 
-        Receiver(int port, DatagramChannel[] channels, DatagramHandler handler) {
+        Receiver(int port, List<DatagramChannel> channels, DatagramHandler handler) {
             this.port = port;
             this.channels = channels;
             this.handler = handler;
-            this.threads = new Thread[channels.length];
         }
 
         DatagramChannel channel(InetAddress to) {
-            if (channels.length == 1) {
-                return channels[0];
+            if (channels.size() == 1) {
+                return channels.getFirst();
             }
-            return to instanceof Inet4Address ? channels[0] : channels[1];
+            return to instanceof Inet4Address ? channels.get(0) : channels.get(1);
         }
 
         void start() {
-            for (int i = 0; i < channels.length; i++) {
-                DatagramChannel ch = channels[i];
-                threads[i] = Thread.ofVirtual().name("tcpip-udp-" + port).start(() -> receiveLoop(ch));
+            for (DatagramChannel ch : channels) {
+                threads.add(Thread.ofVirtual().name("tcpip-udp-" + port).start(() -> receiveLoop(ch)));
             }
         }
 
@@ -230,21 +199,9 @@ public final class SocketUdp implements Udp {
 
         @Override
         public void close() {
-            stack.untrack(this);
-            receivers.remove(port, this);
-            for (DatagramChannel c : channels) {
-                SocketStack.closeQuietly(c);
-            }
-            for (Thread t : threads) {
-                if (t != null && t != Thread.currentThread()) {
-                    try {
-                        t.join(java.time.Duration.ofSeconds(5));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
+            receivers.closed(port, this);
+            channels.forEach(SocketStack::closeQuietly);
+            PortTable.join(threads);
         }
     }
 }

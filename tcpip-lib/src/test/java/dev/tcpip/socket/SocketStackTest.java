@@ -58,17 +58,25 @@ class SocketStackTest {
     void noFileDescriptorLeaksOverAThousandConnectionsAndAListenDisconnectListenCycle() throws Exception {
         SocketStack server = SocketStack.ipv4();
         SocketStack client = SocketStack.ipv4();
+        // The server's close returns (and releases its socket) just after the client's: count them, so
+        // that descriptors are counted only once both ends have let go.
+        java.util.concurrent.Semaphore serverClosed = new java.util.concurrent.Semaphore(0);
         int port = server.tcp().listen(0, flow -> {
             while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
                 flow.write(b);
             }
             flow.close();
+            serverClosed.release();
         });
-        echoRoundTrip(client, port, 0); // warms up what the JDK opens once (pollers, selectors)
+        for (int i = 0; i < 100; i++) {
+            echoRoundTrip(client, port, -i); // warms up what the JDK opens once and keeps (pollers)
+        }
+        assertTrue(serverClosed.tryAcquire(100, 20, TimeUnit.SECONDS));
         long before = openFds();
         for (int i = 1; i <= 1000; i++) {
             echoRoundTrip(client, port, i);
         }
+        assertTrue(serverClosed.tryAcquire(1000, 20, TimeUnit.SECONDS));
         // Other tests' threads may still be closing their own descriptors, never opening new ones: a leak
         // shows as growth (1,000 for one per connection), so the count must not have grown.
         long after = openFds();

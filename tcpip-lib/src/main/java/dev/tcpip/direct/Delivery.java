@@ -1,5 +1,7 @@
 package dev.tcpip.direct;
 
+import dev.tcpip.wire.IpAddress;
+
 /**
  * Who hears how one outgoing datagram fared: sent (handed to the device), or failed before it left (no
  * route, too big with DF, the next hop unresolved). Called on the loop, once.
@@ -8,6 +10,29 @@ interface Delivery {
     void sent();
 
     void failed(long now, IcmpError.Kind kind, String why);
+
+    /**
+     * Reports a failure to the transport registered for {@code protocol} as an ICMP error from {@code reporter}
+     * quoting the first 8 bytes of {@code p[off, off+len)} ({@link IpSender#send}'s contract).
+     */
+    static Delivery toTransport(TransportHandler[] transports, IpAddress reporter, IpAddress src, IpAddress dst,
+                                int protocol, byte[] p, int off, int len, int mtu) {
+        return new Delivery() {
+            @Override
+            public void sent() {
+            }
+
+            @Override
+            public void failed(long now, IcmpError.Kind kind, String why) {
+                TransportHandler t = transports[protocol];
+                if (t != null) {
+                    t.icmpError(now, new IcmpError(kind, reporter, src, dst, protocol,
+                            java.util.Arrays.copyOfRange(p, off, off + Math.min(len, 8)),
+                            kind == IcmpError.Kind.FRAGMENTATION_NEEDED ? mtu : 0));
+                }
+            }
+        };
+    }
 
     /** Nobody listens (ICMP messages the stack sends on its own). */
     Delivery NONE = new Delivery() {

@@ -1,6 +1,7 @@
 package dev.tcpip.direct;
 
 import dev.tcpip.ClosedException;
+import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
 import dev.tcpip.direct.tcp.DirectTcp;
 import dev.tcpip.time.SimulatedLoop;
@@ -14,9 +15,11 @@ import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.MacAddress;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
@@ -25,8 +28,9 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * The pure-Java stack: Ethernet, ARP, IPv4 with fragmentation and reassembly, ICMPv4 and UDP (TCP plugs in
- * through {@link #registerTransport}) on one {@link NetworkDevice}, all state owned by one {@link EventLoop}.
+ * The pure-Java stack: Ethernet, ARP, IPv4 and IPv6 (either or both) with fragmentation and reassembly, ICMPv4,
+ * ICMPv6 with Neighbor Discovery, SLAAC and MLDv2 reports, UDP and TCP on one {@link NetworkDevice}, all state owned
+ * by one {@link EventLoop}.
  * Application calls post commands to the loop and wait for its answer; UDP handlers run on application
  * threads of the loop ({@link EventLoop#spawn}), so the stack runs unchanged in real time and in a
  * {@link dev.tcpip.time.Simulation}.
@@ -45,9 +49,13 @@ public final class DirectStack implements Stack {
     private final EventLoop loop;
     private final boolean ownsLoop;
     private final Counters counters = new Counters();
-    private final Arp arp;
-    private final Ipv4 ipv4;
-    private final Icmpv4 icmp;
+    private final Arp arp;              // null without IPv4
+    private final Ipv4 ipv4;            // null without IPv4
+    private final Icmpv4 icmp;          // null without IPv4
+    private final Ipv6 ipv6;            // null without IPv6
+    private final Icmpv6 icmp6;         // null without IPv6
+    private final Ndp ndp;              // null without IPv6
+    private final DualIp ip;
     private final UdpLayer udpLayer;
     private final DirectUdp udp;
     private final DirectTcp tcp;
@@ -64,21 +72,52 @@ public final class DirectStack implements Stack {
         }
         Scheduler scheduler = (deadline, task) -> loop.schedule(deadline, () -> task.accept(loop.now()));
         Ethernet eth = new Ethernet(device, mtu, counters);
-        this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
-        this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler, loop::now);
-        this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst());
-        this.udpLayer = new UdpLayer(ipv4, counters, config.udpQueuePerPort());
-        eth.bind(arp, ipv4);
-        ipv4.bind(icmp);
-        ipv4.register(IpProtocol.UDP, udpLayer);
-        this.udp = new DirectUdp(this, loop, udpLayer);
-        // In a simulation the ISN and port secrets come from the seed, so that a run replays exactly.
+        // In a simulation the ISN, port and NDP randomness comes from the seed, so that a run replays exactly.
         RandomGenerator random = loop instanceof SimulatedLoop sl
-                ? sl.simulation().random("tcp-" + config.address()) : new SecureRandom();
-        this.tcp = new DirectTcp(loop, ipv4, config.tcp(), random);
-        ipv4.register(IpProtocol.TCP, tcp);
+                ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
+        if (config.address() != null) {
+            this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
+            this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler, loop::now);
+            this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst());
+            ipv4.bind(icmp);
+        } else {
+            this.arp = null;
+            this.ipv4 = null;
+            this.icmp = null;
+        }
+        if (config.ipv6() != null) {
+            if (mtu < Ipv6.MIN_MTU) {
+                throw new IllegalArgumentException("IPv6 needs an MTU of at least 1280 (RFC 8200 §5): " + mtu);
+            }
+            RandomGenerator ndpRandom = loop instanceof SimulatedLoop sl
+                    ? sl.simulation().random("ndp-" + device.mac()) : new SecureRandom();
+            Neighbors neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
+            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler, loop::now,
+                    ndpRandom.nextInt());
+            this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470);
+            this.ndp = new Ndp(ipv6, counters, scheduler, ndpRandom);
+            ipv6.bind(icmp6, ndp);
+            icmp6.bind(ndp);
+            neighbors.bind(ndp);
+        } else {
+            this.ipv6 = null;
+            this.icmp6 = null;
+            this.ndp = null;
+        }
+        this.ip = new DualIp(ipv4, ipv6);
+        this.udpLayer = new UdpLayer(ip, counters, config.udpQueuePerPort());
+        eth.bind(arp, ipv4, ipv6);
+        ip.register(IpProtocol.UDP, udpLayer);
+        this.udp = new DirectUdp(this, loop, udpLayer);
+        this.tcp = new DirectTcp(loop, ip, config.tcp(), random);
+        ip.register(IpProtocol.TCP, tcp);
         device.attach(loop, (frame, off, len) -> eth.input(loop.now(), frame, off, len));
-        loop.execute(arp::announce);                      // RFC 5227 §2.3: announce the configured address
+        if (arp != null) {
+            loop.execute(arp::announce);                  // RFC 5227 §2.3: announce the configured address
+        }
+        if (ndp != null) {
+            loop.execute(() -> ndp.start(loop.now()));    // RFC 4862 §5.3-5.4: link-local, DAD; RFC 4861 §6.3.7
+        }
     }
 
     /**
@@ -91,7 +130,7 @@ public final class DirectStack implements Stack {
 
     /** A stack on {@code device} with its own real-time loop, closed by {@link #disconnect()}. */
     public static DirectStack create(DirectStackConfig config, NetworkDevice device) {
-        RealTimeLoop loop = RealTimeLoop.start("direct-" + config.address());
+        RealTimeLoop loop = RealTimeLoop.start("direct-" + config.label());
         try {
             return new DirectStack(config, device, loop, true);
         } catch (RuntimeException e) {
@@ -109,9 +148,14 @@ public final class DirectStack implements Stack {
         return loop;
     }
 
-    /** The IPv4 layer as the transports see it. Call its methods on {@link #loop()} only. */
+    /** The IP layer (IPv4, IPv6 or both) as the transports see it. Call its methods on {@link #loop()} only. */
     public IpSender ipSender() {
-        return ipv4;
+        return ip;
+    }
+
+    /** Which IP versions this stack speaks. */
+    public IpFamily family() {
+        return config.family();
     }
 
     /** The interface's MAC address. */
@@ -119,8 +163,34 @@ public final class DirectStack implements Stack {
         return new MacAddress(device.mac());
     }
 
+    /** The IPv4 address, or {@code null} on an IPv6-only stack. */
     public Ipv4Address address() {
         return config.address();
+    }
+
+    /** The link-local IPv6 address formed from the MAC (RFC 4862 §5.3), or {@code null} without IPv6. */
+    public Ipv6Address linkLocalAddress() {
+        return ipv6 == null ? null : Ipv6Address.linkLocal(mac());
+    }
+
+    /** The IPv6 addresses and their states (empty without IPv6). */
+    public List<InterfaceAddress> ipv6Addresses() throws IOException {
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.addressList(now));
+    }
+
+    /** The neighbor cache (RFC 4861 §5.1), oldest first (empty without IPv6). */
+    public List<NeighborEntry> neighbors() throws IOException {
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.neighbors().entries(now));
+    }
+
+    /** The default routers with a remaining lifetime (RFC 4861 §6.3.4; empty without IPv6). */
+    public List<Ipv6Address> ipv6Routers() throws IOException {
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.routers(now));
+    }
+
+    /** The IPv6 path MTU toward {@code dst} (RFC 8201), or 0 without IPv6. */
+    public int ipv6PathMtu(Ipv6Address dst) throws IOException {
+        return ipv6 == null ? 0 : onLoop(now -> ipv6.pathMtu(dst));
     }
 
     /**
@@ -128,15 +198,18 @@ public final class DirectStack implements Stack {
      * the ICMP errors about datagrams of that protocol. TCP registers itself for protocol 6. Replaces an
      * earlier handler; UDP (17) is registered by the stack, ICMP (1) is the stack's own.
      *
-     * @throws IllegalArgumentException for protocol 1 or outside 0..255
+     * @throws IllegalArgumentException for protocol 1 or 58, or outside 0..255
      */
     public void registerTransport(int protocol, TransportHandler handler) throws IOException {
         if (protocol < 0 || protocol > 255) {
             throw new IllegalArgumentException("protocol must be within 0..255: " + protocol);
         }
         Objects.requireNonNull(handler, "handler");
+        if (protocol == IpProtocol.ICMPV6) {
+            throw new IllegalArgumentException("protocol 58 is ICMPv6, which the stack handles itself");
+        }
         onLoop(now -> {
-            ipv4.register(protocol, handler);
+            ip.register(protocol, handler);
             return null;
         });
     }
@@ -152,8 +225,8 @@ public final class DirectStack implements Stack {
     }
 
     /**
-     * Sends one ICMP echo request with {@code size} bytes of data (0..65,507; above the MTU it is fragmented)
-     * and waits for the matching reply.
+     * Sends one ICMP echo request (ICMPv6 to an IPv6 address) with {@code size} bytes of data (0..65,507 over
+     * IPv4, 0..65,527 over IPv6; above the MTU it is fragmented) and waits for the matching reply.
      *
      * @throws dev.tcpip.TimedOutException no reply within {@code timeout}
      * @throws UnreachableException no route, the next hop did not answer ARP, or an ICMP error came back
@@ -162,18 +235,26 @@ public final class DirectStack implements Stack {
     public PingReply ping(InetAddress dst, int size, Duration timeout) throws IOException {
         Objects.requireNonNull(dst, "dst");
         Objects.requireNonNull(timeout, "timeout");
-        if (size < 0 || size > Icmpv4.MAX_PING) {
-            throw new IllegalArgumentException("ping size must be within 0.." + Icmpv4.MAX_PING + ": " + size);
+        int max = dst instanceof Inet6Address ? Icmpv6.MAX_PING : Icmpv4.MAX_PING;
+        if (size < 0 || size > max) {
+            throw new IllegalArgumentException("ping size must be within 0.." + max + ": " + size);
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
         ensureOpen();
-        if (!(dst instanceof Inet4Address v4)) {
-            throw new UnreachableException("this stack speaks IPv4 only: " + dst);
+        long nanos = timeout.toNanos();
+        if (dst instanceof Inet6Address v6) {
+            if (icmp6 == null) {
+                throw new UnreachableException("this stack has no IPv6: " + dst);
+            }
+            Ipv6Address to = Ipv6Address.of(v6);
+            return loop.<PingReply>submit(f -> icmp6.ping(loop.now(), to, size, nanos, f)).await();
+        }
+        if (!(dst instanceof Inet4Address v4) || icmp == null) {
+            throw new UnreachableException("this stack has no IPv4: " + dst);
         }
         Ipv4Address to = Ipv4Address.of(v4);
-        long nanos = timeout.toNanos();
         return loop.<PingReply>submit(f -> icmp.ping(loop.now(), to, size, nanos, f)).await();
     }
 
@@ -189,7 +270,7 @@ public final class DirectStack implements Stack {
 
     /** The resolved and static ARP entries, oldest first. */
     public List<ArpEntry> arpCache() throws IOException {
-        return onLoop(now -> arp.entries(now));
+        return arp == null ? List.of() : onLoop(now -> arp.entries(now));
     }
 
     /** Adds (or replaces) a static ARP entry: never expires, never changed by received ARP. */
@@ -199,6 +280,9 @@ public final class DirectStack implements Stack {
         if (mac.isMulticast()) {
             throw new IllegalArgumentException("not a unicast MAC address: " + mac);
         }
+        if (arp == null) {
+            throw new IllegalStateException("this stack has no IPv4");
+        }
         onLoop(now -> {
             arp.addStatic(now, ip.bits(), mac.bits());
             return null;
@@ -207,7 +291,7 @@ public final class DirectStack implements Stack {
 
     /** Removes the ARP entry for {@code ip}, static or learned; returns whether there was one. */
     public boolean removeArp(Ipv4Address ip) throws IOException {
-        return onLoop(now -> arp.remove(ip.bits()));
+        return arp != null && onLoop(now -> arp.remove(ip.bits()));
     }
 
     /**
@@ -234,9 +318,15 @@ public final class DirectStack implements Stack {
             long now = loop.now();
             tcp.disconnect();
             udpLayer.close();
-            icmp.close();
-            arp.close(now);
-            ipv4.reassembly().clear();
+            if (ipv4 != null) {
+                icmp.close();
+                arp.close(now);
+                ipv4.reassembly().clear();
+            }
+            if (ipv6 != null) {
+                icmp6.close();
+                ipv6.close(now);
+            }
             device.close();
         };
         if (loop.inLoop()) {
@@ -264,7 +354,7 @@ public final class DirectStack implements Stack {
 
     void ensureOpen() throws ClosedException {
         if (closed) {
-            throw new ClosedException("the direct stack " + config.address() + " was disconnected");
+            throw new ClosedException("the direct stack " + config.label() + " was disconnected");
         }
     }
 
@@ -278,6 +368,7 @@ public final class DirectStack implements Stack {
 
     @Override
     public String toString() {
-        return "DirectStack[" + config.address() + "/" + config.prefixLength() + ", " + mac() + "]";
+        return "DirectStack[" + (config.address() == null ? "" : config.address() + "/" + config.prefixLength() + ", ")
+                + (ipv6 == null ? "" : config.ipv6().addresses() + ", ") + mac() + "]";
     }
 }

@@ -1,15 +1,20 @@
 package dev.tcpip.direct;
 
+import dev.tcpip.IpFamily;
 import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import dev.tcpip.direct.tcp.TcpConfig;
 import java.util.Objects;
 
 /**
  * Everything a {@link DirectStack} is configured with, each knob with its default and the reason for it.
- * Build one with {@link #ipv4(String)} and the {@code with*} methods.
+ * Build one with {@link #ipv4(String)}, {@link #ipv6(String)} or {@link #ipv6LinkLocal()} and the {@code with*}
+ * methods; {@code ipv4(...).withIpv6(...)} is a dual stack.
  *
- * @param address the stack's IPv4 address (unicast, not 0.0.0.0)
+ * @param address the stack's IPv4 address (unicast, not 0.0.0.0); {@code null} for an IPv6-only stack
  * @param prefixLength the on-link prefix, 1..30 (RFC 950 §2.1; /31 and /32 have no directed broadcast)
  * @param gateway the default router, on-link; {@code null} for none: off-link destinations are then
  *     unreachable (RFC 1122 §3.3.1.1)
@@ -27,10 +32,12 @@ import java.util.Objects;
  *     datagrams are dropped and counted ({@link StackCounter#UDP_DROPPED_QUEUE_FULL}). Default 1024: a
  *     socket receive buffer's order of size in datagrams
  * @param tcp the TCP layer's settings ({@link TcpConfig#DEFAULTS})
+ * @param ipv6 the IPv6 settings; {@code null} for an IPv4-only stack. With IPv6 configured, {@code address} may
+ *     be {@code null} (an IPv6-only stack, {@code prefixLength} then ignored); with both, a dual stack
  */
 public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Address gateway, int mtu, int ttl,
                                 ArpLimits arp, ReassemblyLimits reassembly, int icmpErrorsPerSecond,
-                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp) {
+                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp, Ipv6Config ipv6) {
 
     /**
      * The ARP cache's limits (RFC 826, RFC 1122 §2.3.2).
@@ -83,7 +90,33 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
     }
 
     public DirectStackConfig {
-        Objects.requireNonNull(address, "address");
+        if (address == null && ipv6 == null) {
+            throw new IllegalArgumentException("configure an IPv4 address, IPv6, or both");
+        }
+        if (address == null) {
+            prefixLength = 0;
+            if (gateway != null) {
+                throw new IllegalArgumentException("an IPv4 gateway needs an IPv4 address: " + gateway);
+            }
+        } else {
+            checkIpv4(address, prefixLength, gateway);
+        }
+        if (mtu != 0) {
+            range("mtu", mtu, 68, 65_535);
+        }
+        range("ttl", ttl, 1, 255);
+        Objects.requireNonNull(arp, "arp");
+        Objects.requireNonNull(reassembly, "reassembly");
+        range("icmpErrorsPerSecond", icmpErrorsPerSecond, 0, 1_000_000);
+        range("icmpErrorBurst", icmpErrorBurst, 1, 1_000_000);
+        range("udpQueuePerPort", udpQueuePerPort, 1, 1 << 20);
+        Objects.requireNonNull(tcp, "tcp");
+        if (ipv6 != null && mtu != 0 && mtu < Ipv6Config.MIN_MTU) {
+            throw new IllegalArgumentException("IPv6 needs an MTU of at least 1280 (RFC 8200 §5): " + mtu);
+        }
+    }
+
+    private static void checkIpv4(Ipv4Address address, int prefixLength, Ipv4Address gateway) {
         range("prefixLength", prefixLength, 1, 30);
         int mask = mask(prefixLength);
         if (address.bits() == 0 || address.isMulticast() || (address.bits() >>> 24) == 127
@@ -96,16 +129,6 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         if (gateway != null && gateway.equals(address)) {
             throw new IllegalArgumentException("gateway is the stack's own address: " + gateway);
         }
-        if (mtu != 0) {
-            range("mtu", mtu, 68, 65_535);
-        }
-        range("ttl", ttl, 1, 255);
-        Objects.requireNonNull(arp, "arp");
-        Objects.requireNonNull(reassembly, "reassembly");
-        range("icmpErrorsPerSecond", icmpErrorsPerSecond, 0, 1_000_000);
-        range("icmpErrorBurst", icmpErrorBurst, 1, 1_000_000);
-        range("udpQueuePerPort", udpQueuePerPort, 1, 1 << 20);
-        Objects.requireNonNull(tcp, "tcp");
     }
 
     /** A stack at {@code cidr} ({@code "10.0.0.1/24"}) with every other knob at its default. */
@@ -116,47 +139,241 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         }
         return new DirectStackConfig(Ipv4Address.parse(cidr.substring(0, slash)),
                 Integer.parseInt(cidr.substring(slash + 1)), null, 0, 64, ArpLimits.DEFAULTS,
-                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS);
+                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null);
     }
 
     public DirectStackConfig withGateway(String gw) {
         return new DirectStackConfig(address, prefixLength, gw == null ? null : Ipv4Address.parse(gw), mtu, ttl, arp,
-                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp);
+                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
     }
 
     public DirectStackConfig withMtu(int m) {
         return new DirectStackConfig(address, prefixLength, gateway, m, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
     }
 
     public DirectStackConfig withTtl(int t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, t, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
     }
 
     public DirectStackConfig withArp(ArpLimits a) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, a, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
     }
 
     public DirectStackConfig withReassembly(ReassemblyLimits r) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, r, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
     }
 
     public DirectStackConfig withIcmpErrorRate(int perSecond, int burst) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, perSecond, burst,
-                udpQueuePerPort, tcp);
+                udpQueuePerPort, tcp, ipv6);
     }
 
     public DirectStackConfig withUdpQueuePerPort(int n) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, n, tcp);
+                icmpErrorBurst, n, tcp, ipv6);
     }
 
     public DirectStackConfig withTcp(TcpConfig t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, t);
+                icmpErrorBurst, udpQueuePerPort, t, ipv6);
+    }
+
+    /** An IPv6-only stack at {@code cidr} ({@code "2001:db8::1/64"}) plus its link-local address. */
+    public static DirectStackConfig ipv6(String cidr) {
+        return ipv6LinkLocal().withIpv6(cidr);
+    }
+
+    /**
+     * An IPv6-only stack with only its link-local address (RFC 4862 §5.3), SLAAC off; add addresses with
+     * {@link #withIpv6(String)} or turn on {@link #withSlaac(boolean)}.
+     */
+    public static DirectStackConfig ipv6LinkLocal() {
+        return new DirectStackConfig(null, 0, null, 0, 64, ArpLimits.DEFAULTS, ReassemblyLimits.DEFAULTS, 100, 20,
+                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS);
+    }
+
+    /** Adds the static IPv6 address {@code cidr} ({@code "2001:db8::1/64"}): on an IPv4 stack, makes it dual. */
+    public DirectStackConfig withIpv6(String cidr) {
+        Ipv6Config v6 = ipv6 == null ? Ipv6Config.DEFAULTS : ipv6;
+        List<StaticAddress> list = new ArrayList<>(v6.addresses());
+        list.add(StaticAddress.parse(cidr));
+        return withIpv6Config(v6.withAddresses(list));
+    }
+
+    /** IPv6 with its link-local address only, beside IPv4: a dual stack. */
+    public DirectStackConfig withIpv6LinkLocal() {
+        return withIpv6Config(ipv6 == null ? Ipv6Config.DEFAULTS : ipv6);
+    }
+
+    /** SLAAC from router advertisements on or off (turns IPv6 on). */
+    public DirectStackConfig withSlaac(boolean on) {
+        Ipv6Config v6 = ipv6 == null ? Ipv6Config.DEFAULTS : ipv6;
+        return withIpv6Config(new Ipv6Config(v6.addresses(), v6.gateway(), on, v6.dadTransmits(), v6.hopLimit(),
+                v6.routerSolicitations(), v6.ndp(), v6.reassembly(), v6.icmpErrorsPerSecond(), v6.icmpErrorBurst()));
+    }
+
+    public DirectStackConfig withIpv6Config(Ipv6Config v6) {
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, tcp, v6);
+    }
+
+    /** Which IP versions this stack speaks. */
+    public IpFamily family() {
+        return address == null ? IpFamily.IPV6 : ipv6 == null ? IpFamily.IPV4 : IpFamily.DUAL;
+    }
+
+    /** A name for logs and threads: the IPv4 address, else the first static IPv6 address, else "ipv6". */
+    public String label() {
+        if (address != null) {
+            return address.toString();
+        }
+        return ipv6.addresses().isEmpty() ? "ipv6" : ipv6.addresses().getFirst().address().toString();
+    }
+
+    /**
+     * A static IPv6 address and its on-link prefix (RFC 4862 §5.4: it still goes through duplicate address
+     * detection).
+     */
+    public record StaticAddress(Ipv6Address address, int prefixLength) {
+        public StaticAddress {
+            Objects.requireNonNull(address, "address");
+            range("ipv6 prefixLength", prefixLength, 1, 128);
+            if (address.isMulticast() || address.equals(Ipv6Address.UNSPECIFIED)
+                    || address.hi() == 0 && address.lo() == 1) {
+                throw new IllegalArgumentException("not a unicast IPv6 address: " + address);
+            }
+        }
+
+        /** {@code "2001:db8::1/64"}. */
+        public static StaticAddress parse(String cidr) {
+            int slash = cidr.indexOf('/');
+            if (slash < 0) {
+                throw new IllegalArgumentException("expected address/prefix: " + cidr);
+            }
+            return new StaticAddress(Ipv6Address.parse(cidr.substring(0, slash)),
+                    Integer.parseInt(cidr.substring(slash + 1)));
+        }
+    }
+
+    /**
+     * Neighbor Discovery limits and timers (RFC 4861 §10 gives the protocol constants used as defaults).
+     *
+     * @param cacheSize neighbor cache entries at most. Default 512, as ARP's. When full, the oldest entry that
+     *     nothing waits for is evicted; if every entry is INCOMPLETE, the new resolution fails at once
+     * @param pendingPerNeighbor packets queued for one INCOMPLETE neighbor; more fail (address unreachable).
+     *     Default 32, as ARP's (RFC 4861 §7.2.2 asks for at least one)
+     * @param retransTimer between neighbor solicitations (and DAD probes) until a router advertises another.
+     *     Default 1 s (RFC 4861 §10 RETRANS_TIMER)
+     * @param reachableTime how long a confirmed neighbor stays REACHABLE, randomised by 0.5..1.5 (RFC 4861 §6.3.2).
+     *     Default 30 s (REACHABLE_TIME)
+     * @param delayFirstProbe DELAY before the first unicast probe. Default 5 s (DELAY_FIRST_PROBE_TIME)
+     * @param maxMulticastSolicit solicitations of an INCOMPLETE entry before resolution fails. Default 3
+     *     (MAX_MULTICAST_SOLICIT)
+     * @param maxUnicastSolicit unicast probes in PROBE before the entry is deleted. Default 3 (MAX_UNICAST_SOLICIT)
+     * @param destinationCacheSize destinations with a learned path MTU or redirect at most; the oldest is
+     *     forgotten beyond it. Default 512
+     */
+    public record NdpLimits(int cacheSize, int pendingPerNeighbor, Duration retransTimer, Duration reachableTime,
+                            Duration delayFirstProbe, int maxMulticastSolicit, int maxUnicastSolicit,
+                            int destinationCacheSize) {
+
+        public static final NdpLimits DEFAULTS = new NdpLimits(512, 32, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), 3, 3, 512);
+
+        public NdpLimits {
+            range("ndp.cacheSize", cacheSize, 1, 1 << 20);
+            range("ndp.pendingPerNeighbor", pendingPerNeighbor, 1, 1 << 16);
+            positive("ndp.retransTimer", retransTimer);
+            positive("ndp.reachableTime", reachableTime);
+            positive("ndp.delayFirstProbe", delayFirstProbe);
+            range("ndp.maxMulticastSolicit", maxMulticastSolicit, 1, 100);
+            range("ndp.maxUnicastSolicit", maxUnicastSolicit, 1, 100);
+            range("ndp.destinationCacheSize", destinationCacheSize, 1, 1 << 20);
+        }
+    }
+
+    /**
+     * The IPv6 side of a stack (RFC 8200, RFC 4861, RFC 4862). The link-local address from the MAC
+     * (RFC 4291 App. A) is always configured.
+     *
+     * @param addresses static addresses with their on-link prefixes
+     * @param gateway a static default router (on-link, e.g. link-local), or {@code null}: routers then come from
+     *     router advertisements only; without one, off-link destinations are unreachable (RFC 4861 §5.2)
+     * @param slaac form addresses from advertised prefixes with the A flag (RFC 4862 §5.5.3). Default off
+     * @param dadTransmits neighbor solicitations per duplicate address detection (RFC 4862 §5.1
+     *     DupAddrDetectTransmits). Default 1; 0 turns DAD off and addresses are usable at once
+     * @param hopLimit of packets this stack originates, until a router advertises one. Default 64 (RFC 8200 §3
+     *     leaves it to the host; the IANA default)
+     * @param routerSolicitations router solicitations sent on start, 4 s apart, until an advertisement comes
+     *     (RFC 4861 §6.3.7 MAX_RTR_SOLICITATIONS). Default 3; 0 sends none
+     * @param ndp the neighbor cache's limits and timers
+     * @param reassembly IPv6 reassembly limits (RFC 8200 §4.5: 60 s timeout). Default 64 packets, 2 MiB, 60 s
+     * @param icmpErrorsPerSecond ICMPv6 errors sent per second at most (RFC 4443 §2.4(f)). Default 100
+     * @param icmpErrorBurst ICMPv6 errors that may leave back to back. Default 20
+     */
+    public record Ipv6Config(List<StaticAddress> addresses, Ipv6Address gateway, boolean slaac, int dadTransmits,
+                             int hopLimit, int routerSolicitations, NdpLimits ndp, ReassemblyLimits reassembly,
+                             int icmpErrorsPerSecond, int icmpErrorBurst) {
+
+        /** RFC 8200 §5: every link carries 1280-byte packets. */
+        public static final int MIN_MTU = 1280;
+
+        public static final Ipv6Config DEFAULTS = new Ipv6Config(List.of(), null, false, 1, 64, 3, NdpLimits.DEFAULTS,
+                new ReassemblyLimits(64, 2 << 20, Duration.ofSeconds(60)), 100, 20);
+
+        public Ipv6Config {
+            addresses = List.copyOf(addresses);
+            range("ipv6.addresses", addresses.size(), 0, 64);
+            if (gateway != null && (gateway.isMulticast() || gateway.equals(Ipv6Address.UNSPECIFIED))) {
+                throw new IllegalArgumentException("not a unicast router address: " + gateway);
+            }
+            range("ipv6.dadTransmits", dadTransmits, 0, 16);
+            range("ipv6.hopLimit", hopLimit, 1, 255);
+            range("ipv6.routerSolicitations", routerSolicitations, 0, 16);
+            Objects.requireNonNull(ndp, "ndp");
+            Objects.requireNonNull(reassembly, "reassembly");
+            range("ipv6.icmpErrorsPerSecond", icmpErrorsPerSecond, 0, 1_000_000);
+            range("ipv6.icmpErrorBurst", icmpErrorBurst, 1, 1_000_000);
+        }
+
+        public Ipv6Config withAddresses(List<StaticAddress> list) {
+            return new Ipv6Config(list, gateway, slaac, dadTransmits, hopLimit, routerSolicitations, ndp, reassembly,
+                    icmpErrorsPerSecond, icmpErrorBurst);
+        }
+
+        public Ipv6Config withGateway(String gw) {
+            return new Ipv6Config(addresses, gw == null ? null : Ipv6Address.parse(gw), slaac, dadTransmits, hopLimit,
+                    routerSolicitations, ndp, reassembly, icmpErrorsPerSecond, icmpErrorBurst);
+        }
+
+        public Ipv6Config withDadTransmits(int n) {
+            return new Ipv6Config(addresses, gateway, slaac, n, hopLimit, routerSolicitations, ndp, reassembly,
+                    icmpErrorsPerSecond, icmpErrorBurst);
+        }
+
+        public Ipv6Config withRouterSolicitations(int n) {
+            return new Ipv6Config(addresses, gateway, slaac, dadTransmits, hopLimit, n, ndp, reassembly,
+                    icmpErrorsPerSecond, icmpErrorBurst);
+        }
+
+        public Ipv6Config withNdp(NdpLimits n) {
+            return new Ipv6Config(addresses, gateway, slaac, dadTransmits, hopLimit, routerSolicitations, n, reassembly,
+                    icmpErrorsPerSecond, icmpErrorBurst);
+        }
+
+        public Ipv6Config withReassembly(ReassemblyLimits r) {
+            return new Ipv6Config(addresses, gateway, slaac, dadTransmits, hopLimit, routerSolicitations, ndp, r,
+                    icmpErrorsPerSecond, icmpErrorBurst);
+        }
+
+        public Ipv6Config withIcmpErrorRate(int perSecond, int burst) {
+            return new Ipv6Config(addresses, gateway, slaac, dadTransmits, hopLimit, routerSolicitations, ndp,
+                    reassembly, perSecond, burst);
+        }
     }
 
     /** The prefix as a 32-bit mask. */

@@ -7,11 +7,11 @@ import dev.tcpip.Udp;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.time.EventLoop;
-import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.UdpView;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -26,6 +26,8 @@ final class DirectUdp implements Udp {
     private static final System.Logger LOG = System.getLogger("dev.tcpip.direct");
     /** RFC 768 over IPv4: 65,535 minus the IPv4 and UDP headers. */
     static final int MAX_PAYLOAD = Ipv4.MAX_PAYLOAD - UdpView.HEADER_LENGTH;
+    /** Over IPv6: the payload length field's 65,535 minus the UDP header (RFC 8200 §3; no jumbograms). */
+    static final int MAX_PAYLOAD_V6 = 0xffff - UdpView.HEADER_LENGTH;
 
     private final DirectStack stack;
     private final EventLoop loop;
@@ -43,17 +45,18 @@ final class DirectUdp implements Udp {
         Objects.requireNonNull(payload, "payload");
         Objects.requireNonNull(options, "options");
         int n = payload.remaining();
-        if (n > MAX_PAYLOAD) {
-            throw new IllegalArgumentException("a UDP payload of " + n + " bytes is larger than the " + MAX_PAYLOAD
+        int max = !dst.isUnresolved() && dst.getAddress() instanceof Inet6Address ? MAX_PAYLOAD_V6 : MAX_PAYLOAD;
+        if (n > max) {
+            throw new IllegalArgumentException("a UDP payload of " + n + " bytes is larger than the " + max
                     + " a datagram can carry");
         }
         stack.ensureOpen();
-        if (dst.isUnresolved() || !(dst.getAddress() instanceof Inet4Address v4)) {
-            throw new UnreachableException("this stack speaks IPv4 only: " + dst);
+        if (dst.isUnresolved()) {
+            throw new UnreachableException("unresolved address: " + dst);
         }
         byte[] msg = new byte[UdpView.HEADER_LENGTH + n];
         payload.get(msg, UdpView.HEADER_LENGTH, n);
-        Ipv4Address to = Ipv4Address.of(v4);
+        IpAddress to = IpAddress.of(dst.getAddress());
         loop.<Void>submit(f -> layer.send(loop.now(), to, dst.getPort(), options, msg, f)).await();
     }
 

@@ -8,7 +8,8 @@ import dev.tcpip.wire.MacAddress;
 import dev.tcpip.wire.ParseException;
 
 /**
- * The Ethernet layer: accepts frames for this interface's address and broadcast, hands ARP and IPv4 on, and
+ * The Ethernet layer: accepts frames for this interface's address, broadcast and the joined IPv6 groups, hands
+ * ARP, IPv4 and IPv6 on, and
  * sends frames from one reused buffer (the device copies what it is given).
  */
 final class Ethernet {
@@ -18,6 +19,9 @@ final class Ethernet {
     private final byte[] tx;
     private Arp arp;
     private Ipv4 ipv4;
+    private Ipv6 ipv6;
+    /** Multicast MACs of the groups IPv6 joined (RFC 2464 §7); a handful, so a small array. */
+    private long[] multicast = new long[0];
 
     Ethernet(NetworkDevice device, int mtu, Counters counters) {
         this.device = device;
@@ -26,9 +30,27 @@ final class Ethernet {
         this.tx = new byte[mtu + EthernetView.HEADER_LENGTH];
     }
 
-    void bind(Arp a, Ipv4 ip) {
+    void bind(Arp a, Ipv4 ip, Ipv6 ip6) {
         this.arp = a;
         this.ipv4 = ip;
+        this.ipv6 = ip6;
+    }
+
+    /** Takes frames to {@code mac} from now on. */
+    void acceptMulticast(long mac) {
+        if (!accepts(mac)) {
+            multicast = java.util.Arrays.copyOf(multicast, multicast.length + 1);
+            multicast[multicast.length - 1] = mac;
+        }
+    }
+
+    private boolean accepts(long mac) {
+        for (long m : multicast) {
+            if (m == mac) {
+                return true;
+            }
+        }
+        return false;
     }
 
     MacAddress mac() {
@@ -45,8 +67,8 @@ final class Ethernet {
             return;
         }
         long dst = eth.dstBits();
-        if (dst != mac.bits() && dst != MacAddress.BROADCAST.bits()) {
-            counters.inc(StackCounter.ETH_DROPPED_NOT_FOR_US);   // multicast has no listener yet
+        if (dst != mac.bits() && dst != MacAddress.BROADCAST.bits() && !accepts(dst)) {
+            counters.inc(StackCounter.ETH_DROPPED_NOT_FOR_US);   // a group nobody joined
             return;
         }
         if (eth.tagged()) {
@@ -54,8 +76,27 @@ final class Ethernet {
             return;
         }
         switch (eth.etherType()) {
-            case EtherType.ARP -> arp.input(now, frame, eth.payloadOffset(), eth.payloadLength());
-            case EtherType.IPV4 -> ipv4.input(now, frame, eth.payloadOffset(), eth.payloadLength());
+            case EtherType.ARP -> {
+                if (arp != null) {
+                    arp.input(now, frame, eth.payloadOffset(), eth.payloadLength());
+                } else {
+                    counters.inc(StackCounter.ETH_DROPPED_UNKNOWN_TYPE);
+                }
+            }
+            case EtherType.IPV4 -> {
+                if (ipv4 != null) {
+                    ipv4.input(now, frame, eth.payloadOffset(), eth.payloadLength());
+                } else {
+                    counters.inc(StackCounter.ETH_DROPPED_UNKNOWN_TYPE);
+                }
+            }
+            case EtherType.IPV6 -> {
+                if (ipv6 != null) {
+                    ipv6.input(now, frame, eth.payloadOffset(), eth.payloadLength());
+                } else {
+                    counters.inc(StackCounter.ETH_DROPPED_UNKNOWN_TYPE);
+                }
+            }
             default -> counters.inc(StackCounter.ETH_DROPPED_UNKNOWN_TYPE);
         }
     }

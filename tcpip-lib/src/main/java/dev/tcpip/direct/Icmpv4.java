@@ -1,19 +1,14 @@
 package dev.tcpip.direct;
 
-import dev.tcpip.TimedOutException;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.time.LoopFuture;
-import dev.tcpip.time.Timer;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Icmpv4Message;
 import dev.tcpip.wire.Icmpv4View;
 import dev.tcpip.wire.Ipv4View;
 import dev.tcpip.wire.ParseException;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * ICMPv4 (RFC 792, RFC 1122 §3.2.2): answers echo requests, sends rate-limited destination unreachable and
@@ -24,21 +19,19 @@ final class Icmpv4 {
     /** Echo data per ping at most: 65,535 minus the IPv4 and ICMP headers. */
     static final int MAX_PING = 0xffff - Ipv4.HEADER - Icmpv4Message.HEADER_LENGTH;
 
-    private record PingWait(LoopFuture<PingReply> future, long sentAt, int size, Timer timer) {}
-
     private final Ipv4 ip;
     private final Counters counters;
     private final Scheduler scheduler;
     private final TokenBucket errorBucket;
     private final int identifier;
-    private final Map<Integer, PingWait> pings = new HashMap<>();
-    private int nextSeq;
+    private final Pings pings;
 
     Icmpv4(Ipv4 ip, Counters counters, Scheduler scheduler, int errorsPerSecond, int burst) {
         this.ip = ip;
         this.counters = counters;
         this.scheduler = scheduler;
         this.errorBucket = new TokenBucket(errorsPerSecond, burst);
+        this.pings = new Pings(scheduler);
         this.identifier = ip.address().bits() & 0xffff ^ 0x7470;  // fixed per stack: replays are identical
     }
 
@@ -75,16 +68,10 @@ final class Icmpv4 {
 
     private void echoReply(long now, Ipv4Address src, Icmpv4View m) {
         counters.inc(StackCounter.ICMP_ECHO_REPLIES_RX);
-        PingWait w = m.identifier() == identifier ? pings.get(m.sequence()) : null;
-        if (w == null || m.payloadLength() != w.size() || !hasPattern(m.buffer(), m.payloadOffset(), w.size(),
-                m.sequence())) {
+        if (m.identifier() != identifier || !pings.reply(now, src.toInetAddress(), m.sequence(), m.buffer(),
+                m.payloadOffset(), m.payloadLength())) {
             counters.inc(StackCounter.ICMP_ECHO_REPLIES_UNMATCHED);
-            return;
         }
-        pings.remove(m.sequence());
-        w.timer().cancel();
-        w.future().complete(new PingReply(src.toInetAddress(), w.size(), m.sequence(),
-                Duration.ofNanos(now - w.sentAt())));
     }
 
     private void error(long now, Ipv4Address reporter, Icmpv4View m) {
@@ -132,13 +119,10 @@ final class Icmpv4 {
         byte[] t = err.transport();
         int id = (t[4] & 0xff) << 8 | t[5] & 0xff;
         int seq = (t[6] & 0xff) << 8 | t[7] & 0xff;
-        PingWait w = (t[0] & 0xff) == Icmpv4Message.ECHO_REQUEST && id == identifier ? pings.remove(seq) : null;
-        if (w == null) {
+        if ((t[0] & 0xff) != Icmpv4Message.ECHO_REQUEST || id != identifier || !pings.fail(seq,
+                new UnreachableException(err.dst() + ": " + err.kind() + " (reported by " + err.reporter() + ")"))) {
             counters.inc(StackCounter.ICMP_ERRORS_IGNORED);
-            return;
         }
-        w.timer().cancel();
-        w.future().fail(new UnreachableException(err.dst() + ": " + err.kind() + " (reported by " + err.reporter() + ")"));
     }
 
     // ---- errors we send (RFC 1122 §3.2.2) ----
@@ -191,61 +175,19 @@ final class Icmpv4 {
     // ---- ping ----
 
     void ping(long now, Ipv4Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
-        if (pings.size() >= 0x10000) {
-            future.fail(new IllegalStateException("65,536 pings are outstanding"));
+        byte[] m = new byte[Icmpv4Message.HEADER_LENGTH + size];
+        int seq = pings.start(now, dst, size, timeoutNanos, future, m, Icmpv4Message.HEADER_LENGTH);
+        if (seq < 0) {
             return;
         }
-        int seq = nextSeq;
-        while (pings.containsKey(seq)) {                 // bounded: fewer than 65,536 are outstanding
-            seq = (seq + 1) & 0xffff;
-        }
-        nextSeq = (seq + 1) & 0xffff;
-        byte[] m = new byte[Icmpv4Message.HEADER_LENGTH + size];
-        for (int i = 0; i < size; i++) {
-            m[Icmpv4Message.HEADER_LENGTH + i] = (byte) (seq + i);
-        }
         new Icmpv4Message.Echo(false, identifier, seq).emit(m, 0, size);
-        int s = seq;
-        Timer timer = scheduler.at(now + timeoutNanos, t -> {
-            PingWait w = pings.remove(s);
-            if (w != null) {
-                w.future().fail(new TimedOutException("no echo reply from " + dst + " within "
-                        + Duration.ofNanos(timeoutNanos)));
-            }
-        });
-        PingWait w = new PingWait(future, now, size, timer);
-        pings.put(seq, w);
         counters.inc(StackCounter.ICMP_TX);
-        ip.output(now, ip.address(), dst, IpProtocol.ICMP, ip.defaultTtl(), false, m, 0, m.length, new Delivery() {
-            @Override
-            public void sent() {
-            }
-
-            @Override
-            public void failed(long t, IcmpError.Kind kind, String why) {
-                if (pings.remove(s) == w) {
-                    timer.cancel();
-                    future.fail(new UnreachableException(why));
-                }
-            }
-        });
-    }
-
-    private static boolean hasPattern(byte[] b, int off, int size, int seq) {
-        for (int i = 0; i < size; i++) {
-            if (b[off + i] != (byte) (seq + i)) {
-                return false;
-            }
-        }
-        return true;
+        ip.output(now, ip.address(), dst, IpProtocol.ICMP, ip.defaultTtl(), false, m, 0, m.length,
+                pings.delivery(seq));
     }
 
     void close() {
-        for (PingWait w : pings.values()) {
-            w.timer().cancel();
-            w.future().fail(new dev.tcpip.ClosedException("the stack was disconnected"));
-        }
-        pings.clear();
+        pings.close();
     }
 
     private static int readInt(byte[] b, int off) {

@@ -9,15 +9,14 @@ import dev.tcpip.wire.Ipv4Header;
 import dev.tcpip.wire.Ipv4View;
 import dev.tcpip.wire.MacAddress;
 import dev.tcpip.wire.ParseException;
-import java.util.Arrays;
 import java.util.function.LongSupplier;
 
 /**
  * IPv4 for one address on one Ethernet (RFC 791, RFC 1122 §3): routing between the on-link prefix and the
  * default gateway, output with fragmentation, input with reassembly and demultiplexing to ICMP and the
- * registered transports. An IPv6 sibling would implement {@link IpSender} the same way beside it.
+ * registered transports. {@link Ipv6} is its sibling; {@link DualIp} picks one by destination.
  */
-final class Ipv4 implements IpSender {
+final class Ipv4 implements IpLayer {
     static final int HEADER = Ipv4View.MIN_HEADER_LENGTH;
     /** RFC 791 §3.1: total length is 16 bits. */
     static final int MAX_PAYLOAD = 0xffff - HEADER;
@@ -78,7 +77,8 @@ final class Ipv4 implements IpSender {
         return reassembly;
     }
 
-    void register(int protocol, TransportHandler handler) {
+    @Override
+    public void register(int protocol, TransportHandler handler) {
         if (protocol == IpProtocol.ICMP) {
             throw new IllegalArgumentException("protocol 1 is ICMP, which the stack handles itself");
         }
@@ -122,21 +122,23 @@ final class Ipv4 implements IpSender {
     @Override
     public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
         output(clock.getAsLong(), (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len,
-                new Delivery() {
-                    @Override
-                    public void sent() {
-                    }
+                Delivery.toTransport(transports, own, src, dst, protocol, payload, off, len, mtu));
+    }
 
-                    @Override
-                    public void failed(long now, IcmpError.Kind kind, String why) {
-                        TransportHandler t = transports[protocol];
-                        if (t != null) {
-                            t.icmpError(now, new IcmpError(kind, own, src, dst, protocol,
-                                    Arrays.copyOfRange(payload, off, off + Math.min(len, 8)),
-                                    kind == IcmpError.Kind.FRAGMENTATION_NEEDED ? mtu : 0));
-                        }
-                    }
-                });
+    @Override
+    public void output(long now, IpAddress src, IpAddress dst, int protocol, int hopLimit, byte[] p, int off, int len,
+                       Delivery delivery) {
+        output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, hopLimit, false, p, off, len, delivery);
+    }
+
+    @Override
+    public int defaultHopLimit(IpAddress dst) {
+        return ttl;
+    }
+
+    @Override
+    public void portUnreachable(long now) {
+        unreachable(now, 3);                              // RFC 1122 §4.1.3.1: port unreachable
     }
 
     // ---- output (RFC 791 §3.2, RFC 1122 §3.3) ----

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * IPv4 reassembly (RFC 791 §3.2, RFC 815), bounded in datagrams, bytes and time. Overlapping fragments
+ * IPv4 and IPv6 reassembly (RFC 791 §3.2, RFC 815, RFC 8200 §4.5), one instance per family, bounded in datagrams, bytes and time. Overlapping fragments
  * discard the whole datagram (as RFC 5722 requires for IPv6; RFC 1858 shows what overlaps are used for);
  * an exact duplicate of a fragment already held is ignored, so link-level duplication does no harm.
  * With overlaps forbidden, RFC 815's hole list reduces to counting bytes: the datagram is complete when
@@ -19,6 +19,9 @@ final class Reassembly {
     /** RFC 791 §3.2: fragments belong together by source, destination, protocol and identification. */
     private record Key(int src, int dst, int protocol, int id) {}
 
+    /** RFC 8200 §4.5: by source, destination and identification. */
+    private record Key6(long srcHi, long srcLo, long dstHi, long dstLo, int id) {}
+
     private record Fragment(int offset, byte[] data) {
         int end() {
             return offset + data.length;
@@ -26,19 +29,22 @@ final class Reassembly {
     }
 
     private final class Entry {
-        final Key key;
+        final Object key;
         final List<Fragment> fragments = new ArrayList<>();
         byte[] header;        // fragment zero's IP header, once received
         int total = -1;       // payload length, once the last fragment arrived
         int held;
         Timer timer;
 
-        Entry(Key key) {
+        Entry(Object key) {
             this.key = key;
         }
     }
 
-    /** A reassembled datagram: its IP header (offset 0, {@code headerLength} bytes) then the payload. */
+    /**
+     * A reassembled datagram: fragment zero's header bytes as given to {@link #add} (offset 0, {@code headerLength}
+     * bytes) then the payload. The caller fixes the header's length and fragment fields.
+     */
     record Datagram(byte[] buf, int headerLength, int payloadLength) {}
 
     /** What the layer above does when a datagram with fragment zero times out (ICMP time exceeded). */
@@ -51,7 +57,7 @@ final class Reassembly {
     private final Counters counters;
     private final Scheduler scheduler;
     private final Expiry expiry;
-    private final Map<Key, Entry> entries = new HashMap<>();
+    private final Map<Object, Entry> entries = new HashMap<>();
     private int held;
 
     Reassembly(DirectStackConfig.ReassemblyLimits limits, Counters counters, Scheduler scheduler, Expiry expiry) {
@@ -72,18 +78,43 @@ final class Reassembly {
         return held;
     }
 
-    /** Takes one fragment; returns the whole datagram when this fragment completed it, else null. */
+    /** Takes one IPv4 fragment; returns the whole datagram when this fragment completed it, else null. */
     Datagram add(long now, Ipv4View ip) {
         counters.inc(StackCounter.IP_FRAGMENTS_RX);
-        int offset = ip.fragmentOffset();
         int len = ip.payloadLength();
-        int end = offset + len;
         // RFC 791 §3.2: every fragment but the last carries a multiple of 8 bytes; none reaches past 65,535.
-        if (len == 0 || ip.moreFragments() && len % 8 != 0 || ip.headerLength() + end > 0xffff) {
+        if (len == 0 || ip.moreFragments() && len % 8 != 0 || ip.headerLength() + ip.fragmentOffset() + len > 0xffff) {
             counters.inc(StackCounter.IP_FRAGMENT_MALFORMED);
             return null;
         }
-        Key key = new Key(ip.srcBits(), ip.dstBits(), ip.protocol(), ip.identification());
+        Datagram d = add(now, new Key(ip.srcBits(), ip.dstBits(), ip.protocol(), ip.identification()),
+                ip.fragmentOffset(), ip.moreFragments(), ip.buffer(), ip.payloadOffset(), len, ip.offset(),
+                ip.headerLength());
+        if (d != null) {
+            byte[] whole = d.buf();
+            int total = d.headerLength() + d.payloadLength();
+            whole[2] = (byte) (total >>> 8);
+            whole[3] = (byte) total;
+            whole[6] = 0;                                 // no longer a fragment
+            whole[7] = 0;
+        }
+        return d;
+    }
+
+    /**
+     * Takes one IPv6 fragment (already checked by the caller, RFC 8200 §4.5): the fragmentable part is
+     * {@code buf[dataOff, dataOff+len)}, the unfragmentable part (fixed and extension headers before the fragment
+     * header) {@code buf[ipOff, ipOff+headerLen)}.
+     */
+    Datagram add6(long now, long srcHi, long srcLo, long dstHi, long dstLo, int id, int offset, boolean more,
+                  byte[] buf, int dataOff, int len, int ipOff, int headerLen) {
+        counters.inc(StackCounter.IP_FRAGMENTS_RX);
+        return add(now, new Key6(srcHi, srcLo, dstHi, dstLo, id), offset, more, buf, dataOff, len, ipOff, headerLen);
+    }
+
+    private Datagram add(long now, Object key, int offset, boolean more, byte[] buf, int dataOff, int len,
+                         int headerOff, int headerLen) {
+        int end = offset + len;
         Entry e = entries.get(key);
         if (e == null) {
             if (entries.size() >= limits.maxDatagrams()) {
@@ -106,7 +137,7 @@ final class Reassembly {
                 return null;
             }
         }
-        if (!ip.moreFragments()) {
+        if (!more) {
             if (e.total != -1 && e.total != end || maxEnd(e) > end) {
                 counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP); // two different ends: inconsistent
                 remove(e);
@@ -122,12 +153,11 @@ final class Reassembly {
             counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
             return null;
         }
-        byte[] buf = ip.buffer();
         byte[] data = new byte[len];
-        System.arraycopy(buf, ip.payloadOffset(), data, 0, len);
+        System.arraycopy(buf, dataOff, data, 0, len);
         if (offset == 0) {
-            e.header = new byte[ip.headerLength()];
-            System.arraycopy(buf, ip.offset(), e.header, 0, ip.headerLength());
+            e.header = new byte[headerLen];
+            System.arraycopy(buf, headerOff, e.header, 0, headerLen);
         }
         int at = 0;
         while (at < e.fragments.size() && e.fragments.get(at).offset < offset) {
@@ -143,10 +173,6 @@ final class Reassembly {
         int hl = e.header.length;
         byte[] whole = new byte[hl + e.total];
         System.arraycopy(e.header, 0, whole, 0, hl);
-        whole[2] = (byte) ((hl + e.total) >>> 8);
-        whole[3] = (byte) (hl + e.total);
-        whole[6] = 0;                                     // no longer a fragment
-        whole[7] = 0;
         for (Fragment f : e.fragments) {
             System.arraycopy(f.data, 0, whole, hl + f.offset, f.data.length);
         }

@@ -9,6 +9,7 @@ import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.ParseException;
 import dev.tcpip.wire.UdpHeader;
 import dev.tcpip.wire.UdpView;
@@ -67,14 +68,14 @@ final class UdpLayer implements TransportHandler {
         }
     }
 
-    private final Ipv4 ip;
+    private final IpLayer ip;
     private final Counters counters;
     private final int queueLimit;
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private final ArrayDeque<IcmpError> errors = new ArrayDeque<>();
     private int nextEphemeral = EPHEMERAL_FIRST;
 
-    UdpLayer(Ipv4 ip, Counters counters, int queueLimit) {
+    UdpLayer(IpLayer ip, Counters counters, int queueLimit) {
         this.ip = ip;
         this.counters = counters;
         this.queueLimit = queueLimit;
@@ -85,7 +86,11 @@ final class UdpLayer implements TransportHandler {
         counters.inc(StackCounter.UDP_RX);
         UdpView udp;
         try {
-            udp = UdpView.parseIpv4(buf, off, len, ((Ipv4Address) src).bits(), ((Ipv4Address) dst).bits());
+            udp = switch (src) {
+                case Ipv4Address s when dst instanceof Ipv4Address d -> UdpView.parseIpv4(buf, off, len, s.bits(), d.bits());
+                case Ipv6Address s when dst instanceof Ipv6Address d -> UdpView.parseIpv6(buf, off, len, s, d);
+                default -> throw new ParseException("udp.addresses", "mixed address families");
+            };
         } catch (ParseException e) {
             counters.inc(e.field().equals("udp.checksum") ? StackCounter.UDP_DROPPED_CHECKSUM
                     : StackCounter.UDP_DROPPED_MALFORMED);
@@ -94,7 +99,7 @@ final class UdpLayer implements TransportHandler {
         Listener l = listeners.get(udp.dstPort());
         if (l == null) {
             counters.inc(StackCounter.UDP_DROPPED_NO_LISTENER);
-            ip.unreachable(now, 3);                       // RFC 1122 §4.1.3.1: port unreachable
+            ip.portUnreachable(now);                      // RFC 1122 §4.1.3.1, RFC 4443 §3.1: port unreachable
             return;
         }
         if (l.queue.size() >= queueLimit) {
@@ -163,20 +168,24 @@ final class UdpLayer implements TransportHandler {
      * Sends {@code msg[8..]} as the payload of one datagram; {@code msg[0..8)} is room for the header. The
      * future completes when the datagram left (possibly after ARP), or fails with {@link UnreachableException}.
      */
-    void send(long now, Ipv4Address dst, int dstPort, UdpSendOptions options, byte[] msg, LoopFuture<Void> done) {
-        Ipv4Address src;
+    void send(long now, IpAddress dst, int dstPort, UdpSendOptions options, byte[] msg, LoopFuture<Void> done) {
+        IpAddress src;
         try {
-            src = (Ipv4Address) ip.sourceFor(dst);
+            src = ip.sourceFor(dst);
         } catch (UnreachableException e) {
             counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
             done.fail(e);
             return;
         }
         int srcPort = options.srcPort() != 0 ? options.srcPort() : freePort();
-        new UdpHeader(srcPort, dstPort, msg.length - UdpView.HEADER_LENGTH).emitIpv4(msg, 0, src, dst);
+        UdpHeader h = new UdpHeader(srcPort, dstPort, msg.length - UdpView.HEADER_LENGTH);
+        switch (src) {
+            case Ipv4Address s -> h.emitIpv4(msg, 0, s, (Ipv4Address) dst);
+            case Ipv6Address s -> h.emitIpv6(msg, 0, s, (Ipv6Address) dst);   // RFC 8200 §8.1: checksum required
+        }
         counters.inc(StackCounter.UDP_TX);
-        int ttl = options.ttl() == -1 ? ip.defaultTtl() : options.ttl();
-        ip.output(now, src, dst, IpProtocol.UDP, ttl, false, msg, 0, msg.length, new Delivery() {
+        int ttl = options.ttl() == -1 ? ip.defaultHopLimit(dst) : options.ttl();
+        ip.output(now, src, dst, IpProtocol.UDP, ttl, msg, 0, msg.length, new Delivery() {
             @Override
             public void sent() {
                 done.complete(null);

@@ -7,6 +7,11 @@ import dev.tcpip.wire.ArpPacket;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Icmpv4Message;
+import dev.tcpip.wire.Icmpv6Message;
+import dev.tcpip.wire.Ipv6Address;
+import dev.tcpip.wire.Ipv6Extension;
+import dev.tcpip.wire.NdpOption;
+import dev.tcpip.wire.Octets;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.MacAddress;
 import java.time.Duration;
@@ -132,5 +137,63 @@ class DirectMalformedTest {
             assertEquals(sent.size(), b.counter(StackCounter.ETH_RX_FRAMES) - 0);
             kit.stack("a", "10.0.0.1/24").ping(SimKit.ip(B), 100, Duration.ofSeconds(1));  // still alive
         });
+    }
+
+    @Test
+    void ipv6Icmpv6AndNdpMalformedInputIsCountedAndDropped() throws Exception {
+        SimKit.run(kit -> {
+            String a6 = "2001:db8::9";
+            String b6 = "2001:db8::2";
+            SimKit.Raw raw = kit.raw("raw");
+            DirectStack b = kit.stack("b", DirectStackConfig.ipv6(b6 + "/64"), dev.tcpip.device.LinkConfig.DEFAULTS);
+            kit.sim.runFor(Duration.ofSeconds(3));
+            MacAddress to = b.mac();
+            byte[] echo = SimKit.icmpv6(a6, b6, new Icmpv6Message.Echo(false, 1, 1), new byte[8]);
+            byte[] ip = SimKit.ipv6(a6, b6, 64, List.of(), IpProtocol.ICMPV6, echo);
+            // IPv6: truncated fixed header, version 4, payload length beyond the frame, hop-by-hop not first
+            raw.send(SimKit.ipv6Frame(to, raw.mac, Arrays.copyOf(ip, 30)));
+            byte[] v4 = ip.clone();
+            v4[0] = 0x45;
+            raw.send(SimKit.ipv6Frame(to, raw.mac, v4));
+            raw.send(SimKit.ipv6Frame(to, raw.mac, Arrays.copyOf(ip, ip.length - 4)));
+            Ipv6Extension.DestinationOptions pad = new Ipv6Extension.DestinationOptions(
+                    Octets.of(new byte[] {1, 4, 0, 0, 0, 0}));
+            byte[] late = SimKit.ipv6(a6, b6, 64, List.of(pad, pad), IpProtocol.ICMPV6, echo);
+            late[40] = (byte) IpProtocol.HOP_BY_HOP;                    // the second header becomes hop-by-hop
+            raw.send(SimKit.ipv6Frame(to, raw.mac, late));
+            assertCount(kit, b, StackCounter.IP6_DROPPED_MALFORMED, 4);
+            // ICMPv6: bad checksum, and shorter than its header
+            byte[] badSum = ip.clone();
+            badSum[42] ^= 1;
+            raw.send(SimKit.ipv6Frame(to, raw.mac, badSum));
+            raw.send(SimKit.ipv6Frame(to, raw.mac, SimKit.ipv6(a6, b6, 64, List.of(), IpProtocol.ICMPV6, new byte[4])));
+            // NDP: an option of length 0, and a solicitation with a hop limit below 255
+            byte[] ns = SimKit.icmpv6(a6, b6, new Icmpv6Message.NeighborSolicitation(Ipv6Address.parse(b6),
+                    List.of(new NdpOption.SourceLinkLayerAddress(raw.mac))), new byte[0]);
+            byte[] zeroOption = ns.clone();
+            zeroOption[25] = 0;
+            raw.send(SimKit.ipv6Frame(to, raw.mac, SimKit.ipv6(a6, b6, 255, List.of(), IpProtocol.ICMPV6, zeroOption)));
+            assertCount(kit, b, StackCounter.ICMP6_DROPPED_MALFORMED, 2 + 1);
+            raw.send(SimKit.ipv6Frame(to, raw.mac, SimKit.ipv6(a6, b6, 64, List.of(), IpProtocol.ICMPV6, ns)));
+            assertCount(kit, b, StackCounter.NDP_DROPPED_INVALID, 1);
+            // Random mutations of a valid echo request: nothing throws.
+            RandomGenerator r = kit.sim.random("mutations6");
+            for (int i = 0; i < 2000; i++) {
+                byte[] m = ip.clone();
+                for (int k = 0; k < 1 + r.nextInt(4); k++) {
+                    m[r.nextInt(m.length)] = (byte) r.nextInt(256);
+                }
+                raw.send(SimKit.ipv6Frame(to, raw.mac, Arrays.copyOf(m, r.nextInt(m.length + 1))));
+            }
+            kit.sim.runFor(Duration.ofMillis(100));
+            DirectStack a = kit.stack("a", DirectStackConfig.ipv6("2001:db8::1/64"), dev.tcpip.device.LinkConfig.DEFAULTS);
+            kit.sim.runFor(Duration.ofSeconds(3));
+            a.ping(SimKit.ip(b6), 100, Duration.ofSeconds(1));         // still alive
+        });
+    }
+
+    private static void assertCount(SimKit kit, DirectStack s, StackCounter c, long n) {
+        kit.sim.runFor(Duration.ofMillis(10));
+        assertEquals(n, s.counter(c), c.name());
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tcpip.device.LinkConfig;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DirectStackConfigTest {
@@ -53,5 +54,29 @@ class DirectStackConfigTest {
             int port = a.tcp().listen(0, f -> { });
             org.junit.jupiter.api.Assertions.assertTrue(port > 0, "an ephemeral port was chosen: " + port);
         });
+    }
+
+    @Test
+    void ipv6AndDualStackFactoriesAndDefaults() {
+        DirectStackConfig v6 = DirectStackConfig.ipv6("2001:db8::1/64");
+        assertEquals(dev.tcpip.IpFamily.IPV6, v6.family());
+        assertEquals(null, v6.address());
+        assertEquals(List.of(DirectStackConfig.StaticAddress.parse("2001:db8::1/64")), v6.ipv6().addresses());
+        DirectStackConfig.Ipv6Config d = DirectStackConfig.Ipv6Config.DEFAULTS;
+        assertEquals(false, d.slaac());
+        assertEquals(1, d.dadTransmits());
+        assertEquals(64, d.hopLimit());
+        assertEquals(3, d.routerSolicitations());
+        assertEquals(new DirectStackConfig.NdpLimits(512, 32, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofSeconds(5), 3, 3, 512), d.ndp());
+        assertEquals(new DirectStackConfig.ReassemblyLimits(64, 2 << 20, Duration.ofSeconds(60)), d.reassembly());
+        assertEquals(100, d.icmpErrorsPerSecond());
+        assertEquals(20, d.icmpErrorBurst());
+        assertEquals(dev.tcpip.IpFamily.DUAL, DirectStackConfig.ipv4("10.0.0.1/24").withIpv6("2001:db8::1/64").family());
+        assertEquals(dev.tcpip.IpFamily.IPV4, DirectStackConfig.ipv4("10.0.0.1/24").family());
+        assertEquals(dev.tcpip.IpFamily.IPV6, DirectStackConfig.ipv6LinkLocal().withSlaac(true).family());
+        assertThrows(IllegalArgumentException.class, () -> DirectStackConfig.ipv6("ff02::1/64"));
+        assertThrows(IllegalArgumentException.class, () -> DirectStackConfig.ipv6("2001:db8::1/64").withMtu(1000));
+        assertThrows(IllegalArgumentException.class, () -> d.withDadTransmits(17));
     }
 }

@@ -13,6 +13,11 @@ import dev.tcpip.wire.EthernetHeader;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Ipv4Header;
+import dev.tcpip.wire.Icmpv6Message;
+import dev.tcpip.wire.Ipv6Address;
+import dev.tcpip.wire.Ipv6Extension;
+import dev.tcpip.wire.Ipv6Header;
+import dev.tcpip.wire.Ipv6View;
 import dev.tcpip.wire.MacAddress;
 import dev.tcpip.wire.UdpHeader;
 import java.net.InetAddress;
@@ -106,6 +111,24 @@ final class SimKit implements AutoCloseable {
             loop.execute(() -> device.send(frame, 0, frame.length));
         }
 
+        /** IPv6 packets received (without the Ethernet header) whose upper layer is ICMPv6 of {@code type}. */
+        List<Ipv6View> icmpv6(int type) {
+            List<Ipv6View> out = new ArrayList<>();
+            for (byte[] f : received) {
+                if (f.length > 14 + 40 && (f[12] & 0xff) == 0x86 && (f[13] & 0xff) == 0xdd) {
+                    try {
+                        Ipv6View v = Ipv6View.parse(f, 14, f.length - 14);
+                        if (v.protocol() == IpProtocol.ICMPV6 && (f[v.upperOffset()] & 0xff) == type) {
+                            out.add(v);
+                        }
+                    } catch (dev.tcpip.wire.ParseException e) {
+                        // not ours to judge here
+                    }
+                }
+            }
+            return out;
+        }
+
         /** Frames received of {@code etherType} carrying IP protocol {@code protocol} (or any if -1). */
         List<byte[]> ipFrames(int protocol) {
             List<byte[]> out = new ArrayList<>();
@@ -119,6 +142,37 @@ final class SimKit implements AutoCloseable {
     }
 
     // ---- frame builders ----
+
+    /** An IPv6 packet (fixed header, {@code extensions}, payload) as received from a peer. */
+    static byte[] ipv6(String src, String dst, int hopLimit, List<Ipv6Extension> extensions, int protocol,
+                       byte[] payload) {
+        Ipv6Header h = new Ipv6Header(0, 0, hopLimit, Ipv6Address.parse(src), Ipv6Address.parse(dst), extensions,
+                protocol, payload.length);
+        byte[] p = new byte[h.length() + payload.length];
+        int at = h.emit(p, 0);
+        System.arraycopy(payload, 0, p, at, payload.length);
+        return p;
+    }
+
+    /** An ICMPv6 message with its checksum, {@code data} after its header. */
+    static byte[] icmpv6(String src, String dst, Icmpv6Message m, byte[] data) {
+        byte[] b = new byte[m.length() + data.length];
+        System.arraycopy(data, 0, b, m.length(), data.length);
+        m.emit(b, 0, data.length, Ipv6Address.parse(src), Ipv6Address.parse(dst));
+        return b;
+    }
+
+    /** A UDP message over IPv6 with its checksum. */
+    static byte[] udp6(String src, int srcPort, String dst, int dstPort, byte[] payload) {
+        byte[] m = new byte[8 + payload.length];
+        System.arraycopy(payload, 0, m, 8, payload.length);
+        new UdpHeader(srcPort, dstPort, payload.length).emitIpv6(m, 0, Ipv6Address.parse(src), Ipv6Address.parse(dst));
+        return m;
+    }
+
+    static byte[] ipv6Frame(MacAddress dst, MacAddress src, byte[] ip) {
+        return ethernet(dst, src, EtherType.IPV6, ip);
+    }
 
     static byte[] ethernet(MacAddress dst, MacAddress src, int type, byte[] payload) {
         byte[] f = new byte[14 + payload.length];

@@ -1,0 +1,89 @@
+package dev.tcpip.direct;
+
+import dev.tcpip.UnreachableException;
+import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
+
+/**
+ * The transports' one IP layer on a stack with IPv4, IPv6 or both: each call goes to the layer of the
+ * destination's family. A family that is not configured is unreachable.
+ */
+final class DualIp implements IpLayer {
+    private final Ipv4 v4;   // null: no IPv4
+    private final Ipv6 v6;   // null: no IPv6
+
+    DualIp(Ipv4 v4, Ipv6 v6) {
+        this.v4 = v4;
+        this.v6 = v6;
+    }
+
+    private IpLayer of(IpAddress dst) {
+        return switch (dst) {
+            case Ipv4Address a -> v4;
+            case Ipv6Address a -> v6;
+        };
+    }
+
+    @Override
+    public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+        IpLayer ip = of(dst);
+        if (ip == null) {
+            throw new UnreachableException("this stack has no " + (dst instanceof Ipv4Address ? "IPv4" : "IPv6")
+                    + " address: " + dst);
+        }
+        return ip.sourceFor(dst);
+    }
+
+    @Override
+    public int maxPayload(IpAddress dst) {
+        IpLayer ip = of(dst);
+        return ip == null ? Ipv6.MIN_MTU - Ipv6.HEADER : ip.maxPayload(dst);
+    }
+
+    @Override
+    public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        IpLayer ip = of(dst);
+        if (ip != null) {
+            ip.send(src, dst, protocol, payload, off, len);
+        }
+    }
+
+    @Override
+    public void output(long now, IpAddress src, IpAddress dst, int protocol, int hopLimit, byte[] p, int off,
+                       int len, Delivery delivery) {
+        IpLayer ip = of(dst);
+        if (ip == null) {
+            delivery.failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
+            return;
+        }
+        ip.output(now, src, dst, protocol, hopLimit, p, off, len, delivery);
+    }
+
+    @Override
+    public int defaultHopLimit(IpAddress dst) {
+        IpLayer ip = of(dst);
+        return ip == null ? 64 : ip.defaultHopLimit(dst);
+    }
+
+    @Override
+    public void portUnreachable(long now) {
+        // Only the layer delivering a datagram right now answers; the other has none.
+        if (v4 != null) {
+            v4.portUnreachable(now);
+        }
+        if (v6 != null) {
+            v6.portUnreachable(now);
+        }
+    }
+
+    @Override
+    public void register(int protocol, TransportHandler handler) {
+        if (v4 != null) {
+            v4.register(protocol, handler);
+        }
+        if (v6 != null) {
+            v6.register(protocol, handler);
+        }
+    }
+}

@@ -296,10 +296,11 @@ final class TcpInput {
             t.retries = 0;
             if (r.active) {
                 if (Seq.ge(ack, r.recoveryPoint)) {
-                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery.
+                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery;
+                    // cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 §3.2 step 3, option 1).
                     r.active = false;
                     int flight = Seq.diff(t.sndMax, t.sndUna);
-                    c.cc.set(Math.min(c.cc.ssthresh(), Math.max(flight, 0) + t.smss));
+                    c.cc.set(Math.min(c.cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
                 } else if (!t.sackOk) {
                     // RFC 6582 §3.2 step 4: partial ACK, retransmit the next segment, deflate the window.
                     retransmitFirst(c, now);

@@ -65,6 +65,17 @@ abstract class ScriptFixture {
         return accepted.get();
     }
 
+    /** Connects, writes {@code segments} full segments and checks that the initial window's 10 went out. */
+    DirectTcpFlow tenInFlight(TcpConfig cfg, int segments) throws IOException {
+        DirectTcpFlow f = established(cfg, null);
+        write(f, segments * MSS);
+        for (int i = 0; i < 10; i++) {
+            expectSegment(i);                           // RFC 6928: an initial window of 10 segments
+        }
+        p.expectNothing();
+        return f;
+    }
+
     /** Runs {@code body} on an application thread; what it throws is kept in the returned future. */
     LoopFuture<Void> app(String name, AppTask body) {
         LoopFuture<Void> f = p.loop.newFuture();

@@ -15,20 +15,9 @@ import org.junit.jupiter.api.Test;
  */
 class TcpScriptSackTest extends ScriptFixture {
 
-    /** Connects with SACK, writes ten full segments and checks that all ten went out. */
-    private DirectTcpFlow tenInFlight() throws Exception {
-        DirectTcpFlow f = established(SACK_RENO, null);
-        write(f, 10 * MSS);
-        for (int i = 0; i < 10; i++) {
-            expectSegment(i);
-        }
-        p.expectNothing();
-        return f;
-    }
-
     @Test
     void oneHoleIsRetransmittedOnceAndRecoveryEndsPastTheRecoveryPoint() throws Exception {
-        DirectTcpFlow f = tenInFlight();
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
         ack(seg(2));                                    // s0, s1 arrived; s2 is lost
         assertEquals(11 * MSS, f.stats().cwnd(), "slow start: one SMSS for the ACK");
         ack(seg(2), sack(seg(3), seg(4)));
@@ -61,7 +50,7 @@ class TcpScriptSackTest extends ScriptFixture {
 
     @Test
     void twoHolesAreEachRetransmittedOnceWhenTheyCountAsLost() throws Exception {
-        DirectTcpFlow f = tenInFlight();
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
         ack(seg(2));                                    // s2 and s5 are lost
         ack(seg(2), sack(seg(3), seg(4)));
         ack(seg(2), sack(seg(3), seg(5)));
@@ -87,7 +76,7 @@ class TcpScriptSackTest extends ScriptFixture {
 
     @Test
     void sackBlocksInAnyOrderAndReorderedAcksRetransmitNothingTwice() throws Exception {
-        DirectTcpFlow f = tenInFlight();
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
         // s0 is lost. The blocks arrive lowest first (RFC 2018 puts the newest first, but the sender must
         // not depend on the order), and an older ACK with fewer blocks arrives after a newer one.
         ack(ours(0), sack(seg(1), seg(2)));

@@ -52,6 +52,7 @@ class TcpScriptResetTest extends ScriptFixture {
         p.expectNothing();                                     // RFC 9293 §3.10.7.4 first: no ACK for a RST
         rst(theirs(301));                                      // in window, not exact
         p.expect(ACK, ours(0), theirs(300));                   // RFC 5961 §3.2: a challenge ACK
+        rst(theirs(300 + 65535 - 1));                          // the window's last byte: still a challenge
         p.expect(ACK, ours(0), theirs(300));
         assertEquals(1, p.tcp.connectionCount());
         rst(theirs(300));                                      // RFC 5961 §3.2: exactly RCV.NXT resets

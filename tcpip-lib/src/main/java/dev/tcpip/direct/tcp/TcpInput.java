@@ -179,6 +179,9 @@ final class TcpInput {
         }
         // Second: RST. RFC 5961 §3.2: only an exact match resets; in-window gets a challenge ACK.
         if (rst) {
+            if (t.state == TcpState.TIME_WAIT) {
+                return; // RFC 1337 §3 (TIME-WAIT assassination): ignore a RST in TIME-WAIT
+            }
             if (seq != t.rcvNxt) {
                 TcpOutput.sendChallengeAck(c, now);
                 return;
@@ -192,7 +195,7 @@ final class TcpInput {
                                 false);
                     }
                 }
-                case CLOSING, LAST_ACK, TIME_WAIT -> c.release(null);
+                case CLOSING, LAST_ACK -> c.release(null);
                 default -> c.abort(new ResetException("connection reset by peer"), null, false);
             }
             return;

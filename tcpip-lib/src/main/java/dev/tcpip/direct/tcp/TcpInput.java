@@ -155,6 +155,11 @@ final class TcpInput {
             TcpOutput.sendAck(c);
             return;
         }
+        // RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is acknowledged (below, as an old
+        // segment) and restarts the 2 MSL timeout.
+        if (t.state == TcpState.TIME_WAIT && fin && !rst && seq + payload + 1 == t.rcvNxt) {
+            c.timeWaitTimer.arm(now + 2 * c.config.msl().toNanos());
+        }
         // First: is the sequence number acceptable?
         int rcvWnd = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
         boolean acceptable;

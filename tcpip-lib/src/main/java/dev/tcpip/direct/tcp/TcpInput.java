@@ -155,6 +155,12 @@ final class TcpInput {
             TcpOutput.sendAck(c);
             return;
         }
+        // RFC 9293 §3.10.7.4 fourth, RFC 6191 §2: in TIME-WAIT a SYN whose timestamp is newer than TS.Recent
+        // opens a new incarnation if the port still listens; without timestamps it gets a challenge ACK below.
+        if (t.state == TcpState.TIME_WAIT && syn && !rst && !seg.has(TcpHeader.ACK) && t.tsOk
+                && seg.hasTimestamps() && Seq.gt(seg.tsVal(), t.tsRecent) && c.layer.reopen(c, seg, now)) {
+            return;
+        }
         // RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is acknowledged (below, as an old
         // segment) and restarts the 2 MSL timeout.
         if (t.state == TcpState.TIME_WAIT && fin && !rst && seq + payload + 1 == t.rcvNxt) {

@@ -59,6 +59,8 @@ class TcpScriptWindowTest extends ScriptFixture {
         p.inject(PEER_PORT, PORT, theirs(0), ours(0), ACK, 65535);   // opened: everything goes from SND.UNA
         p.expect(ACK | PSH, ours(0), theirs(0));
         p.expect(ACK | PSH, ours(MSS), theirs(0));
+        p.expectNothing();                              // the 80-byte rest: Nagle waits for the ACK
+        ack(ours(2 * MSS));
         ScriptedPeer.Sent last = p.expect(ACK | PSH, ours(2 * MSS), theirs(0));
         assertEquals(3000 - 2 * MSS, last.seg().payloadLength());
     }

@@ -335,8 +335,9 @@ final class TcpInput {
             }
             finAcked(c, now);
         } else if (ack == t.sndUna && payload == 0 && !fin && t.sndMax != t.sndUna
-                && window == t.sndWnd) {
-            // RFC 5681 §2: a duplicate ACK.
+                && window == t.sndWnd && window != 0) {
+            // RFC 5681 §2: a duplicate ACK. Not when the window is shut: that answers a persist probe
+            // (RFC 9293 §3.8.6.1), the probe's byte was refused, not lost.
             c.duplicateAcks++;
             r.dupAcks++;
             if (r.active) {

@@ -357,6 +357,20 @@ public final class DirectTcp implements Tcp, TransportHandler {
         });
     }
 
+    /**
+     * RFC 6191: a SYN accepted in TIME-WAIT ends the old incarnation and is handled as in LISTEN, if a listener
+     * still takes the port. Returns false (the caller answers as usual) otherwise.
+     */
+    boolean reopen(Connection c, TcpView syn, long now) {
+        Listener l = listeners.get(c.id.localPort());
+        if (l == null || disconnected) {
+            return false;
+        }
+        c.release(null);
+        TcpInput.listen(this, l, c.id, syn, now);
+        return true;
+    }
+
     /** RFC 9293 §3.4.2: TIME-WAIT for 2 x MSL; when the table is full the oldest entry goes first. */
     void enterTimeWait(Connection c, long now) {
         c.tcb.state = TcpState.TIME_WAIT;

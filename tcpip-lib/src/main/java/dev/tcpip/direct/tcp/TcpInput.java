@@ -155,6 +155,17 @@ final class TcpInput {
             TcpOutput.sendAck(c);
             return;
         }
+        // RFC 9293 §3.10.7.4 fourth, RFC 6191 §2: in TIME-WAIT a SYN whose timestamp is newer than TS.Recent
+        // opens a new incarnation if the port still listens; without timestamps it gets a challenge ACK below.
+        if (t.state == TcpState.TIME_WAIT && syn && !rst && !seg.has(TcpHeader.ACK) && t.tsOk
+                && seg.hasTimestamps() && Seq.gt(seg.tsVal(), t.tsRecent) && c.layer.reopen(c, seg, now)) {
+            return;
+        }
+        // RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is acknowledged (below, as an old
+        // segment) and restarts the 2 MSL timeout.
+        if (t.state == TcpState.TIME_WAIT && fin && !rst && seq + payload + 1 == t.rcvNxt) {
+            c.timeWaitTimer.arm(now + 2 * c.config.msl().toNanos());
+        }
         // First: is the sequence number acceptable?
         int rcvWnd = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
         boolean acceptable;
@@ -179,6 +190,9 @@ final class TcpInput {
         }
         // Second: RST. RFC 5961 §3.2: only an exact match resets; in-window gets a challenge ACK.
         if (rst) {
+            if (t.state == TcpState.TIME_WAIT) {
+                return; // RFC 1337 §3 (TIME-WAIT assassination): ignore a RST in TIME-WAIT
+            }
             if (seq != t.rcvNxt) {
                 TcpOutput.sendChallengeAck(c, now);
                 return;
@@ -192,7 +206,7 @@ final class TcpInput {
                                 false);
                     }
                 }
-                case CLOSING, LAST_ACK, TIME_WAIT -> c.release(null);
+                case CLOSING, LAST_ACK -> c.release(null);
                 default -> c.abort(new ResetException("connection reset by peer"), null, false);
             }
             return;
@@ -296,10 +310,11 @@ final class TcpInput {
             t.retries = 0;
             if (r.active) {
                 if (Seq.ge(ack, r.recoveryPoint)) {
-                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery.
+                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery;
+                    // cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 §3.2 step 3, option 1).
                     r.active = false;
                     int flight = Seq.diff(t.sndMax, t.sndUna);
-                    c.cc.set(Math.min(c.cc.ssthresh(), Math.max(flight, 0) + t.smss));
+                    c.cc.set(Math.min(c.cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
                 } else if (!t.sackOk) {
                     // RFC 6582 §3.2 step 4: partial ACK, retransmit the next segment, deflate the window.
                     retransmitFirst(c, now);
@@ -320,8 +335,9 @@ final class TcpInput {
             }
             finAcked(c, now);
         } else if (ack == t.sndUna && payload == 0 && !fin && t.sndMax != t.sndUna
-                && window == t.sndWnd) {
-            // RFC 5681 §2: a duplicate ACK.
+                && window == t.sndWnd && window != 0) {
+            // RFC 5681 §2: a duplicate ACK. Not when the window is shut: that answers a persist probe
+            // (RFC 9293 §3.8.6.1), the probe's byte was refused, not lost.
             c.duplicateAcks++;
             r.dupAcks++;
             if (r.active) {

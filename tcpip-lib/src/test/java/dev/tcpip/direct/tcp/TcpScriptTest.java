@@ -18,62 +18,13 @@ import dev.tcpip.ResetException;
 import dev.tcpip.TimedOutException;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.TcpOptions;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Scripted-segment tests: crafted segments in, the exact segments out, at exact virtual times. */
-class TcpScriptTest {
-    static final long MS = 1_000_000;
-    static final int PEER_PORT = 40_000;
-    static final int PORT = 80;
-    static final int PEER_ISS = 1000;
-    static final TcpConfig PLAIN = TcpConfig.DEFAULTS.withOptions(false, false, false);
-
-    ScriptedPeer p;
-    /** The local ISS of the scripted connection. */
-    int iss;
-    final AtomicReference<DirectTcpFlow> accepted = new AtomicReference<>();
-
-    @AfterEach
-    void close() {
-        if (p != null) {
-            p.close();
-        }
-    }
-
-    /** Passive open on PORT, handshake done; returns the server flow. */
-    DirectTcpFlow established(TcpConfig cfg, Keepalive k) throws IOException {
-        p = new ScriptedPeer(cfg);
-        p.tcp.listen(PORT, k, f -> accepted.set((DirectTcpFlow) f));
-        p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, ScriptedPeer.synOptions(1460, -1, false, false, 0),
-                new byte[0]);
-        ScriptedPeer.Sent synAck = p.expect(SYN | ACK, p.sent.isEmpty() ? 0 : p.sent.peek().seg().seq(), PEER_ISS + 1);
-        iss = synAck.seg().seq();
-        p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535);
-        p.advance(0);
-        assertTrue(accepted.get() != null, "the handler got the flow");
-        return accepted.get();
-    }
-
-    /** Runs {@code body} on an application thread; what it throws is kept in the returned future. */
-    LoopFuture<Void> app(String name, dev.tcpip.time.AppTask body) {
-        LoopFuture<Void> f = p.loop.newFuture();
-        p.sim.spawn(name, () -> {
-            try {
-                body.run();
-                f.complete(null);
-            } catch (Throwable t) {
-                f.fail(t);
-            }
-        });
-        p.advance(0);
-        return f;
-    }
+class TcpScriptTest extends ScriptFixture {
 
     @Test
     void synAckCarriesTheNegotiatedOptions() throws Exception {

@@ -1,0 +1,91 @@
+package dev.tcpip.direct.tcp;
+
+import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpHeader.FIN;
+import static dev.tcpip.wire.TcpHeader.RST;
+import static dev.tcpip.wire.TcpHeader.SYN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.tcpip.wire.TcpOptions;
+import org.junit.jupiter.api.Test;
+
+/** TIME-WAIT (RFC 9293 §3.10.7.4; RFC 1337; RFC 6191): 2 x MSL = 60 s with the default MSL of 30 s. */
+class TcpScriptTimeWaitTest extends ScriptFixture {
+    private static final long TWO_MSL = 60_000;
+
+    /** Active close to TIME-WAIT; {@code ts}: the peer's segments carry timestamps with TSval 100, 101... */
+    private DirectTcpFlow timeWait(TcpConfig cfg, boolean ts) throws Exception {
+        DirectTcpFlow f = established(cfg, null, ScriptedPeer.synOptions(MSS, -1, false, ts, 100));
+        app("close", f::close);
+        ScriptedPeer.Sent fin = p.expect(FIN | ACK, ours(0), theirs(0));
+        TcpOptions o = ts ? ScriptedPeer.ts(101, fin.seg().tsVal()) : TcpOptions.NONE;
+        p.inject(PEER_PORT, PORT, theirs(0), ours(1), FIN | ACK, 65535, o, new byte[0]);
+        p.expect(ACK, ours(1), theirs(1));
+        assertEquals(TcpState.TIME_WAIT, f.stats().state());
+        return f;
+    }
+
+    @Test
+    void retransmittedFinIsAckedAndRestartsTheTwoMslTimer() throws Exception {
+        timeWait(PLAIN, false);
+        p.advance(30_000);
+        p.inject(PEER_PORT, PORT, theirs(0), ours(1), FIN | ACK, 65535);   // our ACK of its FIN was lost
+        p.expect(ACK, ours(1), theirs(1));
+        p.advance(TWO_MSL - 1);                         // RFC 9293 §3.10.7.4: "restart the 2 MSL timeout"
+        assertEquals(1, p.tcp.connectionCount());
+        p.advance(1);
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void resetInTimeWaitIsIgnored() throws Exception {
+        timeWait(PLAIN, false);
+        p.inject(PEER_PORT, PORT, theirs(1), 0, RST, 0);  // exactly RCV.NXT
+        p.expectNothing();
+        assertEquals(1, p.tcp.connectionCount(), "RFC 1337: no TIME-WAIT assassination");
+        p.advance(TWO_MSL);
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void synWithoutTimestampsInTimeWaitGetsAChallengeAck() throws Exception {
+        timeWait(PLAIN, false);
+        p.inject(PEER_PORT, PORT, theirs(100_000), 0, SYN, 65535);
+        p.expect(ACK, ours(1), theirs(1));              // RFC 9293 §3.10.7.4 fourth, RFC 5961 §4.2
+        assertEquals(1, p.tcp.connectionCount());
+        p.advance(TWO_MSL);
+        assertEquals(0, p.tcp.connectionCount());
+    }
+
+    @Test
+    void synWithANewerTimestampReopensFromTimeWait() throws Exception {
+        timeWait(TcpConfig.DEFAULTS.withOptions(false, true, false), true);
+        int oldIss = iss;
+        p.advance(1_000);
+        p.inject(PEER_PORT, PORT, theirs(5_000), 0, SYN, 65535, ScriptedPeer.synOptions(MSS, -1, false, true, 1_200),
+                new byte[0]);
+        // RFC 9293 §3.10.7.4 fourth and RFC 6191 §2: the TSval is newer than TS.Recent (101): a new incarnation.
+        ScriptedPeer.Sent synAck = p.expect(SYN | ACK, p.sent.isEmpty() ? 0 : p.sent.peek().seg().seq(),
+                theirs(5_000) + 1);
+        assertNotEquals(oldIss, synAck.seg().seq());
+        assertEquals(1_200, synAck.seg().tsEcr());
+        assertEquals(1, p.tcp.connectionCount());
+        assertEquals(0, p.tcp.timeWaitCount());
+        p.inject(PEER_PORT, PORT, theirs(5_001), synAck.seg().seq() + 1, ACK, 65535,
+                ScriptedPeer.ts(1_201, synAck.seg().tsVal()), new byte[0]);
+        p.advance(0);
+        assertEquals(TcpState.ESTABLISHED, accepted.get().stats().state());
+    }
+
+    @Test
+    void synWithAnOlderTimestampInTimeWaitIsNotAccepted() throws Exception {
+        timeWait(TcpConfig.DEFAULTS.withOptions(false, true, false), true);
+        p.inject(PEER_PORT, PORT, theirs(5_000), 0, SYN, 65535, ScriptedPeer.synOptions(MSS, -1, false, true, 50),
+                new byte[0]);
+        ScriptedPeer.Sent a = p.next();
+        assertEquals(ACK, a.flags());                   // PAWS (RFC 7323 §5.3): an ACK, no new connection
+        assertEquals(ours(1), a.seg().seq());
+        assertEquals(1, p.tcp.timeWaitCount());
+    }
+}

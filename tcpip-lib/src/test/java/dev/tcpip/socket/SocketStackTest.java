@@ -33,6 +33,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -55,6 +56,7 @@ class SocketStackTest {
     }
 
     @Test
+    @Tag("own-jvm") // counts the process's descriptors: no other test may run beside it
     void noFileDescriptorLeaksOverAThousandConnectionsAndAListenDisconnectListenCycle() throws Exception {
         SocketStack server = SocketStack.ipv4();
         SocketStack client = SocketStack.ipv4();

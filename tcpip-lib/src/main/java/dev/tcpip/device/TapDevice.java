@@ -386,8 +386,13 @@ public final class TapDevice implements NetworkDevice {
 
     // --- names, ifreq, errors
 
-    /** Linux's dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or white space. */
-    static void checkName(String name) {
+    /**
+     * Checks an interface name as Linux's dev_valid_name() does: 1..15 bytes, not "." or "..", no '/', ':' or
+     * white space.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static void checkName(String name) {
         Objects.requireNonNull(name, "name");
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
         if (b.length == 0 || b.length > MAX_NAME) {

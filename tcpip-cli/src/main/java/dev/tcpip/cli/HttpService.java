@@ -37,7 +37,8 @@ final class HttpService {
     }
 
     /** A request's head: method, target, version and the headers we act on. */
-    record Head(String method, String target, String version, long contentLength, boolean chunked, boolean close) {
+    record Head(String method, String target, String version, long contentLength, boolean chunked, boolean close,
+                boolean expectContinue) {
     }
 
     /** A request that cannot be parsed; answered with 400. */
@@ -90,6 +91,11 @@ final class HttpService {
             if (h.contentLength() < 0) {
                 respond(flow, 411, "Length Required", "text/plain", "Content-Length required\n".getBytes(StandardCharsets.US_ASCII), true);
                 return false;
+            }
+            if (h.expectContinue() && h.contentLength() > 0) {
+                // RFC 9110 §10.1.1: the client waits for this interim response (curl does, for a second) before
+                // sending a large body
+                flow.write(ByteBuffer.wrap("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
             }
             String hex = sha256(in, h.contentLength());
             if (hex == null) {
@@ -198,6 +204,7 @@ final class HttpService {
         long contentLength = -1;
         boolean chunked = false;
         Boolean close = null;
+        boolean expectContinue = false;
         for (int i = 0; ; i++) {
             if (i > MAX_HEADERS) {
                 throw new BadRequest("too many header fields");
@@ -223,6 +230,7 @@ final class HttpService {
                     }
                     contentLength = v;
                 }
+                case "expect" -> expectContinue = value.equalsIgnoreCase("100-continue");
                 case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 case "connection" -> {
                     String v = value.toLowerCase(Locale.ROOT);
@@ -239,7 +247,7 @@ final class HttpService {
             contentLength = -1; // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length
         }
         boolean closeAfter = close != null ? close : http10;
-        return new Head(parts[0], parts[1], parts[2], contentLength, chunked, closeAfter);
+        return new Head(parts[0], parts[1], parts[2], contentLength, chunked, closeAfter, expectContinue);
     }
 
     /** A CRLF- (or LF-) terminated line of at most MAX_LINE bytes; null at end of stream before any byte. */

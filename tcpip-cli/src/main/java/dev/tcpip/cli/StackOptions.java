@@ -1,7 +1,19 @@
 package dev.tcpip.cli;
 
 import dev.tcpip.Stack;
+import dev.tcpip.device.CapturingDevice;
+import dev.tcpip.device.FaultInjectingDevice;
+import dev.tcpip.device.Faults;
+import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.device.TapDevice;
+import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.socket.SocketStack;
+import dev.tcpip.time.Clock;
+import dev.tcpip.wire.MacAddress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -12,7 +24,8 @@ public final class StackOptions {
     @Spec(Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--tap", paramLabel = "IFNAME", description = "Run the direct stack on TAP device IFNAME.")
+    @Option(names = "--tap", paramLabel = "IFNAME",
+            description = "Run the direct stack on TAP device IFNAME, created if absent (needs root or CAP_NET_ADMIN).")
     String tap;
 
     @Option(names = "--ipv4", paramLabel = "A.B.C.D/N", description = "The direct stack's IPv4 address and prefix.")
@@ -24,28 +37,121 @@ public final class StackOptions {
     @Option(names = "--ipv6", paramLabel = "ADDR/N", description = "A static IPv6 address.")
     String ipv6;
 
-    @Option(names = "--mac", paramLabel = "XX:XX:XX:XX:XX:XX", description = "The stack's MAC address.")
+    @Option(names = "--mac", paramLabel = "XX:XX:XX:XX:XX:XX",
+            description = "The stack's MAC address (default: random, locally administered).")
     String mac;
 
     @Option(names = "--mtu", paramLabel = "N", description = "Link MTU (default: ${DEFAULT-VALUE}).", defaultValue = "1500")
     int mtu;
 
     @Option(names = "--pcap", paramLabel = "FILE", description = "Write every frame the direct stack sends and receives to FILE.")
-    String pcap;
+    Path pcap;
+
+    @Option(names = "--loss", paramLabel = "PCT",
+            description = "For testing: drop PCT percent of the frames each way between the TAP device and the"
+                    + " direct stack (the fault-injecting device wrapper; the kernel here has no netem).")
+    Double loss;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Seed of --loss's random drops (default: random, printed on stderr).")
+    Long seed;
 
     /** Opens the stack these options describe. */
-    Stack open() {
+    Stack open() throws IOException {
         if (tap == null) {
             String directOnly = ipv4 != null ? "--ipv4" : gateway != null ? "--gateway" : ipv6 != null ? "--ipv6"
-                    : mac != null ? "--mac" : pcap != null ? "--pcap" : mtu != 1500 ? "--mtu" : null;
+                    : mac != null ? "--mac" : pcap != null ? "--pcap" : mtu != 1500 ? "--mtu"
+                    : loss != null ? "--loss" : seed != null ? "--seed" : null;
             if (directOnly != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "option '" + directOnly + "' is for the direct stack and needs --tap");
+                throw usage("option '" + directOnly + "' is for the direct stack and needs --tap");
             }
             return SocketStack.dual();
         }
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "option '--tap': the direct stack on TAP devices is not available in this version yet;"
-                        + " run without --tap to use the host's sockets");
+        return openDirect();
+    }
+
+    /** The direct stack on the TAP device; usage errors (exit 2) name the bad option. */
+    DirectOnTap openDirect() throws IOException {
+        if (tap == null) {
+            throw usage("this command runs on the direct stack only: give --tap IFNAME and --ipv4 A.B.C.D/N");
+        }
+        DirectStackConfig config = config();
+        long stackMac = stackMac();
+        try {
+            TapDevice.checkName(tap);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--tap': " + e.getMessage());
+        }
+        NetworkDevice device = TapDevice.open(tap, mtu, stackMac);
+        PcapFile capture = null;
+        try {
+            ((TapDevice) device).setLinkUp();
+            if (loss != null && loss > 0) {
+                long s = seed != null ? seed : new SecureRandom().nextLong();
+                System.err.printf("tcpip: dropping %.2f%% of frames each way (--loss), seed %d%n", loss, s);
+                Faults faults = Faults.NONE.withLoss(loss / 100);
+                device = new FaultInjectingDevice(device, faults, faults, s);
+            }
+            if (pcap != null) {
+                capture = PcapFile.create(pcap);
+                device = new CapturingDevice(device, capture, Clock.system());
+            }
+            return new DirectOnTap(DirectStack.create(config, device), capture);
+        } catch (IOException | RuntimeException e) {
+            device.close();
+            if (capture != null) {
+                capture.close();
+            }
+            throw e;
+        }
+    }
+
+    private DirectStackConfig config() {
+        if (ipv4 == null) {
+            throw usage("option '--ipv4' is required with --tap: the direct stack's address, e.g. --ipv4 10.0.0.2/24");
+        }
+        if (ipv6 != null) {
+            throw usage("option '--ipv6': the direct stack speaks IPv4 only in this version");
+        }
+        if (mtu < 68 || mtu > 65_521) {
+            throw usage("invalid value for option '--mtu': " + mtu + " (68..65521)");
+        }
+        if (loss != null && (loss < 0 || loss > 100 || loss.isNaN())) {
+            throw usage("invalid value for option '--loss': " + loss + " (a percentage, 0..100)");
+        }
+        DirectStackConfig c;
+        try {
+            if (!ipv4.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+                throw new IllegalArgumentException("expected A.B.C.D/N, e.g. 10.0.0.2/24");
+            }
+            c = DirectStackConfig.ipv4(ipv4);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--ipv4': '" + ipv4 + "': " + e.getMessage());
+        }
+        try {
+            c = c.withGateway(gateway);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--gateway': '" + gateway + "': " + e.getMessage());
+        }
+        return c;
+    }
+
+    private long stackMac() {
+        if (mac == null) {
+            return TapDevice.randomMac();
+        }
+        try {
+            MacAddress m = MacAddress.parse(mac);
+            if (m.isMulticast() || m.bits() == 0) {
+                throw new IllegalArgumentException("not a unicast address");
+            }
+            return m.bits();
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--mac': '" + mac + "': " + e.getMessage());
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

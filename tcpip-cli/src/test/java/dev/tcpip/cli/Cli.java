@@ -26,10 +26,16 @@ final class Cli implements AutoCloseable {
     }
 
     static ProcessBuilder builder(String... args) {
+        return builder(List.of(), args);
+    }
+
+    /** The command run under {@code prefix} (for example {@code ip netns exec NS}). */
+    static ProcessBuilder builder(List<String> prefix, String... args) {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException("the command's jar is missing: " + JAR + " (run the package phase first)");
         }
-        List<String> cmd = new ArrayList<>(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd);
     }
@@ -44,8 +50,13 @@ final class Cli implements AutoCloseable {
 
     /** Runs to completion (bounded) and returns exit code, stdout and stderr. */
     static Result run(long timeoutSeconds, String... args) throws Exception {
-        ProcessBuilder pb = builder(args).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        Process p = pb.start();
+        return run(timeoutSeconds, builder(args));
+    }
+
+    /** Runs {@code pb} with stdin from /dev/null to completion (bounded). */
+    static Result run(long timeoutSeconds, ProcessBuilder pb) throws Exception {
+        String[] args = pb.command().toArray(String[]::new);
+        Process p = pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         var out = p.getInputStream().readAllBytes();
         var err = p.getErrorStream().readAllBytes();
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -113,6 +124,12 @@ final class Cli implements AutoCloseable {
             throw new AssertionError("the command did not exit within " + seconds + " s");
         }
         return process.exitValue();
+    }
+
+    /** SIGTERM, then waits (bounded) for the exit status. */
+    int stop(long seconds) throws InterruptedException {
+        process.destroy();
+        return waitFor(seconds);
     }
 
     @Override

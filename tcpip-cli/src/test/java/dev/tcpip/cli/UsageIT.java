@@ -74,7 +74,7 @@ class UsageIT {
 
     @Test
     void helpWorksOnEveryCommand() throws Exception {
-        for (String cmd : new String[] {"serve", "nc", "bench"}) {
+        for (String cmd : new String[] {"serve", "nc", "ping", "demo", "bench"}) {
             Cli.Result r = Cli.run(30, cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Usage: tcpip " + cmd), r.out());
@@ -94,5 +94,39 @@ class UsageIT {
         assertTrue(text.contains("\"work\": \"tcp-bulk\"") && text.contains("\"unit\": \"Gbit/s\""), text);
         assertTrue(r.out().contains("tcp-rr-1byte"), r.out());
         assertEquals(2, Cli.run(30, "bench", "nosuchworkload").code());
+    }
+
+    @Test
+    void directStackOptionsAreCheckedBeforeAnyDeviceIsOpened() throws Exception {
+        String[][] cases = {
+                {"--ipv4", "serve", "--tap", "tap9", "--echo", "7"},
+                {"--ipv4", "serve", "--tap", "tap9", "--ipv4", "10.0.0.2", "--echo", "7"},
+                {"--ipv4", "serve", "--tap", "tap9", "--ipv4", "10.0.0.0/24", "--echo", "7"},
+                {"--gateway", "serve", "--tap", "tap9", "--ipv4", "10.0.0.2/24", "--gateway", "10.1.0.1", "--echo", "7"},
+                {"--mac", "serve", "--tap", "tap9", "--ipv4", "10.0.0.2/24", "--mac", "01:00:5e:00:00:01", "--echo", "7"},
+                {"--mtu", "nc", "--tap", "tap9", "--ipv4", "10.0.0.2/24", "--mtu", "40", "10.0.0.1", "7"},
+                {"--loss", "nc", "--tap", "tap9", "--ipv4", "10.0.0.2/24", "--loss", "101", "10.0.0.1", "7"},
+                {"--tap", "nc", "--tap", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
+                {"--pcap", "serve", "--pcap", "x.pcap", "--echo", "7"},
+                {"--tap", "ping", "10.0.0.1"},
+        };
+        for (String[] c : cases) {
+            Cli.Result r = Cli.run(30, java.util.Arrays.copyOfRange(c, 1, c.length));
+            String line = String.join(" ", c);
+            assertEquals(2, r.code(), line + ": " + r.err());
+            assertTrue(r.err().contains(c[0]), line + " names " + c[0] + ": " + r.err());
+        }
+    }
+
+    @Test
+    void demoExchangesTcpUdpAndPingsWithoutRoot(@TempDir Path dir) throws Exception {
+        Path pcap = dir.resolve("demo.pcap");
+        Cli.Result r = Cli.run(120, "demo", "--pcap", pcap.toString(), "--bytes", "8388608");
+        assertEquals(0, r.code(), r.out() + r.err());
+        for (String expected : new String[] {"rtt min/avg/max", "udp   65507  bytes", "same bytes back", "MB/s",
+                "all succeeded", pcap.toString()}) {
+            assertTrue(r.out().contains(expected), expected + " in: " + r.out());
+        }
+        assertTrue(Files.size(pcap) > 10_000, "the capture was written");
     }
 }

@@ -4,7 +4,7 @@ import dev.tcpip.time.EventLoop;
 
 /**
  * An Ethernet interface: a stack sends frames through it and receives frames on its own
- * {@link EventLoop}. Implementations: the ports of a {@link MemoryNetwork}, a TAP device (later), and
+ * {@link EventLoop}. Implementations: the ports of a {@link MemoryNetwork}, a Linux {@link TapDevice}, and
  * wrappers around any device ({@link FaultInjectingDevice}, {@link CapturingDevice}).
  *
  * <p>A frame is a whole Ethernet frame without preamble and FCS: destination MAC at offset 0, source MAC at

@@ -1,0 +1,177 @@
+package dev.tcpip.cli;
+
+import dev.tcpip.Direction;
+import dev.tcpip.ReadResult;
+import dev.tcpip.TcpFlow;
+import dev.tcpip.device.TapDevice;
+import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.DirectStackConfig;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tcpip bench tap}: one TCP stream of 1 GiB each way between the Linux kernel and the direct stack over a
+ * TAP device (MTU 1500), beside the same stream between two kernel namespaces over a veth pair, in the same
+ * run. The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
+ * process. Time runs from the connection's start until the receiver has read the last byte. Needs root.
+ */
+final class TapBench {
+    private static final int CHUNK = 1 << 20;
+    private static final int PORT = 5001;
+    private static final String KERNEL = "10.78.0.1";
+    private static final String STACK = "10.78.0.2";
+
+    private TapBench() {
+    }
+
+    static List<Figure> run(Bench.Settings s) throws Exception {
+        String missing = NetNamespace.missingPrerequisite();
+        if (missing != null) {
+            throw new Bench.Skipped("tap: " + missing);
+        }
+        long bytes = s.quick() ? 64L << 20 : 1L << 30;
+        String size = s.quick() ? "64MiB" : "1GiB";
+        List<Figure> figures = new ArrayList<>();
+        try (NetNamespace ns = NetNamespace.create("bench-tap")) {
+            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
+            ns.ip("link", "set", "tap0", "up");
+            DirectStack stack = ns.start("bench-tap-open", () -> DirectStack.create(
+                    DirectStackConfig.ipv4(STACK + "/24"), TapDevice.open("tap0", 1500, TapDevice.randomMac())))
+                    .get(30, TimeUnit.SECONDS);
+            try {
+                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes), bytes));
+                figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
+            } finally {
+                stack.disconnect();
+            }
+        }
+        double veth = kernelOverVeth(bytes);
+        figures.add(gbit("tcp " + size + " stack sends", "kernel-veth", veth, bytes));
+        figures.add(gbit("tcp " + size + " stack receives", "kernel-veth", kernelOverVeth(bytes), bytes));
+        return figures;
+    }
+
+    private static Figure gbit(String work, String system, double seconds, long bytes) {
+        return new Figure(work, system, bytes * 8 / seconds / 1e9, "Gbit/s");
+    }
+
+    /** The direct stack writes {@code bytes} to a kernel socket; seconds until the kernel read them all. */
+    private static double directSends(NetNamespace ns, DirectStack stack, long bytes) throws Exception {
+        try (ServerSocketChannel server = ns.start("bench-listen", () -> {
+            ServerSocketChannel ss = ServerSocketChannel.open();
+            ss.bind(new InetSocketAddress(KERNEL, PORT));
+            return ss;
+        }).get(10, TimeUnit.SECONDS)) {
+            CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> drain(server), TapBench::platform);
+            ByteBuffer template = pattern();
+            long t0 = System.nanoTime();
+            try (TcpFlow flow = stack.tcp().connect(new InetSocketAddress(KERNEL, PORT))) {
+                for (long left = bytes; left > 0; left -= CHUNK) {
+                    // write keeps the buffer: a duplicate of one never-changed template costs no copy
+                    flow.write(template.duplicate().limit((int) Math.min(CHUNK, left)));
+                }
+                flow.shutdown(Direction.WRITE);
+                check(received.get(300, TimeUnit.SECONDS), bytes);
+                return (System.nanoTime() - t0) / 1e9;
+            }
+        }
+    }
+
+    /** A kernel socket writes {@code bytes} to the direct stack; seconds until the stack's reader had them all. */
+    private static double directReceives(NetNamespace ns, DirectStack stack, long bytes) throws Exception {
+        CompletableFuture<Long> received = new CompletableFuture<>();
+        int port = stack.tcp().listen(PORT + 1, flow -> {
+            long n = 0;
+            while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
+                n += b.remaining();
+            }
+            received.complete(n);
+            flow.close();
+        });
+        long t0 = System.nanoTime();
+        ns.start("bench-send", () -> send(new InetSocketAddress(STACK, port), bytes)).get(300, TimeUnit.SECONDS);
+        check(received.get(60, TimeUnit.SECONDS), bytes);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        stack.tcp().unlisten(port);
+        return seconds;
+    }
+
+    /** The same stream between two namespaces joined by a veth pair: the kernel on both ends. */
+    private static double kernelOverVeth(long bytes) throws Exception {
+        try (NetNamespace a = NetNamespace.create("bench-veth"); NetNamespace b = NetNamespace.create("bench-veth")) {
+            a.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.name);
+            a.ip("addr", "add", "10.79.0.1/24", "dev", "veth0");
+            b.ip("addr", "add", "10.79.0.2/24", "dev", "veth1");
+            a.ip("link", "set", "veth0", "up");
+            b.ip("link", "set", "veth1", "up");
+            try (ServerSocketChannel server = b.start("veth-listen", () -> {
+                ServerSocketChannel ss = ServerSocketChannel.open();
+                ss.bind(new InetSocketAddress("10.79.0.2", PORT));
+                return ss;
+            }).get(10, TimeUnit.SECONDS)) {
+                CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> drain(server), TapBench::platform);
+                long t0 = System.nanoTime();
+                a.start("veth-send", () -> send(new InetSocketAddress("10.79.0.2", PORT), bytes)).get(300, TimeUnit.SECONDS);
+                check(received.get(60, TimeUnit.SECONDS), bytes);
+                return (System.nanoTime() - t0) / 1e9;
+            }
+        }
+    }
+
+    private static long send(InetSocketAddress to, long bytes) throws Exception {
+        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK).put(pattern()).flip();
+        try (SocketChannel ch = SocketChannel.open(to)) {
+            for (long left = bytes; left > 0; ) {
+                buf.clear().limit((int) Math.min(CHUNK, left));
+                while (buf.hasRemaining()) {
+                    left -= ch.write(buf);
+                }
+            }
+            ch.shutdownOutput();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (ch.read(one.clear()) >= 0) {
+                // wait for the receiver's close
+            }
+        }
+        return bytes;
+    }
+
+    private static long drain(ServerSocketChannel server) {
+        try (SocketChannel ch = server.accept()) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+            long n = 0;
+            int r;
+            while ((r = ch.read(buf.clear())) >= 0) {
+                n += r;
+            }
+            return n;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static ByteBuffer pattern() {
+        byte[] b = new byte[CHUNK];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (i % 251);
+        }
+        return ByteBuffer.wrap(b).asReadOnlyBuffer();
+    }
+
+    private static void check(long got, long bytes) {
+        if (got != bytes) {
+            throw new IllegalStateException("the receiver got " + got + " of " + bytes + " bytes");
+        }
+    }
+
+    private static void platform(Runnable r) {
+        Thread.ofPlatform().daemon().name("bench-drain").start(r);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.tcpip.cli;
+
+import dev.tcpip.device.Netns;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * One interop test's world: a network namespace of its own holding a persistent TAP device {@code tap0}
+ * whose kernel side is {@value #KERNEL}/24 and up, before any {@code tcpip} process attaches to it as
+ * {@value #STACK}. Commands run inside the namespace; {@link #close} stops every process and deletes the
+ * namespace (and the device with it).
+ */
+final class TapLink implements AutoCloseable {
+    static final String KERNEL = "10.77.0.1";
+    static final String STACK = "10.77.0.2";
+    static final String STACK_MAC = "02:00:00:77:00:02";
+
+    final Netns ns;
+    private final List<Cli> started = new ArrayList<>();
+
+    private TapLink(Netns ns) {
+        this.ns = ns;
+    }
+
+    static TapLink create() throws IOException, InterruptedException {
+        Netns ns = Netns.create();
+        try {
+            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
+            ns.ip("link", "set", "tap0", "up");
+            return new TapLink(ns);
+        } catch (IOException | RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+    }
+
+    /** {@code tcpip COMMAND --tap tap0 --ipv4 10.77.0.2/24 --mac ... ARGS} inside the namespace. */
+    ProcessBuilder tcpip(String command, String... args) {
+        List<String> all = new ArrayList<>(List.of(command, "--tap", "tap0", "--ipv4", STACK + "/24", "--mac", STACK_MAC));
+        all.addAll(List.of(args));
+        return Cli.builder(ns.command(), all.toArray(String[]::new));
+    }
+
+    Cli start(ProcessBuilder pb) throws IOException {
+        Cli cli = Cli.start(pb);
+        started.add(cli);
+        return cli;
+    }
+
+    /** Starts {@code tcpip serve ARGS} and waits for its ready line; returns the process. */
+    Cli serve(String... args) throws IOException {
+        Cli cli = start(tcpip("serve", args));
+        cli.awaitLine("ready");
+        return cli;
+    }
+
+    /**
+     * Runs a bash script inside the namespace (bounded; with pipefail, so that a failing curl before
+     * {@code | sha256sum} fails the script); its stdout, or fails with its stderr.
+     */
+    String sh(long timeoutSeconds, String script) throws IOException, InterruptedException {
+        return ns.run(timeoutSeconds, "bash", "-c", "set -o pipefail; " + script);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        try {
+            for (Cli c : started) {
+                c.close();
+            }
+        } finally {
+            ns.close();
+        }
+    }
+
+    /** The lowercase hex SHA-256 of {@code bytes}. */
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The body of {@code GET /bytes/n}: byte i is i mod 251. */
+    static byte[] pattern(int n) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i % 251);
+        }
+        return b;
+    }
+
+    /** The first word of {@code sha256sum}'s output. */
+    static String firstWord(String s) {
+        return s.strip().split("\\s+")[0];
+    }
+}

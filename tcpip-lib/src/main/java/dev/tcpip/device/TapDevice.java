@@ -1,0 +1,484 @@
+package dev.tcpip.device;
+
+import dev.tcpip.time.EventLoop;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Linux TAP device (see the kernel's {@code Documentation/networking/tuntap.rst}): Ethernet frames written
+ * to it arrive at the kernel as if received on the interface, and frames the kernel sends out of the
+ * interface are read from it. Opened through the Foreign Function & Memory API: open(2) of
+ * {@code /dev/net/tun}, then {@code ioctl(TUNSETIFF)} with {@code IFF_TAP | IFF_NO_PI} creates the interface
+ * or attaches to an existing (persistent) one. The interface disappears when the descriptor closes unless it
+ * was made persistent ({@code ip tuntap add}).
+ *
+ * <p>One platform thread per device waits in poll(2) (a blocking call pins a virtual thread's carrier),
+ * reads every frame that is ready into a batch buffer and hands the batch to the owner's loop in one task;
+ * batches are reused, so receiving allocates nothing per frame. When the loop falls behind and every batch
+ * is in its queue, the reader waits and the kernel's queue (txqueuelen) drops, as a NIC's ring does.
+ * {@link #send} writes from the caller's thread (the stack's loop): the descriptor is non-blocking and a TAP
+ * write hands the frame to the kernel's receive path at once; a frame the kernel refuses is dropped and
+ * counted. {@link #close} wakes the reader through an eventfd, waits for it to leave, and only then closes
+ * the descriptors, so that no read can reach a descriptor number the process has reused meanwhile.
+ *
+ * <pre>{@code
+ * try (TapDevice tap = TapDevice.open("tap0", 1500, TapDevice.randomMac())) {
+ *     tap.setLinkUp();
+ *     DirectStack stack = DirectStack.create(DirectStackConfig.ipv4("10.77.0.2/24"), tap);
+ * }
+ * }</pre>
+ */
+public final class TapDevice implements NetworkDevice {
+
+    /** IFNAMSIZ in {@code <linux/if.h>}: 16 bytes with the terminating NUL. */
+    public static final int MAX_NAME = 15;
+
+    // <linux/if_tun.h>
+    private static final short IFF_TAP = 0x0002;
+    private static final short IFF_NO_PI = 0x1000;
+    private static final long TUNSETIFF = 0x400454caL;          // _IOW('T', 202, int)
+    // <linux/sockios.h>, <linux/if.h>
+    private static final long SIOCGIFFLAGS = 0x8913;
+    private static final long SIOCSIFFLAGS = 0x8914;
+    private static final long SIOCGIFMTU = 0x8921;
+    private static final long SIOCSIFMTU = 0x8922;
+    private static final short IFF_UP = 0x1;
+    private static final int IFREQ = 40;                       // struct ifreq: char ifr_name[16] + a 24-byte union
+    private static final int IFREQ_UNION = 16;
+
+    private static final int BATCHES = 8;
+    private static final int BATCH_BYTES = 256 * 1024;
+    private static final int VLAN_SLACK = 4;                   // a tagged frame is read whole, then dropped as too big
+
+    private final String name;
+    private final long mac;
+    private final int mtu;
+    private final int tapFd;
+    private final int wakeFd;
+    private final DeviceCounters counters = new DeviceCounters();
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment sendErrno;                     // used under sendLock
+    private final Object sendLock = new Object();
+    private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
+    private volatile Thread reader;
+    private volatile boolean closed;
+    private boolean fdsClosed;                                 // guarded by sendLock
+
+    private TapDevice(String name, long mac, int mtu, int tapFd, int wakeFd) {
+        this.name = name;
+        this.mac = mac;
+        this.mtu = mtu;
+        this.tapFd = tapFd;
+        this.wakeFd = wakeFd;
+        this.sendErrno = Posix.errnoSegment(arena);
+        int frame = mtu + ETHERNET_HEADER + VLAN_SLACK;
+        for (int i = 0; i < BATCHES; i++) {
+            free.add(new Batch(Math.max(BATCH_BYTES, frame)));
+        }
+    }
+
+    /**
+     * Opens TAP device {@code name}, creating it if absent, and sets its MTU to {@code mtu} (0 keeps the
+     * interface's). The stack behind it uses {@code mac}, which is not the kernel interface's own address:
+     * the two ends of the link need two addresses.
+     *
+     * @throws IllegalArgumentException a name that is empty, longer than {@value #MAX_NAME} bytes or not a
+     *     valid interface name, or an MTU outside 68..65,521
+     * @throws IOException with a message that says what to do: no {@code /dev/net/tun}, no permission (root
+     *     or CAP_NET_ADMIN is needed), a device of that name that is not a TAP device or is in use
+     */
+    public static TapDevice open(String name, int mtu, long mac) throws IOException {
+        checkName(name);
+        Mac.check(mac);
+        if (Mac.isGroup(mac)) {
+            throw new IllegalArgumentException("not a unicast MAC address: " + Mac.format(mac));
+        }
+        if (mtu != 0 && (mtu < 68 || mtu > 65_521)) {         // RFC 791 §3.2 minimum; the tun driver's maximum
+            throw new IllegalArgumentException("mtu must be within 68..65521: " + mtu);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            int fd = Posix.open(st, a.allocateFrom("/dev/net/tun"), Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+            if (fd < 0) {
+                throw openError(Posix.errno(st));
+            }
+            int wake = -1;
+            try {
+                MemorySegment ifr = ifreq(a, name);
+                ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (IFF_TAP | IFF_NO_PI));
+                if (Posix.ioctl(st, fd, TUNSETIFF, ifr) < 0) {
+                    throw setIffError(name, Posix.errno(st));
+                }
+                int actualMtu = mtu == 0 ? interfaceMtu(a, st, name) : setInterfaceMtu(a, st, name, mtu);
+                wake = Posix.eventfd(st, 0, Posix.EFD_NONBLOCK | Posix.EFD_CLOEXEC);
+                if (wake < 0) {
+                    throw new IOException("eventfd: " + Posix.strerror(Posix.errno(st)));
+                }
+                return new TapDevice(name, mac, actualMtu, fd, wake);
+            } catch (IOException | RuntimeException e) {
+                Posix.close(st, fd);
+                if (wake >= 0) {
+                    Posix.close(st, wake);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** A random locally administered unicast MAC address (IEEE 802: U/L bit set, I/G bit clear). */
+    public static long randomMac() {
+        long bits = new SecureRandom().nextLong() & Mac.MASK;
+        return (bits | 0x0200_0000_0000L) & ~0x0100_0000_0000L;
+    }
+
+    /** Brings the kernel's side of the interface up ({@code IFF_UP}, as {@code ip link set NAME up}). */
+    public void setLinkUp() throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            withInetSocket(a, st, name, (sock, ifr) -> {
+                if (Posix.ioctl(st, sock, SIOCGIFFLAGS, ifr) < 0) {
+                    return Posix.errno(st);
+                }
+                short flags = ifr.get(ValueLayout.JAVA_SHORT, IFREQ_UNION);
+                ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (flags | IFF_UP));
+                return Posix.ioctl(st, sock, SIOCSIFFLAGS, ifr) < 0 ? Posix.errno(st) : 0;
+            }, "bring " + name + " up");
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long mac() {
+        return mac;
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    /** Frames and bytes sent and received, and drops by reason. */
+    public DeviceCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public void attach(EventLoop loop, FrameReceiver receiver) {
+        Objects.requireNonNull(loop, "loop");
+        Objects.requireNonNull(receiver, "receiver");
+        synchronized (sendLock) {
+            if (closed) {
+                throw new IllegalStateException("TAP device " + name + " is closed");
+            }
+            if (reader != null) {
+                throw new IllegalStateException("TAP device " + name + " is already attached");
+            }
+            reader = Thread.ofPlatform().name("tcpip-tap-" + name).daemon(true).start(() -> readLoop(loop, receiver));
+        }
+    }
+
+    @Override
+    public void send(byte[] frame, int off, int len) {
+        Objects.checkFromIndexSize(off, len, frame.length);
+        if (len < ETHERNET_HEADER) {
+            counters.increment(Counter.DROPPED_RUNT);
+            return;
+        }
+        if (len > mtu + ETHERNET_HEADER) {
+            counters.increment(Counter.DROPPED_TOO_BIG);
+            return;
+        }
+        MemorySegment seg = MemorySegment.ofArray(frame).asSlice(off, len);
+        synchronized (sendLock) {                            // uncontended: only the loop sends
+            if (fdsClosed) {
+                counters.increment(Counter.DROPPED_DETACHED);
+                return;
+            }
+            long n;
+            do {
+                n = Posix.write(sendErrno, tapFd, seg, len);
+            } while (n < 0 && Posix.errno(sendErrno) == Posix.EINTR);
+            if (n == len) {
+                counters.increment(Counter.TX_FRAMES);
+                counters.add(Counter.TX_BYTES, len);
+            } else {
+                counters.increment(Counter.DROPPED_QUEUE_FULL); // EAGAIN or the kernel refused the frame
+            }
+        }
+    }
+
+    /** The reader thread: poll, read every ready frame into a batch, hand the batch to the loop. */
+    private void readLoop(EventLoop loop, FrameReceiver receiver) {
+        int maxRead = mtu + ETHERNET_HEADER + VLAN_SLACK;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            MemorySegment fds = a.allocate(16, 8);           // two struct pollfd
+            fds.set(ValueLayout.JAVA_INT, 0, tapFd);
+            fds.set(ValueLayout.JAVA_SHORT, 4, Posix.POLLIN);
+            fds.set(ValueLayout.JAVA_INT, 8, wakeFd);
+            fds.set(ValueLayout.JAVA_SHORT, 12, Posix.POLLIN);
+            while (!closed) {
+                fds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+                fds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+                if (Posix.poll(st, fds, 2, -1) < 0) {
+                    if (Posix.errno(st) == Posix.EINTR) {
+                        continue;
+                    }
+                    fail("poll: " + Posix.strerror(Posix.errno(st)));
+                    return;
+                }
+                if (fds.get(ValueLayout.JAVA_SHORT, 14) != 0 || closed) {
+                    return;                                  // woken by close()
+                }
+                short revents = fds.get(ValueLayout.JAVA_SHORT, 6);
+                if ((revents & (Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL)) != 0) {
+                    fail("poll: the device reported an error (revents 0x" + Integer.toHexString(revents) + ")");
+                    return;
+                }
+                Batch batch = free.poll(1, TimeUnit.SECONDS);
+                if (batch == null) {
+                    continue;                                // the loop is behind: the kernel queues meanwhile
+                }
+                while (batch.room() >= maxRead) {
+                    long n = Posix.read(st, tapFd, batch.segment.asSlice(batch.used, maxRead), maxRead);
+                    if (n < 0) {
+                        int errno = Posix.errno(st);
+                        if (errno == Posix.EINTR) {
+                            continue;
+                        }
+                        if (errno != Posix.EAGAIN) {
+                            fail("read: " + Posix.strerror(errno));
+                        }
+                        break;
+                    }
+                    batch.add((int) n);
+                }
+                if (batch.count == 0) {
+                    free.add(batch);
+                } else {
+                    loop.execute(() -> deliver(batch, receiver));
+                }
+            }
+        } catch (InterruptedException e) {
+            // close() interrupted the wait for a batch
+        }
+    }
+
+    /** On the loop: hands each frame of the batch to the receiver, then returns the batch to the reader. */
+    private void deliver(Batch batch, FrameReceiver receiver) {
+        try {
+            int off = 0;
+            for (int i = 0; i < batch.count; i++) {
+                int len = batch.lens[i];
+                if (closed) {
+                    break;
+                }
+                if (len < ETHERNET_HEADER) {
+                    counters.increment(Counter.DROPPED_RUNT);
+                } else if (len > mtu + ETHERNET_HEADER) {
+                    counters.increment(Counter.DROPPED_TOO_BIG);
+                } else {
+                    counters.increment(Counter.RX_FRAMES);
+                    counters.add(Counter.RX_BYTES, len);
+                    receiver.receive(batch.bytes, off, len);
+                }
+                off += len;
+            }
+        } finally {
+            batch.clear();
+            free.add(batch);
+        }
+    }
+
+    private void fail(String message) {
+        if (!closed) {
+            System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.ERROR,
+                    "TAP device " + name + ": " + message + "; no more frames are received");
+        }
+    }
+
+    /**
+     * Wakes the reader, waits for it to end, then closes the descriptors: the interface vanishes unless it is
+     * persistent. Idempotent; may be called on the loop.
+     */
+    @Override
+    public void close() {
+        Thread r;
+        synchronized (sendLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            r = reader;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            MemorySegment one = a.allocate(ValueLayout.JAVA_LONG);
+            one.set(ValueLayout.JAVA_LONG, 0, 1L);
+            Posix.write(st, wakeFd, one, 8);                  // eventfd(2): adds 1 to the counter, poll sees POLLIN
+            if (r != null) {
+                r.interrupt();                               // in case it waits for a batch
+                boolean interrupted = false;
+                while (r.isAlive()) {
+                    try {
+                        r.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            synchronized (sendLock) {
+                fdsClosed = true;
+                Posix.close(st, tapFd);
+                Posix.close(st, wakeFd);
+            }
+        }
+        arena.close();
+    }
+
+    @Override
+    public String toString() {
+        return "TapDevice[" + name + ", " + Mac.format(mac) + ", mtu " + mtu + "]";
+    }
+
+    /** Frames packed one after another in one array, with their lengths. */
+    private static final class Batch {
+        final byte[] bytes;
+        final MemorySegment segment;
+        final int[] lens;
+        int used;
+        int count;
+
+        Batch(int capacity) {
+            bytes = new byte[capacity];
+            segment = MemorySegment.ofArray(bytes);
+            lens = new int[capacity / ETHERNET_HEADER + 1];
+        }
+
+        int room() {
+            return bytes.length - used;
+        }
+
+        void add(int len) {
+            lens[count++] = len;
+            used += len;
+        }
+
+        void clear() {
+            used = 0;
+            count = 0;
+        }
+    }
+
+    // --- names, ifreq, errors
+
+    /**
+     * Checks an interface name as Linux's dev_valid_name() does: 1..15 bytes, not "." or "..", no '/', ':' or
+     * white space.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    public static void checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (b.length == 0 || b.length > MAX_NAME) {
+            throw new IllegalArgumentException("interface name '" + name + "' must be 1.." + MAX_NAME
+                    + " bytes long (IFNAMSIZ is 16 with the terminating NUL): it has " + b.length);
+        }
+        if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':'
+                || Character.isWhitespace(c) || c == 0)) {
+            throw new IllegalArgumentException("not a valid interface name: '" + name + "'");
+        }
+    }
+
+    private static MemorySegment ifreq(Arena a, String name) {
+        MemorySegment ifr = a.allocate(IFREQ, 8);
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        MemorySegment.copy(b, 0, ifr, ValueLayout.JAVA_BYTE, 0, b.length);
+        return ifr;
+    }
+
+    static IOException openError(int errno) {
+        return switch (errno) {
+            case Posix.ENOENT -> new IOException("/dev/net/tun does not exist: load the tun module (modprobe tun)"
+                    + " or create the device node (mkdir -p /dev/net && mknod /dev/net/tun c 10 200)");
+            case Posix.ENODEV, Posix.ENXIO -> new IOException("/dev/net/tun: the kernel has no TUN/TAP driver"
+                    + " (modprobe tun; CONFIG_TUN)");
+            case Posix.EPERM, Posix.EACCES -> new IOException("/dev/net/tun: permission denied: TAP devices need"
+                    + " root or CAP_NET_ADMIN");
+            default -> new IOException("/dev/net/tun: " + Posix.strerror(errno));
+        };
+    }
+
+    static IOException setIffError(String name, int errno) {
+        return switch (errno) {
+            case Posix.EPERM, Posix.EACCES -> new IOException("TAP device " + name + ": permission denied: creating"
+                    + " or attaching to a TAP device needs root or CAP_NET_ADMIN (or a persistent device owned by"
+                    + " this user)");
+            case Posix.EINVAL -> new IOException("interface " + name + " exists and is not a TAP device (a TUN device"
+                    + " or another kind of interface); choose another name or delete it");
+            case Posix.EBUSY -> new IOException("TAP device " + name + " is in use by another process or was created"
+                    + " with other flags (multi-queue)");
+            default -> new IOException("TAP device " + name + ": TUNSETIFF: " + Posix.strerror(errno));
+        };
+    }
+
+    private static int interfaceMtu(Arena a, MemorySegment st, String name) throws IOException {
+        int[] mtu = new int[1];
+        withInetSocket(a, st, name, (sock, ifr) -> {
+            if (Posix.ioctl(st, sock, SIOCGIFMTU, ifr) < 0) {
+                return Posix.errno(st);
+            }
+            mtu[0] = ifr.get(ValueLayout.JAVA_INT, IFREQ_UNION);
+            return 0;
+        }, "read the MTU of " + name);
+        return mtu[0];
+    }
+
+    private static int setInterfaceMtu(Arena a, MemorySegment st, String name, int mtu) throws IOException {
+        withInetSocket(a, st, name, (sock, ifr) -> {
+            ifr.set(ValueLayout.JAVA_INT, IFREQ_UNION, mtu);
+            return Posix.ioctl(st, sock, SIOCSIFMTU, ifr) < 0 ? Posix.errno(st) : 0;
+        }, "set the MTU of " + name + " to " + mtu);
+        return mtu;
+    }
+
+    /** An interface request: returns 0 or an errno. */
+    private interface IfreqCall {
+        int call(int socket, MemorySegment ifr);
+    }
+
+    /** netdevice(7): interface ioctls go through any socket; an AF_INET datagram socket is the usual one. */
+    private static void withInetSocket(Arena a, MemorySegment st, String name, IfreqCall call, String what)
+            throws IOException {
+        int sock = Posix.socket(st, Posix.AF_INET, Posix.SOCK_DGRAM | Posix.SOCK_CLOEXEC, 0);
+        if (sock < 0) {
+            throw new IOException("cannot " + what + ": socket: " + Posix.strerror(Posix.errno(st)));
+        }
+        try {
+            int errno = call.call(sock, ifreq(a, name));
+            if (errno == Posix.EPERM || errno == Posix.EACCES) {
+                throw new IOException("cannot " + what + ": permission denied (needs root or CAP_NET_ADMIN)");
+            }
+            if (errno != 0) {
+                throw new IOException("cannot " + what + ": " + Posix.strerror(errno));
+            }
+        } finally {
+            Posix.close(st, sock);
+        }
+    }
+}

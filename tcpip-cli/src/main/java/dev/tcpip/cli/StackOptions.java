@@ -14,6 +14,8 @@ import dev.tcpip.wire.MacAddress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,8 +36,12 @@ public final class StackOptions {
     @Option(names = "--gateway", paramLabel = "A.B.C.D", description = "Default IPv4 gateway.")
     String gateway;
 
-    @Option(names = "--ipv6", paramLabel = "ADDR/N", description = "A static IPv6 address.")
-    String ipv6;
+    @Option(names = "--ipv6", paramLabel = "ADDR/N",
+            description = "A static IPv6 address (repeatable). A link-local address from the MAC is always configured.")
+    List<String> ipv6 = new ArrayList<>();
+
+    @Option(names = "--slaac", description = "Configure IPv6 addresses from router advertisements (RFC 4862).")
+    boolean slaac;
 
     @Option(names = "--mac", paramLabel = "XX:XX:XX:XX:XX:XX",
             description = "The stack's MAC address (default: random, locally administered).")
@@ -59,7 +65,8 @@ public final class StackOptions {
     /** Opens the stack these options describe. */
     Stack open() throws IOException {
         if (tap == null) {
-            String directOnly = ipv4 != null ? "--ipv4" : gateway != null ? "--gateway" : ipv6 != null ? "--ipv6"
+            String directOnly = ipv4 != null ? "--ipv4" : gateway != null ? "--gateway" : !ipv6.isEmpty() ? "--ipv6"
+                    : slaac ? "--slaac"
                     : mac != null ? "--mac" : pcap != null ? "--pcap" : mtu != 1500 ? "--mtu"
                     : loss != null ? "--loss" : seed != null ? "--seed" : null;
             if (directOnly != null) {
@@ -107,11 +114,9 @@ public final class StackOptions {
     }
 
     private DirectStackConfig config() {
-        if (ipv4 == null) {
-            throw usage("option '--ipv4' is required with --tap: the direct stack's address, e.g. --ipv4 10.0.0.2/24");
-        }
-        if (ipv6 != null) {
-            throw usage("option '--ipv6': the direct stack speaks IPv4 only in this version");
+        if (ipv4 == null && ipv6.isEmpty() && !slaac) {
+            throw usage("option '--ipv4' (or '--ipv6' / '--slaac') is required with --tap: the direct stack's"
+                    + " address, e.g. --ipv4 10.0.0.2/24");
         }
         if (mtu < 68 || mtu > 65_521) {
             throw usage("invalid value for option '--mtu': " + mtu + " (68..65521)");
@@ -120,18 +125,41 @@ public final class StackOptions {
             throw usage("invalid value for option '--loss': " + loss + " (a percentage, 0..100)");
         }
         DirectStackConfig c;
-        try {
-            if (!ipv4.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
-                throw new IllegalArgumentException("expected A.B.C.D/N, e.g. 10.0.0.2/24");
+        if (ipv4 != null) {
+            try {
+                if (!ipv4.matches("\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}")) {
+                    throw new IllegalArgumentException("expected A.B.C.D/N, e.g. 10.0.0.2/24");
+                }
+                c = DirectStackConfig.ipv4(ipv4);
+            } catch (IllegalArgumentException e) {
+                throw usage("invalid value for option '--ipv4': '" + ipv4 + "': " + e.getMessage());
             }
-            c = DirectStackConfig.ipv4(ipv4);
-        } catch (IllegalArgumentException e) {
-            throw usage("invalid value for option '--ipv4': '" + ipv4 + "': " + e.getMessage());
+            try {
+                c = c.withGateway(gateway);
+            } catch (IllegalArgumentException e) {
+                throw usage("invalid value for option '--gateway': '" + gateway + "': " + e.getMessage());
+            }
+        } else {
+            if (gateway != null) {
+                throw usage("option '--gateway' is an IPv4 gateway and needs --ipv4");
+            }
+            c = DirectStackConfig.ipv6LinkLocal();
         }
-        try {
-            c = c.withGateway(gateway);
-        } catch (IllegalArgumentException e) {
-            throw usage("invalid value for option '--gateway': '" + gateway + "': " + e.getMessage());
+        for (String a : ipv6) {
+            try {
+                if (!a.contains("/")) {
+                    throw new IllegalArgumentException("expected ADDR/N, e.g. 2001:db8::2/64");
+                }
+                c = c.withIpv6(a);
+            } catch (IllegalArgumentException e) {
+                throw usage("invalid value for option '--ipv6': '" + a + "': " + e.getMessage());
+            }
+        }
+        if (slaac) {
+            c = c.withSlaac(true);
+        }
+        if (c.ipv6() != null && mtu < 1280) {
+            throw usage("invalid value for option '--mtu': " + mtu + " is below IPv6's minimum of 1280 (RFC 8200 §5)");
         }
         return c;
     }

@@ -104,6 +104,7 @@ final class TcpInput {
         }
         t.irs = seg.seq();                                                   // fourth
         t.rcvNxt = t.irs + 1;
+        t.rcvAdvRight = t.rcvNxt; // our SYN's window was offered before RCV.NXT existed: nothing offered yet
         negotiate(c, seg, now);
         t.sndWnd = seg.window();
         t.maxSndWnd = t.sndWnd;

@@ -171,7 +171,10 @@ final class TcpInput {
         int rcvWnd = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
         boolean acceptable;
         if (segLen == 0) {
-            acceptable = rcvWnd == 0 ? seq == t.rcvNxt : Seq.inWindow(seq, t.rcvNxt, t.rcvNxt + rcvWnd);
+            // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: RFC 9293 §3.10.7.4's "special allowance ... to accept
+            // valid ACKs" for the peer's ACKs once it has sent up to our right edge (the data lost or refused):
+            // its ACK and window must still be processed (for RCV.WND = 0 this is SEG.SEQ = RCV.NXT).
+            acceptable = Seq.ge(seq, t.rcvNxt) && Seq.le(seq, t.rcvNxt + rcvWnd);
         } else if (rcvWnd == 0) {
             acceptable = seq == t.rcvNxt; // RFC 9293 §3.10.7.4: zero window, still take ACK/RST/URG
         } else {

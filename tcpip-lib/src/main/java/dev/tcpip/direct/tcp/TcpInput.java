@@ -256,7 +256,7 @@ final class TcpInput {
         if (payload > 0 && t.state.receivesData()) {
             ackNow = receiveData(c, seg, seq, payload, rcvWnd);
         } else if (payload > 0) {
-            ackNow = true;
+            ackNow = c.ackPolicy.onInOrderData(0, t.smss, true); // text in a state that takes none: ACK it
         }
         // Eighth: FIN.
         if (fin) {
@@ -419,7 +419,9 @@ final class TcpInput {
         int len = Math.min(payload - skip, room);                     // RFC 9293 §3.10.7.4: trim to the window
         len = Math.min(len, c.receiveBuffer.free() - Seq.diff(start, t.rcvNxt));
         if (len <= 0) {
-            return true;
+            // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: a zero-window probe (or data beyond the window) is
+            // answered at once with an ACK carrying the current window.
+            return c.ackPolicy.onInOrderData(0, t.smss, true);
         }
         int off = seg.payloadOffset() + skip;
         if (start == t.rcvNxt) {

@@ -104,6 +104,7 @@ final class TcpInput {
         }
         t.irs = seg.seq();                                                   // fourth
         t.rcvNxt = t.irs + 1;
+        t.rcvAdvRight = t.rcvNxt; // our SYN's window was offered before RCV.NXT existed: nothing offered yet
         negotiate(c, seg, now);
         t.sndWnd = seg.window();
         t.maxSndWnd = t.sndWnd;
@@ -170,7 +171,10 @@ final class TcpInput {
         int rcvWnd = Math.max(0, Seq.diff(t.rcvAdvRight, t.rcvNxt));
         boolean acceptable;
         if (segLen == 0) {
-            acceptable = rcvWnd == 0 ? seq == t.rcvNxt : Seq.inWindow(seq, t.rcvNxt, t.rcvNxt + rcvWnd);
+            // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: RFC 9293 §3.10.7.4's "special allowance ... to accept
+            // valid ACKs" for the peer's ACKs once it has sent up to our right edge (the data lost or refused):
+            // its ACK and window must still be processed (for RCV.WND = 0 this is SEG.SEQ = RCV.NXT).
+            acceptable = Seq.ge(seq, t.rcvNxt) && Seq.le(seq, t.rcvNxt + rcvWnd);
         } else if (rcvWnd == 0) {
             acceptable = seq == t.rcvNxt; // RFC 9293 §3.10.7.4: zero window, still take ACK/RST/URG
         } else {
@@ -252,7 +256,7 @@ final class TcpInput {
         if (payload > 0 && t.state.receivesData()) {
             ackNow = receiveData(c, seg, seq, payload, rcvWnd);
         } else if (payload > 0) {
-            ackNow = true;
+            ackNow = c.ackPolicy.onInOrderData(0, t.smss, true); // text in a state that takes none: ACK it
         }
         // Eighth: FIN.
         if (fin) {
@@ -415,7 +419,9 @@ final class TcpInput {
         int len = Math.min(payload - skip, room);                     // RFC 9293 §3.10.7.4: trim to the window
         len = Math.min(len, c.receiveBuffer.free() - Seq.diff(start, t.rcvNxt));
         if (len <= 0) {
-            return true;
+            // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: a zero-window probe (or data beyond the window) is
+            // answered at once with an ACK carrying the current window.
+            return c.ackPolicy.onInOrderData(0, t.smss, true);
         }
         int off = seg.payloadOffset() + skip;
         if (start == t.rcvNxt) {

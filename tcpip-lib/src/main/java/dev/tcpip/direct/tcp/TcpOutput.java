@@ -307,7 +307,8 @@ final class TcpOutput {
 
     /**
      * The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323 §2.3 scaling): the
-     * right edge moves only by at least min(buffer/2, MSS), and never left.
+     * right edge moves only by at least min(buffer/2, MSS), and never left. Invariant: RCV.NXT + the free
+     * space is at or beyond {@code rcvAdvRight}, so every byte ever offered fits (RFC 1122 §4.2.2.16).
      */
     private static int window(Connection c) {
         Tcb t = c.tcb;
@@ -315,11 +316,14 @@ final class TcpOutput {
         int free = c.receiveBuffer.free();
         int wnd = free - advertised >= Math.min(c.receiveBuffer.capacity() / 2, t.ourMss) ? free : advertised;
         wnd = Math.max(wnd, advertised);
-        int field = Math.min(wnd >> t.rcvWscale, 0xffff);
-        if ((field << t.rcvWscale) < advertised && field < 0xffff) {
-            field++; // round up rather than move the right edge left
+        int field = Math.min(wnd >> t.rcvWscale, 0xffff); // scaling rounds the free space down
+        if ((field << t.rcvWscale) < advertised && field < 0xffff && ((field + 1) << t.rcvWscale) <= free) {
+            field++; // round up rather than move the right edge left, but only into space we have
         }
-        t.rcvAdvRight = t.rcvNxt + (field << t.rcvWscale);
+        // Else the field retracts the edge by less than one scale unit (RFC 7323 §2.4, Appendix F): rounding
+        // up each ACK would offer more than the buffer holds. The edge already offered stays in rcvAdvRight,
+        // backed by free space, so data up to it is still taken (RFC 9293 §3.8.6.2.2).
+        t.rcvAdvRight = Seq.max(t.rcvAdvRight, t.rcvNxt + (field << t.rcvWscale));
         return field;
     }
 

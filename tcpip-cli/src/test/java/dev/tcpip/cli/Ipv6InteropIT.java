@@ -67,6 +67,13 @@ class Ipv6InteropIT {
         // the kernel's 4,000-byte requests and the stack's replies went as fragments (next header 44)
         assertTrue(fragments(pcap, KERNEL6, STACK6) >= 6, "the kernel's requests were fragmented");
         assertTrue(fragments(pcap, STACK6, KERNEL6) >= 6, "the stack's replies were fragmented");
+        // and every frame (NDP, MLDv2 reports, echoes, fragments) decodes with good checksums
+        String bad = Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+                "_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0"));
+        assertEquals("", bad, "malformed packets or bad checksums");
+        String mld = Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+                "icmpv6.type == 143 && eth.src == " + STACK_MAC));
+        assertTrue(mld.lines().count() >= 2, "the stack's MLDv2 reports are in the capture");
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.tcpip.cli;
 
 import dev.tcpip.TcpipException;
 import dev.tcpip.direct.PingReply;
+import dev.tcpip.wire.Ipv6Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -45,7 +47,7 @@ final class Ping implements Callable<Integer> {
             defaultValue = "2")
     double timeout;
 
-    @Parameters(paramLabel = "HOST", description = "An IPv4 address.")
+    @Parameters(paramLabel = "HOST", description = "An IPv4 or IPv6 address (a link-local one with %IFNAME).")
     String host;
 
     @Override
@@ -73,7 +75,7 @@ final class Ping implements Callable<Integer> {
         Signals.onTermination(stop::countDown);
         int received = 0;
         try (DirectOnTap stack = stackOptions.openDirect()) {
-            System.out.printf("PING %s: %d data bytes%n", dst.getHostAddress(), size);
+            System.out.printf("PING %s: %d data bytes%n", text(dst), size);
             for (int i = 0; i < count && stop.getCount() > 0; i++) {
                 if (i > 0 && stop.await((long) (interval * 1e9), TimeUnit.NANOSECONDS)) {
                     break;                                   // interrupted by SIGINT or SIGTERM: pacing, not sync
@@ -82,7 +84,7 @@ final class Ping implements Callable<Integer> {
                     PingReply r = stack.direct().ping(dst, size, Duration.ofNanos((long) (timeout * 1e9)));
                     received++;
                     System.out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d time=%.3f ms%n", size + 8,
-                            r.from().getHostAddress(), r.sequence(), r.rtt().toNanos() / 1e6);
+                            text(r.from()), r.sequence(), r.rtt().toNanos() / 1e6);
                 } catch (TcpipException e) {
                     System.out.println("no reply: " + Main.describe(e));
                 }
@@ -91,10 +93,15 @@ final class Ping implements Callable<Integer> {
         }
         System.out.printf("%d received%n", received);
         if (received == 0) {
-            System.err.println("tcpip ping: no reply from " + dst.getHostAddress());
+            System.err.println("tcpip ping: no reply from " + text(dst));
             return Main.FAILURE;
         }
         return 0;
+    }
+
+    /** An address as ping prints it: IPv6 in RFC 5952 form (2001:db8::1, not InetAddress's 2001:db8:0:0:0:0:0:1). */
+    static String text(InetAddress a) {
+        return a instanceof Inet6Address v6 ? Ipv6Address.of(v6).toString() : a.getHostAddress();
     }
 
     private CommandLine.ParameterException usage(String message) {

@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
 /** The stack options every network command takes. Without --tap the command runs on the host's sockets. */
 public final class StackOptions {
 
+    /** Duplicate address detection takes up to 1 s of delay plus 1 s per probe (RFC 4862 §5.4.2, 4861 §10). */
+    private static final java.time.Duration DAD_BOUND = java.time.Duration.ofSeconds(10);
+
     @Spec(Spec.Target.MIXEE)
     CommandLine.Model.CommandSpec spec;
 
@@ -103,7 +106,16 @@ public final class StackOptions {
                 capture = PcapFile.create(pcap);
                 device = new CapturingDevice(device, capture, Clock.system());
             }
-            return new DirectOnTap(DirectStack.create(config, device), capture);
+            DirectStack stack = DirectStack.create(config, device);
+            try {
+                // A tentative IPv6 address is no source yet (RFC 4862 §5.4): without this, ping or nc started
+                // on a fresh stack fails at once, and serve's ready line comes before its addresses answer.
+                stack.awaitIpv6Addresses(DAD_BOUND);
+            } catch (IOException | RuntimeException e) {
+                stack.disconnect();
+                throw e;
+            }
+            return new DirectOnTap(stack, capture);
         } catch (IOException | RuntimeException e) {
             device.close();
             if (capture != null) {

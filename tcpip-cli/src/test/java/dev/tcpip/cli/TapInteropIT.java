@@ -2,8 +2,7 @@ package dev.tcpip.cli;
 
 import static dev.tcpip.cli.TapLink.KERNEL;
 import static dev.tcpip.cli.TapLink.STACK;
-import static dev.tcpip.cli.TapLink.firstWord;
-import static dev.tcpip.cli.TapLink.sha256;
+import static dev.tcpip.cli.TapLink.count;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,14 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.device.NeedsNetAdmin;
 import dev.tcpip.device.Netns;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -64,9 +61,9 @@ class TapInteropIT {
     void curlGetsAndPostsAndKeepsTheConnectionAlive() throws Exception {
         try (TapLink link = TapLink.create()) {
             link.serve("--http", "80");
-            curlTransfers(link, 100 * MIB, 64 * MIB);
-            String connects = link.sh(30, "curl -sS -m 20 -o /dev/null -o /dev/null -w '%{num_connects}\\n' http://"
-                    + STACK + "/ http://" + STACK + "/bytes/1000");
+            transfers(link).curl(100 * MIB, 64 * MIB);
+            String connects = link.sh(30, "curl -sS -m 20 -o /dev/null -o /dev/null -w '%{num_connects}\\n' "
+                    + transfers(link).url(80, "/") + " " + transfers(link).url(80, "/bytes/1000"));
             assertEquals(List.of("1", "0"), connects.lines().toList(), "the second request reused the connection");
         }
     }
@@ -75,14 +72,14 @@ class TapInteropIT {
     void linuxNcToEchoWithHalfClose() throws Exception {
         try (TapLink link = TapLink.create()) {
             link.serve("--echo", "7");
-            echoTransfer(link, 16 * MIB);
+            transfers(link).echo(16 * MIB);
         }
     }
 
     @Test
     void tcpipNcAgainstLinuxBothWaysAndBothRoles() throws Exception {
         try (TapLink link = TapLink.create()) {
-            ncBothRoles(link, 64 * MIB);
+            transfers(link).ncBothRoles(64 * MIB);
         }
     }
 
@@ -192,7 +189,7 @@ class TapInteropIT {
     void curlIsByteExactWithTwoPercentLoss() throws Exception {
         try (TapLink link = TapLink.create()) {
             link.serve("--http", "80", "--loss", "2", "--seed", "20");
-            curlTransfers(link, 16 * MIB, 64 * MIB);
+            transfers(link).curl(16 * MIB, 64 * MIB);
         }
     }
 
@@ -200,101 +197,22 @@ class TapInteropIT {
     void echoIsByteExactWithTwoPercentLoss() throws Exception {
         try (TapLink link = TapLink.create()) {
             link.serve("--echo", "7", "--loss", "2", "--seed", "20");
-            echoTransfer(link, 16 * MIB);
+            transfers(link).echo(16 * MIB);
         }
     }
 
     @Test
     void ncBothRolesAreByteExactWithTwoPercentLoss() throws Exception {
         try (TapLink link = TapLink.create()) {
-            ncBothRoles(link, 16 * MIB, "--loss", "2", "--seed", "21");
+            transfers(link).ncBothRoles(16 * MIB, "--loss", "2", "--seed", "21");
         }
     }
 
-    // --- the transfers, shared by the clean and the lossy runs
-
-    private void curlTransfers(TapLink link, int getBytes, int postBytes) throws Exception {
-        assertEquals("hello from tcpip\n", link.sh(20, "curl -sS -m 10 http://" + STACK + "/"));
-        String got = link.sh(240, "curl -sS -m 230 http://" + STACK + "/bytes/" + getBytes + " | sha256sum");
-        assertEquals(sha256(TapLink.pattern(getBytes)), firstWord(got), "GET /bytes/" + getBytes);
-        Path body = randomFile("post", postBytes);
-        String posted = link.sh(240, "curl -sS -m 230 --data-binary @" + body + " http://" + STACK + "/sha256");
-        assertEquals(sha256(Files.readAllBytes(body)), posted.strip(), "POST /sha256 of " + postBytes + " bytes");
-    }
-
-    private void echoTransfer(TapLink link, int bytes) throws Exception {
-        Path f = randomFile("echo", bytes);
-        String echoed = link.sh(240, "nc -N -w 60 " + STACK + " 7 < " + f + " | sha256sum");
-        assertEquals(sha256(Files.readAllBytes(f)), firstWord(echoed), "echo of " + bytes + " bytes");
-    }
-
-    /**
-     * tcpip nc as a client of a Linux listener, then a Linux client of tcpip nc -l; each time {@code bytes}
-     * each way at once. socat is the Linux end: it keeps sending its input after the peer's FIN (-t gives the
-     * other direction time to finish), where OpenBSD nc stops.
-     */
-    private void ncBothRoles(TapLink link, int bytes, String... extra) throws Exception {
-        Path fromLinux = randomFile("from-linux", bytes);
-        Path fromTcpip = randomFile("from-tcpip", bytes);
-        String linuxSha = sha256(Files.readAllBytes(fromLinux));
-        String tcpipSha = sha256(Files.readAllBytes(fromTcpip));
-
-        Path atLinux = dir.resolve("at-linux-1");
-        Path atTcpip = dir.resolve("at-tcpip-1");
-        Cli socat = link.start(new ProcessBuilder(link.ns.command("socat", "-t", "60", "TCP-LISTEN:9000,reuseaddr",
-                "SYSTEM:cat " + fromLinux + " & cat > " + atLinux + "; wait")));
-        awaitListening(link, 9000);
-        List<String> args = new java.util.ArrayList<>(List.of(extra));
-        args.addAll(List.of(KERNEL, "9000"));
-        Cli nc = link.start(link.tcpip("nc", args.toArray(String[]::new))
-                .redirectInput(fromTcpip.toFile()).redirectOutput(atTcpip.toFile()));
-        assertEquals(0, nc.waitFor(240), "tcpip nc exits 0");
-        assertEquals(0, socat.waitFor(60), "socat exits 0");
-        assertEquals(tcpipSha, sha256(Files.readAllBytes(atLinux)), "tcpip nc → Linux listener");
-        assertEquals(linuxSha, sha256(Files.readAllBytes(atTcpip)), "Linux listener → tcpip nc");
-
-        Path atLinux2 = dir.resolve("at-linux-2");
-        Path atTcpip2 = dir.resolve("at-tcpip-2");
-        List<String> largs = new java.util.ArrayList<>(List.of(extra));
-        largs.addAll(List.of("-l", "9001"));
-        Cli listener = link.start(link.tcpip("nc", largs.toArray(String[]::new))
-                .redirectInput(fromTcpip.toFile()).redirectOutput(atTcpip2.toFile()));
-        listener.awaitStderr("listening on port (\\d+)");
-        link.ns.run(240, "socat", "-t", "60", "TCP:" + STACK + ":9001",
-                "SYSTEM:cat " + fromLinux + " & cat > " + atLinux2 + "; wait");
-        assertEquals(0, listener.waitFor(60), "tcpip nc -l exits 0");
-        assertEquals(tcpipSha, sha256(Files.readAllBytes(atLinux2)), "tcpip nc -l → Linux client");
-        assertEquals(linuxSha, sha256(Files.readAllBytes(atTcpip2)), "Linux client → tcpip nc -l");
-    }
-
-    /** socat prints nothing when it listens: poll the namespace's sockets, bounded (no event to wait on). */
-    private static void awaitListening(TapLink link, int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (link.ns.run(10, "ss", "-Hltn", "sport = :" + port).isBlank()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("nothing listens on port " + port + " after 20 s");
-            }
-            Thread.onSpinWait();
-        }
-    }
-
-    private Path randomFile(String name, int bytes) throws IOException {
-        byte[] b = new byte[bytes];
-        new SplittableRandom(name.hashCode()).nextBytes(b);
-        Path f = dir.resolve(name + "-" + bytes);
-        Files.write(f, b);
-        return f;
+    private TapTransfers transfers(TapLink link) {
+        return new TapTransfers(link, dir, STACK, KERNEL);
     }
 
     private static byte[] in() {
         return new byte[100];
-    }
-
-    private static int count(String s, String what) {
-        int n = 0;
-        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
-            n++;
-        }
-        return n;
     }
 }

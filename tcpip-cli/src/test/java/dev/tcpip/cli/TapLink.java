@@ -10,17 +10,23 @@ import java.util.List;
 
 /**
  * One interop test's world: a network namespace of its own holding a persistent TAP device {@code tap0}
- * whose kernel side is {@value #KERNEL}/24 and up, before any {@code tcpip} process attaches to it as
- * {@value #STACK}. Commands run inside the namespace; {@link #close} stops every process and deletes the
- * namespace (and the device with it).
+ * whose kernel side is {@value #KERNEL}/24 and {@value #KERNEL6}/64 (and a link-local address, all without
+ * duplicate address detection, so usable at once) and up, before any {@code tcpip} process attaches to it as
+ * {@value #STACK} (or as {@link #stackAddressing} says). Commands run inside the namespace; {@link #close} stops
+ * every process and deletes the namespace (and the device with it).
  */
 final class TapLink implements AutoCloseable {
     static final String KERNEL = "10.77.0.1";
     static final String STACK = "10.77.0.2";
     static final String STACK_MAC = "02:00:00:77:00:02";
+    static final String KERNEL6 = "2001:db8:77::1";
+    static final String STACK6 = "2001:db8:77::2";
+    /** The stack's link-local address, from {@link #STACK_MAC} (modified EUI-64, RFC 4291 appendix A). */
+    static final String STACK_LINK_LOCAL = "fe80::ff:fe77:2";
 
     final Netns ns;
     private final List<Cli> started = new ArrayList<>();
+    private List<String> addressing = List.of("--ipv4", STACK + "/24");
 
     private TapLink(Netns ns) {
         this.ns = ns;
@@ -30,7 +36,10 @@ final class TapLink implements AutoCloseable {
         Netns ns = Netns.create();
         try {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            // before the link comes up, so that its link-local address is not tentative either
+            ns.run(10, "sysctl", "-qw", "net.ipv6.conf.tap0.accept_dad=0");
             ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
+            ns.ip("addr", "add", KERNEL6 + "/64", "dev", "tap0", "nodad");
             ns.ip("link", "set", "tap0", "up");
             return new TapLink(ns);
         } catch (IOException | RuntimeException e) {
@@ -39,9 +48,16 @@ final class TapLink implements AutoCloseable {
         }
     }
 
+    /** The stack's address options from now on instead of {@code --ipv4 10.77.0.2/24}; returns this link. */
+    TapLink stackAddressing(String... options) {
+        addressing = List.of(options);
+        return this;
+    }
+
     /** {@code tcpip COMMAND --tap tap0 --ipv4 10.77.0.2/24 --mac ... ARGS} inside the namespace. */
     ProcessBuilder tcpip(String command, String... args) {
-        List<String> all = new ArrayList<>(List.of(command, "--tap", "tap0", "--ipv4", STACK + "/24", "--mac", STACK_MAC));
+        List<String> all = new ArrayList<>(List.of(command, "--tap", "tap0", "--mac", STACK_MAC));
+        all.addAll(addressing);
         all.addAll(List.of(args));
         return Cli.builder(ns.command(), all.toArray(String[]::new));
     }
@@ -94,6 +110,15 @@ final class TapLink implements AutoCloseable {
             b[i] = (byte) (i % 251);
         }
         return b;
+    }
+
+    /** How many times {@code what} occurs in {@code s}. */
+    static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /** The first word of {@code sha256sum}'s output. */

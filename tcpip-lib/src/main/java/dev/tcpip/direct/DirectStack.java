@@ -178,6 +178,24 @@ public final class DirectStack implements Stack {
         return ipv6 == null ? List.of() : onLoop(now -> ipv6.addressList(now));
     }
 
+    /**
+     * Waits until duplicate address detection (RFC 4862 §5.4) has finished for every IPv6 address configured so
+     * far, so that each is usable or known to be a duplicate; returns the addresses and their states. Until then
+     * a tentative address cannot be a source, and a stack whose addresses are all tentative cannot send.
+     * Returns at once without IPv6 or when no address is tentative.
+     *
+     * @throws dev.tcpip.TimedOutException detection still runs after {@code timeout}
+     */
+    public List<InterfaceAddress> awaitIpv6Addresses(Duration timeout) throws IOException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (ndp == null) {
+            return List.of();
+        }
+        ensureOpen();
+        long nanos = timeout.toNanos();
+        return loop.<List<InterfaceAddress>>submit(f -> ndp.whenSettled(loop.now(), loop.now() + nanos, f)).await();
+    }
+
     /** The neighbor cache (RFC 4861 §5.1), oldest first (empty without IPv6). */
     public List<NeighborEntry> neighbors() throws IOException {
         return ipv6 == null ? List.of() : onLoop(now -> ipv6.neighbors().entries(now));

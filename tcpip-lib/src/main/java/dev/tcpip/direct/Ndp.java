@@ -1,5 +1,7 @@
 package dev.tcpip.direct;
 
+import dev.tcpip.TimedOutException;
+import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Icmpv6Message;
 import dev.tcpip.wire.Icmpv6View;
@@ -37,6 +39,8 @@ final class Ndp implements Neighbors.Solicitor {
     private final RandomGenerator random;
     private final DirectStackConfig.Ipv6Config config;
     private boolean routerAdvertised;
+    /** Callers of {@link #whenSettled}: completed once no address is tentative any more. */
+    private final List<LoopFuture<List<InterfaceAddress>>> settledWaiters = new ArrayList<>();
 
     Ndp(Ipv6 ip, Counters counters, Scheduler scheduler, RandomGenerator random) {
         this.ip = ip;
@@ -78,6 +82,43 @@ final class Ndp implements Neighbors.Solicitor {
         return a;
     }
 
+    /**
+     * Completes {@code f} with the addresses once duplicate address detection has finished for every address
+     * configured so far (at once if none is tentative), or fails it with a timeout at {@code deadline}.
+     */
+    void whenSettled(long now, long deadline, LoopFuture<List<InterfaceAddress>> f) {
+        if (!anyTentative()) {
+            f.complete(ip.addressList(now));
+            return;
+        }
+        settledWaiters.add(f);
+        scheduler.at(deadline, t -> {
+            if (settledWaiters.remove(f)) {
+                f.fail(new TimedOutException("duplicate address detection still runs: " + ip.addressList(t)));
+            }
+        });
+    }
+
+    private boolean anyTentative() {
+        for (Ipv6.Addr a : ip.addresses()) {
+            if (a.state == InterfaceAddress.State.TENTATIVE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void settled(long now) {
+        if (settledWaiters.isEmpty() || anyTentative()) {
+            return;
+        }
+        List<InterfaceAddress> list = ip.addressList(now);
+        for (LoopFuture<List<InterfaceAddress>> f : List.copyOf(settledWaiters)) {
+            f.complete(list);
+        }
+        settledWaiters.clear();
+    }
+
     private void probe(long now, Ipv6.Addr a, int left) {
         if (a.state != InterfaceAddress.State.TENTATIVE || !ip.addresses().contains(a)) {
             return;
@@ -85,6 +126,7 @@ final class Ndp implements Neighbors.Solicitor {
         if (left == 0) {
             a.state = InterfaceAddress.State.PREFERRED;  // RFC 4862 §5.4.5 not triggered: the address is unique
             counters.inc(StackCounter.IP6_ADDRESSES_CONFIGURED);
+            settled(now);
             return;
         }
         // RFC 4862 §5.4.2: from the unspecified address to the solicited-node group, no source link-layer option.
@@ -94,13 +136,14 @@ final class Ndp implements Neighbors.Solicitor {
         a.timer = scheduler.at(now + neighbors.retransTimer(), t -> probe(t, a, left - 1));
     }
 
-    private void duplicate(Ipv6.Addr a) {
+    private void duplicate(long now, Ipv6.Addr a) {
         // RFC 4862 §5.4.5: the address is not used; a duplicate link-local address wants manual attention.
         a.state = InterfaceAddress.State.DUPLICATE;
         if (a.timer != null) {
             a.timer.cancel();
         }
         counters.inc(StackCounter.IP6_DAD_CONFLICTS);
+        settled(now);
     }
 
     // ---- MLDv2 (RFC 3810) ----
@@ -235,7 +278,7 @@ final class Ndp implements Neighbors.Solicitor {
         }
         if (own.state == InterfaceAddress.State.TENTATIVE) {
             if (fromDad) {
-                duplicate(own);                            // §5.4.3: another node is probing the same address
+                duplicate(now, own);                            // §5.4.3: another node is probing the same address
             }
             return;
         }
@@ -271,7 +314,7 @@ final class Ndp implements Neighbors.Solicitor {
         Ipv6.Addr own = ip.find(target);
         if (own != null) {
             if (own.state == InterfaceAddress.State.TENTATIVE) {
-                duplicate(own);                            // §5.4.4: the address is in use already
+                duplicate(now, own);                            // §5.4.4: the address is in use already
             } else {
                 counters.inc(StackCounter.IP6_ADDRESS_CONFLICTS);  // someone else claims a working address
             }

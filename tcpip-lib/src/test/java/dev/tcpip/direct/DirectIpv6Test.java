@@ -89,6 +89,35 @@ class DirectIpv6Test {
         });
     }
 
+    /*
+     * Found over TAP against Linux: `tcpip ping` (and any client) started on a fresh stack failed at once with
+     * "no usable IPv6 address yet", since DAD runs about 1 s after start and nothing could wait for it.
+     */
+    @Test
+    void aClientCanWaitForDuplicateAddressDetectionInsteadOfFailing() throws Exception {
+        SimKit.run(kit -> {
+            DirectStack a = v6(kit, "a", A);
+            DirectStack b = v6(kit, "b", B);
+            assertThrows(UnreachableException.class, () -> a.ping(ip(B), 8, SECOND));   // DAD runs: no source yet
+            long start = kit.sim.now();
+            List<InterfaceAddress> settled = a.awaitIpv6Addresses(Duration.ofSeconds(5));
+            assertEquals(2, settled.size());
+            assertTrue(settled.stream().allMatch(x -> x.state() == InterfaceAddress.State.PREFERRED), settled.toString());
+            assertTrue(kit.sim.now() - start <= 2_000_000_000L, "returns when DAD ends (at most 1 s delay + 1 s)");
+            b.awaitIpv6Addresses(Duration.ofSeconds(5));
+            assertEquals(8, a.ping(ip(B), 8, SECOND).size());
+            long again = kit.sim.now();
+            assertEquals(settled, a.awaitIpv6Addresses(Duration.ofSeconds(5)));           // nothing tentative: at once
+            assertEquals(again, kit.sim.now());
+            // a duplicate ends detection too, and a detection that outlasts the bound times out
+            DirectStack c = v6(kit, "c", A);
+            assertEquals(InterfaceAddress.State.DUPLICATE, c.awaitIpv6Addresses(Duration.ofSeconds(5)).stream()
+                    .filter(x -> x.address().equals(Ipv6Address.parse(A))).findFirst().orElseThrow().state());
+            DirectStack d = v6(kit, "d", "2001:db8::4");
+            assertThrows(TimedOutException.class, () -> d.awaitIpv6Addresses(Duration.ofMillis(1)));
+        });
+    }
+
     @Test
     void anUnansweredNeighborFailsAfterMaxMulticastSolicit() throws Exception {
         SimKit.run(kit -> {

@@ -307,7 +307,15 @@ final class TcpOutput {
 
     /**
      * The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323 §2.3 scaling): the
-     * right edge moves only by at least min(buffer/2, MSS), and never left.
+     * right edge moves only by at least min(buffer/2, MSS), never left, and never past the buffer's free
+     * space, so every byte the peer may send fits.
+     *
+     * <p>RFC 7323 §2.4: with a scale factor, a right edge fixed while RCV.NXT advances by amounts smaller than
+     * the scale's granularity can only be offered rounded up (beyond what was promised, perhaps beyond the
+     * buffer) or down (a window that shrinks by less than one unit). Rounding up on every ACK moves the edge
+     * further each time: it once let the peer send past the buffer, whose tail was then dropped and taken
+     * for loss. So round up only while the buffer has room; else round down, and keep honouring the old edge
+     * ({@code rcvAdvRight} never moves left), which the buffer still covers.
      */
     private static int window(Connection c) {
         Tcb t = c.tcb;
@@ -316,10 +324,10 @@ final class TcpOutput {
         int wnd = free - advertised >= Math.min(c.receiveBuffer.capacity() / 2, t.ourMss) ? free : advertised;
         wnd = Math.max(wnd, advertised);
         int field = Math.min(wnd >> t.rcvWscale, 0xffff);
-        if ((field << t.rcvWscale) < advertised && field < 0xffff) {
-            field++; // round up rather than move the right edge left
+        if ((field << t.rcvWscale) < advertised && field < 0xffff && (field + 1) << t.rcvWscale <= free) {
+            field++;
         }
-        t.rcvAdvRight = t.rcvNxt + (field << t.rcvWscale);
+        t.rcvAdvRight = Seq.max(t.rcvAdvRight, t.rcvNxt + (field << t.rcvWscale));
         return field;
     }
 

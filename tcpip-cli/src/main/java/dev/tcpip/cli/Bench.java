@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Runs the named workloads (all by default) and prints a table.",
                 "Workloads: socket (the socket stack beside plain java.nio on loopback),",
-                "direct-udp (two direct stacks on a memory network beside kernel UDP on loopback)."})
+                "direct-udp (two direct stacks on a memory network beside kernel UDP on loopback),",
+                "direct-tcp (TCP between two direct stacks on a memory network beside the socket stack on loopback)."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */
@@ -40,6 +41,7 @@ final class Bench implements Callable<Integer> {
     static {
         WORKLOADS.put("socket", SocketBench::run);
         WORKLOADS.put("direct-udp", DirectBench::run);
+        WORKLOADS.put("direct-tcp", DirectTcpBench::run);
     }
 
     @Spec

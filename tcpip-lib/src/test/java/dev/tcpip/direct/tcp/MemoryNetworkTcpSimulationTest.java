@@ -16,6 +16,7 @@ import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.StackCounter;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.time.Simulation;
@@ -135,6 +136,9 @@ class MemoryNetworkTcpSimulationTest {
                 client.getNow();
                 assertEquals(up, serverGot.get(), "bytes a -> b");
                 assertEquals(down, clientGot.get(), "bytes b -> a");
+                // RFC 6691 §2: segments fit the MTU with every option they carry, so IP never fragments them.
+                assertEquals(0, n.a.counter(StackCounter.IP_FRAGMENTS_TX), "a fragmented TCP segments");
+                assertEquals(0, n.b.counter(StackCounter.IP_FRAGMENTS_TX), "b fragmented TCP segments");
                 n.assertNoStateAfterTimeWait(tcp);
             }
         });

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
         description = {"Runs the named workloads (all by default) and prints a table.",
                 "Workloads: socket (the socket stack beside plain java.nio on loopback),",
                 "direct-udp (two direct stacks on a memory network beside kernel UDP on loopback),",
+                "direct-tcp (TCP between two direct stacks on a memory network beside the socket stack on loopback),",
                 "tap (1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel",
                 "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named)."})
 final class Bench implements Callable<Integer> {
@@ -42,6 +43,7 @@ final class Bench implements Callable<Integer> {
     static {
         WORKLOADS.put("socket", SocketBench::run);
         WORKLOADS.put("direct-udp", DirectBench::run);
+        WORKLOADS.put("direct-tcp", DirectTcpBench::run);
         WORKLOADS.put("tap", TapBench::run);
     }
 

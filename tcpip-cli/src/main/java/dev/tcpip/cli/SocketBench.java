@@ -137,23 +137,7 @@ final class SocketBench {
     /** 1-byte request, 1-byte response, one at a time, through the socket stack. */
     static double rrStack(int n) throws Exception {
         try (SocketStack server = SocketStack.ipv4(); SocketStack client = SocketStack.ipv4()) {
-            int port = server.tcp().listen(0, flow -> {
-                while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
-                    flow.write(b);
-                }
-                flow.close();
-            });
-            TcpFlow flow = client.tcp().connect(new InetSocketAddress(LOOPBACK, port));
-            long start = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                flow.write(ByteBuffer.wrap(new byte[] {(byte) i}));
-                if (!(flow.read() instanceof ReadResult.Data(ByteBuffer b)) || b.remaining() != 1) {
-                    throw new IOException("round trip " + i + " failed");
-                }
-            }
-            long nanos = System.nanoTime() - start;
-            flow.close();
-            return n * 1e9 / nanos;
+            return DirectTcpBench.roundTrips(server, client, LOOPBACK, n);
         }
     }
 

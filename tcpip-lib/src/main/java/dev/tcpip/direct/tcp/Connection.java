@@ -42,6 +42,11 @@ final class Connection {
     boolean readShutdown;
     /** Why writes fail now (local close, reset, keepalive, disconnect); null while writes are allowed. */
     ClosedException writeError;
+    /**
+     * True once writes may fail (writeError set, FIN queued): writers then wait for the loop's answer instead
+     * of handing bytes over ahead ({@link DirectTcpFlow}). Written on the loop, read by writers.
+     */
+    volatile boolean writesEnded;
     /** Set when the connection ended abnormally: reads give Eof once the buffer is empty. */
     boolean aborted;
     /** Counted in its listener's backlog while in SYN-RECEIVED. */
@@ -159,6 +164,19 @@ final class Connection {
         completeWrites();
     }
 
+    /**
+     * A plain write whose bytes the writer copied and reserved room for, handed over without waiting: the
+     * writer has gone on. If the flow stopped taking writes meanwhile, the bytes are lost, as a socket's are
+     * when a reset arrives after write returned; the writer's next call reports why.
+     */
+    void writeReserved(byte[] data) {
+        if (writeError != null || tcb.finQueued || !tcb.state.acceptsWrites()) {
+            return;
+        }
+        sendBuffer.appendReserved(data);
+        TcpOutput.output(this, now());
+    }
+
     /** Copies the pending write into the send buffer as far as it fits. */
     private void fillSendBuffer() {
         PendingWrite w = pendingWrite;
@@ -213,6 +231,7 @@ final class Connection {
         if (!tcb.finQueued && tcb.state != TcpState.CLOSED) {
             tcb.finQueued = true;
             writeError = new ClosedException("flow is closed for writing");
+            writesEnded = true;
             if (pendingWrite != null) {
                 PendingWrite w = pendingWrite;
                 pendingWrite = null;
@@ -280,6 +299,7 @@ final class Connection {
         }
         aborted = true;
         writeError = reason;
+        writesEnded = true;
         release(connectError != null ? connectError : reason);
     }
 
@@ -300,6 +320,7 @@ final class Connection {
         if (writeError == null) {
             writeError = new ClosedException("flow is closed");
         }
+        writesEnded = true;
         if (pendingConnect != null) {
             LoopFuture<DirectTcpFlow> f = pendingConnect;
             pendingConnect = null;

@@ -66,10 +66,34 @@ public final class DirectTcpFlow implements TcpFlow {
         write(data, true);
     }
 
+    /**
+     * A plain write that fits the send buffer's unreserved room is copied here, on the writer's thread, and
+     * handed to the loop without waiting for it: the round trip to the loop and back (two thread wake-ups)
+     * was most of a small write's cost. Otherwise (no room, writeNodelay, writes ending) the writer waits for
+     * the loop's answer as before.
+     */
     private void write(List<ByteBuffer> data, boolean nodelay) throws IOException {
         List<ByteBuffer> copy = List.copyOf(data);
         if (loop().isClosed()) {
             throw new ClosedException("stack closed");
+        }
+        if (!nodelay && !c.writesEnded) {
+            long n = 0;
+            for (ByteBuffer b : copy) {
+                n += b.remaining();
+            }
+            if (n > 0 && n <= Integer.MAX_VALUE && c.sendBuffer.reserve(n)) {
+                byte[] bytes = new byte[(int) n];
+                int at = 0;
+                for (ByteBuffer b : copy) {
+                    int k = b.remaining();
+                    b.get(bytes, at, k);
+                    at += k;
+                }
+                c.nodelay = false;                        // a plain write turns Nagle back on, as on the loop
+                loop().execute(() -> c.writeReserved(bytes));
+                return;
+            }
         }
         loop().<Void>submit(f -> c.write(copy, nodelay, f)).await();
     }

@@ -89,6 +89,20 @@ final class OutOfOrderQueue {
         return rcvNxt;
     }
 
+    /** Contiguous runs of held pieces: the SACK blocks there are to report. */
+    int runs() {
+        int runs = 0;
+        int right = 0;
+        for (int i = 0; i < pieces.size(); i++) {
+            Piece p = pieces.get(i);
+            if (i == 0 || p.seq() != right) {
+                runs++;
+            }
+            right = p.end();
+        }
+        return runs;
+    }
+
     /**
      * Up to {@code max} SACK blocks: contiguous runs of held pieces, the most recently changed first
      * (RFC 2018 §4: the first block reports the latest segment, then the most recently reported ones).

@@ -387,7 +387,7 @@ final class TcpInput {
 
     private static void retransmitFirst(Connection c, long now) {
         Tcb t = c.tcb;
-        int len = Math.min(t.smss, c.sendBuffer.length());
+        int len = Math.min(TcpOutput.segmentData(c), c.sendBuffer.length());
         len = Math.min(len, Seq.diff(t.sndMax, t.sndUna));
         boolean fin = t.finSent && t.sndUna + len == t.finSeq && Seq.gt(t.sndMax, t.finSeq);
         if (len > 0 || fin) {

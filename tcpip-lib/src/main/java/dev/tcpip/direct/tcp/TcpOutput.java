@@ -38,6 +38,7 @@ final class TcpOutput {
             sackRecoveryOutput(c, now);
         }
         int bufEnd = t.sndUna + c.sendBuffer.length();
+        int full = segmentData(c);
         for (int guard = 0; guard < 1 << 16; guard++) {
             if (!c.recovery.board.isEmpty() && !c.recovery.active) {
                 t.sndNxt = Seq.max(t.sndNxt, c.recovery.board.skipSacked(t.sndNxt)); // after a timeout
@@ -52,15 +53,15 @@ final class TcpOutput {
             int cwnd = c.cc.cwnd() + limitedTransmit(c);
             // RFC 5681 §3.1: send at most min(cwnd, rwnd) - flight; the peer's window from SND.UNA.
             int usable = Math.min(cwnd - flight, t.sndWnd - Seq.diff(t.sndNxt, t.sndUna));
-            int len = Math.max(0, Math.min(Math.min(unsent, t.smss), usable));
+            int len = Math.max(0, Math.min(Math.min(unsent, full), usable));
             boolean fin = finDue && len == unsent && (unsent == 0 || len > 0);
             if (len == 0 && !fin) {
                 break;
             }
-            if (len < unsent && len < t.smss && len < t.maxSndWnd / 2) {
+            if (len < unsent && len < full && len < t.maxSndWnd / 2) {
                 break; // RFC 1122 §4.2.3.4: sender SWS avoidance, wait for a bigger window
             }
-            if (len == unsent && len < t.smss && !fin && flight > 0 && nagle(c)
+            if (len == unsent && len < full && !fin && flight > 0 && nagle(c)
                     && Seq.ge(t.sndNxt, t.sndMax)) {
                 break; // RFC 896, RFC 1122 §4.2.3.4: one small segment in flight at a time
             }
@@ -72,6 +73,31 @@ final class TcpOutput {
         armPersistIfNeeded(c, now);
         c.completeWrites();
         c.wakeCloser();
+    }
+
+    /**
+     * The data a segment sent now may carry: SMSS (which already leaves room for timestamps) less the SACK
+     * option it will carry while out-of-order data is held. RFC 6691 §2: the sender MUST reduce the data
+     * length by the options it includes (RFC 9293 §3.7.1, Eff.snd.MSS); else the segment exceeds the path
+     * MTU and is fragmented, or dropped where DF is set.
+     */
+    static int segmentData(Connection c) {
+        Tcb t = c.tcb;
+        if (!t.sackOk || c.outOfOrder.isEmpty()) {
+            return t.smss;
+        }
+        int blocks = Math.min(c.outOfOrder.runs(), maxSackBlocks(t));
+        return Math.max(1, t.smss - sackOptionBytes(blocks));
+    }
+
+    /** RFC 2018 §3: 40 option bytes hold 4 blocks, or 3 beside timestamps. */
+    private static int maxSackBlocks(Tcb t) {
+        return t.tsOk ? 3 : 4;
+    }
+
+    /** A SACK option of {@code blocks} blocks (2 + 8 each), padded to a 32-bit boundary with NOPs. */
+    static int sackOptionBytes(int blocks) {
+        return (2 + 8 * blocks + 3) & ~3;
     }
 
     private static boolean nagle(Connection c) {
@@ -93,7 +119,7 @@ final class TcpOutput {
                 break;
             }
             int from = r.board.skipSacked(Seq.max(t.sndUna, r.highRxt));
-            int end = Seq.min(r.board.holeEnd(from, t.sndMax), from + t.smss);
+            int end = Seq.min(r.board.holeEnd(from, t.sndMax), from + segmentData(c));
             int dataEnd = t.sndUna + c.sendBuffer.length();
             int len = Math.max(0, Seq.diff(Seq.min(end, dataEnd), from));
             boolean fin = t.finSent && Seq.ge(end, t.finSeq) && Seq.le(from, t.finSeq) && from + len == t.finSeq;
@@ -187,7 +213,7 @@ final class TcpOutput {
         if (flight == 0) {
             // RFC 9293 §3.8.6.1 persist: probe a zero window with one byte; RFC 1122 §4.2.3.4: or send what a
             // too-small window allows, overriding sender SWS avoidance. Not a congestion event.
-            int len = Math.min(unsent, Math.max(1, Math.min(t.sndWnd, t.smss)));
+            int len = Math.min(unsent, Math.max(1, Math.min(t.sndWnd, segmentData(c))));
             sendData(c, t.sndNxt, len, false, now);
             c.retransmitTimer.arm(now + c.rto.rto());
             return;
@@ -256,8 +282,15 @@ final class TcpOutput {
         }
     }
 
+    /**
+     * A segment without data: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4). SND.NXT is the
+     * RFC's, the highest sequence sent ({@code sndMax}): after a timeout {@code sndNxt} goes back to resend
+     * (go-back-N), and an ACK numbered from there lies below the peer's RCV.NXT, which fails the peer's
+     * acceptability test, so the peer drops it unread. When both ends were resending at once, neither ever
+     * saw the other's ACKs and both timed out (16-MiB transfers under 10 % loss, found in simulation).
+     */
     static void sendAck(Connection c) {
-        emit(c, TcpHeader.ACK, c.tcb.sndNxt, 0, options(c, c.now()), window(c));
+        emit(c, TcpHeader.ACK, c.tcb.sndMax, 0, options(c, c.now()), window(c));
         c.ackPolicy.onAckSent();
         c.delayedAckTimer.disarm();
     }
@@ -271,7 +304,7 @@ final class TcpOutput {
 
     /** An abortive close: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT). */
     static void sendReset(Connection c) {
-        emit(c, TcpHeader.RST | TcpHeader.ACK, c.tcb.sndNxt, 0, TcpOptions.NONE, 0);
+        emit(c, TcpHeader.RST | TcpHeader.ACK, c.tcb.sndMax, 0, TcpOptions.NONE, 0); // SND.NXT: as sendAck
     }
 
     /** Sends an ACK when the window opened enough to be worth telling (RFC 1122 §4.2.3.3). */
@@ -300,15 +333,22 @@ final class TcpOutput {
         if (!t.tsOk && !sack) {
             return TcpOptions.NONE;
         }
-        List<TcpOptions.SackBlock> blocks = sack ? c.outOfOrder.sackBlocks(t.tsOk ? 3 : 4) : List.of();
+        List<TcpOptions.SackBlock> blocks = sack ? c.outOfOrder.sackBlocks(maxSackBlocks(t)) : List.of();
         return new TcpOptions(TcpOptions.ABSENT, TcpOptions.ABSENT, false, t.tsOk,
                 t.tsOk ? tsVal(c, now) : 0, t.tsOk ? t.tsRecent : 0, blocks);
     }
 
     /**
      * The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323 §2.3 scaling): the
-     * right edge moves only by at least min(buffer/2, MSS), and never left. Invariant: RCV.NXT + the free
-     * space is at or beyond {@code rcvAdvRight}, so every byte ever offered fits (RFC 1122 §4.2.2.16).
+     * right edge moves only by at least min(buffer/2, MSS), never left, and never past the buffer's free
+     * space, so every byte the peer may send fits.
+     *
+     * <p>RFC 7323 §2.4: with a scale factor, a right edge fixed while RCV.NXT advances by amounts smaller than
+     * the scale's granularity can only be offered rounded up (beyond what was promised, perhaps beyond the
+     * buffer) or down (a window that shrinks by less than one unit). Rounding up on every ACK moves the edge
+     * further each time: it once let the peer send past the buffer, whose tail was then dropped and taken
+     * for loss. So round up only while the buffer has room; else round down, and keep honouring the old edge
+     * ({@code rcvAdvRight} never moves left), which the buffer still covers.
      */
     private static int window(Connection c) {
         Tcb t = c.tcb;

@@ -30,8 +30,18 @@ final class Patterns {
         f.shutdown(Direction.WRITE);
     }
 
+    /** Something done between two reads (a slow reader sleeps). */
+    interface Pause {
+        void after(long bytesSoFar) throws IOException;
+    }
+
     /** Reads to Eof, checking every byte against {@code stream}; returns the count. */
     static long readAndVerify(TcpFlow f, long stream) throws IOException {
+        return readAndVerify(f, stream, p -> { });
+    }
+
+    /** {@link #readAndVerify(TcpFlow, long)}, calling {@code pause} after each read. */
+    static long readAndVerify(TcpFlow f, long stream, Pause pause) throws IOException {
         long p = 0;
         for (long guard = 0; guard < 1L << 40; guard++) {
             if (!(f.read() instanceof ReadResult.Data(ByteBuffer b))) {
@@ -44,6 +54,7 @@ final class Patterns {
                 }
                 p++;
             }
+            pause.after(p);
         }
         throw new AssertionError("unbounded read");
     }

@@ -1,13 +1,11 @@
 package dev.tcpip.direct.tcp;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.ClosedException;
-import dev.tcpip.Direction;
 import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
 import dev.tcpip.RefusedException;
@@ -50,16 +48,7 @@ class TcpScenarioTest {
             AtomicLong got = new AtomicLong(-1);
             LoopFuture<Void> server = sim.spawn("server", () -> {
                 w.b.listen(80, flow -> {
-                    long n = 0;
-                    while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
-                        for (int i = b.position(); i < b.limit(); i++, n++) {
-                            if (b.get(i) != Patterns.at(5, n)) {
-                                throw new AssertionError("byte " + n);
-                            }
-                        }
-                        w.loopB.sleep(Duration.ofMillis(20));
-                    }
-                    got.set(n);
+                    got.set(Patterns.readAndVerify(flow, 5, n -> w.loopB.sleep(Duration.ofMillis(20))));
                     flow.close();
                 });
             });
@@ -93,22 +82,12 @@ class TcpScenarioTest {
             sim.runUntil(setup::isDone, Duration.ofSeconds(1));
             List<LoopFuture<Void>> clients = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
-                byte[] data = new byte[1000 + i];
-                for (int j = 0; j < data.length; j++) {
-                    data[j] = Patterns.at(i, j);
-                }
+                long stream = i;
+                int size = 1000 + i;
                 clients.add(sim.spawn("c" + i, () -> {
                     TcpFlow f = w.a.connect(SERVER80);
-                    f.write(ByteBuffer.wrap(data));
-                    f.shutdown(Direction.WRITE);
-                    byte[] back = new byte[data.length];
-                    int n = 0;
-                    while (f.read() instanceof ReadResult.Data(ByteBuffer b)) {
-                        int k = b.remaining();
-                        b.get(back, n, k);
-                        n += k;
-                    }
-                    assertArrayEquals(data, back);
+                    Patterns.write(f, stream, size, size);
+                    assertEquals(size, Patterns.readAndVerify(f, stream), "bytes echoed");
                     f.close();
                 }));
             }

@@ -1,0 +1,252 @@
+package dev.tcpip.cli;
+
+import dev.tcpip.ReadResult;
+import dev.tcpip.Stack;
+import dev.tcpip.TcpFlow;
+import dev.tcpip.device.LinkConfig;
+import dev.tcpip.device.MemoryNetwork;
+import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.tcp.TcpConfig;
+import dev.tcpip.socket.SocketStack;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TCP between two direct stacks on a real-time memory network ({@code direct-memory}: each stack on its own
+ * loop thread) beside the same work through the socket stack on the kernel's loopback
+ * ({@code socket-loopback}), in the same run: one-stream bulk throughput at link MTUs 1500, 9000 and 65521
+ * (the memory link's largest, a 65535-byte frame; loopback's MTU is 65536 throughout), 1-byte
+ * request/response round trips, connections opened and closed per second, and heap bytes per idle
+ * established connection. Rounds alternate between the systems; medians are reported.
+ */
+final class DirectTcpBench {
+    private static final InetAddress LOOPBACK = InetAddress.ofLiteral("127.0.0.1");
+    private static final InetAddress SERVER = InetAddress.ofLiteral("10.0.0.1");
+    private static final int CHUNK = 64 * 1024;
+    private static final long TIMEOUT_S = 300;
+    static final int[] MTUS = {1500, 9000, 65_521};
+
+    private DirectTcpBench() {
+    }
+
+    /** Two stacks and where the client reaches the server; closed together. */
+    private record Pair(Stack server, Stack client, InetAddress serverAddress, MemoryNetwork net)
+            implements AutoCloseable {
+
+        static Pair direct(int mtu, TcpConfig tcp) {
+            MemoryNetwork net = MemoryNetwork.realTime(1);
+            LinkConfig link = LinkConfig.DEFAULTS.withMtu(mtu);
+            DirectStack s = DirectStack.create(DirectStackConfig.ipv4("10.0.0.1/24").withTcp(tcp),
+                    net.connect("server", link).device());
+            DirectStack c = DirectStack.create(DirectStackConfig.ipv4("10.0.0.2/24").withTcp(tcp),
+                    net.connect("client", link).device());
+            return new Pair(s, c, SERVER, net);
+        }
+
+        static Pair direct(int mtu) {
+            return direct(mtu, TcpConfig.DEFAULTS);
+        }
+
+        static Pair socket() {
+            return new Pair(SocketStack.ipv4(), SocketStack.ipv4(), LOOPBACK, null);
+        }
+
+        TcpFlow connect(int port) throws IOException {
+            return client.tcp().connect(new InetSocketAddress(serverAddress, port));
+        }
+
+        @Override
+        public void close() {
+            client.disconnect();
+            server.disconnect();
+            if (net != null) {
+                net.close();
+            }
+        }
+    }
+
+    static List<Figure> run(Bench.Settings s) throws Exception {
+        long bulk = s.quick() ? 8L << 20 : 512L << 20;
+        int rr = s.quick() ? 2_000 : 50_000;
+        int conns = s.quick() ? 200 : 3_000;
+        int idle = s.quick() ? 500 : 10_000;
+        // A socket flow holds two descriptors on this host (one per end): keep under the descriptor limit.
+        int idleSocket = s.quick() ? 500 : 4_000;
+        int rounds = s.quick() ? 1 : 5;
+        // Warm-up: the JIT compiles both paths before anything is measured.
+        bulk(Pair.direct(1500), bulk / 4);
+        bulk(Pair.socket(), bulk / 4);
+        rr(Pair.direct(1500), rr / 4);
+        rr(Pair.socket(), rr / 4);
+        connections(Pair.direct(1500), conns / 4);
+        connections(Pair.socket(), conns / 4);
+        double[][] bulkDirect = new double[MTUS.length][rounds];
+        double[] bulkSocket = new double[rounds];
+        double[] rrDirect = new double[rounds];
+        double[] rrSocket = new double[rounds];
+        double[] connDirect = new double[rounds];
+        double[] connSocket = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            for (int m = 0; m < MTUS.length; m++) {
+                bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk);
+            }
+            bulkSocket[i] = bulk(Pair.socket(), bulk);
+            rrDirect[i] = rr(Pair.direct(1500), rr);
+            rrSocket[i] = rr(Pair.socket(), rr);
+            connDirect[i] = connections(Pair.direct(1500), conns);
+            connSocket[i] = connections(Pair.socket(), conns);
+        }
+        List<Figure> out = new ArrayList<>();
+        double socketBulk = SocketBench.median(bulkSocket);
+        for (int m = 0; m < MTUS.length; m++) {
+            String work = "tcp-bulk-mtu" + MTUS[m];
+            double d = SocketBench.median(bulkDirect[m]);
+            out.add(new Figure(work, "direct-memory", d, "Gbit/s"));
+            out.add(new Figure(work, "socket-loopback", socketBulk, "Gbit/s"));
+            out.add(new Figure(work, "ratio", d / socketBulk, "x"));
+        }
+        addPair(out, "tcp-rr-1byte", SocketBench.median(rrDirect), SocketBench.median(rrSocket), "round-trips/s");
+        addPair(out, "tcp-connect-close", SocketBench.median(connDirect), SocketBench.median(connSocket),
+                "connections/s");
+        // Per end of an idle connection (both ends live in this JVM); the direct stack's figure also without
+        // its two buffers, whose idle size is what the rings start with.
+        double[] direct = idleHeap(Pair.direct(1500, TcpConfig.DEFAULTS.withLimits(4096, 1024, 256)), idle);
+        double[] socket = idleHeap(Pair.socket(), idleSocket);
+        out.add(new Figure("tcp-idle-heap-" + idle, "direct-memory", direct[0], "bytes/endpoint"));
+        out.add(new Figure("tcp-idle-heap-" + idle, "direct-memory", direct[0] - idleBufferBytes(),
+                "bytes/endpoint beyond buffers"));
+        out.add(new Figure("tcp-idle-heap-" + idleSocket, "socket-loopback", socket[0],
+                "JVM bytes/endpoint (kernel memory not counted)"));
+        return out;
+    }
+
+    private static void addPair(List<Figure> out, String work, double direct, double socket, String unit) {
+        out.add(new Figure(work, "direct-memory", direct, unit));
+        out.add(new Figure(work, "socket-loopback", socket, unit));
+        out.add(new Figure(work, "ratio", direct / socket, "x"));
+    }
+
+    /**
+     * The heap an idle direct flow's send and receive buffers take: none, since their rings allocate on first
+     * use (before that change, two 4 KiB arrays: 8,224 bytes).
+     */
+    static long idleBufferBytes() {
+        return 0;
+    }
+
+    /** One flow, 64 KiB writes, a reader that drops the data; Gbit/s from the first write to the last byte read. */
+    static double bulk(Pair p, long total) throws Exception {
+        try (p) {
+            CompletableFuture<Long> received = new CompletableFuture<>();
+            int port = p.server.tcp().listen(0, flow -> {
+                long n = 0;
+                while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
+                    n += b.remaining();
+                }
+                received.complete(n);
+                flow.close();
+            });
+            TcpFlow flow = p.connect(port);
+            ByteBuffer data = ByteBuffer.allocate(CHUNK);
+            long start = System.nanoTime();
+            for (long sent = 0; sent < total; sent += CHUNK) {
+                flow.write(data.asReadOnlyBuffer());   // never changed, so each write may take a view
+            }
+            flow.close();
+            long got = received.get(TIMEOUT_S, TimeUnit.SECONDS);
+            long nanos = System.nanoTime() - start;
+            long want = (total + CHUNK - 1) / CHUNK * CHUNK;
+            if (got != want) {
+                throw new IOException("received " + got + " bytes of " + want);
+            }
+            return got * 8.0 / nanos;
+        }
+    }
+
+    /** 1-byte request, 1-byte response, one at a time. */
+    static double rr(Pair p, int n) throws Exception {
+        try (p) {
+            return roundTrips(p.server, p.client, p.serverAddress, n);
+        }
+    }
+
+    /** {@code n} 1-byte round trips from {@code client} to an echo server on {@code server}; per second. */
+    static double roundTrips(Stack server, Stack client, InetAddress serverAddress, int n) throws Exception {
+        int port = server.tcp().listen(0, flow -> {
+            while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
+                flow.write(b);
+            }
+            flow.close();
+        });
+        TcpFlow flow = client.tcp().connect(new InetSocketAddress(serverAddress, port));
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            flow.write(ByteBuffer.wrap(new byte[] {(byte) i}));
+            if (!(flow.read() instanceof ReadResult.Data(ByteBuffer b)) || b.remaining() != 1) {
+                throw new IOException("round trip " + i + " failed");
+            }
+        }
+        long nanos = System.nanoTime() - start;
+        flow.close();
+        return n * 1e9 / nanos;
+    }
+
+    /** Opens a connection and closes it (the server closes at once too), {@code n} times one after another. */
+    static double connections(Pair p, int n) throws Exception {
+        try (p) {
+            int port = p.server.tcp().listen(0, TcpFlow::close);
+            long start = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                p.connect(port).close();
+            }
+            return n * 1e9 / (System.nanoTime() - start);
+        }
+    }
+
+    /** {heap bytes per endpoint}: {@code n} idle established connections, both ends in this JVM. */
+    static double[] idleHeap(Pair p, int n) throws Exception {
+        try (p) {
+            Queue<TcpFlow> accepted = new ConcurrentLinkedQueue<>();
+            CountDownLatch all = new CountDownLatch(n + 1);
+            int port = p.server.tcp().listen(0, flow -> {
+                accepted.add(flow);
+                all.countDown();
+            });
+            List<TcpFlow> flows = new ArrayList<>(n + 1);
+            flows.add(p.connect(port));                                   // ARP and classes out of the way
+            long before = usedHeap();
+            for (int i = 0; i < n; i++) {
+                flows.add(p.connect(port));
+            }
+            if (!all.await(TIMEOUT_S, TimeUnit.SECONDS)) {
+                throw new IOException("only " + accepted.size() + " of " + (n + 1) + " connections accepted");
+            }
+            long after = usedHeap();
+            // Both lists stay reachable until here; the pair's close (disconnect) then ends every flow.
+            return new double[] {(after - before) / (2.0 * n), flows.size() + accepted.size()};
+        }
+    }
+
+    /** Heap in use after the collector has run to a fixed point (a few full collections). */
+    private static long usedHeap() throws InterruptedException {
+        var memory = ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(50);
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+}

@@ -48,6 +48,9 @@ class MemoryNetworkTcpSimulationTest {
     static final int MIB = Integer.getInteger("tcpip.sim.mib", 2);
     static final InetAddress A = InetAddress.ofLiteral("10.0.0.1");
     static final InetAddress B = InetAddress.ofLiteral("10.0.0.2");
+    static final InetAddress B6 = InetAddress.ofLiteral("2001:db8::2");
+    /** Seeds per fault kind over IPv6: a representative subset of the IPv4 matrix. */
+    static final int SEEDS_IPV6 = Math.max(2, SEEDS / 5);
     /** On the prefix, held by no stack: ARP for it gets no answer. */
     static final InetAddress SILENT = InetAddress.ofLiteral("10.0.0.99");
     /** One way: 1 ms on each of the two links (RTT 4 ms) at 1 Gbit/s, so queues and timers matter. */
@@ -62,13 +65,32 @@ class MemoryNetworkTcpSimulationTest {
         final DirectStack a;
         final DirectStack b;
 
+        /** b's address as a reaches it. */
+        final InetAddress bAddress;
+
         Net(long seed, TcpConfig tcp, LinkConfig link) {
+            this(seed, tcp, link, false);
+        }
+
+        /** With {@code ipv6}, two IPv6-only stacks (2001:db8::1 and ::2) instead. */
+        Net(long seed, TcpConfig tcp, LinkConfig link, boolean ipv6) {
             sim = new Simulation(SimulationConfig.withSeed(seed).maxStepsPerRun(200_000_000L));
             net = MemoryNetwork.simulated(sim);
             loopA = sim.newLoop("a");
             loopB = sim.newLoop("b");
-            a = DirectStack.create(DirectStackConfig.ipv4("10.0.0.1/24").withTcp(tcp), net.connect("a", link).device(), loopA);
-            b = DirectStack.create(DirectStackConfig.ipv4("10.0.0.2/24").withTcp(tcp), net.connect("b", link).device(), loopB);
+            a = DirectStack.create(config(ipv6, 1).withTcp(tcp), net.connect("a", link).device(), loopA);
+            b = DirectStack.create(config(ipv6, 2).withTcp(tcp), net.connect("b", link).device(), loopB);
+            bAddress = ipv6 ? B6 : B;
+        }
+
+        private static DirectStackConfig config(boolean ipv6, int host) {
+            if (!ipv6) {
+                return DirectStackConfig.ipv4("10.0.0." + host + "/24");
+            }
+            // Duplicate address detection and router solicitation have simulations of their own: off here,
+            // so that the addresses are usable at once.
+            DirectStackConfig c = DirectStackConfig.ipv6("2001:db8::" + host + "/64");
+            return c.withIpv6Config(c.ipv6().withDadTransmits(0).withRouterSolicitations(0));
         }
 
         /** Runs a task on {@code loop} and returns its value once the simulation has run it. */
@@ -113,8 +135,13 @@ class MemoryNetworkTcpSimulationTest {
      * every byte of both streams, closes both ends and asserts no state is left after TIME-WAIT.
      */
     static void bidirectional(long seed, TcpConfig tcp, LinkConfig link, long up, long down, Duration limit) {
+        bidirectional(seed, tcp, link, up, down, limit, false);
+    }
+
+    static void bidirectional(long seed, TcpConfig tcp, LinkConfig link, long up, long down, Duration limit,
+                              boolean ipv6) {
         replayable(seed, () -> {
-            try (Net n = new Net(seed, tcp, link)) {
+            try (Net n = new Net(seed, tcp, link, ipv6)) {
                 AtomicLong serverGot = new AtomicLong(-1);
                 LoopFuture<Void> listening = n.sim.spawn("listen", () -> n.b.tcp().listen(80, flow -> {
                     LoopFuture<Void> writer = n.loopB.spawn("server-writer", () -> Patterns.write(flow, 2, down, 50_000));
@@ -126,7 +153,7 @@ class MemoryNetworkTcpSimulationTest {
                 listening.getNow();
                 AtomicLong clientGot = new AtomicLong(-1);
                 LoopFuture<Void> client = n.sim.spawn("client", () -> {
-                    TcpFlow f = n.a.tcp().connect(new InetSocketAddress(B, 80));
+                    TcpFlow f = n.a.tcp().connect(new InetSocketAddress(n.bAddress, 80));
                     LoopFuture<Void> writer = n.loopA.spawn("client-writer", () -> Patterns.write(f, 1, up, 65_536));
                     clientGot.set(Patterns.readAndVerify(f, 2));
                     writer.await();
@@ -172,6 +199,15 @@ class MemoryNetworkTcpSimulationTest {
                         // Faults on each device's egress: every frame meets them once on its way.
                         bidirectional(seed, TcpConfig.DEFAULTS, LINK.withFaults(kind.faults, Faults.NONE), bytes, bytes,
                                 Duration.ofHours(6)))));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> eachFaultKindOverIpv6() {
+        long bytes = (long) MIB << 20;
+        return Stream.of(Kind.values()).flatMap(kind -> LongStream.rangeClosed(1, SEEDS_IPV6).mapToObj(seed ->
+                DynamicTest.dynamicTest("IPv6 " + kind + " " + MIB + " MiB each way, seed " + seed, () ->
+                        bidirectional(seed, TcpConfig.DEFAULTS, LINK.withFaults(kind.faults, Faults.NONE), bytes, bytes,
+                                Duration.ofHours(6), true))));
     }
 
     @Test

@@ -5,12 +5,15 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Linux TAP device (see the kernel's {@code Documentation/networking/tuntap.rst}): Ethernet frames written
@@ -24,10 +27,14 @@ import java.util.concurrent.TimeUnit;
  * reads every frame that is ready into a batch buffer and hands the batch to the owner's loop in one task;
  * batches are reused, so receiving allocates nothing per frame. When the loop falls behind and every batch
  * is in its queue, the reader waits and the kernel's queue (txqueuelen) drops, as a NIC's ring does.
- * {@link #send} writes from the caller's thread (the stack's loop): the descriptor is non-blocking and a TAP
- * write hands the frame to the kernel's receive path at once; a frame the kernel refuses is dropped and
- * counted. {@link #close} wakes the reader through an eventfd, waits for it to leave, and only then closes
- * the descriptors, so that no read can reach a descriptor number the process has reused meanwhile.
+ * {@link #send} (on the stack's loop) copies the frame into a bounded ring of reusable slots and returns; a
+ * second platform thread, the writer, drains the ring with one write(2) per frame. A TAP write runs the
+ * kernel's receive path for the frame inside the system call, so this keeps that work off the loop. The
+ * ring has one producer (the loop) and one consumer (the writer) and allocates nothing per frame; a full
+ * ring drops the frame and counts it, as a NIC's transmit ring does, and never blocks the loop. A frame the
+ * kernel refuses is dropped and counted too. {@link #close} stops both threads (the reader through an
+ * eventfd), waits for them to leave, and only then closes the descriptors, so that no read or write can
+ * reach a descriptor number the process has reused meanwhile.
  *
  * <pre>{@code
  * try (TapDevice tap = TapDevice.open("tap0", 1500, TapDevice.randomMac())) {
@@ -57,6 +64,23 @@ public final class TapDevice implements NetworkDevice {
     private static final int BATCHES = 8;
     private static final int BATCH_BYTES = 256 * 1024;
     private static final int VLAN_SLACK = 4;                   // a tagged frame is read whole, then dropped as too big
+    private static final int RING_BYTES = 4 * 1024 * 1024;     // transmit ring: about this many bytes of slots,
+    private static final int RING_MIN_SLOTS = 64;              // within these bounds (powers of two)
+    private static final int RING_MAX_SLOTS = 1024;
+    private static final VarHandle HEAD;
+    private static final VarHandle TAIL;
+    private static final VarHandle WRITER_PARKED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            HEAD = l.findVarHandle(TapDevice.class, "head", long.class);
+            TAIL = l.findVarHandle(TapDevice.class, "tail", long.class);
+            WRITER_PARKED = l.findVarHandle(TapDevice.class, "writerParked", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String name;
     private final long mac;
@@ -64,13 +88,24 @@ public final class TapDevice implements NetworkDevice {
     private final int tapFd;
     private final int wakeFd;
     private final DeviceCounters counters = new DeviceCounters();
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment sendErrno;                     // used under sendLock
-    private final Object sendLock = new Object();
+    private final Object stateLock = new Object();
     private final BlockingQueue<Batch> free = new ArrayBlockingQueue<>(BATCHES);
     private volatile Thread reader;
     private volatile boolean closed;
-    private boolean fdsClosed;                                 // guarded by sendLock
+
+    // The transmit ring: slot i holds ringLens[i] bytes at ring[i * slotSize]. The loop fills slot tail & mask
+    // and then advances tail; the writer writes slot head & mask and then advances head. Each index is
+    // written by one thread only; the other reads it with acquire semantics.
+    private final int slotSize;
+    private final int mask;
+    private final byte[] ring;
+    private final MemorySegment ringSegment;
+    private final int[] ringLens;
+    @SuppressWarnings("unused") private volatile long head;   // next slot the writer writes; through HEAD
+    @SuppressWarnings("unused") private volatile long tail;   // next slot the loop fills; through TAIL
+    @SuppressWarnings("unused") private volatile boolean writerParked; // through WRITER_PARKED
+    private long cachedHead;                                   // the loop's last view of head
+    private final Thread writer;
 
     private TapDevice(String name, long mac, int mtu, int tapFd, int wakeFd) {
         this.name = name;
@@ -78,11 +113,17 @@ public final class TapDevice implements NetworkDevice {
         this.mtu = mtu;
         this.tapFd = tapFd;
         this.wakeFd = wakeFd;
-        this.sendErrno = Posix.errnoSegment(arena);
         int frame = mtu + ETHERNET_HEADER + VLAN_SLACK;
         for (int i = 0; i < BATCHES; i++) {
             free.add(new Batch(Math.max(BATCH_BYTES, frame)));
         }
+        this.slotSize = mtu + ETHERNET_HEADER;
+        int slots = Integer.highestOneBit(Math.clamp(RING_BYTES / slotSize, RING_MIN_SLOTS, RING_MAX_SLOTS));
+        this.mask = slots - 1;
+        this.ring = new byte[slots * slotSize];
+        this.ringSegment = MemorySegment.ofArray(ring);
+        this.ringLens = new int[slots];
+        this.writer = Thread.ofPlatform().name("tcpip-tap-" + name + "-tx").daemon(true).unstarted(this::writeLoop);
     }
 
     /**
@@ -122,7 +163,9 @@ public final class TapDevice implements NetworkDevice {
                 if (wake < 0) {
                     throw new IOException("eventfd: " + Posix.strerror(Posix.errno(st)));
                 }
-                return new TapDevice(name, mac, actualMtu, fd, wake);
+                TapDevice tap = new TapDevice(name, mac, actualMtu, fd, wake);
+                tap.writer.start();
+                return tap;
             } catch (IOException | RuntimeException e) {
                 Posix.close(st, fd);
                 if (wake >= 0) {
@@ -177,7 +220,7 @@ public final class TapDevice implements NetworkDevice {
     public void attach(EventLoop loop, FrameReceiver receiver) {
         Objects.requireNonNull(loop, "loop");
         Objects.requireNonNull(receiver, "receiver");
-        synchronized (sendLock) {
+        synchronized (stateLock) {
             if (closed) {
                 throw new IllegalStateException("TAP device " + name + " is closed");
             }
@@ -199,21 +242,66 @@ public final class TapDevice implements NetworkDevice {
             counters.increment(Counter.DROPPED_TOO_BIG);
             return;
         }
-        MemorySegment seg = MemorySegment.ofArray(frame).asSlice(off, len);
-        synchronized (sendLock) {                            // uncontended: only the loop sends
-            if (fdsClosed) {
-                counters.increment(Counter.DROPPED_DETACHED);
+        if (closed) {
+            counters.increment(Counter.DROPPED_DETACHED);
+            return;
+        }
+        long t = tail;                                         // plain read: only this thread writes tail
+        if (t - cachedHead > mask) {
+            cachedHead = (long) HEAD.getAcquire(this);
+            if (t - cachedHead > mask) {
+                counters.increment(Counter.DROPPED_QUEUE_FULL); // the ring is full: drop, never block the loop
                 return;
             }
-            long n;
-            do {
-                n = Posix.write(sendErrno, tapFd, seg, len);
-            } while (n < 0 && Posix.errno(sendErrno) == Posix.EINTR);
-            if (n == len) {
-                counters.increment(Counter.TX_FRAMES);
-                counters.add(Counter.TX_BYTES, len);
-            } else {
-                counters.increment(Counter.DROPPED_QUEUE_FULL); // EAGAIN or the kernel refused the frame
+        }
+        int slot = (int) t & mask;
+        System.arraycopy(frame, off, ring, slot * slotSize, len);
+        ringLens[slot] = len;
+        TAIL.setVolatile(this, t + 1);                         // publishes the slot; ordered before the read below
+        if ((boolean) WRITER_PARKED.getVolatile(this)) {
+            LockSupport.unpark(writer);
+        }
+    }
+
+    /**
+     * The writer thread: writes each frame of the ring to the descriptor; parks when the ring is empty. It
+     * announces that it may park (writerParked) and then checks the ring again, while send publishes a frame
+     * and then checks writerParked, both with volatile accesses: at least one of the two sees the other, so
+     * a frame is never left in the ring with the writer parked.
+     */
+    private void writeLoop() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            long h = head;
+            while (true) {
+                long t = (long) TAIL.getAcquire(this);
+                if (h == t) {
+                    if (closed) {
+                        return;                              // close() wants the writer gone; the ring is empty
+                    }
+                    WRITER_PARKED.setVolatile(this, true);
+                    if ((long) TAIL.getVolatile(this) == h && !closed) {
+                        LockSupport.park(this);              // woken by send, close() or spuriously: check again
+                    }
+                    WRITER_PARKED.setVolatile(this, false);
+                    continue;
+                }
+                for (; h != t; h++) {
+                    int slot = (int) h & mask;
+                    int len = ringLens[slot];
+                    MemorySegment seg = ringSegment.asSlice((long) slot * slotSize, len);
+                    long n;
+                    do {
+                        n = Posix.write(st, tapFd, seg, len);
+                    } while (n < 0 && Posix.errno(st) == Posix.EINTR);
+                    if (n == len) {
+                        counters.increment(Counter.TX_FRAMES);
+                        counters.add(Counter.TX_BYTES, len);
+                    } else {
+                        counters.increment(Counter.DROPPED_QUEUE_FULL); // EAGAIN or the kernel refused it
+                    }
+                    HEAD.setRelease(this, h + 1);            // frees the slot for send
+                }
             }
         }
     }
@@ -309,13 +397,14 @@ public final class TapDevice implements NetworkDevice {
     }
 
     /**
-     * Wakes the reader, waits for it to end, then closes the descriptors: the interface vanishes unless it is
-     * persistent. Idempotent; may be called on the loop.
+     * Stops the reader and the writer (which first writes what the ring holds), waits for them to end, then
+     * closes the descriptors: the interface vanishes unless it is persistent. Idempotent; may be called on the
+     * loop.
      */
     @Override
     public void close() {
         Thread r;
-        synchronized (sendLock) {
+        synchronized (stateLock) {
             if (closed) {
                 return;
             }
@@ -329,25 +418,28 @@ public final class TapDevice implements NetworkDevice {
             Posix.write(st, wakeFd, one, 8);                  // eventfd(2): adds 1 to the counter, poll sees POLLIN
             if (r != null) {
                 r.interrupt();                               // in case it waits for a batch
-                boolean interrupted = false;
-                while (r.isAlive()) {
-                    try {
-                        r.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
             }
-            synchronized (sendLock) {
-                fdsClosed = true;
-                Posix.close(st, tapFd);
-                Posix.close(st, wakeFd);
+            LockSupport.unpark(writer);                      // it writes what the ring holds, then leaves
+            boolean interrupted = join(r) | join(writer);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            Posix.close(st, tapFd);
+            Posix.close(st, wakeFd);
+        }
+    }
+
+    /** Waits for {@code t} (if any) to end; returns whether this thread was interrupted meanwhile. */
+    private static boolean join(Thread t) {
+        boolean interrupted = false;
+        while (t != null && t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
-        arena.close();
+        return interrupted;
     }
 
     @Override

@@ -1,8 +1,9 @@
 package dev.tcpip;
 
 /**
- * Optional settings of {@link Udp#send}: the source port ({@code 0}: the port being listened on is not
- * implied; an ephemeral port is chosen) and the TTL / hop limit ({@code -1}: the stack's default).
+ * Optional settings of {@link Udp#send}: the source port ({@code 0}: an ephemeral port; a port being
+ * listened on sends from that listener, so replies reach it) and the TTL / hop limit ({@code -1}: the
+ * stack's default).
  * The socket stack cannot set a unicast TTL through java.nio and rejects one.
  */
 public record UdpSendOptions(int srcPort, int ttl) {

@@ -3,8 +3,10 @@ package dev.tcpip.direct;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.device.LinkConfig;
+import dev.tcpip.direct.tcp.TcpConfig;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,9 +52,9 @@ class DirectStackConfigTest {
     void theTcpLayerIsPluggedInWithTheConfiguredSettings() throws Exception {
         SimKit.run(kit -> {
             DirectStack a = kit.stack("a", DirectStackConfig.ipv4("10.0.0.1/24")
-                    .withTcp(dev.tcpip.direct.tcp.TcpConfig.DEFAULTS), LinkConfig.DEFAULTS);
+                    .withTcp(TcpConfig.DEFAULTS), LinkConfig.DEFAULTS);
             int port = a.tcp().listen(0, f -> { });
-            org.junit.jupiter.api.Assertions.assertTrue(port > 0, "an ephemeral port was chosen: " + port);
+            assertTrue(port > 0, "an ephemeral port was chosen: " + port);
         });
     }
 

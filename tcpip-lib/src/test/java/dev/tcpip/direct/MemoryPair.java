@@ -47,5 +47,4 @@ record MemoryPair(MemoryNetwork net, DirectStack server, DirectStack client, Ine
         StackPair.super.close();
         net.close();
     }
-
 }

@@ -91,11 +91,17 @@ class SocketStackTest {
 
         // A new stack listens again on the same port at once, and its disconnect releases everything.
         SocketStack again = SocketStack.ipv4();
-        assertEquals(port, again.tcp().listen(port, TcpFlow::close));
+        java.util.concurrent.Semaphore againClosed = new java.util.concurrent.Semaphore(0);
+        assertEquals(port, again.tcp().listen(port, flow -> {
+            flow.close();
+            againClosed.release();
+        }));
         SocketStack c2 = SocketStack.ipv4();
         TcpFlow f = c2.tcp().connect(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), port));
         assertInstanceOf(ReadResult.Eof.class, f.read());
         f.close();
+        // As above: the accepted flow's descriptor is counted once its close has returned.
+        assertTrue(againClosed.tryAcquire(20, TimeUnit.SECONDS));
         again.disconnect();
         c2.disconnect();
         long last = openFds();

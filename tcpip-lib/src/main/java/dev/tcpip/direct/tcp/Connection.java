@@ -33,6 +33,10 @@ final class Connection {
     final TcpTimer delayedAckTimer;
     final TcpTimer keepaliveTimer;
     final TcpTimer timeWaitTimer;
+    /** RFC 8985 §6.2 step 5: the reordering timer, when segments may be lost once their window passes. */
+    final TcpTimer reorderTimer;
+    /** RFC 8985 §7: the probe timeout of a tail loss probe. */
+    final TcpTimer probeTimer;
     /** The listener that accepted this connection (passive open), else null. */
     final DirectTcp.Listener listener;
     final DirectTcpFlow flow;
@@ -62,7 +66,7 @@ final class Connection {
 
     // statistics
     long bytesSent, bytesRetransmitted, bytesReceived, segmentsSent, segmentsRetransmitted, segmentsReceived;
-    long sackBlocksReceived, duplicateAcks, timeouts, fastRetransmits;
+    long sackBlocksReceived, duplicateAcks, timeouts, fastRetransmits, lossProbes;
 
     /** A write waiting for room in the send buffer, or (nodelay) for its bytes to be sent. */
     static final class PendingWrite {
@@ -93,6 +97,8 @@ final class Connection {
         this.delayedAckTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onDelayedAckTimer(this));
         this.keepaliveTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onKeepaliveTimer(this, layer.loop().now()));
         this.timeWaitTimer = new TcpTimer(layer.loop(), () -> release(null));
+        this.reorderTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onReorderTimer(this, layer.loop().now()));
+        this.probeTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onProbeTimer(this, layer.loop().now()));
         this.flow = new DirectTcpFlow(layer, this);
         if (keepalive != null) {
             setKeepalive(keepalive, now);
@@ -314,8 +320,10 @@ final class Connection {
         delayedAckTimer.stop();
         keepaliveTimer.stop();
         timeWaitTimer.stop();
+        reorderTimer.stop();
+        probeTimer.stop();
         outOfOrder.clear();
-        recovery.board.clear();
+        recovery.clear();
         layer.remove(this);
         if (writeError == null) {
             writeError = new ClosedException("flow is closed");
@@ -345,6 +353,6 @@ final class Connection {
                 tcb.smss, c == null ? 0 : c.cwnd(), c == null ? Integer.MAX_VALUE : c.ssthresh(), rto.srtt(),
                 rto.rttvar(), rto.rto(), tcb.sndWnd, Seq.diff(tcb.rcvAdvRight, tcb.rcvNxt), bytesSent,
                 bytesRetransmitted, bytesReceived, segmentsSent, segmentsRetransmitted, segmentsReceived,
-                sackBlocksReceived, duplicateAcks, timeouts, fastRetransmits);
+                sackBlocksReceived, duplicateAcks, timeouts, fastRetransmits, lossProbes);
     }
 }

@@ -156,6 +156,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     void initialize(Connection c, long now) {
         Tcb t = c.tcb;
         t.iss = isn.isn(c.id, now);
+        c.recovery.start(t.iss);
         t.sndUna = t.iss;
         t.sndNxt = t.iss;
         t.sndMax = t.iss;
@@ -377,6 +378,9 @@ public final class DirectTcp implements Tcp, TransportHandler {
         c.retransmitTimer.stop();
         c.keepaliveTimer.stop();
         c.delayedAckTimer.stop();
+        c.reorderTimer.stop();
+        c.probeTimer.stop();
+        c.recovery.clear();
         c.timeWaitTimer.arm(now + 2 * config.msl().toNanos());
         timeWait.add(c);
         if (timeWait.size() > config.timeWaitLimit()) {

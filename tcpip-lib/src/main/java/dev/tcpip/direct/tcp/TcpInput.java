@@ -288,22 +288,35 @@ final class TcpInput {
         Tcb t = c.tcb;
         LossRecovery r = c.recovery;
         int window = seg.window() << t.sndWscale; // RFC 7323 §2.3
-        int newlySacked = 0;
-        if (t.sackOk && seg.sackBlockCount() > 0) {
-            for (int i = 0; i < seg.sackBlockCount(); i++) {
-                newlySacked += r.board.add(seg.sackLeft(i), seg.sackRight(i), Seq.max(ack, t.sndUna), t.sndMax);
+        boolean dsack = false;
+        if (t.sackOk) {
+            r.rack.beginAck();
+            int blocks = seg.sackBlockCount();
+            if (blocks > 0) {
+                // RFC 2883 §4: a first block below the cumulative ACK, or inside the second, reports data
+                // received twice (a D-SACK), not data held out of order.
+                dsack = Seq.le(seg.sackRight(0), ack) || blocks > 1 && Seq.ge(seg.sackLeft(0), seg.sackLeft(1))
+                        && Seq.le(seg.sackRight(0), seg.sackRight(1));
+                for (int i = dsack ? 1 : 0; i < blocks; i++) {
+                    int right = seg.sackRight(i);
+                    if (Seq.le(right, t.sndMax)) { // RFC 2018 §5: a block beyond what was sent is bogus
+                        r.sent.sacked(seg.sackLeft(i), right, r.rack, now);
+                    }
+                }
+                c.sackBlocksReceived += blocks;
             }
-            c.sackBlocksReceived += seg.sackBlockCount();
         }
         if (Seq.gt(ack, t.sndUna)) {
             int acked = Seq.diff(ack, t.sndUna);
             int dataAcked = Math.min(acked, c.sendBuffer.length());
             c.sendBuffer.acknowledge(dataAcked);
+            if (t.sackOk) {
+                r.sent.acknowledged(ack, r.rack, now);
+            }
             t.sndUna = ack;
             if (Seq.lt(t.sndNxt, ack)) {
                 t.sndNxt = ack;
             }
-            r.board.advance(ack);
             // RTT (RFC 7323 §4.1 with timestamps; else RFC 6298 §3 timing one segment, Karn's rule)
             if (t.tsOk && seg.hasTimestamps() && seg.tsEcr() != 0) {
                 c.rto.sample((long) (TcpOutput.tsVal(c, now) - seg.tsEcr()) * 1_000_000);
@@ -314,20 +327,35 @@ final class TcpInput {
             t.retries = 0;
             if (r.active) {
                 if (Seq.ge(ack, r.recoveryPoint)) {
-                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery;
-                    // cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 §3.2 step 3, option 1).
+                    // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery; after fast
+                    // recovery cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 §3.2 step 3,
+                    // option 1); after a timeout cwnd is what slow start made it.
+                    if (!r.afterTimeout) {
+                        int flight = Seq.diff(t.sndMax, t.sndUna);
+                        c.cc.set(Math.min(c.cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
+                    }
                     r.active = false;
-                    int flight = Seq.diff(t.sndMax, t.sndUna);
-                    c.cc.set(Math.min(c.cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
+                    r.afterTimeout = false;
+                    if (t.sackOk) {
+                        r.rack.onRecoveryEnd(); // RFC 8985 §6.2 step 4
+                    }
                 } else if (!t.sackOk) {
                     // RFC 6582 §3.2 step 4: partial ACK, retransmit the next segment, deflate the window.
                     retransmitFirst(c, now);
                     c.cc.set(c.cc.cwnd() - acked + (acked >= t.smss ? t.smss : 0));
-                } else if (Seq.lt(r.highRxt, ack)) {
-                    r.highRxt = ack;
+                } else if (r.afterTimeout) {
+                    c.cc.onAck(now, acked, c.rto.srtt()); // RFC 5681 §3.1: slow start after a timeout
                 }
             } else if (c.cc != null) {
                 c.cc.onAck(now, acked, c.rto.srtt());
+            }
+            if (r.probing && Seq.ge(ack, r.probeEnd)) {
+                // RFC 8985 §7.4: the probe's episode ends. A retransmitted probe acknowledged without a D-SACK
+                // repaired a loss that nothing else detected: the window answers it as for a loss.
+                r.probing = false;
+                if (r.probeRetransmitted && !dsack && !r.active) {
+                    c.cc.onLoss(now, Seq.diff(t.sndMax, t.sndUna));
+                }
             }
             r.dupAcks = 0;
             // RFC 6298 §5.2, §5.3: all acknowledged stops the timer, new data acknowledged restarts it.
@@ -344,13 +372,11 @@ final class TcpInput {
             // (RFC 9293 §3.8.6.1), the probe's byte was refused, not lost.
             c.duplicateAcks++;
             r.dupAcks++;
-            if (r.active) {
-                if (!t.sackOk) {
-                    c.cc.inflate(t.smss); // RFC 6582 §3.2 step 3 (RFC 5681 §3.2 step 4)
-                }
-            } else if ((r.dupAcks >= LossRecovery.DUP_THRESH
-                    || t.sackOk && newlySacked > 0 && r.hasLostHole(t.sndUna, t.smss))
-                    && Seq.gt(ack, r.recoveryPoint - 1)) {
+            if (t.sackOk) {
+                // With SACK, RACK (below) decides what is lost; the count serves limited transmit (RFC 3042).
+            } else if (r.active) {
+                c.cc.inflate(t.smss); // RFC 6582 §3.2 step 3 (RFC 5681 §3.2 step 4)
+            } else if (r.dupAcks >= LossRecovery.DUP_THRESH && Seq.gt(ack, r.recoveryPoint - 1)) {
                 enterRecovery(c, now);
             }
         }
@@ -367,18 +393,49 @@ final class TcpInput {
                 t.retries = 0; // the peer answers: probing goes on while it does (RFC 1122 §4.2.2.17)
             }
         }
+        if (t.sackOk) {
+            r.rack.onAck(dsack, t.sndUna, t.sndNxt);
+            detectLosses(c, now);
+        }
     }
 
-    /** RFC 5681 §3.2 / RFC 6582 §3.2 / RFC 6675 §5: fast retransmit and enter recovery. */
+    /**
+     * RFC 8985 §6.2 step 5: marks what RACK finds lost, (re)arms the reordering timer for what it cannot yet
+     * tell, and enters recovery when something is lost (RFC 6675 §5, with RACK as its loss detector).
+     */
+    static void detectLosses(Connection c, long now) {
+        LossRecovery r = c.recovery;
+        if (r.sent.isEmpty()) {
+            c.reorderTimer.disarm();
+            return;
+        }
+        long timeout = r.sent.detectLoss(r.rack, TcpOutput.reoWnd(c, r.active), now);
+        if (timeout > 0) {
+            c.reorderTimer.arm(now + timeout);
+        } else {
+            c.reorderTimer.disarm();
+        }
+        if (r.sent.lostBytes() > 0 && !r.active) {
+            enterRecovery(c, now);
+        }
+    }
+
+    /** RFC 5681 §3.2 / RFC 6582 §3.2 / RFC 6675 §5 (RFC 8985 with SACK): fast retransmit and enter recovery. */
     private static void enterRecovery(Connection c, long now) {
         Tcb t = c.tcb;
         LossRecovery r = c.recovery;
         int flight = Seq.diff(t.sndMax, t.sndUna);
         r.active = true;
+        r.afterTimeout = false;
         r.recoveryPoint = t.sndMax;
-        r.highRxt = t.sndUna;
         c.fastRetransmits++;
         c.cc.onLoss(now, flight);
+        if (t.sackOk) {
+            r.probing = false;
+            c.probeTimer.disarm();
+            TcpOutput.retransmitLost(c, now); // RFC 6675 §5 step (4.2): the first loss goes at once
+            return;
+        }
         retransmitFirst(c, now);
         if (!t.sackOk) {
             c.cc.inflate(LossRecovery.DUP_THRESH * t.smss); // RFC 6582 §3.2 step 2: cwnd = ssthresh + 3*SMSS
@@ -392,7 +449,6 @@ final class TcpInput {
         boolean fin = t.finSent && t.sndUna + len == t.finSeq && Seq.gt(t.sndMax, t.finSeq);
         if (len > 0 || fin) {
             TcpOutput.sendData(c, t.sndUna, len, fin, now);
-            c.recovery.highRxt = Seq.max(c.recovery.highRxt, t.sndUna + len + (fin ? 1 : 0));
         }
     }
 

@@ -40,16 +40,13 @@ final class TcpOutput {
         int bufEnd = t.sndUna + c.sendBuffer.length();
         int full = segmentData(c);
         for (int guard = 0; guard < 1 << 16; guard++) {
-            if (!c.recovery.board.isEmpty() && !c.recovery.active) {
-                t.sndNxt = Seq.max(t.sndNxt, c.recovery.board.skipSacked(t.sndNxt)); // after a timeout
-            }
             int unsent = Seq.diff(bufEnd, t.sndNxt);
             boolean finDue = t.finQueued && unsent >= 0;
             if (unsent <= 0 && !finDue) {
                 break;
             }
             int flight = c.recovery.active && t.sackOk
-                    ? c.recovery.pipe(t.sndUna, t.sndMax, t.smss) : Seq.diff(t.sndNxt, t.sndUna);
+                    ? c.recovery.pipe(t.sndUna, t.sndMax) : Seq.diff(t.sndNxt, t.sndUna);
             int cwnd = c.cc.cwnd() + limitedTransmit(c);
             // RFC 5681 §3.1: send at most min(cwnd, rwnd) - flight; the peer's window from SND.UNA.
             int usable = Math.min(cwnd - flight, t.sndWnd - Seq.diff(t.sndNxt, t.sndUna));
@@ -71,6 +68,7 @@ final class TcpOutput {
             }
         }
         armPersistIfNeeded(c, now);
+        scheduleProbe(c, now);
         c.completeWrites();
         c.wakeCloser();
     }
@@ -110,26 +108,39 @@ final class TcpOutput {
         return !r.active && r.dupAcks > 0 && r.dupAcks < LossRecovery.DUP_THRESH ? r.dupAcks * c.tcb.smss : 0;
     }
 
-    /** RFC 6675 §5 step (C): while pipe allows, retransmit lost holes (NextSeg rule 1). */
+    /**
+     * RFC 6675 §5 step (C) with RFC 8985's losses: while pipe leaves room for a segment (cwnd - pipe >= SMSS),
+     * retransmit the lowest lost segment (NextSeg rule 1, "lost" as RACK marks it). New data follows in
+     * {@link #output} (rule 2).
+     */
     private static void sackRecoveryOutput(Connection c, long now) {
         Tcb t = c.tcb;
         LossRecovery r = c.recovery;
         for (int guard = 0; guard < 1 << 12; guard++) {
-            if (r.pipe(t.sndUna, t.sndMax, t.smss) + t.smss > c.cc.cwnd() || !r.hasLostHole(t.sndUna, t.smss)) {
+            if (r.pipe(t.sndUna, t.sndMax) + t.smss > c.cc.cwnd() || !retransmitLost(c, now)) {
                 break;
             }
-            int from = r.board.skipSacked(Seq.max(t.sndUna, r.highRxt));
-            int end = Seq.min(r.board.holeEnd(from, t.sndMax), from + segmentData(c));
-            int dataEnd = t.sndUna + c.sendBuffer.length();
-            int len = Math.max(0, Seq.diff(Seq.min(end, dataEnd), from));
-            boolean fin = t.finSent && Seq.ge(end, t.finSeq) && Seq.le(from, t.finSeq) && from + len == t.finSeq;
-            if (len == 0 && !fin) {
-                r.highRxt = end;
-                continue;
-            }
-            sendData(c, from, len, fin, now);
-            r.highRxt = from + len + (fin ? 1 : 0);
         }
+    }
+
+    /** Retransmits (part of) the lowest lost segment; false if none is lost. */
+    static boolean retransmitLost(Connection c, long now) {
+        Tcb t = c.tcb;
+        SentSegments sent = c.recovery.sent;
+        int none = t.sndMax;
+        int from = sent.firstLost(none);
+        if (from == none && sent.lostBytes() == 0) {
+            return false;
+        }
+        int end = sent.entryEnd(from);
+        int dataEnd = t.sndUna + c.sendBuffer.length();
+        int len = Math.max(0, Math.min(Seq.diff(Seq.min(end, dataEnd), from), segmentData(c)));
+        boolean fin = t.finSent && from + len == t.finSeq && Seq.gt(end, t.finSeq);
+        if (len == 0 && !fin) {
+            return false;
+        }
+        sendData(c, from, len, fin, now);
+        return true;
     }
 
     /** Sends {@code len} bytes from sequence {@code seq} (plus FIN), updating SND.NXT/SND.MAX and counters. */
@@ -153,6 +164,9 @@ final class TcpOutput {
             t.rttStart = now;
         }
         int end = seq + len + (fin ? 1 : 0);
+        if (t.sackOk) {
+            c.recovery.sent.sent(seq, end, now); // RFC 8985 §6.1: what was sent when
+        }
         if (seq == t.sndNxt) {
             t.sndNxt = end; // a retransmitted hole (seq below SND.NXT) leaves SND.NXT alone
         }
@@ -226,13 +240,119 @@ final class TcpOutput {
             return;
         }
         c.timeouts++;
-        // RFC 5681 §3.1 / RFC 6298 §5.4: one segment from SND.UNA, go back N; RFC 6675 §5.1: leave recovery.
         c.cc.onTimeout(now, flight);
-        c.recovery.reset();
-        c.recovery.highRxt = t.sndUna;
-        t.sndNxt = t.sndUna;
+        LossRecovery r = c.recovery;
+        r.probing = false;
+        c.probeTimer.disarm();
         c.retransmitTimer.arm(now + c.rto.rto());
+        if (t.sackOk) {
+            // RFC 8985 §6.3: mark SND.UNA's segment and every one whose time is up as lost, and retransmit them
+            // in order as the window allows, slow-starting from one segment; what was SACKed is not resent.
+            r.sent.markLossesOnTimeout(r.rack, reoWnd(c, true), now);
+            if (r.active && !r.afterTimeout) {
+                r.rack.onRecoveryEnd();
+            }
+            r.active = true;
+            r.afterTimeout = true;
+            r.dupAcks = 0;
+            r.recoveryPoint = t.sndMax;
+            retransmitLost(c, now); // RFC 6298 §5.4: the earliest segment, whatever pipe says
+            output(c, now);
+            return;
+        }
+        // RFC 5681 §3.1 / RFC 6298 §5.4: one segment from SND.UNA, go back N; RFC 6582: leave recovery.
+        r.reset();
+        t.sndNxt = t.sndUna;
         output(c, now);
+    }
+
+    /** RFC 8985 §6.2 step 4's reordering window for this connection now. */
+    static long reoWnd(Connection c, boolean inRecovery) {
+        return c.recovery.rack.reoWnd(inRecovery, c.recovery.sent.sackedSegments(), c.rto.srtt());
+    }
+
+    /** RFC 8985 §6.2 step 5: the reordering timer expired; what it waited for may now count as lost. */
+    static void onReorderTimer(Connection c, long now) {
+        if (!c.tcb.sackOk || !c.tcb.state.synchronized_() || c.recovery.sent.isEmpty()) {
+            return;
+        }
+        TcpInput.detectLosses(c, now);
+        output(c, now);
+    }
+
+    // --- tail loss probes (RFC 8985 §7) ---
+
+    /** The worst-case delayed ACK RFC 8985 §7.2 adds when a single segment is in flight: 200 ms. */
+    private static final long WC_DEL_ACK = 200_000_000L;
+    /**
+     * The shortest probe timeout: the RTT estimate's clock ticks in milliseconds (RFC 7323 timestamps), so
+     * twice an SRTT below a millisecond means less than it says.
+     */
+    private static final long MIN_PTO = 1_000_000L;
+
+    /**
+     * RFC 8985 §7.2: after sending new data or on an ACK of new data, with SACK, outside recovery, no probe
+     * outstanding and nothing SACKed (the reordering timer covers that), (re)start the probe timeout:
+     * PTO = 2 * SRTT (plus the worst-case delayed ACK when one segment is in flight), never after the RTO.
+     */
+    static void scheduleProbe(Connection c, long now) {
+        Tcb t = c.tcb;
+        LossRecovery r = c.recovery;
+        int flight = Seq.diff(t.sndMax, t.sndUna);
+        if (!t.sackOk || r.active || r.probing || flight == 0 || r.sent.sackedBytes() > 0
+                || c.reorderTimer.armed() || t.sndWnd == 0 || !c.retransmitTimer.armed()) {
+            c.probeTimer.disarm();
+            return;
+        }
+        long pto = c.rto.measured() ? Math.max(2 * c.rto.srtt(), MIN_PTO) : 1_000_000_000L;
+        if (flight <= t.smss) {
+            pto += WC_DEL_ACK;
+        }
+        long at = Math.min(now + pto, c.retransmitTimer.deadline());
+        if (at < c.retransmitTimer.deadline()) {
+            c.probeTimer.arm(at);
+        } else {
+            c.probeTimer.disarm();
+        }
+    }
+
+    /**
+     * RFC 8985 §7.3: the probe timeout expired: send one new segment if the windows allow, else retransmit
+     * the last segment sent, so that the peer's ACK (SACKing it) lets RACK find what was lost before it.
+     */
+    static void onProbeTimer(Connection c, long now) {
+        Tcb t = c.tcb;
+        LossRecovery r = c.recovery;
+        if (!t.sackOk || r.active || r.probing || Seq.diff(t.sndMax, t.sndUna) == 0 || !t.state.synchronized_()) {
+            return;
+        }
+        int unsent = Seq.diff(t.sndUna + c.sendBuffer.length(), t.sndNxt);
+        int rwndRoom = t.sndWnd - Seq.diff(t.sndNxt, t.sndUna);
+        int before = t.sndMax;
+        if (unsent > 0 && rwndRoom > 0 && t.sndNxt == t.sndMax) {
+            int len = Math.min(Math.min(unsent, segmentData(c)), rwndRoom);
+            sendData(c, t.sndNxt, len, false, now);
+            r.probeRetransmitted = false;
+        } else {
+            int from = r.sent.lastStart(t.sndUna);
+            if (r.sent.lastSacked()) {
+                return;
+            }
+            int end = t.sndMax;
+            int dataEnd = t.sndUna + c.sendBuffer.length();
+            int len = Math.max(0, Math.min(Seq.diff(Seq.min(end, dataEnd), from), segmentData(c)));
+            boolean fin = t.finSent && from + len == t.finSeq && Seq.gt(end, t.finSeq);
+            if (len == 0 && !fin) {
+                return;
+            }
+            sendData(c, from, len, fin, now);
+            r.probeRetransmitted = true;
+        }
+        c.lossProbes++;
+        r.probing = true;
+        r.probeEnd = Seq.max(before, t.sndMax);
+        c.retransmitTimer.disarm();
+        c.retransmitTimer.arm(now + c.rto.rto()); // RFC 8985 §7.3: the RTO follows the probe
     }
 
     static void onDelayedAckTimer(Connection c) {

@@ -22,10 +22,12 @@ package dev.tcpip.direct.tcp;
  * @param sackBlocksReceived   SACK blocks received
  * @param duplicateAcks        duplicate ACKs received (RFC 5681 §2)
  * @param timeouts             retransmission timer expirations
- * @param fastRetransmits      loss recoveries entered on duplicate ACKs or SACK
+ * @param fastRetransmits      loss recoveries entered on duplicate ACKs, or on losses RACK found (RFC 8985)
+ * @param lossProbes           tail loss probes sent (RFC 8985 §7)
  */
 public record TcpStats(TcpState state, String congestionControl, int mss, int cwnd, int ssthresh, long srtt,
                        long rttvar, long rto, int sndWnd, int rcvWnd, long bytesSent, long bytesRetransmitted,
                        long bytesReceived, long segmentsSent, long segmentsRetransmitted, long segmentsReceived,
-                       long sackBlocksReceived, long duplicateAcks, long timeouts, long fastRetransmits) {
+                       long sackBlocksReceived, long duplicateAcks, long timeouts, long fastRetransmits,
+                       long lossProbes) {
 }

@@ -86,6 +86,10 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
         sim.runFor(java.time.Duration.ofMillis(millis));
     }
 
+    void advanceMicros(long micros) {
+        sim.runFor(java.time.Duration.ofNanos(micros * 1000));
+    }
+
     /** Takes the next sent segment, asserting there is one. */
     Sent next() {
         assertTrue(!sent.isEmpty(), "expected a segment, none was sent");

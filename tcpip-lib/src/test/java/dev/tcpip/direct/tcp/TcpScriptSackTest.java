@@ -10,36 +10,43 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * SACK, both sides: loss recovery from SACK blocks (RFC 6675) and the blocks a receiver reports
- * (RFC 2018 §4). Ten full segments s0..s9 fill the initial window (RFC 6928: 10 x 1460).
+ * SACK, both sides: loss detection by RACK-TLP (RFC 8985) with recovery as RFC 6675 §5 sends, and the blocks
+ * a receiver reports (RFC 2018 §4). Ten full segments s0..s9 fill the initial window (RFC 6928: 10 x 1460).
  */
 class TcpScriptSackTest extends ScriptFixture {
 
+    /** The scripted round trip: each ACK arrives this long after the segments it answers were sent. */
+    private static final int RTT_US = 400;
+
     @Test
-    void oneHoleIsRetransmittedOnceAndRecoveryEndsPastTheRecoveryPoint() throws Exception {
+    void aHoleIsLostAfterAQuarterRttOrAtOnceWithThreeSegmentsSackedAndIsRetransmittedOnce() throws Exception {
         DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
+        p.advanceMicros(RTT_US);
         ack(seg(2));                                    // s0, s1 arrived; s2 is lost
         assertEquals(11 * MSS, f.stats().cwnd(), "slow start: one SMSS for the ACK");
         ack(seg(2), sack(seg(3), seg(4)));
-        ack(seg(2), sack(seg(3), seg(5)));
-        p.expectNothing();                              // two duplicates and 2 SMSS SACKed: not lost yet
-        ack(seg(2), sack(seg(3), seg(6)));
-        // RFC 6675 §5 step 4: third duplicate ACK: RecoveryPoint = HighData, ssthresh = cwnd = FlightSize / 2
-        // (RFC 5681 §3.2 eq. 4: 8 x 1460 / 2), and the first unSACKed segment is retransmitted.
+        // RFC 8985 §6.2: s2 was sent before s3, which was delivered; it is lost once RACK.rtt plus the
+        // reordering window (min_RTT / 4 = 100 us with one segment SACKed and no reordering seen) has passed.
+        p.expectNothing();
+        p.advanceMicros(RTT_US / 4 - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        // RFC 6675 §5 with RACK as the detector: RecoveryPoint = HighData, ssthresh = cwnd = FlightSize / 2
+        // (RFC 5681 §3.2 eq. 4: 8 x 1460 / 2), and the lost segment is retransmitted.
         expectSegment(2);
-        p.expectNothing();                              // pipe (RFC 6675 §4): s2 (rexmit) + s6..s9 = 5 SMSS > cwnd
+        p.expectNothing();                              // pipe: s2 (rexmit) + s4..s9 = 7 SMSS > cwnd
         assertEquals(4 * MSS, f.stats().cwnd());
         assertEquals(4 * MSS, f.stats().ssthresh());
         assertEquals(1, f.stats().fastRetransmits());
-        // More SACKs shrink pipe but no other hole is lost and there is no new data: nothing is sent,
-        // and the hole already retransmitted is never sent again (RFC 6675 §4 NextSeg: above HighRxt).
-        ack(seg(2), sack(seg(3), seg(7)));
-        ack(seg(2), sack(seg(3), seg(8)));
-        ack(seg(2), sack(seg(3), seg(9)));
-        ack(seg(2), sack(seg(3), seg(10)));
+        // More SACKs shrink pipe but nothing else is lost and there is no new data: nothing is sent, and the
+        // retransmitted hole is not sent again (it went after every segment SACKed so far).
+        for (int k = 5; k <= 10; k++) {
+            ack(seg(2), sack(seg(3), seg(k)));
+        }
         p.expectNothing();
         // RFC 6675 §5 (A): a cumulative ACK beyond RecoveryPoint ends recovery; RFC 6582 §3.2 step 3 option 1:
         // cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) = 2 SMSS with nothing in flight.
+        p.advanceMicros(RTT_US);
         ack(seg(10));
         assertEquals(2 * MSS, f.stats().cwnd());
         assertEquals(1, f.stats().segmentsRetransmitted());
@@ -49,23 +56,23 @@ class TcpScriptSackTest extends ScriptFixture {
     }
 
     @Test
-    void twoHolesAreEachRetransmittedOnceWhenTheyCountAsLost() throws Exception {
+    void threeSegmentsSackedMakeEveryEarlierHoleLostAtOnce() throws Exception {
         DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
-        ack(seg(2));                                    // s2 and s5 are lost
-        ack(seg(2), sack(seg(3), seg(4)));
+        p.advanceMicros(RTT_US);
+        ack(seg(2), sack(seg(3), seg(4)));              // s2 and s5 are lost
         ack(seg(2), sack(seg(3), seg(5)));
+        p.expectNothing();                              // two SACKed: the reordering window still applies
         ack(seg(2), sack(seg(6), seg(7), seg(3), seg(5)));
-        expectSegment(2);                               // third duplicate: s2 lost (RFC 6675 §4 IsLost)
+        // RFC 8985 §6.2 step 4: with DupThresh segments SACKed and no reordering seen the window is 0, so
+        // both holes sent before s6 are lost now; pipe = s7..s9 = 3 SMSS, cwnd 4: s2 goes at once, then pipe
+        // (4 SMSS) leaves no room for s5.
+        expectSegment(2);
         p.expectNothing();
         ack(seg(2), sack(seg(6), seg(8), seg(3), seg(5)));
-        p.expectNothing();                              // above s5: only 2 SMSS SACKed, one range: not lost
-        ack(seg(2), sack(seg(6), seg(9), seg(3), seg(5)));
-        // Now 3 SMSS are SACKed above s5 (IsLost), and pipe = s9 + s2 (rexmit) = 2 SMSS < cwnd = 4 SMSS.
-        expectSegment(5);
-        p.expectNothing();                              // pipe 3 SMSS; no lost hole left, no new data
-        ack(seg(5), sack(seg(6), seg(9)));              // partial ACK: s2 arrived; still in recovery
+        expectSegment(5);                               // s7 delivered: pipe 3 SMSS, room for the next loss
         p.expectNothing();
-        ack(seg(5), sack(seg(6), seg(10)));
+        p.advanceMicros(RTT_US);
+        ack(seg(5), sack(seg(6), seg(10)));             // partial ACK: s2 arrived; still in recovery
         p.expectNothing();
         ack(seg(10));                                   // the retransmitted s5 arrived: recovery ends
         assertEquals(2, f.stats().segmentsRetransmitted());
@@ -77,36 +84,78 @@ class TcpScriptSackTest extends ScriptFixture {
     @Test
     void sackBlocksInAnyOrderAndReorderedAcksRetransmitNothingTwice() throws Exception {
         DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
-        // s0 is lost. The blocks arrive lowest first (RFC 2018 puts the newest first, but the sender must
-        // not depend on the order), and an older ACK with fewer blocks arrives after a newer one.
+        p.advanceMicros(RTT_US);
+        // s0, s2, s4 and s6 are lost. The blocks arrive lowest first (RFC 2018 puts the newest first, but the
+        // sender must not depend on the order), and an older ACK with fewer blocks arrives after a newer one.
         ack(ours(0), sack(seg(1), seg(2)));
         ack(ours(0), sack(seg(1), seg(2), seg(3), seg(4)));
-        ack(ours(0), sack(seg(1), seg(2), seg(3), seg(4), seg(5), seg(6), seg(7), seg(8)));
-        // Three duplicates, and three SACKed ranges above s0: lost. FlightSize 10 SMSS: cwnd = 5 SMSS.
+        p.expectNothing();                              // two SACKed: within the reordering window
+        ack(ours(0), sack(seg(1), seg(2), seg(3), seg(4), seg(5), seg(6), seg(7), seg(10)));
+        // Six SACKed: every hole sent before s9 is lost. cwnd = FlightSize / 2 = 5 SMSS; pipe counts only the
+        // retransmissions, so the four go out, lowest first (NextSeg rule 1).
         expectSegment(0);
-        // RFC 6675 §4: s2 is lost too (three ranges above it), so pipe = s0 (rexmit) + s4 + s6 + s8 + s9
-        // = 5 SMSS = cwnd: no room.
-        p.expectNothing();
-        ack(ours(0), sack(seg(1), seg(2), seg(3), seg(4)));   // old, reordered: adds nothing
-        p.expectNothing();
-        // s9 SACKed, the blocks in yet another order: s4 is lost now; pipe = s0 + s6 + s8 = 3 SMSS, room for
-        // two: the lost holes after HighRxt, lowest first (NextSeg rule 1).
-        ack(ours(0), sack(seg(9), seg(10), seg(7), seg(8), seg(5), seg(6)));
         expectSegment(2);
         expectSegment(4);
-        p.expectNothing();
-        ack(ours(0), sack(seg(1), seg(2), seg(3), seg(4)));   // reordered again: nothing sent twice
-        p.expectNothing();
-        // s8 SACKed and merged: s6 is lost; pipe = s0 + s2 + s4 (all retransmitted) = 3 SMSS: s6 goes, and
-        // then no lost hole is left above HighRxt.
-        ack(ours(0), sack(seg(7), seg(10), seg(5), seg(6), seg(3), seg(4)));
         expectSegment(6);
         p.expectNothing();
-        ack(seg(3), sack(seg(7), seg(10), seg(5), seg(6), seg(3), seg(4)));  // partial ACK: s0..s2 arrived
+        ack(ours(0), sack(seg(3), seg(4), seg(1), seg(2)));   // old, reordered: adds nothing
+        ack(ours(0), sack(seg(7), seg(10), seg(5), seg(6), seg(1), seg(2), seg(3), seg(4)));
+        p.expectNothing();
+        p.advanceMicros(RTT_US);
+        ack(seg(3), sack(seg(7), seg(10), seg(5), seg(6)));  // partial ACK: s0..s2 arrived
         p.expectNothing();
         ack(seg(10));
         assertEquals(4, f.stats().segmentsRetransmitted());
         assertEquals(1, f.stats().fastRetransmits());
+        p.advance(60_000);
+        p.expectNothing();
+    }
+
+    @Test
+    void aLostRetransmissionIsFoundWithoutATimeout() throws Exception {
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 12);  // s10 and s11 wait for room
+        p.advanceMicros(RTT_US);
+        ack(seg(2), sack(seg(3), seg(6)));              // s2 lost; three SACKed: lost at once
+        expectSegment(2);
+        p.expectNothing();                              // pipe s2 + s6..s9 = 5 SMSS > cwnd 4
+        p.advanceMicros(RTT_US);
+        ack(seg(2), sack(seg(3), seg(10)));             // the retransmitted s2 was lost too
+        // pipe = s2 (rexmit) = 1 SMSS: room for the new segments (NextSeg rule 2)
+        expectSegment(10);
+        expectSegment(11);
+        p.expectNothing();
+        p.advanceMicros(RTT_US);
+        // RFC 8985: s10 and s11 went out after the retransmission of s2 and were delivered, so that
+        // retransmission is lost as well; found from the ACK, not after a retransmission timeout.
+        ack(seg(2), sack(seg(3), seg(12)));
+        expectSegment(2);
+        p.advanceMicros(RTT_US);
+        ack(seg(12));
+        assertEquals(2, f.stats().segmentsRetransmitted());
+        assertEquals(0, f.stats().timeouts());
+        assertEquals(1, f.stats().fastRetransmits());
+    }
+
+    @Test
+    void aTailLossIsProbedAndRepairedBeforeTheRetransmissionTimeout() throws Exception {
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
+        p.advanceMicros(RTT_US);
+        ack(seg(8));                                    // s8 and s9, the tail, are lost: no SACK will come
+        p.expectNothing();
+        // RFC 8985 §7.2: PTO = 2 * SRTT (at least a millisecond here), long before the 200 ms RTO; with no new
+        // data, the probe retransmits the last segment.
+        p.advance(2);
+        expectSegment(9);
+        p.expectNothing();
+        assertEquals(1, f.stats().lossProbes());
+        p.advanceMicros(RTT_US);
+        ack(seg(8), sack(seg(9), seg(10)));             // the probe SACKed: s8, sent before it, is lost
+        p.advanceMicros(RTT_US / 4);
+        expectSegment(8);
+        p.advanceMicros(RTT_US);
+        ack(seg(10));
+        assertEquals(0, f.stats().timeouts());
+        assertEquals(2, f.stats().segmentsRetransmitted());
         p.advance(60_000);
         p.expectNothing();
     }

@@ -1,0 +1,347 @@
+package dev.tcpip.direct.tcp;
+
+/**
+ * What a SACK sender has sent and not yet had cumulatively acknowledged, one entry per transmitted segment
+ * (RFC 8985 §6.1: the per-segment transmission time, whether it was retransmitted, and whether it is SACKed
+ * or lost), so that {@link Rack} can reason in time order and RFC 6675's pipe counts what is really in
+ * flight.
+ *
+ * <p>The entries tile [SND.UNA, SND.MAX) in sequence order without gaps: entry {@code i} covers
+ * {@code [start[i], end[i])}, and a FIN's sequence number belongs to the last entry. A SACK block or a
+ * retransmission whose edge falls inside an entry splits it. Entries live in {@code [head, tail)} of plain
+ * arrays that grow on demand up to {@link #MAX_ENTRIES}; past that a new segment joins the last entry
+ * (which then carries the later transmission time: conservative, its loss is detected later, never
+ * earlier). Byte counts of SACKed and lost data are kept as entries change, so pipe is O(1).
+ */
+final class SentSegments {
+    static final int MAX_ENTRIES = 1 << 16;
+    private static final int INITIAL = 16;
+    private static final byte SACKED = 1;
+    private static final byte LOST = 2;
+    private static final byte RETRANSMITTED = 4;
+
+    private int[] start = new int[0];
+    private int[] end = new int[0];
+    private long[] xmit = new long[0];
+    private byte[] flags = new byte[0];
+    private int head;
+    private int tail;
+    private int sackedBytes;
+    private int sackedSegments;
+    private int lostBytes;
+    /** No LOST entry lies below this index: where {@link #firstLost} starts looking. */
+    private int lostHint;
+
+    boolean isEmpty() {
+        return head == tail;
+    }
+
+    int size() {
+        return tail - head;
+    }
+
+    int sackedBytes() {
+        return sackedBytes;
+    }
+
+    int sackedSegments() {
+        return sackedSegments;
+    }
+
+    /** Bytes marked lost and neither SACKed nor retransmitted since. */
+    int lostBytes() {
+        return lostBytes;
+    }
+
+    /** The sequence number past the last entry, or {@code fallback} when there is none. */
+    int endSeq(int fallback) {
+        return isEmpty() ? fallback : end[tail - 1];
+    }
+
+    void clear() {
+        head = tail = 0;
+        sackedBytes = sackedSegments = lostBytes = 0;
+        lostHint = 0;
+    }
+
+    // --- transmissions ---
+
+    /**
+     * Records the transmission of [seq, segEnd) at {@code now}: the part below the last entry's end is a
+     * retransmission, the part above is new.
+     */
+    void sent(int seq, int segEnd, long now) {
+        if (!Seq.lt(seq, segEnd)) {
+            return;
+        }
+        int last = endSeq(seq);
+        if (Seq.lt(seq, last)) {
+            retransmitted(seq, Seq.min(segEnd, last), now);
+        }
+        if (Seq.gt(segEnd, last)) {
+            append(Seq.max(seq, last), segEnd, now);
+        }
+    }
+
+    private void append(int from, int to, long now) {
+        if (tail - head >= MAX_ENTRIES) {
+            end[tail - 1] = to;             // bounded: the last entry grows instead
+            xmit[tail - 1] = now;
+            return;
+        }
+        ensureRoom();
+        start[tail] = from;
+        end[tail] = to;
+        xmit[tail] = now;
+        flags[tail] = 0;
+        tail++;
+    }
+
+    private void retransmitted(int from, int to, long now) {
+        if (isEmpty()) {
+            return;
+        }
+        from = Seq.max(from, start[head]);
+        splitAt(from);
+        splitAt(to);
+        for (int i = indexOf(from); i >= 0 && i < tail && Seq.lt(start[i], to); i++) {
+            if ((flags[i] & SACKED) != 0) {
+                continue;
+            }
+            if ((flags[i] & LOST) != 0) {
+                lostBytes -= len(i);
+            }
+            flags[i] = (byte) ((flags[i] & ~LOST) | RETRANSMITTED);
+            xmit[i] = now;
+        }
+    }
+
+    // --- acknowledgments ---
+
+    /** SND.UNA moved to {@code ack}: forgets what lies below it, telling {@code rack} what was delivered. */
+    void acknowledged(int ack, Rack rack, long now) {
+        while (head < tail && Seq.le(end[head], ack)) {
+            delivered(head, rack, now);
+            forget(head);
+            head++;
+        }
+        if (head < tail && Seq.lt(start[head], ack)) {
+            delivered(head, rack, now);
+            int gone = Seq.diff(ack, start[head]);
+            if ((flags[head] & SACKED) != 0) {
+                sackedBytes -= gone;
+            } else if ((flags[head] & LOST) != 0) {
+                lostBytes -= gone;
+            }
+            start[head] = ack;
+        }
+        if (head == tail) {
+            head = tail = 0;
+        }
+        lostHint = Math.max(lostHint, head);
+    }
+
+    /** A SACK block [l, r) (RFC 2018 §3); returns the bytes it newly covers. */
+    int sacked(int l, int r, Rack rack, long now) {
+        if (isEmpty() || !Seq.lt(l, r)) {
+            return 0;
+        }
+        l = Seq.max(l, start[head]);
+        r = Seq.min(r, end[tail - 1]);
+        if (!Seq.lt(l, r)) {
+            return 0;
+        }
+        splitAt(l);
+        splitAt(r);
+        int newly = 0;
+        for (int i = indexOf(l); i >= 0 && i < tail && Seq.lt(start[i], r); i++) {
+            if ((flags[i] & SACKED) != 0) {
+                continue;
+            }
+            delivered(i, rack, now);
+            if ((flags[i] & LOST) != 0) {
+                lostBytes -= len(i);
+            }
+            flags[i] = (byte) ((flags[i] & ~LOST) | SACKED);
+            sackedBytes += len(i);
+            sackedSegments++;
+            newly += len(i);
+        }
+        return newly;
+    }
+
+    private void delivered(int i, Rack rack, long now) {
+        if ((flags[i] & SACKED) == 0) {
+            rack.delivered(xmit[i], end[i], (flags[i] & RETRANSMITTED) != 0, now);
+        }
+    }
+
+    private void forget(int i) {
+        if ((flags[i] & SACKED) != 0) {
+            sackedBytes -= len(i);
+            sackedSegments--;
+        } else if ((flags[i] & LOST) != 0) {
+            lostBytes -= len(i);
+        }
+    }
+
+    // --- loss marking (RFC 8985 §6.2 step 5, §6.3) ---
+
+    /**
+     * RFC 8985 §6.2 step 5, RACK_detect_loss: every unSACKed segment sent before the most recently delivered
+     * one ({@code rack}'s xmit time and end) is lost once {@code reoWnd} has passed beyond its RTT. Returns
+     * the time to wait before the rest could be marked (the reordering timer), 0 if none, and marks the
+     * others lost. Entries are in sequence order; originals were sent in that order, and a retransmitted
+     * entry was sent after its original, so the scan stops at the first original not sent before RACK's.
+     */
+    long detectLoss(Rack rack, long reoWnd, long now) {
+        long timeout = 0;
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & (SACKED | LOST)) != 0) {
+                continue;
+            }
+            if (!rack.sentBefore(xmit[i], end[i])) {
+                if ((flags[i] & RETRANSMITTED) == 0) {
+                    break;
+                }
+                continue;
+            }
+            long remaining = xmit[i] + rack.rtt() + reoWnd - now;
+            if (remaining <= 0) {
+                markLost(i);
+            } else {
+                timeout = Math.max(timeout, remaining);
+            }
+        }
+        return timeout;
+    }
+
+    /**
+     * RFC 8985 §6.3, on a retransmission timeout: the first unacknowledged segment is lost, and so is every
+     * unSACKed one whose RTT plus the reordering window has passed.
+     */
+    void markLossesOnTimeout(Rack rack, long reoWnd, long now) {
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & (SACKED | LOST)) == 0
+                    && (i == head || xmit[i] + rack.rtt() + reoWnd - now <= 0)) {
+                markLost(i);
+            }
+        }
+    }
+
+    private void markLost(int i) {
+        flags[i] |= LOST;
+        lostBytes += len(i);
+        lostHint = Math.min(lostHint, i);
+    }
+
+    /** The start of the lowest lost, unSACKed, not yet retransmitted entry; {@code none} when there is none. */
+    int firstLost(int none) {
+        int i = Math.max(lostHint, head);
+        while (i < tail && (flags[i] & LOST) == 0) {
+            i++;
+        }
+        lostHint = i;
+        return i < tail ? start[i] : none;
+    }
+
+    /** The end of the entry that starts at {@code seq} (one from {@link #firstLost}). */
+    int entryEnd(int seq) {
+        int i = indexOf(seq);
+        return i < 0 ? seq : end[i];
+    }
+
+    /** The highest sequence number sent, as the start of the last entry and its end (for a loss probe). */
+    int lastStart(int fallback) {
+        return isEmpty() ? fallback : start[tail - 1];
+    }
+
+    boolean lastSacked() {
+        return !isEmpty() && (flags[tail - 1] & SACKED) != 0;
+    }
+
+    // --- entries ---
+
+    private int len(int i) {
+        return Seq.diff(end[i], start[i]);
+    }
+
+    /** The index of the entry containing {@code seq}, or -1. Binary search: entries are in sequence order. */
+    private int indexOf(int seq) {
+        int lo = head, hi = tail - 1;
+        if (lo > hi || Seq.lt(seq, start[lo]) || Seq.ge(seq, end[hi])) {
+            return -1;
+        }
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (Seq.le(start[mid], seq)) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
+    }
+
+    /** Makes {@code seq} an entry boundary if it lies strictly inside an entry. */
+    private void splitAt(int seq) {
+        int i = indexOf(seq);
+        if (i < 0 || start[i] == seq) {
+            return;
+        }
+        if (tail - head >= MAX_ENTRIES) {
+            return; // bounded: the entry stays whole, its state applies to all of it
+        }
+        ensureRoom();
+        i = indexOf(seq); // compacting may have moved the entries
+        int n = tail - (i + 1);
+        System.arraycopy(start, i + 1, start, i + 2, n);
+        System.arraycopy(end, i + 1, end, i + 2, n);
+        System.arraycopy(xmit, i + 1, xmit, i + 2, n);
+        System.arraycopy(flags, i + 1, flags, i + 2, n);
+        tail++;
+        start[i + 1] = seq;
+        end[i + 1] = end[i];
+        xmit[i + 1] = xmit[i];
+        flags[i + 1] = flags[i];
+        end[i] = seq;
+        if ((flags[i] & SACKED) != 0) {
+            sackedSegments++;
+        }
+        if (i + 1 < lostHint) {
+            lostHint++;
+        }
+    }
+
+    /** Room for one more entry at the tail: compacts to index 0, or doubles (bounded by MAX_ENTRIES). */
+    private void ensureRoom() {
+        if (tail < start.length) {
+            return;
+        }
+        int n = tail - head;
+        if (head > 0 && n < start.length / 2) {
+            compact(start.length);
+            return;
+        }
+        compact(Math.min(Math.max(INITIAL, start.length * 2), MAX_ENTRIES));
+    }
+
+    private void compact(int capacity) {
+        int n = tail - head;
+        int[] s = capacity == start.length ? start : new int[capacity];
+        int[] e = capacity == start.length ? end : new int[capacity];
+        long[] x = capacity == start.length ? xmit : new long[capacity];
+        byte[] f = capacity == start.length ? flags : new byte[capacity];
+        System.arraycopy(start, head, s, 0, n);
+        System.arraycopy(end, head, e, 0, n);
+        System.arraycopy(xmit, head, x, 0, n);
+        System.arraycopy(flags, head, f, 0, n);
+        start = s;
+        end = e;
+        xmit = x;
+        flags = f;
+        lostHint = Math.max(0, lostHint - head);
+        tail = n;
+        head = 0;
+    }
+}

@@ -15,6 +15,8 @@ final class Rack {
     private int endSeq;                       // RACK.end_seq
     private long rtt;                         // RACK.rtt
     private long minRtt = Long.MAX_VALUE;     // RACK.min_RTT
+    /** RFC 6298 §2.3's smoothing of the same samples, at the loop clock's precision: the PTO's SRTT. */
+    private long srtt;
     private boolean reorderingSeen;           // RACK.reordering_seen
     private int fack;                         // RACK.fack: the highest end delivered
     private boolean fackSet;
@@ -39,6 +41,7 @@ final class Rack {
         }
         if (!retransmitted) {
             minRtt = Math.min(minRtt, sample);        // step 1 (Karn: only unambiguous samples)
+            srtt = srtt == 0 ? Math.max(sample, 1) : (7 * srtt + sample) / 8;
             if (fackSet && Seq.lt(end, fackBeforeAck)) {
                 reorderingSeen = true;                // step 3: delivered below what was delivered before
             }
@@ -70,6 +73,11 @@ final class Rack {
 
     long minRtt() {
         return minRtt;
+    }
+
+    /** The smoothed RTT of delivered segments, 0 before the first sample. */
+    long srtt() {
+        return srtt;
     }
 
     boolean reorderingSeen() {

@@ -132,7 +132,12 @@ final class TcpOutput {
         if (from == none && sent.lostBytes() == 0) {
             return false;
         }
-        int end = sent.entryEnd(from);
+        return resend(c, from, sent.entryEnd(from), now);
+    }
+
+    /** Resends the start of [from, end) (at most a segment), with the FIN if it ends there; false if empty. */
+    private static boolean resend(Connection c, int from, int end, long now) {
+        Tcb t = c.tcb;
         int dataEnd = t.sndUna + c.sendBuffer.length();
         int len = Math.max(0, Math.min(Seq.diff(Seq.min(end, dataEnd), from), segmentData(c)));
         boolean fin = t.finSent && from + len == t.finSeq && Seq.gt(end, t.finSeq);
@@ -285,30 +290,38 @@ final class TcpOutput {
     /** The worst-case delayed ACK RFC 8985 §7.2 adds when a single segment is in flight: 200 ms. */
     private static final long WC_DEL_ACK = 200_000_000L;
     /**
-     * The shortest probe timeout: the RTT estimate's clock ticks in milliseconds (RFC 7323 timestamps), so
-     * twice an SRTT below a millisecond means less than it says.
+     * The shortest probe timeout. SRTT here is {@link Rack}'s, measured per segment at the loop clock's
+     * precision (the RFC 6298 estimator's timestamp samples tick in milliseconds); the floor keeps a probe
+     * from racing a peer's ACK on the fastest links.
      */
-    private static final long MIN_PTO = 1_000_000L;
+    private static final long MIN_PTO = 200_000L;
 
     /**
      * RFC 8985 §7.2: after sending new data or on an ACK of new data, with SACK, outside recovery, no probe
      * outstanding and nothing SACKed (the reordering timer covers that), (re)start the probe timeout:
      * PTO = 2 * SRTT (plus the worst-case delayed ACK when one segment is in flight), never after the RTO.
+     *
+     * <p>Departure: the timer also runs in recovery, where RFC 8985 leaves it to the RTO. There, when the
+     * last retransmission or the ACK that answers it is lost and nothing was sent after it, no ACK can come
+     * and RACK has nothing to reason from; Linux as a receiver compresses its SACKs, so a flight's final ACK
+     * is often the only one. A 200 ms RTO is a thousand round trips on a LAN or a TAP device: instead, after
+     * a PTO without news, one probe resends the segment at SND.UNA (see {@link #onProbeTimer}).
      */
     static void scheduleProbe(Connection c, long now) {
         Tcb t = c.tcb;
         LossRecovery r = c.recovery;
         int flight = Seq.diff(t.sndMax, t.sndUna);
-        if (!t.sackOk || r.active || r.probing || flight == 0 || r.sent.sackedBytes() > 0
-                || c.reorderTimer.armed() || t.sndWnd == 0 || !c.retransmitTimer.armed()) {
+        if (!t.sackOk || r.probing || flight == 0 || t.sndWnd == 0 || !c.retransmitTimer.armed()
+                || c.reorderTimer.armed() || !r.active && r.sent.sackedBytes() > 0) {
             c.probeTimer.disarm();
             return;
         }
-        long pto = c.rto.measured() ? Math.max(2 * c.rto.srtt(), MIN_PTO) : 1_000_000_000L;
-        if (flight <= t.smss) {
+        long srtt = r.rack.srtt() > 0 ? r.rack.srtt() : c.rto.measured() ? c.rto.srtt() : 0;
+        long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
+        if (flight <= t.smss && !r.active) {
             pto += WC_DEL_ACK;
         }
-        long at = Math.min(now + pto, c.retransmitTimer.deadline());
+        long at = now + pto;
         if (at < c.retransmitTimer.deadline()) {
             c.probeTimer.arm(at);
         } else {
@@ -318,39 +331,35 @@ final class TcpOutput {
 
     /**
      * RFC 8985 §7.3: the probe timeout expired: send one new segment if the windows allow, else retransmit
-     * the last segment sent, so that the peer's ACK (SACKing it) lets RACK find what was lost before it.
+     * the last segment sent, so that the peer's ACK (SACKing it) lets RACK find what was lost before it. In
+     * recovery (the departure above) the probe resends the segment at SND.UNA instead: if it was lost it is
+     * repaired; if only the ACKs were, the duplicate draws an ACK (RFC 5681 §4.2) with the state of things.
      */
     static void onProbeTimer(Connection c, long now) {
         Tcb t = c.tcb;
         LossRecovery r = c.recovery;
-        if (!t.sackOk || r.active || r.probing || Seq.diff(t.sndMax, t.sndUna) == 0 || !t.state.synchronized_()) {
+        if (!t.sackOk || r.probing || Seq.diff(t.sndMax, t.sndUna) == 0 || !t.state.synchronized_()) {
             return;
         }
         int unsent = Seq.diff(t.sndUna + c.sendBuffer.length(), t.sndNxt);
         int rwndRoom = t.sndWnd - Seq.diff(t.sndNxt, t.sndUna);
         int before = t.sndMax;
-        if (unsent > 0 && rwndRoom > 0 && t.sndNxt == t.sndMax) {
+        if (!r.active && unsent > 0 && rwndRoom > 0 && t.sndNxt == t.sndMax) {
             int len = Math.min(Math.min(unsent, segmentData(c)), rwndRoom);
             sendData(c, t.sndNxt, len, false, now);
             r.probeRetransmitted = false;
         } else {
-            int from = r.sent.lastStart(t.sndUna);
-            if (r.sent.lastSacked()) {
+            int from = r.active ? t.sndUna : r.sent.lastStart(t.sndUna);
+            if (!r.active && r.sent.lastSacked() || !resend(c, from, r.sent.entryEnd(from), now)) {
                 return;
             }
-            int end = t.sndMax;
-            int dataEnd = t.sndUna + c.sendBuffer.length();
-            int len = Math.max(0, Math.min(Seq.diff(Seq.min(end, dataEnd), from), segmentData(c)));
-            boolean fin = t.finSent && from + len == t.finSeq && Seq.gt(end, t.finSeq);
-            if (len == 0 && !fin) {
-                return;
-            }
-            sendData(c, from, len, fin, now);
             r.probeRetransmitted = true;
         }
         c.lossProbes++;
         r.probing = true;
-        r.probeEnd = Seq.max(before, t.sndMax);
+        // Outside recovery the episode ends when the whole flight is acknowledged (RFC 8985 §7.4); in it, at
+        // any progress of SND.UNA, so that a later stall in the same recovery may be probed again.
+        r.probeEnd = r.active ? t.sndUna + 1 : Seq.max(before, t.sndMax);
         c.retransmitTimer.disarm();
         c.retransmitTimer.arm(now + c.rto.rto()); // RFC 8985 §7.3: the RTO follows the probe
     }

@@ -66,12 +66,14 @@ class TcpLossRecoverySimulationTest {
                     flow.close();
                 }));
                 n.sim.runUntil(l::isDone, Duration.ofSeconds(1));
+                long t0 = n.sim.now();
                 LoopFuture<Void> c = n.sim.spawn("client", () -> {
                     TcpFlow f = n.a.tcp().connect(new InetSocketAddress(n.bAddress, 80));
                     Patterns.write(f, 1, bytes, 65_536);
                     f.close();
                     stats.set(((DirectTcpFlow) f).stats());
-                    System.out.println("seed " + seed + ": " + stats.get());
+                    System.out.printf("seed %d: %.1f MB/s in virtual time, %s%n", seed,
+                            bytes * 1e3 / (n.sim.now() - t0), stats.get());
                 });
                 n.sim.runUntil(() -> c.isDone() && got.get() >= 0, Duration.ofMinutes(10));
                 c.getNow();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class TcpScriptSackTest extends ScriptFixture {
 
     /** The scripted round trip: each ACK arrives this long after the segments it answers were sent. */
-    private static final int RTT_US = 400;
+    private static final int RTT_US = 100;
 
     @Test
     void aHoleIsLostAfterAQuarterRttOrAtOnceWithThreeSegmentsSackedAndIsRetransmittedOnce() throws Exception {
@@ -26,7 +26,7 @@ class TcpScriptSackTest extends ScriptFixture {
         assertEquals(11 * MSS, f.stats().cwnd(), "slow start: one SMSS for the ACK");
         ack(seg(2), sack(seg(3), seg(4)));
         // RFC 8985 §6.2: s2 was sent before s3, which was delivered; it is lost once RACK.rtt plus the
-        // reordering window (min_RTT / 4 = 100 us with one segment SACKed and no reordering seen) has passed.
+        // reordering window (min_RTT / 4 = 25 us with one segment SACKed and no reordering seen) has passed.
         p.expectNothing();
         p.advanceMicros(RTT_US / 4 - 1);
         p.expectNothing();
@@ -142,7 +142,7 @@ class TcpScriptSackTest extends ScriptFixture {
         p.advanceMicros(RTT_US);
         ack(seg(8));                                    // s8 and s9, the tail, are lost: no SACK will come
         p.expectNothing();
-        // RFC 8985 §7.2: PTO = 2 * SRTT (at least a millisecond here), long before the 200 ms RTO; with no new
+        // RFC 8985 §7.2: PTO = 2 * SRTT (200 us here), long before the 200 ms RTO; with no new
         // data, the probe retransmits the last segment.
         p.advance(2);
         expectSegment(9);
@@ -156,6 +156,30 @@ class TcpScriptSackTest extends ScriptFixture {
         ack(seg(10));
         assertEquals(0, f.stats().timeouts());
         assertEquals(2, f.stats().segmentsRetransmitted());
+        p.advance(60_000);
+        p.expectNothing();
+    }
+
+    @Test
+    void inRecoveryASilentPeerIsProbedAtSndUnaBeforeTheRetransmissionTimeout() throws Exception {
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
+        p.advanceMicros(RTT_US);
+        ack(seg(2), sack(seg(3), seg(6)));              // s2 lost: retransmitted at once
+        expectSegment(2);
+        p.expectNothing();
+        // The retransmission is lost, and so are the ACKs for s6..s9: nothing comes back. RACK has nothing to
+        // reason from; the probe (the departure from RFC 8985 that lets it run in recovery) resends SND.UNA's
+        // segment after PTO = 2 * SRTT = 200 us, not after the 200 ms RTO.
+        p.advanceMicros(2 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(2);
+        p.expectNothing();
+        assertEquals(1, f.stats().lossProbes());
+        p.advanceMicros(RTT_US);
+        ack(seg(10));
+        assertEquals(0, f.stats().timeouts());
+        assertEquals(1, f.stats().fastRetransmits());
         p.advance(60_000);
         p.expectNothing();
     }

@@ -3,6 +3,8 @@ package dev.tcpip.cli;
 import dev.tcpip.Direction;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.device.FaultInjectingDevice;
+import dev.tcpip.device.Faults;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
@@ -19,13 +21,18 @@ import java.util.concurrent.TimeUnit;
  * {@code tcpip bench tap}: one TCP stream of 1 GiB each way between the Linux kernel and the direct stack over a
  * TAP device (MTU 1500), beside the same stream between two kernel namespaces over a veth pair, in the same
  * run. The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
- * process. Time runs from the connection's start until the receiver has read the last byte. Needs root.
+ * process. Time runs from the connection's start until the receiver has read the last byte. Then 64 MiB each
+ * way again with 2 % of the frames dropped each way by a {@link FaultInjectingDevice} around the TAP (no netem
+ * here): the direct stack's TCP sender recovering from loss beside the kernel's sender over the same lossy
+ * link (the "stack receives" case). Needs root.
  */
 final class TapBench {
     private static final int CHUNK = 1 << 20;
     private static final int PORT = 5001;
     private static final String KERNEL = "10.78.0.1";
     private static final String STACK = "10.78.0.2";
+    private static final double LOSS = 0.02;
+    private static final long LOSS_SEED = 20;
 
     private TapBench() {
     }
@@ -50,6 +57,22 @@ final class TapBench {
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
             } finally {
                 stack.disconnect();
+            }
+            // The same persistent device again, behind 2 % loss each way.
+            long lossy = s.quick() ? 8L << 20 : 64L << 20;
+            String lossySize = (lossy >> 20) + "MiB";
+            Faults drop = Faults.NONE.withLoss(LOSS);
+            DirectStack lossyStack = ns.start("bench-tap-open", () -> DirectStack.create(
+                    DirectStackConfig.ipv4(STACK + "/24"), new FaultInjectingDevice(
+                            TapDevice.open("tap0", 1500, TapDevice.randomMac()), drop, drop, LOSS_SEED)))
+                    .get(30, TimeUnit.SECONDS);
+            try {
+                figures.add(gbit("tcp " + lossySize + " sends, 2% loss", "direct-tap",
+                        directSends(ns, lossyStack, lossy), lossy));
+                figures.add(gbit("tcp " + lossySize + " receives, 2% loss", "direct-tap",
+                        directReceives(ns, lossyStack, lossy), lossy));
+            } finally {
+                lossyStack.disconnect();
             }
         }
         double veth = kernelOverVeth(bytes);

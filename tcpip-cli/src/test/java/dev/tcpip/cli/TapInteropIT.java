@@ -131,6 +131,7 @@ class TapInteropIT {
         Cli.Result r = Cli.run(240, "bench", "tap", "--quick");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("direct-tap") && r.out().contains("kernel-veth"), r.out());
+        assertTrue(r.out().contains("sends, 2% loss") && r.out().contains("receives, 2% loss"), r.out());
     }
 
     @Test

@@ -260,6 +260,30 @@ final class SentSegments {
         return !isEmpty() && (flags[tail - 1] & SACKED) != 0;
     }
 
+    /**
+     * For tests: throws if the entries do not tile [{@code from}, {@code to}) or a kept count disagrees with a
+     * recount.
+     */
+    void checkInvariants(int from, int to) {
+        int seq = from, sacked = 0, sackedSegs = 0, lost = 0;
+        for (int i = head; i < tail; i++) {
+            if (start[i] != seq || !Seq.lt(start[i], end[i])) {
+                throw new IllegalStateException("entry " + (i - head) + " [" + start[i] + ", " + end[i] + ") after " + seq);
+            }
+            if ((flags[i] & SACKED) != 0) {
+                sacked += len(i);
+                sackedSegs++;
+            } else if ((flags[i] & LOST) != 0) {
+                lost += len(i);
+            }
+            seq = end[i];
+        }
+        if (!isEmpty() && seq != to || sacked != sackedBytes || sackedSegs != sackedSegments || lost != lostBytes) {
+            throw new IllegalStateException("end " + seq + "/" + to + " sacked " + sacked + "/" + sackedBytes
+                    + " segments " + sackedSegs + "/" + sackedSegments + " lost " + lost + "/" + lostBytes);
+        }
+    }
+
     // --- entries ---
 
     private int len(int i) {

@@ -14,6 +14,11 @@ public enum Counter {
     DROPPED_QUEUE_FULL,
     /** Dropped: the device was closed or not attached yet. */
     DROPPED_DETACHED,
+    /**
+     * Dropped: a TAP frame the kernel handed over with segmentation or checksum completion left to do
+     * ({@link TapDevice} turns those offloads off, so this stays 0).
+     */
+    DROPPED_OFFLOAD,
     /** Dropped by fault injection: independent loss. */
     DROPPED_LOSS,
     /** Dropped by fault injection: the bad state of the burst-loss model. */

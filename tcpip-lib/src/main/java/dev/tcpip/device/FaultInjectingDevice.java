@@ -27,7 +27,13 @@ public final class FaultInjectingDevice extends WrappingDevice {
     private volatile EventLoop loop;
     private volatile boolean closed;
 
-    /** Faults on the frames sent ({@code egress}) and received ({@code ingress}), seeded with {@code seed}. */
+    /**
+     * Faults on the frames sent ({@code egress}) and received ({@code ingress}), seeded with {@code seed}.
+     *
+     * @throws IllegalArgumentException if {@code egress} {@linkplain Faults#altersFrames() alters frames} and
+     *     {@code inner} {@linkplain NetworkDevice#offloadsChecksums() offloads checksums}: the receiver would
+     *     accept the corrupted frames as sound
+     */
     public FaultInjectingDevice(NetworkDevice inner, Faults egress, Faults ingress, long seed) {
         this(inner, egress, ingress, seed, new DeviceCounters(), new DeviceCounters());
     }
@@ -35,6 +41,11 @@ public final class FaultInjectingDevice extends WrappingDevice {
     FaultInjectingDevice(NetworkDevice inner, Faults egress, Faults ingress, long seed, DeviceCounters egressCounters,
                          DeviceCounters ingressCounters) {
         super(inner);
+        if (egress.altersFrames() && inner.offloadsChecksums()) {
+            throw new IllegalArgumentException("cannot corrupt the frames sent through " + inner + ": it offloads"
+                    + " checksums, so the receiver would not check them and would take corrupted frames as sound;"
+                    + " open it without checksum offload");
+        }
         this.egress = new Way(egress, Seeds.random(seed, "egress"), egressCounters);
         this.ingress = new Way(ingress, Seeds.random(seed, "ingress"), ingressCounters);
     }

@@ -51,6 +51,11 @@ public record Faults(double loss, double duplicate, double reorder, Duration reo
         return p;
     }
 
+    /** True if a frame may come out altered (corrupted), not just dropped, duplicated or delayed. */
+    public boolean altersFrames() {
+        return corrupt > 0;
+    }
+
     /** True if no fault can happen. */
     public boolean isNone() {
         return loss == 0 && duplicate == 0 && reorder == 0 && corrupt == 0 && burst.isNone();

@@ -45,6 +45,16 @@ public interface NetworkDevice extends AutoCloseable {
      */
     void send(byte[] frame, int off, int len);
 
+    /**
+     * True if the receiver behind this device does not verify the TCP and UDP checksums of the frames sent
+     * through it (a {@link TapDevice} opened with checksum offload). Nothing may then alter a frame after the
+     * stack checksummed it: a {@link FaultInjectingDevice} that corrupts sent frames refuses such a device.
+     * False by default; a wrapper answers for the device it wraps.
+     */
+    default boolean offloadsChecksums() {
+        return false;
+    }
+
     /** Detaches and releases the device; later sends are dropped. Idempotent. */
     @Override
     void close();

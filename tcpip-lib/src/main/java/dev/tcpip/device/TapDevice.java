@@ -1,12 +1,14 @@
 package dev.tcpip.device;
 
 import dev.tcpip.time.EventLoop;
+import dev.tcpip.wire.Checksum;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Objects;
@@ -19,9 +21,9 @@ import java.util.concurrent.locks.LockSupport;
  * A Linux TAP device (see the kernel's {@code Documentation/networking/tuntap.rst}): Ethernet frames written
  * to it arrive at the kernel as if received on the interface, and frames the kernel sends out of the
  * interface are read from it. Opened through the Foreign Function & Memory API: open(2) of
- * {@code /dev/net/tun}, then {@code ioctl(TUNSETIFF)} with {@code IFF_TAP | IFF_NO_PI} creates the interface
- * or attaches to an existing (persistent) one. The interface disappears when the descriptor closes unless it
- * was made persistent ({@code ip tuntap add}).
+ * {@code /dev/net/tun}, then {@code ioctl(TUNSETIFF)} with {@code IFF_TAP | IFF_NO_PI | IFF_VNET_HDR} creates
+ * the interface or attaches to an existing (persistent) one. The interface disappears when the descriptor
+ * closes unless it was made persistent ({@code ip tuntap add}).
  *
  * <p>One platform thread per device waits in poll(2) (a blocking call pins a virtual thread's carrier),
  * reads every frame that is ready into a batch buffer and hands the batch to the owner's loop in one task;
@@ -35,6 +37,32 @@ import java.util.concurrent.locks.LockSupport;
  * kernel refuses is dropped and counted too. {@link #close} stops both threads (the reader through an
  * eventfd), waits for them to leave, and only then closes the descriptors, so that no read or write can
  * reach a descriptor number the process has reused meanwhile.
+ *
+ * <p><b>The virtio-net header and checksum offload.</b> With {@code IFF_VNET_HDR} each frame read or written
+ * has a 10-byte {@code struct virtio_net_hdr} in front ({@code <linux/virtio_net.h>}). Opening sets it to 10
+ * bytes ({@code TUNSETVNETHDRSZ}), little-endian ({@code TUNSETVNETLE}), and turns the kernel's offloads
+ * towards us off ({@code TUNSETOFFLOAD} 0), whatever an earlier user of a persistent device left. Reads: with
+ * those offloads off the kernel hands over whole frames with complete checksums and {@code GSO_NONE}; the
+ * header is stripped, and a frame whose header asks for segmentation or checksum completion all the same is
+ * dropped and counted ({@link Counter#DROPPED_OFFLOAD}). Writes: without checksum offload the header is all
+ * zeros, and the kernel verifies our TCP and UDP checksums as on any link. {@linkplain #open(String, int,
+ * long, boolean) With checksum offload}, each unfragmented TCP or UDP datagram over IPv4, or over IPv6 with
+ * no extension header, goes with {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} and {@code csum_start} and
+ * {@code csum_offset} at its checksum field, which is rewritten to the pseudo-header's sum as that flag
+ * requires (virtio 1.2, §5.1.6.2 "Packet Transmission"). The kernel marks such a frame
+ * {@code CHECKSUM_PARTIAL}, and on local delivery it counts a partial checksum as verified (the comment on
+ * {@code CHECKSUM_PARTIAL} in {@code include/linux/skbuff.h}; {@code skb_csum_unnecessary()}), so our
+ * write(2) no longer sums every payload byte; a frame the kernel forwards gets its checksum completed on the
+ * way out. {@code VIRTIO_NET_HDR_F_DATA_VALID} is no way to say "already checked": the spec forbids a driver
+ * to set it on transmit (Linux commit 501db511397f), and the TAP driver ignores it on writes (on Linux 6.18 a
+ * frame with a wrong checksum and that flag is dropped and counted in {@code InCsumErrors}).
+ *
+ * <p>Hence the rule: <b>offload checksums only when nothing alters a frame after the stack checksummed
+ * it.</b> The kernel no longer checks, so a frame corrupted between the stack and this device would be
+ * accepted as sound. A {@link FaultInjectingDevice} that corrupts sent frames refuses to wrap a device that
+ * {@linkplain NetworkDevice#offloadsChecksums() offloads checksums}; loss, duplication, reordering and
+ * capture do not alter bytes. ({@code tcpdump} on the kernel's side of the interface shows the pseudo-header
+ * sum in the offloaded frames' checksum fields, as on a veth pair.)
  *
  * <pre>{@code
  * try (TapDevice tap = TapDevice.open("tap0", 1500, TapDevice.randomMac())) {
@@ -51,7 +79,22 @@ public final class TapDevice implements NetworkDevice {
     // <linux/if_tun.h>
     private static final short IFF_TAP = 0x0002;
     private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
     private static final long TUNSETIFF = 0x400454caL;          // _IOW('T', 202, int)
+    private static final long TUNSETOFFLOAD = 0x400454d0L;      // _IOW('T', 208, unsigned int)
+    private static final long TUNSETVNETHDRSZ = 0x400454d8L;    // _IOW('T', 216, int)
+    private static final long TUNSETVNETLE = 0x400454dcL;       // _IOW('T', 220, int)
+    // <linux/virtio_net.h>: struct virtio_net_hdr { u8 flags, gso_type; le16 hdr_len, gso_size, csum_start,
+    // csum_offset; }
+    static final int VNET_HDR = 10;
+    static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    static final int VIRTIO_NET_HDR_GSO_NONE = 0;
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    // <linux/if_ether.h>, <netinet/in.h>
+    private static final int ETH_P_IP = 0x0800;
+    private static final int ETH_P_IPV6 = 0x86dd;
+    private static final int IPPROTO_TCP = 6;
+    private static final int IPPROTO_UDP = 17;
     // <linux/sockios.h>, <linux/if.h>
     private static final long SIOCGIFFLAGS = 0x8913;
     private static final long SIOCSIFFLAGS = 0x8914;
@@ -85,6 +128,7 @@ public final class TapDevice implements NetworkDevice {
     private final String name;
     private final long mac;
     private final int mtu;
+    private final boolean checksumOffload;
     private final int tapFd;
     private final int wakeFd;
     private final DeviceCounters counters = new DeviceCounters();
@@ -93,9 +137,9 @@ public final class TapDevice implements NetworkDevice {
     private volatile Thread reader;
     private volatile boolean closed;
 
-    // The transmit ring: slot i holds ringLens[i] bytes at ring[i * slotSize]. The loop fills slot tail & mask
-    // and then advances tail; the writer writes slot head & mask and then advances head. Each index is
-    // written by one thread only; the other reads it with acquire semantics.
+    // The transmit ring: slot i holds a virtio-net header at ring[i * slotSize] and then a frame of ringLens[i]
+    // bytes. The loop fills slot tail & mask and then advances tail; the writer writes slot head & mask and
+    // then advances head. Each index is written by one thread only; the other reads it with acquire semantics.
     private final int slotSize;
     private final int mask;
     private final byte[] ring;
@@ -107,17 +151,18 @@ public final class TapDevice implements NetworkDevice {
     private long cachedHead;                                   // the loop's last view of head
     private final Thread writer;
 
-    private TapDevice(String name, long mac, int mtu, int tapFd, int wakeFd) {
+    private TapDevice(String name, long mac, int mtu, boolean checksumOffload, int tapFd, int wakeFd) {
         this.name = name;
         this.mac = mac;
         this.mtu = mtu;
+        this.checksumOffload = checksumOffload;
         this.tapFd = tapFd;
         this.wakeFd = wakeFd;
-        int frame = mtu + ETHERNET_HEADER + VLAN_SLACK;
+        int read = VNET_HDR + mtu + ETHERNET_HEADER + VLAN_SLACK;
         for (int i = 0; i < BATCHES; i++) {
-            free.add(new Batch(Math.max(BATCH_BYTES, frame)));
+            free.add(new Batch(Math.max(BATCH_BYTES, read)));
         }
-        this.slotSize = mtu + ETHERNET_HEADER;
+        this.slotSize = VNET_HDR + mtu + ETHERNET_HEADER;
         int slots = Integer.highestOneBit(Math.clamp(RING_BYTES / slotSize, RING_MIN_SLOTS, RING_MAX_SLOTS));
         this.mask = slots - 1;
         this.ring = new byte[slots * slotSize];
@@ -127,16 +172,28 @@ public final class TapDevice implements NetworkDevice {
     }
 
     /**
+     * Opens TAP device {@code name} without checksum offload: {@code open(name, mtu, mac, false)}.
+     *
+     * @throws IllegalArgumentException as {@link #open(String, int, long, boolean)} says
+     * @throws IOException as {@link #open(String, int, long, boolean)} says
+     */
+    public static TapDevice open(String name, int mtu, long mac) throws IOException {
+        return open(name, mtu, mac, false);
+    }
+
+    /**
      * Opens TAP device {@code name}, creating it if absent, and sets its MTU to {@code mtu} (0 keeps the
      * interface's). The stack behind it uses {@code mac}, which is not the kernel interface's own address:
-     * the two ends of the link need two addresses.
+     * the two ends of the link need two addresses. With {@code checksumOffload} the kernel does not verify
+     * the TCP and UDP checksums of the frames written (see the class comment), which saves it a pass over
+     * every payload byte: only for a stack whose frames nothing alters on their way to this device.
      *
      * @throws IllegalArgumentException a name that is empty, longer than {@value #MAX_NAME} bytes or not a
      *     valid interface name, or an MTU outside 68..65,521
      * @throws IOException with a message that says what to do: no {@code /dev/net/tun}, no permission (root
      *     or CAP_NET_ADMIN is needed), a device of that name that is not a TAP device or is in use
      */
-    public static TapDevice open(String name, int mtu, long mac) throws IOException {
+    public static TapDevice open(String name, int mtu, long mac, boolean checksumOffload) throws IOException {
         checkName(name);
         Mac.check(mac);
         if (Mac.isGroup(mac)) {
@@ -154,16 +211,17 @@ public final class TapDevice implements NetworkDevice {
             int wake = -1;
             try {
                 MemorySegment ifr = ifreq(a, name);
-                ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (IFF_TAP | IFF_NO_PI));
+                ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
                 if (Posix.ioctl(st, fd, TUNSETIFF, ifr) < 0) {
                     throw setIffError(name, Posix.errno(st));
                 }
+                setUpVnetHeader(a, st, fd, name);
                 int actualMtu = mtu == 0 ? interfaceMtu(a, st, name) : setInterfaceMtu(a, st, name, mtu);
                 wake = Posix.eventfd(st, 0, Posix.EFD_NONBLOCK | Posix.EFD_CLOEXEC);
                 if (wake < 0) {
                     throw new IOException("eventfd: " + Posix.strerror(Posix.errno(st)));
                 }
-                TapDevice tap = new TapDevice(name, mac, actualMtu, fd, wake);
+                TapDevice tap = new TapDevice(name, mac, actualMtu, checksumOffload, fd, wake);
                 tap.writer.start();
                 return tap;
             } catch (IOException | RuntimeException e) {
@@ -173,6 +231,20 @@ public final class TapDevice implements NetworkDevice {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Sets the virtio-net header to what this class reads and writes, whatever an earlier user of a
+     * persistent device left: 10 bytes, little-endian, no offloads from the kernel towards us.
+     * TUNSETOFFLOAD takes its flags as the argument itself, not through a pointer.
+     */
+    private static void setUpVnetHeader(Arena a, MemorySegment st, int fd, String name) throws IOException {
+        if (Posix.ioctl(st, fd, TUNSETVNETHDRSZ, a.allocateFrom(ValueLayout.JAVA_INT, VNET_HDR)) < 0
+                || Posix.ioctl(st, fd, TUNSETVNETLE, a.allocateFrom(ValueLayout.JAVA_INT, 1)) < 0
+                || Posix.ioctl(st, fd, TUNSETOFFLOAD, MemorySegment.NULL) < 0) {
+            throw new IOException("TAP device " + name + ": cannot set up the virtio-net header: "
+                    + Posix.strerror(Posix.errno(st)));
         }
     }
 
@@ -209,6 +281,12 @@ public final class TapDevice implements NetworkDevice {
     @Override
     public int mtu() {
         return mtu;
+    }
+
+    /** True if opened with checksum offload: the kernel does not verify the checksums of TCP and UDP sent. */
+    @Override
+    public boolean offloadsChecksums() {
+        return checksumOffload;
     }
 
     /** Frames and bytes sent and received, and drops by reason. */
@@ -255,7 +333,7 @@ public final class TapDevice implements NetworkDevice {
             }
         }
         int slot = (int) t & mask;
-        System.arraycopy(frame, off, ring, slot * slotSize, len);
+        System.arraycopy(frame, off, ring, slot * slotSize + VNET_HDR, len);
         ringLens[slot] = len;
         TAIL.setVolatile(this, t + 1);                         // publishes the slot; ordered before the read below
         if ((boolean) WRITER_PARKED.getVolatile(this)) {
@@ -289,12 +367,14 @@ public final class TapDevice implements NetworkDevice {
                 for (; h != t; h++) {
                     int slot = (int) h & mask;
                     int len = ringLens[slot];
-                    MemorySegment seg = ringSegment.asSlice((long) slot * slotSize, len);
+                    int at = slot * slotSize;
+                    vnetHeader(ring, at, len, checksumOffload);
+                    MemorySegment seg = ringSegment.asSlice(at, VNET_HDR + len);
                     long n;
                     do {
-                        n = Posix.write(st, tapFd, seg, len);
+                        n = Posix.write(st, tapFd, seg, VNET_HDR + len);
                     } while (n < 0 && Posix.errno(st) == Posix.EINTR);
-                    if (n == len) {
+                    if (n == VNET_HDR + len) {
                         counters.increment(Counter.TX_FRAMES);
                         counters.add(Counter.TX_BYTES, len);
                     } else {
@@ -306,9 +386,73 @@ public final class TapDevice implements NetworkDevice {
         }
     }
 
+    /**
+     * Writes into {@code b[at..at + VNET_HDR)} the virtio-net header for the frame of {@code len} bytes that
+     * follows it: all zeros (complete checksums, no segmentation), except with {@code offload} for an
+     * unfragmented TCP or UDP datagram over IPv4, or over IPv6 with no extension header. Then the header says
+     * NEEDS_CSUM and where the checksum field is, and the field gets the folded sum of the pseudo-header
+     * (virtio 1.2 §5.1.6.2), so that completing it (the one's complement of the sum from {@code csum_start}
+     * to the end, as the kernel does before a frame leaves) gives the checksum the stack wrote. A UDP
+     * datagram over IPv4 sent without a checksum (0) stays without.
+     */
+    static void vnetHeader(byte[] b, int at, int len, boolean offload) {
+        java.util.Arrays.fill(b, at, at + VNET_HDR, (byte) 0); // flags 0, GSO_NONE, hdr_len and gso_size 0
+        if (!offload) {
+            return;
+        }
+        int f = at + VNET_HDR;                                 // the frame
+        int ip = f + ETHERNET_HEADER;
+        int end = f + len;
+        int l4;
+        int l4Length;
+        int protocol;
+        long pseudo;
+        int type = len >= ETHERNET_HEADER ? u16(b, f + 12) : -1;
+        if (type == ETH_P_IP && end - ip >= 20 && (b[ip] & 0xf0) == 0x40) {
+            int ihl = (b[ip] & 0x0f) * 4;
+            int total = u16(b, ip + 2);
+            if (ihl < 20 || total < ihl || total > end - ip || (u16(b, ip + 6) & 0x3fff) != 0) {
+                return;                                        // malformed, or a fragment (MF or an offset)
+            }
+            l4 = ip + ihl;
+            l4Length = total - ihl;
+            protocol = b[ip + 9] & 0xff;
+            pseudo = Checksum.ones(b, ip + 12, 8, protocol + l4Length);       // addresses, protocol, length
+        } else if (type == ETH_P_IPV6 && end - ip >= 40 && (b[ip] & 0xf0) == 0x60) {
+            l4 = ip + 40;
+            l4Length = u16(b, ip + 4);
+            protocol = b[ip + 6] & 0xff;                       // the next header: no extension header
+            if (l4Length > end - l4) {
+                return;
+            }
+            pseudo = Checksum.ones(b, ip + 8, 32, protocol + l4Length);
+        } else {
+            return;
+        }
+        int field;
+        if (protocol == IPPROTO_TCP && l4Length >= 20) {
+            field = 16;
+        } else if (protocol == IPPROTO_UDP && l4Length >= 8 && u16(b, l4 + 6) != 0) {
+            field = 6;
+        } else {
+            return;
+        }
+        int sum = Checksum.fold(pseudo);
+        b[l4 + field] = (byte) (sum >>> 8);
+        b[l4 + field + 1] = (byte) sum;
+        b[at] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        MemorySegment h = MemorySegment.ofArray(b);
+        h.set(LE16, at + 6, (short) (l4 - f));                 // csum_start, from the frame's first byte
+        h.set(LE16, at + 8, (short) field);                    // csum_offset, from csum_start
+    }
+
+    private static int u16(byte[] b, int i) {
+        return (b[i] & 0xff) << 8 | b[i + 1] & 0xff;
+    }
+
     /** The reader thread: poll, read every ready frame into a batch, hand the batch to the loop. */
     private void readLoop(EventLoop loop, FrameReceiver receiver) {
-        int maxRead = mtu + ETHERNET_HEADER + VLAN_SLACK;
+        int maxRead = VNET_HDR + mtu + ETHERNET_HEADER + VLAN_SLACK;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
             MemorySegment fds = a.allocate(16, 8);           // two struct pollfd
@@ -350,7 +494,14 @@ public final class TapDevice implements NetworkDevice {
                         }
                         break;
                     }
-                    batch.add((int) n);
+                    if (n < VNET_HDR) {
+                        counters.increment(Counter.DROPPED_RUNT);
+                    } else if (batch.bytes[batch.used + 1] != VIRTIO_NET_HDR_GSO_NONE
+                            || (batch.bytes[batch.used] & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
+                        counters.increment(Counter.DROPPED_OFFLOAD); // never with TUNSETOFFLOAD 0
+                    } else {
+                        batch.add((int) n);
+                    }
                 }
                 if (batch.count == 0) {
                     free.add(batch);
@@ -368,7 +519,9 @@ public final class TapDevice implements NetworkDevice {
         try {
             int off = 0;
             for (int i = 0; i < batch.count; i++) {
-                int len = batch.lens[i];
+                int frame = off + VNET_HDR;
+                int len = batch.lens[i] - VNET_HDR;
+                off += batch.lens[i];
                 if (closed) {
                     break;
                 }
@@ -379,9 +532,8 @@ public final class TapDevice implements NetworkDevice {
                 } else {
                     counters.increment(Counter.RX_FRAMES);
                     counters.add(Counter.RX_BYTES, len);
-                    receiver.receive(batch.bytes, off, len);
+                    receiver.receive(batch.bytes, frame, len);
                 }
-                off += len;
             }
         } finally {
             batch.clear();
@@ -447,11 +599,11 @@ public final class TapDevice implements NetworkDevice {
         return "TapDevice[" + name + ", " + Mac.format(mac) + ", mtu " + mtu + "]";
     }
 
-    /** Frames packed one after another in one array, with their lengths. */
+    /** What the reader read, packed one after another in one array: each frame after its virtio-net header. */
     private static final class Batch {
         final byte[] bytes;
         final MemorySegment segment;
-        final int[] lens;
+        final int[] lens;                                      // bytes read per frame, header included
         int used;
         int count;
 

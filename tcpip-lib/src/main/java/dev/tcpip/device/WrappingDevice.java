@@ -2,7 +2,10 @@ package dev.tcpip.device;
 
 import java.util.Objects;
 
-/** The common part of devices that wrap another: identity, MTU and closing pass through to {@code inner}. */
+/**
+ * The common part of devices that wrap another: identity, MTU, checksum offload and closing pass through to
+ * {@code inner}.
+ */
 abstract class WrappingDevice implements NetworkDevice {
     final NetworkDevice inner;
 
@@ -23,6 +26,11 @@ abstract class WrappingDevice implements NetworkDevice {
     @Override
     public int mtu() {
         return inner.mtu();
+    }
+
+    @Override
+    public boolean offloadsChecksums() {
+        return inner.offloadsChecksums();
     }
 
     @Override

@@ -1,15 +1,32 @@
 package dev.tcpip.device;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.PingReply;
+import dev.tcpip.time.EventLoop;
+import dev.tcpip.time.RealTimeLoop;
+import dev.tcpip.wire.Checksum;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -62,6 +79,71 @@ class TapDeviceTest {
 
     @Test
     @NeedsNetAdmin
+    void framesFromTheKernelArriveWithoutTheVirtioHeader() throws Exception {
+        try (Netns ns = Netns.create(); EventLoop loop = RealTimeLoop.start("tap-test")) {
+            ns.onThread(() -> {
+                try (TapDevice tap = TapDevice.open("tap0", 1500, MAC);
+                     DatagramChannel udp = DatagramChannel.open()) {
+                    BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+                    tap.attach(loop, (f, o, l) -> frames.add(Arrays.copyOfRange(f, o, o + l)));
+                    tap.setLinkUp();
+                    ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
+                    // The kernel asks who has 10.77.0.2 before it can send there: a broadcast ARP request.
+                    udp.send(ByteBuffer.wrap(new byte[] {1}), new InetSocketAddress("10.77.0.2", 9));
+                    byte[] arp = null;
+                    for (int i = 0; i < 50 && arp == null; i++) {          // IPv6 and MLD frames may come first
+                        byte[] f = frames.poll(5, TimeUnit.SECONDS);
+                        assertTrue(f != null, "no ARP request from the kernel");
+                        arp = f.length >= 42 && f[12] == 0x08 && f[13] == 0x06 ? f : null;
+                    }
+                    assertTrue(arp != null, "no ARP request among 50 frames");
+                    assertEquals(0xffff_ffff_ffffL, Mac.read(arp, 0), "the frame begins with its destination");
+                    assertEquals(kernelMac(ns), Mac.read(arp, 6));
+                    assertArrayEquals(new byte[] {10, 77, 0, 2}, Arrays.copyOfRange(arp, 38, 42));
+                    assertEquals(0, tap.counters().get(Counter.DROPPED_OFFLOAD), tap.counters().toString());
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    @NeedsNetAdmin
+    void theKernelVerifiesUdpChecksumsUnlessTheDeviceOffloadsThem() throws Exception {
+        try (Netns ns = Netns.create()) {
+            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
+            ns.ip("link", "set", "tap0", "up");
+            ns.onThread(() -> {
+                try (DatagramSocket kernel = new DatagramSocket(new InetSocketAddress("10.77.0.1", 7777))) {
+                    kernel.setSoTimeout(10_000);
+                    long to = kernelMac(ns);
+                    try (TapDevice tap = TapDevice.open("tap0", 0, MAC)) {
+                        assertFalse(tap.offloadsChecksums());
+                        long errors = udpChecksumErrors(ns);
+                        send(tap, udp(to, "corrupted", true));
+                        send(tap, udp(to, "sound", false));
+                        assertEquals("sound", receive(kernel), "the kernel dropped the frame with a wrong checksum");
+                        assertEquals(errors + 1, udpChecksumErrors(ns));
+                    }
+                    try (TapDevice tap = TapDevice.open("tap0", 0, MAC, true)) {
+                        assertTrue(tap.offloadsChecksums());
+                        long errors = udpChecksumErrors(ns);
+                        send(tap, udp(to, "sound", false));
+                        assertEquals("sound", receive(kernel));
+                        // Why offload needs frames nobody alters: the kernel no longer checks, and takes this one.
+                        send(tap, udp(to, "corrupted", true));
+                        assertEquals("corrupted", receive(kernel));
+                        assertEquals(errors, udpChecksumErrors(ns));
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    @Test
+    @NeedsNetAdmin
     void attachesToAPersistentDeviceWhichOutlivesTheDescriptor() throws Exception {
         try (Netns ns = Netns.create()) {
             ns.ip("tuntap", "add", "dev", "ptap", "mode", "tap");
@@ -90,6 +172,68 @@ class TapDeviceTest {
                 return null;
             });
         }
+    }
+
+    /** The MAC address of the kernel's side of tap0. */
+    private static long kernelMac(Netns ns) throws Exception {
+        String link = ns.ip("link", "show", "tap0");
+        int at = link.indexOf("link/ether ");
+        assertTrue(at >= 0, link);
+        return HexFormat.fromHexDigitsToLong(link.substring(at + 11, at + 28).replace(":", ""));
+    }
+
+    /** An Ethernet frame to the kernel with a UDP datagram 10.77.0.2:5555 -> 10.77.0.1:7777. */
+    private static byte[] udp(long to, String text, boolean wrongChecksum) {
+        byte[] payload = text.getBytes(StandardCharsets.US_ASCII);
+        int udpLength = 8 + payload.length;
+        byte[] f = new byte[14 + 20 + udpLength];
+        Mac.write(to, f, 0);
+        Mac.write(MAC, f, 6);
+        f[12] = 0x08;
+        f[14] = 0x45;
+        put16(f, 16, 20 + udpLength);
+        f[22] = 64;
+        f[23] = 17;
+        System.arraycopy(new byte[] {10, 77, 0, 2, 10, 77, 0, 1}, 0, f, 26, 8);
+        put16(f, 24, Checksum.compute(f, 14, 20));
+        put16(f, 34, 5555);
+        put16(f, 36, 7777);
+        put16(f, 38, udpLength);
+        System.arraycopy(payload, 0, f, 42, payload.length);
+        int sum = Checksum.finish(Checksum.ones(f, 34, udpLength, Checksum.ones(f, 26, 8, 17 + udpLength)));
+        put16(f, 40, (sum == 0 ? 0xffff : sum) ^ (wrongChecksum ? 0x0101 : 0));
+        return f;
+    }
+
+    private static void put16(byte[] b, int i, int v) {
+        b[i] = (byte) (v >>> 8);
+        b[i + 1] = (byte) v;
+    }
+
+    /**
+     * Sends from this thread, the device's only producer. The writer writes frames in order and the kernel
+     * takes each inside its write(2), so a datagram received proves that every frame before it was handled.
+     */
+    private static void send(TapDevice tap, byte[] frame) {
+        tap.send(frame, 0, frame.length);
+    }
+
+    private static String receive(DatagramSocket s) throws IOException {
+        DatagramPacket p = new DatagramPacket(new byte[64], 64);
+        try {
+            s.receive(p);
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the kernel delivered no datagram", e);
+        }
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+    }
+
+    /** Udp InCsumErrors from the namespace's /proc/net/snmp. */
+    private static long udpChecksumErrors(Netns ns) throws Exception {
+        String[] lines = ns.run(10, "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Udp:"))
+                .toArray(String[]::new);
+        int column = Arrays.asList(lines[0].split(" ")).indexOf("InCsumErrors");
+        return Long.parseLong(lines[1].split(" ")[column]);
     }
 
     @Test

@@ -1,0 +1,222 @@
+package dev.tcpip.device;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tcpip.time.EventLoop;
+import dev.tcpip.wire.Checksum;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The virtio-net header TapDevice writes in front of each frame, and the rule that keeps checksum offload
+ * away from frames that may be corrupted; no TAP device or root needed.
+ */
+class VnetHeaderTest {
+    private static final int H = TapDevice.VNET_HDR;
+
+    @Test
+    void withoutOffloadTheHeaderIsZeroAndTheFrameUntouched() {
+        byte[] frame = ipv4(6, 40, 0);
+        byte[] b = withHeaderRoom(frame, (byte) 0x5a);
+        TapDevice.vnetHeader(b, 0, frame.length, false);
+        assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
+        assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length));
+    }
+
+    @Test
+    void tcpOverIpv4IsMarkedAndItsChecksumFieldHoldsThePseudoHeaderSum() {
+        byte[] frame = ipv4(6, 1000, 0);
+        int checksum = u16(frame, 34 + 16);
+        byte[] b = withHeaderRoom(frame, (byte) 0);
+        TapDevice.vnetHeader(b, 0, frame.length, true);
+        assertHeader(b, 0, 34, 16);
+        assertEquals(checksum, completed(b, 0, 34, 16), "completing the partial checksum gives the stack's");
+    }
+
+    @Test
+    void udpOverIpv6IsMarkedAtItsOwnOffsetsAndAtAnyPlaceInTheRing() {
+        byte[] frame = ipv6(17, 300);
+        int checksum = u16(frame, 54 + 6);
+        byte[] ring = new byte[3 * 2048];
+        int at = 2048;
+        Arrays.fill(ring, at, at + H, (byte) 0x77);        // a slot's stale header is overwritten
+        System.arraycopy(frame, 0, ring, at + H, frame.length);
+        TapDevice.vnetHeader(ring, at, frame.length, true);
+        assertHeader(ring, at, 54, 6);
+        assertEquals(checksum, completed(ring, at, 54, 6));
+    }
+
+    @Test
+    void framesTheKernelMustCheckInFullGoWithAZeroHeader() {
+        byte[] fragment = ipv4(6, 1000, 0);
+        fragment[14 + 6] = 0x20;                             // more fragments
+        byte[] laterFragment = ipv4(17, 100, 0);
+        laterFragment[14 + 7] = 1;                           // offset 8
+        byte[] noUdpChecksum = ipv4(17, 100, 0);
+        noUdpChecksum[34 + 6] = 0;
+        noUdpChecksum[34 + 7] = 0;
+        byte[] icmp = ipv4(1, 64, 0);
+        byte[] hopByHop = ipv6(0, 64);                     // an extension header before the transport
+        byte[] truncated = Arrays.copyOf(ipv4(6, 1000, 0), 14 + 20 + 10);
+        byte[] arp = new byte[42];
+        arp[12] = 0x08;
+        arp[13] = 0x06;
+        byte[] withOptions = ipv4(6, 100, 4);
+        for (byte[] frame : new byte[][] {fragment, laterFragment, noUdpChecksum, icmp, hopByHop, truncated, arp}) {
+            byte[] b = withHeaderRoom(frame, (byte) 0x33);
+            TapDevice.vnetHeader(b, 0, frame.length, true);
+            assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
+            assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length), "the frame is left as it was");
+        }
+        byte[] b = withHeaderRoom(withOptions, (byte) 0);
+        TapDevice.vnetHeader(b, 0, withOptions.length, true);
+        assertHeader(b, 0, 34 + 4, 16);                      // IP options move the transport header
+        assertEquals(u16(withOptions, 38 + 16), completed(b, 0, 38, 16));
+    }
+
+    @Test
+    void aDeviceThatCorruptsSentFramesRefusesToWrapOneThatOffloadsChecksums() {
+        NetworkDevice offloading = new Stub(true);
+        Faults corrupt = Faults.NONE.withCorrupt(0.01, 1);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new FaultInjectingDevice(offloading, corrupt, Faults.NONE, 1));
+        assertTrue(e.getMessage().contains("offloads checksums"), e.getMessage());
+        NetworkDevice captured = new CapturingDevice(offloading, new MemoryRecorder(16), dev.tcpip.time.Clock.system());
+        assertTrue(captured.offloadsChecksums(), "a wrapper answers for the device it wraps");
+        assertThrows(IllegalArgumentException.class, () -> new FaultInjectingDevice(captured, corrupt, Faults.NONE, 1));
+
+        // Received frames are checked by the stack itself, and loss, duplication and reordering alter no byte.
+        new FaultInjectingDevice(offloading, Faults.NONE, corrupt, 1);
+        Faults benign = Faults.NONE.withLoss(0.1).withDuplicate(0.1).withReorder(0.1, java.time.Duration.ofMillis(1));
+        assertFalse(benign.altersFrames());
+        new FaultInjectingDevice(offloading, benign, benign, 1);
+        new FaultInjectingDevice(new Stub(false), corrupt, corrupt, 1);
+    }
+
+    // --- frames
+
+    /** An Ethernet + IPv4 frame carrying {@code protocol} with {@code payload} bytes and a right checksum. */
+    private static byte[] ipv4(int protocol, int payload, int optionBytes) {
+        int ihl = 20 + optionBytes;
+        int l4Header = protocol == 6 ? 20 : 8;
+        int l4 = l4Header + payload;
+        byte[] f = new byte[14 + ihl + l4];
+        f[12] = 0x08;
+        int ip = 14;
+        f[ip] = (byte) (0x40 | ihl / 4);
+        put16(f, ip + 2, ihl + l4);
+        f[ip + 6] = 0x40;                                   // don't fragment
+        f[ip + 8] = 64;
+        f[ip + 9] = (byte) protocol;
+        byte[] addresses = {10, 77, 0, 2, 10, 77, 0, 1};
+        System.arraycopy(addresses, 0, f, ip + 12, 8);
+        put16(f, ip + 10, Checksum.compute(f, ip, ihl));
+        fillTransport(f, 14 + ihl, protocol, l4, Checksum.ones(f, ip + 12, 8, protocol + l4));
+        return f;
+    }
+
+    /** An Ethernet + IPv6 frame whose next header is {@code nextHeader}, with a right transport checksum. */
+    private static byte[] ipv6(int nextHeader, int payload) {
+        int l4 = (nextHeader == 6 ? 20 : 8) + payload;
+        byte[] f = new byte[14 + 40 + l4];
+        f[12] = (byte) 0x86;
+        f[13] = (byte) 0xdd;
+        f[14] = 0x60;
+        put16(f, 14 + 4, l4);
+        f[14 + 6] = (byte) nextHeader;
+        f[14 + 7] = 64;
+        f[14 + 8] = (byte) 0xfd;
+        f[14 + 23] = 2;
+        f[14 + 24] = (byte) 0xfd;
+        f[14 + 39] = 1;
+        fillTransport(f, 54, nextHeader, l4, Checksum.ones(f, 14 + 8, 32, nextHeader + l4));
+        return f;
+    }
+
+    private static void fillTransport(byte[] f, int l4, int protocol, int length, long pseudo) {
+        put16(f, l4, 5555);
+        put16(f, l4 + 2, 7777);
+        int field;
+        if (protocol == 6) {
+            f[l4 + 12] = 0x50;                               // data offset 5
+            f[l4 + 13] = 0x18;                               // ACK, PSH
+            field = 16;
+        } else {
+            put16(f, l4 + 4, length);
+            field = 6;
+        }
+        int hdr = protocol == 6 ? 20 : 8;
+        for (int i = l4 + hdr; i < f.length; i++) {
+            f[i] = (byte) (i * 7 + 3);
+        }
+        int sum = Checksum.finish(Checksum.ones(f, l4, length, pseudo));
+        put16(f, l4 + field, protocol == 17 && sum == 0 ? 0xffff : sum);
+    }
+
+    private static byte[] withHeaderRoom(byte[] frame, byte stale) {
+        byte[] b = new byte[H + frame.length];
+        Arrays.fill(b, 0, H, stale);
+        System.arraycopy(frame, 0, b, H, frame.length);
+        return b;
+    }
+
+    // --- what the kernel does with the header
+
+    private static void assertHeader(byte[] b, int at, int csumStart, int csumOffset) {
+        assertEquals(TapDevice.VIRTIO_NET_HDR_F_NEEDS_CSUM, b[at], "flags");
+        assertEquals(TapDevice.VIRTIO_NET_HDR_GSO_NONE, b[at + 1], "gso_type");
+        assertEquals(0, le16(b, at + 2), "hdr_len");
+        assertEquals(0, le16(b, at + 4), "gso_size");
+        assertEquals(csumStart, le16(b, at + 6), "csum_start");
+        assertEquals(csumOffset, le16(b, at + 8), "csum_offset");
+    }
+
+    /** skb_checksum_help(): the one's complement of the sum from csum_start to the end, as stored. */
+    private static int completed(byte[] b, int at, int csumStart, int csumOffset) {
+        int start = at + H + csumStart;
+        int sum = Checksum.finish(Checksum.ones(b, start, b.length - start, 0));
+        return sum == 0 ? 0xffff : sum;
+    }
+
+    private static int u16(byte[] b, int i) {
+        return (b[i] & 0xff) << 8 | b[i + 1] & 0xff;
+    }
+
+    private static int le16(byte[] b, int i) {
+        return b[i] & 0xff | (b[i + 1] & 0xff) << 8;
+    }
+
+    private static void put16(byte[] b, int i, int v) {
+        b[i] = (byte) (v >>> 8);
+        b[i + 1] = (byte) v;
+    }
+
+    /** A device that only says whether it offloads checksums. */
+    private record Stub(boolean offloadsChecksums) implements NetworkDevice {
+        @Override
+        public long mac() {
+            return 0x0200_0000_0001L;
+        }
+
+        @Override
+        public int mtu() {
+            return 1500;
+        }
+
+        @Override
+        public void attach(EventLoop loop, FrameReceiver receiver) {
+        }
+
+        @Override
+        public void send(byte[] frame, int off, int len) {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -460,57 +460,74 @@ public final class TapDevice implements NetworkDevice {
             fds.set(ValueLayout.JAVA_SHORT, 4, Posix.POLLIN);
             fds.set(ValueLayout.JAVA_INT, 8, wakeFd);
             fds.set(ValueLayout.JAVA_SHORT, 12, Posix.POLLIN);
-            while (!closed) {
-                fds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
-                fds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
-                if (Posix.poll(st, fds, 2, -1) < 0) {
-                    if (Posix.errno(st) == Posix.EINTR) {
-                        continue;
-                    }
-                    fail("poll: " + Posix.strerror(Posix.errno(st)));
-                    return;
-                }
-                if (fds.get(ValueLayout.JAVA_SHORT, 14) != 0 || closed) {
-                    return;                                  // woken by close()
-                }
-                short revents = fds.get(ValueLayout.JAVA_SHORT, 6);
-                if ((revents & (Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL)) != 0) {
-                    fail("poll: the device reported an error (revents 0x" + Integer.toHexString(revents) + ")");
-                    return;
-                }
-                Batch batch = free.poll(1, TimeUnit.SECONDS);
-                if (batch == null) {
-                    continue;                                // the loop is behind: the kernel queues meanwhile
-                }
-                while (batch.room() >= maxRead) {
-                    long n = Posix.read(st, tapFd, batch.segment.asSlice(batch.used, maxRead), maxRead);
-                    if (n < 0) {
-                        int errno = Posix.errno(st);
-                        if (errno == Posix.EINTR) {
-                            continue;
-                        }
-                        if (errno != Posix.EAGAIN) {
-                            fail("read: " + Posix.strerror(errno));
-                        }
-                        break;
-                    }
-                    if (n < VNET_HDR) {
-                        counters.increment(Counter.DROPPED_RUNT);
-                    } else if (batch.bytes[batch.used + 1] != VIRTIO_NET_HDR_GSO_NONE
-                            || (batch.bytes[batch.used] & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
-                        counters.increment(Counter.DROPPED_OFFLOAD); // never with TUNSETOFFLOAD 0
-                    } else {
-                        batch.add((int) n);
-                    }
-                }
-                if (batch.count == 0) {
-                    free.add(batch);
-                } else {
-                    loop.execute(() -> deliver(batch, receiver));
-                }
+            while (!closed && readReady(loop, receiver, st, fds, maxRead)) {
+                // one wake-up per turn
             }
         } catch (InterruptedException e) {
             // close() interrupted the wait for a batch
+        }
+    }
+
+    /**
+     * One turn of the reader: waits in poll(2), then reads what is ready into a batch and hands it to the
+     * loop. False when the reader should stop (close() or an error). A method of its own so that the JIT
+     * compiles it after a few hundred calls: the loop around it turns once per wake-up, too seldom for
+     * on-stack replacement to come soon, and interpreted segment accesses are slow.
+     */
+    private boolean readReady(EventLoop loop, FrameReceiver receiver, MemorySegment st, MemorySegment fds,
+                              int maxRead) throws InterruptedException {
+        fds.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        fds.set(ValueLayout.JAVA_SHORT, 14, (short) 0);
+        if (Posix.poll(st, fds, 2, -1) < 0) {
+            if (Posix.errno(st) == Posix.EINTR) {
+                return true;
+            }
+            fail("poll: " + Posix.strerror(Posix.errno(st)));
+            return false;
+        }
+        if (fds.get(ValueLayout.JAVA_SHORT, 14) != 0 || closed) {
+            return false;                                    // woken by close()
+        }
+        short revents = fds.get(ValueLayout.JAVA_SHORT, 6);
+        if ((revents & (Posix.POLLERR | Posix.POLLHUP | Posix.POLLNVAL)) != 0) {
+            fail("poll: the device reported an error (revents 0x" + Integer.toHexString(revents) + ")");
+            return false;
+        }
+        Batch batch = free.poll(1, TimeUnit.SECONDS);
+        if (batch == null) {
+            return true;                                     // the loop is behind: the kernel queues meanwhile
+        }
+        fill(batch, st, maxRead);
+        if (batch.count == 0) {
+            free.add(batch);
+        } else {
+            loop.execute(() -> deliver(batch, receiver));
+        }
+        return true;
+    }
+
+    /** Reads every frame that is ready into {@code batch}, until the kernel has no more or the batch no room. */
+    private void fill(Batch batch, MemorySegment st, int maxRead) {
+        while (batch.room() >= maxRead) {
+            long n = Posix.read(st, tapFd, batch.segment.asSlice(batch.used, maxRead), maxRead);
+            if (n < 0) {
+                int errno = Posix.errno(st);
+                if (errno == Posix.EINTR) {
+                    continue;
+                }
+                if (errno != Posix.EAGAIN) {
+                    fail("read: " + Posix.strerror(errno));
+                }
+                return;
+            }
+            if (n < VNET_HDR) {
+                counters.increment(Counter.DROPPED_RUNT);
+            } else if (batch.bytes[batch.used + 1] != VIRTIO_NET_HDR_GSO_NONE
+                    || (batch.bytes[batch.used] & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
+                counters.increment(Counter.DROPPED_OFFLOAD);   // never with TUNSETOFFLOAD 0
+            } else {
+                batch.add((int) n);
+            }
         }
     }
 

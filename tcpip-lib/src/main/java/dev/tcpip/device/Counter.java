@@ -4,6 +4,11 @@ package dev.tcpip.device;
 public enum Counter {
     /** Frames and bytes a device took for sending. */
     TX_FRAMES, TX_BYTES,
+    /**
+     * TAP: writes that carried a run of TCP segments as one frame for the kernel to segment (GSO, see
+     * {@link TapDevice}); {@link #TX_FRAMES} counts the segments.
+     */
+    TX_GSO_WRITES,
     /** Frames and bytes handed to the device's receiver. */
     RX_FRAMES, RX_BYTES,
     /** Dropped: longer than the link's MTU + 14. */

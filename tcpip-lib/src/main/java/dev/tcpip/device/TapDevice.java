@@ -64,6 +64,18 @@ import java.util.concurrent.locks.LockSupport;
  * capture do not alter bytes. ({@code tcpdump} on the kernel's side of the interface shows the pseudo-header
  * sum in the offloaded frames' checksum fields, as on a veth pair.)
  *
+ * <p><b>Segmentation offload (GSO).</b> With checksum offload the writer also merges a run of consecutive
+ * frames of the ring that are TCP segments of one flow, over IPv4 or over IPv6 without extension headers,
+ * into one frame of up to 64 KiB with {@code VIRTIO_NET_HDR_GSO_TCPV4} or {@code _TCPV6}, and writes that: the
+ * kernel's receive path then runs once for the run, as if GRO had merged it, and a forwarded frame is cut back
+ * into the very segments. {@link GsoCoalescer} says when segments merge (only when segmentation gives them
+ * back exactly); any other frame goes alone as before. {@link Counter#TX_GSO_WRITES} counts merged writes,
+ * {@link Counter#TX_FRAMES} still the segments. The kernel takes such frames whatever {@code TUNSETOFFLOAD}
+ * says (that is about the frames it hands to us); should it refuse one all the same ({@code EINVAL}), the
+ * writer writes that run's segments one by one and merges no more. The system property
+ * {@value #GSO_PROPERTY}{@code =false}, read when a device is opened, turns merging off (for comparison);
+ * {@link #offloadsSegmentation()} says whether a device merges.
+ *
  * <pre>{@code
  * try (TapDevice tap = TapDevice.open("tap0", 1500, TapDevice.randomMac())) {
  *     tap.setLinkUp();
@@ -110,6 +122,8 @@ public final class TapDevice implements NetworkDevice {
     private static final int RING_BYTES = 4 * 1024 * 1024;     // transmit ring: about this many bytes of slots,
     private static final int RING_MIN_SLOTS = 64;              // within these bounds (powers of two)
     private static final int RING_MAX_SLOTS = 1024;
+    /** The system property that turns GSO off when it is {@code false}; see the class comment. */
+    public static final String GSO_PROPERTY = "tcpip.tap.gso";
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
     private static final VarHandle WRITER_PARKED;
@@ -129,6 +143,7 @@ public final class TapDevice implements NetworkDevice {
     private final long mac;
     private final int mtu;
     private final boolean checksumOffload;
+    private final boolean segmentationOffload;
     private final int tapFd;
     private final int wakeFd;
     private final DeviceCounters counters = new DeviceCounters();
@@ -156,6 +171,7 @@ public final class TapDevice implements NetworkDevice {
         this.mac = mac;
         this.mtu = mtu;
         this.checksumOffload = checksumOffload;
+        this.segmentationOffload = checksumOffload && !"false".equals(System.getProperty(GSO_PROPERTY));
         this.tapFd = tapFd;
         this.wakeFd = wakeFd;
         int read = VNET_HDR + mtu + ETHERNET_HEADER + VLAN_SLACK;
@@ -186,7 +202,9 @@ public final class TapDevice implements NetworkDevice {
      * interface's). The stack behind it uses {@code mac}, which is not the kernel interface's own address:
      * the two ends of the link need two addresses. With {@code checksumOffload} the kernel does not verify
      * the TCP and UDP checksums of the frames written (see the class comment), which saves it a pass over
-     * every payload byte: only for a stack whose frames nothing alters on their way to this device.
+     * every payload byte: only for a stack whose frames nothing alters on their way to this device. Checksum
+     * offload brings segmentation offload along unless the system property {@value #GSO_PROPERTY} is
+     * {@code false}.
      *
      * @throws IllegalArgumentException a name that is empty, longer than {@value #MAX_NAME} bytes or not a
      *     valid interface name, or an MTU outside 68..65,521
@@ -289,6 +307,14 @@ public final class TapDevice implements NetworkDevice {
         return checksumOffload;
     }
 
+    /**
+     * True if the writer merges runs of TCP segments into one frame for the kernel to segment (GSO): opened
+     * with checksum offload and not turned off by {@value #GSO_PROPERTY}{@code =false}; see the class comment.
+     */
+    public boolean offloadsSegmentation() {
+        return segmentationOffload;
+    }
+
     /** Frames and bytes sent and received, and drops by reason. */
     public DeviceCounters counters() {
         return counters;
@@ -350,6 +376,8 @@ public final class TapDevice implements NetworkDevice {
     private void writeLoop() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
+            GsoCoalescer gso = segmentationOffload ? new GsoCoalescer(ring, ringLens, slotSize, mask) : null;
+            MemorySegment merged = gso != null ? MemorySegment.ofArray(gso.out) : null;
             long h = head;
             while (true) {
                 long t = (long) TAIL.getAcquire(this);
@@ -365,6 +393,15 @@ public final class TapDevice implements NetworkDevice {
                     continue;
                 }
                 for (; h != t; h++) {
+                    int k = gso != null ? gso.run(h, t) : 1;
+                    if (k > 1) {
+                        if (writeMerged(st, gso, merged, h, k)) {
+                            h += k - 1;
+                            HEAD.setRelease(this, h + 1);    // frees the run's slots for send
+                            continue;
+                        }
+                        gso = null;                          // the kernel refused it: the run goes frame by frame
+                    }
                     int slot = (int) h & mask;
                     int len = ringLens[slot];
                     int at = slot * slotSize;
@@ -384,6 +421,30 @@ public final class TapDevice implements NetworkDevice {
                 }
             }
         }
+    }
+
+    /**
+     * Writes the {@code k} frames of the ring from {@code h} on as one merged frame. False if the kernel
+     * refused the frame as invalid (it does not take GSO from us), so that they are written one by one.
+     */
+    private boolean writeMerged(MemorySegment st, GsoCoalescer gso, MemorySegment merged, long h, int k) {
+        int len = gso.build(h, k);
+        long n;
+        do {
+            n = Posix.write(st, tapFd, merged, len);
+        } while (n < 0 && Posix.errno(st) == Posix.EINTR);
+        if (n == len) {
+            counters.increment(Counter.TX_GSO_WRITES);
+            counters.add(Counter.TX_FRAMES, k);
+            counters.add(Counter.TX_BYTES, gso.frameBytes(h, k));
+        } else if (n < 0 && Posix.errno(st) == Posix.EINVAL) {
+            System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.WARNING,
+                    "TAP device " + name + ": the kernel refuses TCP segmentation offload; segments go one by one");
+            return false;
+        } else {
+            counters.add(Counter.DROPPED_QUEUE_FULL, k);        // EAGAIN or the kernel refused it
+        }
+        return true;
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.tcpip.cli;
 import dev.tcpip.Direction;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.device.Counter;
+import dev.tcpip.device.DeviceCounters;
 import dev.tcpip.device.FaultInjectingDevice;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.TapDevice;
@@ -21,10 +23,11 @@ import java.util.concurrent.TimeUnit;
  * {@code tcpip bench tap}: one TCP stream of 1 GiB each way between the Linux kernel and the direct stack over a
  * TAP device (MTU 1500), beside the same stream between two kernel namespaces over a veth pair, in the same
  * run. The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
- * process, on a TAP device with checksum offload (nothing alters its frames). Time runs from the connection's
- * start until the receiver has read the last byte. Then 64 MiB each way again with 2 % of the frames dropped
- * each way by a {@link FaultInjectingDevice} around the TAP (no netem here; dropping alters no frame, so the
- * device offloads checksums there too): the direct stack's TCP sender recovering from loss beside the
+ * process, on a TAP device with checksum and segmentation offload (nothing alters its frames; the system
+ * property {@code tcpip.tap.gso=false} turns segmentation offload off for comparison). Time runs from the
+ * connection's start until the receiver has read the last byte. Then 64 MiB each way again with 2 % of the
+ * frames dropped each way by a {@link FaultInjectingDevice} around the TAP (no netem here; dropping alters no
+ * frame, so the device offloads there too): the direct stack's TCP sender recovering from loss beside the
  * kernel's sender over the same lossy link (the "stack receives" case). Needs root.
  */
 final class TapBench {
@@ -50,11 +53,17 @@ final class TapBench {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
             ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
             ns.ip("link", "set", "tap0", "up");
-            DirectStack stack = ns.start("bench-tap-open", () -> DirectStack.create(DirectStackConfig.ipv4(STACK + "/24"),
-                    TapDevice.open("tap0", 1500, TapDevice.randomMac(), true))).get(30, TimeUnit.SECONDS);
+            TapDevice tap = ns.start("bench-tap-open", () -> TapDevice.open("tap0", 1500, TapDevice.randomMac(), true))
+                    .get(30, TimeUnit.SECONDS);
+            DirectStack stack = ns.start("bench-tap-stack",
+                    () -> DirectStack.create(DirectStackConfig.ipv4(STACK + "/24"), tap)).get(30, TimeUnit.SECONDS);
             try {
                 figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes), bytes));
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
+                DeviceCounters c = tap.counters();
+                System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d merged writes%n",
+                        tap.offloadsSegmentation() ? "on" : "off (" + TapDevice.GSO_PROPERTY + "=false)",
+                        c.get(Counter.TX_FRAMES), c.get(Counter.TX_GSO_WRITES));
             } finally {
                 stack.disconnect();
             }

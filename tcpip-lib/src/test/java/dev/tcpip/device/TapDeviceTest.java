@@ -175,7 +175,7 @@ class TapDeviceTest {
     }
 
     /** The MAC address of the kernel's side of tap0. */
-    private static long kernelMac(Netns ns) throws Exception {
+    static long kernelMac(Netns ns) throws Exception {
         String link = ns.ip("link", "show", "tap0");
         int at = link.indexOf("link/ether ");
         assertTrue(at >= 0, link);

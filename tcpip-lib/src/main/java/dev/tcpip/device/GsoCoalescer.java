@@ -19,12 +19,18 @@ import java.util.Arrays;
  * identifications that count up by one (as segmentation numbers them), or IPv6 with TCP as the next header
  * (no extension header) and the same traffic class, flow label, hop limit and addresses; the same ports,
  * acknowledgement number, data offset, window, urgent pointer and options (so the same timestamps);
- * contiguous sequence numbers; no flag but ACK, and PSH only on the last segment of the run (segmentation
- * clears it on all others); every segment but the last with the first one's payload size ({@code gso_size}),
+ * contiguous sequence numbers; no flag but ACK and PSH; every segment but the last with the first one's payload size ({@code gso_size}),
  * the last one with at most that many bytes and at least one; an IP datagram of at most 65,535 bytes in all.
  * A run ends at the first frame that breaks a rule; a run of one is written as it is.
  *
- * <p>The merged frame has the first segment's headers with PSH from the last one, the IP length (IPv4 total
+ * <p>PSH is the one difference allowed. The direct stack sets it on every data segment, which draws
+ * prompter ACKs from Linux under loss (measured: 42-53 MB/s against 12-15 MB/s with PSH only on the segment
+ * that empties the send buffer, 2 % loss, over TAP); the merged frame pushes if any of its segments did. Taken
+ * locally, it is one segment whose data is all delivered at once, which is what PSH asks for (RFC 9293
+ * §3.9.1); cut back by the kernel for forwarding, only its last piece carries PSH, as when GRO merges a run
+ * that ends with a push.
+ *
+ * <p>The merged frame has the first segment's headers with PSH as above, the IP length (IPv4 total
  * length, IPv6 payload length) and the IPv4 header checksum fixed up, and in the TCP checksum field the sum
  * of the pseudo-header over the merged length, with {@code NEEDS_CSUM} at that field, as for checksum offload
  * (segmentation adjusts that sum to each segment's length). So it is used only with checksum offload.
@@ -81,7 +87,7 @@ final class GsoCoalescer {
         }
         int headers = l4 + dataOffset(f0 + l4);
         int mss = len0 - headers;
-        if (mss <= 0 || (ring[f0 + l4 + 13] & PSH) != 0) {
+        if (mss <= 0) {
             return 1;
         }
         boolean v4 = l4 == ETHERNET_HEADER + 20;
@@ -100,8 +106,8 @@ final class GsoCoalescer {
             k++;
             datagram += payload;
             next += payload;
-            if (payload < mss || (ring[f + l4 + 13] & PSH) != 0) {
-                break;                                       // only the last may be short or push
+            if (payload < mss) {
+                break;                                       // only the last may be short
             }
         }
         return k;
@@ -169,7 +175,11 @@ final class GsoCoalescer {
         int ip = VNET_HDR + ETHERNET_HEADER;
         int tcp = VNET_HDR + l4;
         int datagram = at - ip;
-        out[tcp + 13] = ring[frame(h + k - 1) + l4 + 13];      // PSH as the last segment has it
+        int push = 0;
+        for (int i = 0; i < k; i++) {
+            push |= ring[frame(h + i) + l4 + 13] & PSH;
+        }
+        out[tcp + 13] = (byte) (ACK | push);                    // PSH if any segment of the run had it
         long pseudo;
         boolean v4 = l4 == ETHERNET_HEADER + 20;
         if (v4) {

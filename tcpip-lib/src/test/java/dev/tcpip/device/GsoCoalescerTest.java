@@ -71,7 +71,7 @@ class GsoCoalescerTest {
     }
 
     @Test
-    void aRunEndsAfterAShortOrPushingSegmentAndBeforeTheRingsTail() {
+    void aRunEndsAfterAShortSegmentAndBeforeTheRingsTailAndPushesIfAnySegmentDid() {
         Ring ring = new Ring(1500, 8);
         ring.put(0, run(false, MSS, MSS, 1000, MSS));
         assertEquals(3, ring.gso.run(0, 4), "only the last segment may be short");
@@ -80,10 +80,14 @@ class GsoCoalescerTest {
         List<byte[]> pushing = run(false, MSS, MSS, MSS);
         setFlags(pushing.get(1), 34, ACK | PSH);
         ring.put(0, pushing);
-        assertEquals(2, ring.gso.run(0, 3), "a segment with PSH ends the run");
-        setFlags(pushing.get(0), 34, ACK | PSH);
-        ring.put(0, pushing);
-        assertEquals(1, ring.gso.run(0, 3), "and one that starts it goes alone");
+        assertEquals(3, ring.gso.run(0, 3), "PSH does not end a run");
+        byte[] out = ring.gso.out;
+        ring.gso.build(0, 3);
+        assertEquals(ACK | PSH, out[H + 34 + 13], "the merged frame pushes: one of its segments did");
+        List<byte[]> plain = run(false, MSS, MSS, MSS);
+        ring.put(0, plain);
+        ring.gso.build(0, 3);
+        assertEquals(ACK, out[H + 34 + 13], "and does not when none did");
     }
 
     @Test

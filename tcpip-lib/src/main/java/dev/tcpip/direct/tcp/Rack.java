@@ -8,7 +8,6 @@ package dev.tcpip.direct.tcp;
  * duplicate ACKs, so lost retransmissions and short flights are caught too.
  */
 final class Rack {
-    private static final int DUP_THRESH = 3;  // RFC 8985 §6.2 step 4 (RFC 6675 DupThresh)
     private static final int REO_WND_PERSIST = 16;
 
     private long xmitTs = Long.MIN_VALUE;     // RACK.xmit_ts
@@ -113,13 +112,10 @@ final class Rack {
      * has DupThresh segments SACKed (the duplicate-ACK rule's territory); else a quarter of the minimum RTT
      * times the multiplier, at most SRTT.
      */
-    long reoWnd(boolean inRecovery, int sackedSegments, long srtt) {
-        if (!reorderingSeen && (inRecovery || sackedSegments >= DUP_THRESH)) {
+    long reoWnd(boolean inRecovery, int sackedSegments) {
+        if (!reorderingSeen && (inRecovery || sackedSegments >= LossRecovery.DUP_THRESH) || minRtt == Long.MAX_VALUE) {
             return 0;
         }
-        if (minRtt == Long.MAX_VALUE) {
-            return 0;
-        }
-        return Math.min(minRtt / 4 * reoWndMult, Math.max(srtt, minRtt));
+        return Math.min(minRtt / 4 * reoWndMult, srtt);
     }
 }

@@ -372,11 +372,10 @@ final class TcpInput {
             // (RFC 9293 §3.8.6.1), the probe's byte was refused, not lost.
             c.duplicateAcks++;
             r.dupAcks++;
-            if (t.sackOk) {
-                // With SACK, RACK (below) decides what is lost; the count serves limited transmit (RFC 3042).
-            } else if (r.active) {
+            // With SACK, RACK (below) decides what is lost, and the count serves limited transmit (RFC 3042).
+            if (!t.sackOk && r.active) {
                 c.cc.inflate(t.smss); // RFC 6582 §3.2 step 3 (RFC 5681 §3.2 step 4)
-            } else if (r.dupAcks >= LossRecovery.DUP_THRESH && Seq.gt(ack, r.recoveryPoint - 1)) {
+            } else if (!t.sackOk && r.dupAcks >= LossRecovery.DUP_THRESH && Seq.gt(ack, r.recoveryPoint - 1)) {
                 enterRecovery(c, now);
             }
         }
@@ -437,9 +436,7 @@ final class TcpInput {
             return;
         }
         retransmitFirst(c, now);
-        if (!t.sackOk) {
-            c.cc.inflate(LossRecovery.DUP_THRESH * t.smss); // RFC 6582 §3.2 step 2: cwnd = ssthresh + 3*SMSS
-        }
+        c.cc.inflate(LossRecovery.DUP_THRESH * t.smss); // RFC 6582 §3.2 step 2: cwnd = ssthresh + 3*SMSS
     }
 
     private static void retransmitFirst(Connection c, long now) {

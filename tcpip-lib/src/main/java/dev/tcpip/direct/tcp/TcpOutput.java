@@ -127,12 +127,8 @@ final class TcpOutput {
     static boolean retransmitLost(Connection c, long now) {
         Tcb t = c.tcb;
         SentSegments sent = c.recovery.sent;
-        int none = t.sndMax;
-        int from = sent.firstLost(none);
-        if (from == none && sent.lostBytes() == 0) {
-            return false;
-        }
-        return resend(c, from, sent.entryEnd(from), now);
+        int from = sent.firstLost(t.sndMax);
+        return from != t.sndMax && resend(c, from, sent.entryEnd(from), now);
     }
 
     /** Resends the start of [from, end) (at most a segment), with the FIN if it ends there; false if empty. */
@@ -273,7 +269,7 @@ final class TcpOutput {
 
     /** RFC 8985 §6.2 step 4's reordering window for this connection now. */
     static long reoWnd(Connection c, boolean inRecovery) {
-        return c.recovery.rack.reoWnd(inRecovery, c.recovery.sent.sackedSegments(), c.rto.srtt());
+        return c.recovery.rack.reoWnd(inRecovery, c.recovery.sent.sackedSegments());
     }
 
     /** RFC 8985 §6.2 step 5: the reordering timer expired; what it waited for may now count as lost. */

@@ -4,6 +4,7 @@ import dev.tcpip.ClosedException;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
 import dev.tcpip.direct.tcp.DirectTcp;
+import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.SimulatedLoop;
 import java.security.SecureRandom;
 import java.util.random.RandomGenerator;

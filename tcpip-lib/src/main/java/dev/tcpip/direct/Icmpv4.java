@@ -2,6 +2,7 @@ package dev.tcpip.direct;
 
 import dev.tcpip.UnreachableException;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Icmpv4Message;

@@ -1,6 +1,7 @@
 package dev.tcpip.direct;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;

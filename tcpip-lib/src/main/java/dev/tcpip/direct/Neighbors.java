@@ -1,6 +1,7 @@
 package dev.tcpip.direct;
 
 import dev.tcpip.direct.NeighborEntry.State;
+import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.MacAddress;

@@ -3,6 +3,7 @@ package dev.tcpip.direct;
 import dev.tcpip.ClosedException;
 import dev.tcpip.TimedOutException;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import java.io.IOException;
 import java.net.InetAddress;

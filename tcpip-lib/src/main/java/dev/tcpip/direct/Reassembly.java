@@ -1,5 +1,6 @@
 package dev.tcpip.direct;
 
+import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import dev.tcpip.wire.Ipv4View;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The single thread that owns a stack's state. Devices hand it frames, timers fire on it, and application
@@ -18,12 +19,12 @@ import java.util.function.Consumer;
  * // a stack owns a loop and attaches its device to it
  * EventLoop loop = RealTimeLoop.start("stack-a");        // or: simulation.newLoop("stack-a")
  * device.attach(loop, (frame, off, len) -> ethernet.input(loop.now(), frame, off, len));
- * Timer rto = loop.schedule(loop.now() + 200_000_000L, tcb::onRetransmitTimeout);
+ * Timer rto = loop.at(now + 200_000_000L, tcb::onRetransmitTimeout);   // the task gets the time it runs at
  * // an application thread (a virtual thread, or one started with loop.spawn) blocks on the loop
  * ReadResult r = loop.<ReadResult>submit(f -> tcb.read(f)).await();
  * }</pre>
  */
-public sealed interface EventLoop extends Executor, AutoCloseable permits RealTimeLoop, SimulatedLoop {
+public sealed interface EventLoop extends Scheduler, Executor, AutoCloseable permits RealTimeLoop, SimulatedLoop {
 
     /** A name for threads and messages. */
     String name();
@@ -45,9 +46,16 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits RealTi
 
     /**
      * Runs {@code task} on the loop at {@code deadlineNanos} of {@link #clock()} (at once if it has passed),
-     * from any thread. Timers with equal deadlines run in the order they were scheduled.
+     * from any thread, handing it the loop's time of that event. Timers with equal deadlines run in the order
+     * they were scheduled.
      */
-    Timer schedule(long deadlineNanos, Runnable task);
+    @Override
+    Timer at(long deadlineNanos, LongConsumer task);
+
+    /** {@link #at} for a task that does not need the time. */
+    default Timer schedule(long deadlineNanos, Runnable task) {
+        return at(deadlineNanos, now -> task.run());
+    }
 
     /** {@link #schedule} at {@code now() + delayNanos} (saturating). */
     default Timer scheduleAfter(long delayNanos, Runnable task) {
@@ -69,7 +77,7 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits RealTi
      */
     default <T> LoopFuture<T> submit(Consumer<? super LoopFuture<T>> command) {
         LoopFuture<T> future = newFuture();
-        final class Command implements Runnable, Abandonable {
+        final class Posted implements Runnable, Abandonable {
             @Override
             public void run() {
                 try {
@@ -84,13 +92,27 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits RealTi
                 future.fail(new ClosedException("event loop " + name() + " closed"));
             }
         }
-        Command c = new Command();
+        Posted c = new Posted();
         if (isClosed()) {
             c.abandon();
         } else {
             execute(c);
         }
         return future;
+    }
+
+    /**
+     * {@link #submit(Consumer)} for protocol commands that need the time: the loop reads its clock once when
+     * the command starts and hands it in, so the protocol code below never reads a clock.
+     */
+    default <T> LoopFuture<T> submit(Command<T> command) {
+        return submit((LoopFuture<T> future) -> command.run(now(), future));
+    }
+
+    /** A command posted with {@link #submit(Command)}: runs on the loop with the event's time. */
+    @FunctionalInterface
+    interface Command<T> {
+        void run(long now, LoopFuture<T> future);
     }
 
     /**

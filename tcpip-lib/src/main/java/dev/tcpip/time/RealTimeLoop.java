@@ -5,6 +5,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 /**
  * An {@link EventLoop} on one platform thread and {@link Clock#system()}: it runs posted tasks in order and
@@ -79,7 +80,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     }
 
     @Override
-    public Timer schedule(long deadlineNanos, Runnable task) {
+    public Timer at(long deadlineNanos, LongConsumer task) {
         Timer t = new Timer(deadlineNanos, timerSeq.getAndIncrement(), task, this);
         if (inLoop()) {
             timers.add(t);
@@ -183,7 +184,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             }
             timers.poll();
             if (t.start()) {
-                runSafely(t.task);
+                runSafely(t.task, now);
             }
         }
     }
@@ -218,6 +219,14 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private void runSafely(Runnable task) {
         try {
             task.run();
+        } catch (Throwable t) {
+            config.onTaskFailure().accept(t);
+        }
+    }
+
+    private void runSafely(LongConsumer task, long now) {
+        try {
+            task.accept(now);
         } catch (Throwable t) {
             config.onTaskFailure().accept(t);
         }

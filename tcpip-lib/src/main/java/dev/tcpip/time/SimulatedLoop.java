@@ -1,5 +1,7 @@
 package dev.tcpip.time;
 
+import java.util.function.LongConsumer;
+
 /**
  * An {@link EventLoop} of a {@link Simulation}: its tasks and timers run on the simulation's driving thread,
  * interleaved with every other loop of the same simulation in one deterministic order. Created by
@@ -36,7 +38,7 @@ public final class SimulatedLoop implements EventLoop, Timer.TimerOwner {
     }
 
     @Override
-    public Timer schedule(long deadlineNanos, Runnable task) {
+    public Timer at(long deadlineNanos, LongConsumer task) {
         return sim.schedule(this, deadlineNanos, task);
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -253,12 +254,17 @@ public final class Simulation implements AutoCloseable, Blocking {
                 if (task != null) {
                     runTask(task.loop(), task.runnable());
                 } else if (timer.start()) {
-                    runTask((SimulatedLoop) timer.owner, timer.task);
+                    runTimer((SimulatedLoop) timer.owner, timer.task);
                 }
             }
         } finally {
             driver = null;
         }
+    }
+
+    private void runTimer(SimulatedLoop loop, LongConsumer task) {
+        long at = now;
+        runTask(loop, () -> task.accept(at));
     }
 
     private void runTask(SimulatedLoop loop, Runnable r) {
@@ -426,7 +432,7 @@ public final class Simulation implements AutoCloseable, Blocking {
         }
     }
 
-    Timer schedule(SimulatedLoop loop, long deadline, Runnable task) {
+    Timer schedule(SimulatedLoop loop, long deadline, LongConsumer task) {
         lock.lock();
         try {
             Timer t = new Timer(deadline, timerSeq++, task, loop);

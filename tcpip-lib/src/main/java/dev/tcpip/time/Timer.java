@@ -1,6 +1,7 @@
 package dev.tcpip.time;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 
 /**
  * A handle on a task scheduled with {@link EventLoop#schedule}. Cancelling is O(log n) on the loop's own
@@ -11,12 +12,12 @@ public final class Timer {
 
     final long deadline;
     final long seq;          // tie-break: equal deadlines fire in scheduling order
-    final Runnable task;
+    final LongConsumer task; // gets the loop's time of the event that runs it
     final Object owner;      // the loop it belongs to
     int heapIndex = -1;      // owned by TimerQueue
     private final AtomicInteger state = new AtomicInteger(PENDING);
 
-    Timer(long deadline, long seq, Runnable task, Object owner) {
+    Timer(long deadline, long seq, LongConsumer task, Object owner) {
         this.deadline = deadline;
         this.seq = seq;
         this.task = task;

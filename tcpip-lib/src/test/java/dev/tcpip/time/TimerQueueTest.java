@@ -17,7 +17,7 @@ class TimerQueueTest {
         TimerQueue q = new TimerQueue();
         List<Timer> model = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
-            Timer t = new Timer(rnd.nextLong(100), i, () -> {}, null);
+            Timer t = new Timer(rnd.nextLong(100), i, now -> {}, null);
             q.add(t);
             model.add(t);
             if (rnd.nextInt(3) == 0) {
@@ -39,7 +39,7 @@ class TimerQueueTest {
         TimerQueue q = new TimerQueue();
         Object a = new Object(), b = new Object();
         for (int i = 0; i < 100; i++) {
-            q.add(new Timer(100 - i, i, () -> {}, i % 2 == 0 ? a : b));
+            q.add(new Timer(100 - i, i, now -> {}, i % 2 == 0 ? a : b));
         }
         q.removeOwnedBy(a);
         assertEquals(50, q.size());

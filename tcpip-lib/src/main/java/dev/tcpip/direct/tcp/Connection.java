@@ -3,6 +3,7 @@ package dev.tcpip.direct.tcp;
 import dev.tcpip.ClosedException;
 import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
+import dev.tcpip.time.LazyTimer;
 import dev.tcpip.time.LoopFuture;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -29,14 +30,14 @@ final class Connection {
     CongestionControl cc;
     KeepaliveProbe keepalive;
     volatile dev.tcpip.Keepalive keepaliveSettings;
-    final TcpTimer retransmitTimer;
-    final TcpTimer delayedAckTimer;
-    final TcpTimer keepaliveTimer;
-    final TcpTimer timeWaitTimer;
+    final LazyTimer retransmitTimer;
+    final LazyTimer delayedAckTimer;
+    final LazyTimer keepaliveTimer;
+    final LazyTimer timeWaitTimer;
     /** RFC 8985 §6.2 step 5: the reordering timer, when segments may be lost once their window passes. */
-    final TcpTimer reorderTimer;
+    final LazyTimer reorderTimer;
     /** RFC 8985 §7: the probe timeout of a tail loss probe. */
-    final TcpTimer probeTimer;
+    final LazyTimer probeTimer;
     /** The listener that accepted this connection (passive open), else null. */
     final DirectTcp.Listener listener;
     final DirectTcpFlow flow;
@@ -93,12 +94,12 @@ final class Connection {
         this.outOfOrder = new OutOfOrderQueue(config.outOfOrderLimit());
         this.rto = new RtoEstimator(config.initialRto().toNanos(), config.minRto().toNanos(),
                 config.maxRto().toNanos());
-        this.retransmitTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onRetransmitTimer(this, layer.loop().now()));
-        this.delayedAckTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onDelayedAckTimer(this));
-        this.keepaliveTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onKeepaliveTimer(this, layer.loop().now()));
-        this.timeWaitTimer = new TcpTimer(layer.loop(), () -> release(null));
-        this.reorderTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onReorderTimer(this, layer.loop().now()));
-        this.probeTimer = new TcpTimer(layer.loop(), () -> TcpOutput.onProbeTimer(this, layer.loop().now()));
+        this.retransmitTimer = new LazyTimer(layer.loop(), t -> TcpOutput.onRetransmitTimer(this, t));
+        this.delayedAckTimer = new LazyTimer(layer.loop(), t -> TcpOutput.onDelayedAckTimer(this));
+        this.keepaliveTimer = new LazyTimer(layer.loop(), t -> TcpOutput.onKeepaliveTimer(this, t));
+        this.timeWaitTimer = new LazyTimer(layer.loop(), t -> release(null));
+        this.reorderTimer = new LazyTimer(layer.loop(), t -> TcpOutput.onReorderTimer(this, t));
+        this.probeTimer = new LazyTimer(layer.loop(), t -> TcpOutput.onProbeTimer(this, t));
         this.flow = new DirectTcpFlow(layer, this);
         if (keepalive != null) {
             setKeepalive(keepalive, now);

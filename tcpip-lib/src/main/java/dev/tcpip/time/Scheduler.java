@@ -1,0 +1,14 @@
+package dev.tcpip.time;
+
+import java.util.function.LongConsumer;
+
+/**
+ * The one timer abstraction of every layer: a deadline on the loop's clock and a task that is handed the
+ * time of the event that runs it, so protocol code never reads a clock. {@link EventLoop} is one; tests
+ * may supply their own.
+ */
+@FunctionalInterface
+public interface Scheduler {
+    /** Runs {@code task} at {@code deadlineNanos} (at once if it has passed), handing it the time it runs at. */
+    Timer at(long deadlineNanos, LongConsumer task);
+}

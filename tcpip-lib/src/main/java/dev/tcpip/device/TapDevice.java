@@ -2,6 +2,7 @@ package dev.tcpip.device;
 
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.MacAddress;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -213,9 +214,8 @@ public final class TapDevice implements NetworkDevice {
      */
     public static TapDevice open(String name, int mtu, long mac, boolean checksumOffload) throws IOException {
         checkName(name);
-        Mac.check(mac);
-        if (Mac.isGroup(mac)) {
-            throw new IllegalArgumentException("not a unicast MAC address: " + Mac.format(mac));
+        if (new MacAddress(mac).isMulticast()) {         // the constructor checks for 48 bits
+            throw new IllegalArgumentException("not a unicast MAC address: " + new MacAddress(mac));
         }
         if (mtu != 0 && (mtu < 68 || mtu > 65_521)) {         // RFC 791 §3.2 minimum; the tun driver's maximum
             throw new IllegalArgumentException("mtu must be within 68..65521: " + mtu);
@@ -268,7 +268,7 @@ public final class TapDevice implements NetworkDevice {
 
     /** A random locally administered unicast MAC address (IEEE 802: U/L bit set, I/G bit clear). */
     public static long randomMac() {
-        long bits = new SecureRandom().nextLong() & Mac.MASK;
+        long bits = new SecureRandom().nextLong() & MacAddress.BROADCAST.bits();
         return (bits | 0x0200_0000_0000L) & ~0x0100_0000_0000L;
     }
 
@@ -674,7 +674,7 @@ public final class TapDevice implements NetworkDevice {
 
     @Override
     public String toString() {
-        return "TapDevice[" + name + ", " + Mac.format(mac) + ", mtu " + mtu + "]";
+        return "TapDevice[" + name + ", " + new MacAddress(mac) + ", mtu " + mtu + "]";
     }
 
     /** What the reader read, packed one after another in one array: each frame after its virtio-net header. */

@@ -12,6 +12,7 @@ import dev.tcpip.direct.PingReply;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.MacAddress;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -97,8 +98,8 @@ class TapDeviceTest {
                         arp = f.length >= 42 && f[12] == 0x08 && f[13] == 0x06 ? f : null;
                     }
                     assertTrue(arp != null, "no ARP request among 50 frames");
-                    assertEquals(0xffff_ffff_ffffL, Mac.read(arp, 0), "the frame begins with its destination");
-                    assertEquals(kernelMac(ns), Mac.read(arp, 6));
+                    assertEquals(0xffff_ffff_ffffL, MacAddress.readBits(arp, 0), "the frame begins with its destination");
+                    assertEquals(kernelMac(ns), MacAddress.readBits(arp, 6));
                     assertArrayEquals(new byte[] {10, 77, 0, 2}, Arrays.copyOfRange(arp, 38, 42));
                     assertEquals(0, tap.counters().get(Counter.DROPPED_OFFLOAD), tap.counters().toString());
                 }
@@ -187,8 +188,8 @@ class TapDeviceTest {
         byte[] payload = text.getBytes(StandardCharsets.US_ASCII);
         int udpLength = 8 + payload.length;
         byte[] f = new byte[14 + 20 + udpLength];
-        Mac.write(to, f, 0);
-        Mac.write(MAC, f, 6);
+        new MacAddress(to).write(f, 0);
+        new MacAddress(MAC).write(f, 6);
         f[12] = 0x08;
         f[14] = 0x45;
         put16(f, 16, 20 + udpLength);

@@ -39,7 +39,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void createsTheDeviceWithItsMtuAndItVanishesOnClose() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.onThread(() -> {
                 try (TapDevice tap = TapDevice.open("tap0", 1400, MAC)) {
                     assertEquals(1400, tap.mtu());
@@ -57,7 +57,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void theKernelAndTheDirectStackPingEachOtherWithFragments() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.onThread(() -> {
                 TapDevice tap = TapDevice.open("tap0", 1500, MAC);
                 tap.setLinkUp();
@@ -81,7 +81,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void framesFromTheKernelArriveWithoutTheVirtioHeader() throws Exception {
-        try (Netns ns = Netns.create(); EventLoop loop = RealTimeLoop.start("tap-test")) {
+        try (NetNamespace ns = NetNamespace.create("it"); EventLoop loop = RealTimeLoop.start("tap-test")) {
             ns.onThread(() -> {
                 try (TapDevice tap = TapDevice.open("tap0", 1500, MAC);
                      DatagramChannel udp = DatagramChannel.open()) {
@@ -111,7 +111,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void theKernelVerifiesUdpChecksumsUnlessTheDeviceOffloadsThem() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
             ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
             ns.ip("link", "set", "tap0", "up");
@@ -146,7 +146,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void attachesToAPersistentDeviceWhichOutlivesTheDescriptor() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.ip("tuntap", "add", "dev", "ptap", "mode", "tap");
             ns.onThread(() -> {
                 TapDevice.open("ptap", 0, MAC).close();
@@ -159,7 +159,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void refusesADeviceOfAnotherTypeAndOneInUse() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.ip("tuntap", "add", "dev", "tun0", "mode", "tun");
             ns.onThread(() -> {
                 IOException wrongType = assertThrows(IOException.class, () -> TapDevice.open("tun0", 0, MAC));
@@ -176,7 +176,7 @@ class TapDeviceTest {
     }
 
     /** The MAC address of the kernel's side of tap0. */
-    static long kernelMac(Netns ns) throws Exception {
+    static long kernelMac(NetNamespace ns) throws Exception {
         String link = ns.ip("link", "show", "tap0");
         int at = link.indexOf("link/ether ");
         assertTrue(at >= 0, link);
@@ -230,7 +230,7 @@ class TapDeviceTest {
     }
 
     /** Udp InCsumErrors from the namespace's /proc/net/snmp. */
-    private static long udpChecksumErrors(Netns ns) throws Exception {
+    private static long udpChecksumErrors(NetNamespace ns) throws Exception {
         String[] lines = ns.run(10, "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Udp:"))
                 .toArray(String[]::new);
         int column = Arrays.asList(lines[0].split(" ")).indexOf("InCsumErrors");

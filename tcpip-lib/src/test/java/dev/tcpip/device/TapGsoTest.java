@@ -36,7 +36,7 @@ class TapGsoTest {
     @Test
     @NeedsNetAdmin
     void theKernelReadsInOrderWhatWentAsMergedFrames() throws Exception {
-        try (Netns ns = Netns.create(); EventLoop loop = RealTimeLoop.start("tap-gso-test")) {
+        try (NetNamespace ns = NetNamespace.create("it"); EventLoop loop = RealTimeLoop.start("tap-gso-test")) {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
             ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
             ns.ip("link", "set", "tap0", "up");

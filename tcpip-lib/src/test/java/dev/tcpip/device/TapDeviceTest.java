@@ -250,12 +250,12 @@ class TapDeviceTest {
 
     @Test
     void errorsSayWhatIsNeeded() {
-        assertTrue(TapDevice.openError(Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapDevice.openError(Posix.EACCES).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapDevice.openError(Posix.ENOENT).getMessage().contains("/dev/net/tun does not exist"));
-        assertTrue(TapDevice.setIffError("t", Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapDevice.setIffError("t", Posix.EBUSY).getMessage().contains("in use"));
-        assertTrue(TapDevice.setIffError("t", Posix.EINVAL).getMessage().contains("not a TAP device"));
+        assertTrue(TapErrors.openError(Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.openError(Posix.EACCES).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.openError(Posix.ENOENT).getMessage().contains("/dev/net/tun does not exist"));
+        assertTrue(TapErrors.setIffError("t", Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.setIffError("t", Posix.EBUSY).getMessage().contains("in use"));
+        assertTrue(TapErrors.setIffError("t", Posix.EINVAL).getMessage().contains("not a TAP device"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.tcpip.device.Counter;
 import dev.tcpip.device.DeviceCounters;
 import dev.tcpip.device.FaultInjectingDevice;
 import dev.tcpip.device.Faults;
+import dev.tcpip.device.NetNamespace;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
@@ -138,7 +139,7 @@ final class TapBench {
     /** The same stream between two namespaces joined by a veth pair: the kernel on both ends. */
     private static double kernelOverVeth(long bytes) throws Exception {
         try (NetNamespace a = NetNamespace.create("bench-veth"); NetNamespace b = NetNamespace.create("bench-veth")) {
-            a.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.name);
+            a.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.name());
             a.ip("addr", "add", "10.79.0.1/24", "dev", "veth0");
             b.ip("addr", "add", "10.79.0.2/24", "dev", "veth1");
             a.ip("link", "set", "veth0", "up");

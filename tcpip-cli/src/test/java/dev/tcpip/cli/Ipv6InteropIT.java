@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.device.NeedsNetAdmin;
-import dev.tcpip.device.Netns;
+import dev.tcpip.device.NetNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,10 +68,10 @@ class Ipv6InteropIT {
         assertTrue(fragments(pcap, KERNEL6, STACK6) >= 6, "the kernel's requests were fragmented");
         assertTrue(fragments(pcap, STACK6, KERNEL6) >= 6, "the stack's replies were fragmented");
         // and every frame (NDP, MLDv2 reports, echoes, fragments) decodes with good checksums
-        String bad = Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+        String bad = NetNamespace.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
                 "_ws.malformed || _ws.expert.severity == error || icmpv6.checksum.status == 0"));
         assertEquals("", bad, "malformed packets or bad checksums");
-        String mld = Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+        String mld = NetNamespace.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
                 "icmpv6.type == 143 && eth.src == " + STACK_MAC));
         assertTrue(mld.lines().count() >= 2, "the stack's MLDv2 reports are in the capture");
     }
@@ -160,7 +160,7 @@ class Ipv6InteropIT {
 
     /** How many IPv6 fragments from {@code src} to {@code dst} the capture holds. */
     private static long fragments(Path pcap, String src, String dst) throws Exception {
-        return Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+        return NetNamespace.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
                 "ipv6.nxt == 44 && ipv6.src == " + src + " && ipv6.dst == " + dst)).lines().count();
     }
 }

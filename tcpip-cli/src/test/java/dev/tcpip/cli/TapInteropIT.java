@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.device.NeedsNetAdmin;
-import dev.tcpip.device.Netns;
+import dev.tcpip.device.NetNamespace;
 import java.net.ConnectException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -165,17 +165,17 @@ class TapInteropIT {
         List<String> tshark = List.of("tshark", "-n", "-r", pcap.toString(), "-o", "ip.check_checksum:TRUE",
                 "-o", "tcp.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
                 "-o", "tcp.desegment_tcp_streams:FALSE");
-        long total = Netns.exec(60, tshark).lines().count();
+        long total = NetNamespace.exec(60, tshark).lines().count();
         List<String> bad = new java.util.ArrayList<>(tshark);
         bad.addAll(List.of("-Y", "_ws.malformed || ip.checksum.status == 0"
                 + " || tcp.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0"));
-        String found = Netns.exec(60, bad);
+        String found = NetNamespace.exec(60, bad);
         assertTrue(total > 500, "the capture holds the run: " + total + " frames");
         assertEquals("", found, "malformed packets or bad checksums");
-        String icmp = Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+        String icmp = NetNamespace.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
                 "icmp.type == 3 && icmp.code == 3"));
         assertTrue(icmp.lines().count() >= 1, "port unreachable for the closed UDP port is in the capture");
-        String rst = Netns.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
+        String rst = NetNamespace.exec(60, List.of("tshark", "-n", "-r", pcap.toString(), "-Y",
                 "tcp.srcport == 81 && tcp.flags.reset == 1"));
         assertTrue(rst.lines().count() >= 1, "RST for the closed TCP port is in the capture");
     }

@@ -1,6 +1,6 @@
 package dev.tcpip.cli;
 
-import dev.tcpip.device.Netns;
+import dev.tcpip.device.NetNamespace;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,16 +24,16 @@ final class TapLink implements AutoCloseable {
     /** The stack's link-local address, from {@link #STACK_MAC} (modified EUI-64, RFC 4291 appendix A). */
     static final String STACK_LINK_LOCAL = "fe80::ff:fe77:2";
 
-    final Netns ns;
+    final NetNamespace ns;
     private final List<Cli> started = new ArrayList<>();
     private List<String> addressing = List.of("--ipv4", STACK + "/24");
 
-    private TapLink(Netns ns) {
+    private TapLink(NetNamespace ns) {
         this.ns = ns;
     }
 
     static TapLink create() throws IOException, InterruptedException {
-        Netns ns = Netns.create();
+        NetNamespace ns = NetNamespace.create("it");
         try {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
             // before the link comes up, so that its link-local address is not tentative either

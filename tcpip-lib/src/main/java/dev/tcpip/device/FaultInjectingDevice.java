@@ -10,7 +10,8 @@ import java.util.random.RandomGenerator;
  * A wrapper that loses, duplicates, reorders and corrupts frames around any {@link NetworkDevice}: the
  * links of a {@link MemoryNetwork} use it, and it goes around a TAP device just as well (the kernel here
  * has no netem). Each direction has its own {@link Faults} and its own random stream derived from the seed,
- * so the frames one way never shift the decisions made the other way, and a seeded run replays exactly.
+ * so the frames one way never shift the decisions made the other way, and a seeded run replays exactly. A
+ * {@link FaultModel} per direction decides each frame's fate; this class carries it out and counts it.
  *
  * <p>Decisions are drawn on the owner's loop ({@link #send} is called from it, frames arrive on it), so the
  * generators need no lock. Reordered frames are held back with a timer on that loop, which is why sending
@@ -73,27 +74,18 @@ public final class FaultInjectingDevice extends WrappingDevice {
         super.close();
     }
 
-    /** One direction's faults, generator, burst state and scratch buffer. */
+    /** One direction: its fault model, counters, and whether it has no faults at all. */
     private final class Way {
-        final Faults faults;
+        final FaultModel model;
         final boolean none;
-        final RandomGenerator rnd;
         final DeviceCounters counters;
         final long reorderDelay;
-        boolean bad;                       // Gilbert-Elliott state
-        byte[] scratch = new byte[0];
-        final long[] bits = new long[64];
 
         Way(Faults faults, RandomGenerator rnd, DeviceCounters counters) {
-            this.faults = Objects.requireNonNull(faults, "faults");
+            this.model = new FaultModel(faults, rnd, ETHERNET_HEADER);
             this.none = faults.isNone();
-            this.rnd = rnd;
             this.counters = counters;
             this.reorderDelay = faults.reorderDelay().toNanos();
-        }
-
-        private boolean draw(double p) {
-            return p > 0 && rnd.nextDouble() < p;
         }
 
         void apply(byte[] frame, int off, int len, FrameReceiver out) {
@@ -101,43 +93,32 @@ public final class FaultInjectingDevice extends WrappingDevice {
                 out.receive(frame, off, len);
                 return;
             }
-            Faults.Burst burst = faults.burst();
-            if (!burst.isNone()) {
-                boolean lost = bad && draw(burst.lossInBad());
-                bad = bad ? !draw(burst.badToGood()) : draw(burst.goodToBad());
-                if (lost) {
-                    counters.increment(Counter.DROPPED_BURST);
-                    return;
-                }
+            switch (model.next(frame, off, len)) {
+                case FaultModel.Drop(Counter reason) -> counters.increment(reason);
+                case FaultModel.Pass p -> pass(p, out);
             }
-            if (draw(faults.loss())) {
-                counters.increment(Counter.DROPPED_LOSS);
-                return;
-            }
-            byte[] buf = frame;
-            int start = off;
-            if (draw(faults.corrupt()) && len > ETHERNET_HEADER) {
-                buf = corrupt(frame, off, len);
-                start = 0;
+        }
+
+        private void pass(FaultModel.Pass p, FrameReceiver out) {
+            if (p.corrupted()) {
                 counters.increment(Counter.CORRUPTED);
             }
-            boolean duplicate = draw(faults.duplicate());
-            if (draw(faults.reorder())) {
-                EventLoop owner = loop;
-                if (owner == null) {
-                    throw new IllegalStateException("attach the FaultInjectingDevice before sending: reordering "
-                            + "holds frames back on the owner's loop");
-                }
-                counters.increment(Counter.REORDERED);
-                byte[] held = Arrays.copyOfRange(buf, start, start + len);
-                owner.scheduleAfter(reorderDelay, () -> {
-                    if (!closed) {
-                        emit(held, 0, len, duplicate, out);
-                    }
-                });
-            } else {
-                emit(buf, start, len, duplicate, out);
+            if (!p.reordered()) {
+                emit(p.buf(), p.off(), p.len(), p.duplicate(), out);
+                return;
             }
+            EventLoop owner = loop;
+            if (owner == null) {
+                throw new IllegalStateException("attach the FaultInjectingDevice before sending: reordering "
+                        + "holds frames back on the owner's loop");
+            }
+            counters.increment(Counter.REORDERED);
+            byte[] held = Arrays.copyOfRange(p.buf(), p.off(), p.off() + p.len());
+            owner.scheduleAfter(reorderDelay, () -> {
+                if (!closed) {
+                    emit(held, 0, held.length, p.duplicate(), out);
+                }
+            });
         }
 
         private void emit(byte[] buf, int off, int len, boolean duplicate, FrameReceiver out) {
@@ -146,37 +127,6 @@ public final class FaultInjectingDevice extends WrappingDevice {
                 counters.increment(Counter.DUPLICATED);
                 out.receive(buf, off, len);
             }
-        }
-
-        /** Copies the frame into the scratch buffer and flips 1..corruptMaxBits distinct payload bits. */
-        private byte[] corrupt(byte[] frame, int off, int len) {
-            if (scratch.length < len) {
-                scratch = new byte[Math.max(len, 2048)];
-            }
-            System.arraycopy(frame, off, scratch, 0, len);
-            long n = (long) (len - ETHERNET_HEADER) * 8;
-            int k = (int) Math.min(1 + rnd.nextInt(faults.corruptMaxBits()), n);
-            // Floyd's sampling: k distinct bit positions out of n with exactly k draws
-            int chosen = 0;
-            for (long j = n - k; j < n; j++) {
-                long t = rnd.nextLong(j + 1);
-                long pick = contains(bits, chosen, t) ? j : t;
-                bits[chosen++] = pick;
-            }
-            for (int i = 0; i < chosen; i++) {
-                int bit = (int) bits[i];
-                scratch[ETHERNET_HEADER + (bit >>> 3)] ^= (byte) (1 << (bit & 7));
-            }
-            return scratch;
-        }
-
-        private static boolean contains(long[] a, int n, long v) {
-            for (int i = 0; i < n; i++) {
-                if (a[i] == v) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

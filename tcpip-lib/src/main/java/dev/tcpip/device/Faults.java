@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * What a {@link FaultInjectingDevice} does to the frames of one direction; all probabilities are per frame,
- * drawn from the injector's seeded generator. Every fault is off by default ({@link #NONE}).
+ * drawn by a {@link FaultModel} from the injector's seeded generator. Every fault is off by default
+ * ({@link #NONE}).
  *
  * <p>Per frame, in this order: the burst-loss model steps and may drop it; independent {@code loss} may drop
  * it; {@code corrupt} may flip bits; {@code duplicate} may send a second copy right after it;
@@ -20,7 +21,8 @@ import java.util.Objects;
  * @param corrupt probability of flipping bits in a frame. Default 0.
  * @param corruptMaxBits a corrupted frame gets 1 to this many distinct flipped bits, uniformly, anywhere
  *     after the Ethernet header (a corrupted header would be dropped by a real NIC's FCS check; what matters
- *     is that IP, TCP and UDP checksums catch the rest). Default 1, in 1..64.
+ *     is that IP, TCP and UDP checksums catch the rest; a {@link FaultModel} on other bytes may spare another
+ *     prefix or none). Default 1, in 1..64.
  * @param burst the Gilbert-Elliott two-state burst-loss model. Default {@link Burst#NONE}.
  */
 public record Faults(double loss, double duplicate, double reorder, Duration reorderDelay, double corrupt,

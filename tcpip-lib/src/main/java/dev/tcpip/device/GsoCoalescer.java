@@ -1,10 +1,11 @@
 package dev.tcpip.device;
 
 import static dev.tcpip.device.NetworkDevice.ETHERNET_HEADER;
-import static dev.tcpip.device.TapDevice.VNET_HDR;
 
 import dev.tcpip.wire.Checksum;
-import java.util.Arrays;
+import dev.tcpip.wire.FrameLayout;
+import dev.tcpip.wire.TcpHeader;
+import dev.tcpip.wire.VirtioNetHeader;
 
 /**
  * Generic segmentation offload for {@link TapDevice}'s writer: merges a run of consecutive frames of its
@@ -35,26 +36,23 @@ import java.util.Arrays;
  * of the pseudo-header over the merged length, with {@code NEEDS_CSUM} at that field, as for checksum offload
  * (segmentation adjusts that sum to each segment's length). So it is used only with checksum offload.
  *
- * <p>Used by the writer thread only. The ring is TapDevice's: slot {@code i & mask} holds a frame of
- * {@code lens[i & mask]} bytes at {@code (i & mask) * slotSize + VNET_HDR}.
+ * <p>Used by the writer thread only. The ring is {@link TransmitRing}'s arrays: slot {@code i & mask} holds a
+ * frame of {@code lens[i & mask]} bytes at {@code (i & mask) * slotSize + VnetHeader.LENGTH}. Where the headers
+ * and fields of a frame are is {@link FrameLayout}'s business; this class only decides and copies.
  */
 final class GsoCoalescer {
-    // <linux/virtio_net.h>
-    static final int VIRTIO_NET_HDR_GSO_TCPV4 = 1;
-    static final int VIRTIO_NET_HDR_GSO_TCPV6 = 4;
     static final int MAX_IP_DATAGRAM = 65_535;
-    private static final int IPV4 = 0x0800;
-    private static final int IPV6 = 0x86dd;
-    private static final int TCP = 6;
-    private static final int ACK = 0x10;
-    private static final int PSH = 0x08;
+    private static final int ACK = TcpHeader.ACK;
+    private static final int PSH = TcpHeader.PSH;
 
     private final byte[] ring;
     private final int[] lens;
     private final int slotSize;
     private final int mask;
+    private final FrameLayout first = new FrameLayout();
+    private final FrameLayout other = new FrameLayout();
     /** The merged frame {@link #build} makes: a virtio-net header, then the frame. */
-    final byte[] out = new byte[VNET_HDR + ETHERNET_HEADER + MAX_IP_DATAGRAM];
+    final byte[] out = new byte[VnetHeader.LENGTH + ETHERNET_HEADER + MAX_IP_DATAGRAM];
 
     GsoCoalescer(byte[] ring, int[] lens, int slotSize, int mask) {
         this.ring = ring;
@@ -64,7 +62,7 @@ final class GsoCoalescer {
     }
 
     private int frame(long i) {
-        return ((int) i & mask) * slotSize + VNET_HDR;
+        return ((int) i & mask) * slotSize + VnetHeader.LENGTH;
     }
 
     private int length(long i) {
@@ -76,31 +74,24 @@ final class GsoCoalescer {
      * at {@code h} goes alone.
      */
     int run(long h, long t) {
-        if (t - h < 2) {
+        if (t - h < 2 || !mergeable(first, h)) {
             return 1;
         }
-        int f0 = frame(h);
-        int len0 = length(h);
-        int l4 = transport(f0, len0);
-        if (l4 < 0) {
-            return 1;
-        }
-        int headers = l4 + dataOffset(f0 + l4);
-        int mss = len0 - headers;
+        int headers = first.headersLength();
+        int mss = first.payloadLength();
         if (mss <= 0) {
             return 1;
         }
-        boolean v4 = l4 == ETHERNET_HEADER + 20;
-        int datagram = len0 - ETHERNET_HEADER;
-        long next = u32(f0 + l4 + 4) + mss;
+        boolean v4 = first.ipVersion() == 4;
+        int datagram = first.ipLength();
+        long next = first.seq() + mss;
         int k = 1;
         for (long i = h + 1; i != t; i++) {
-            int f = frame(i);
-            int len = length(i);
-            int payload = len - headers;
-            if (transport(f, len) != l4 || !sameHeaders(f0, f, l4, headers, v4) || payload <= 0 || payload > mss
-                    || datagram + payload > MAX_IP_DATAGRAM || u32(f + l4 + 4) != (next & 0xffff_ffffL)
-                    || v4 && u16(f + ETHERNET_HEADER + 4) != (u16(f0 + ETHERNET_HEADER + 4) + k & 0xffff)) {
+            int payload = length(i) - headers;
+            if (!mergeable(other, i) || other.ipVersion() != first.ipVersion() || !first.sameFlowHeaders(other)
+                    || payload <= 0 || payload > mss || datagram + payload > MAX_IP_DATAGRAM
+                    || other.seq() != (next & 0xffff_ffffL)
+                    || v4 && other.ipId() != (first.ipId() + k & 0xffff)) {
                 break;
             }
             k++;
@@ -114,46 +105,13 @@ final class GsoCoalescer {
     }
 
     /**
-     * Where the TCP header of the frame at {@code f} begins if it is a TCP segment that may be merged on its
-     * own terms (see the class comment), else -1.
+     * Points {@code layout} at frame {@code i}; whether it is a TCP segment that may be merged on its own terms
+     * (see the class comment): IPv4 without options or IPv6 without extension headers, not a fragment, no
+     * padding, a whole TCP header, only ACK and maybe PSH.
      */
-    private int transport(int f, int len) {
-        if (len < ETHERNET_HEADER + 40) {
-            return -1;
-        }
-        int ip = f + ETHERNET_HEADER;
-        int type = u16(f + 12);
-        int l4;
-        if (type == IPV4 && ring[ip] == 0x45 && ring[ip + 9] == TCP && u16(ip + 2) == len - ETHERNET_HEADER
-                && (u16(ip + 6) & 0x3fff) == 0) {
-            l4 = ETHERNET_HEADER + 20;
-        } else if (type == IPV6 && (ring[ip] & 0xf0) == 0x60 && ring[ip + 6] == TCP
-                && u16(ip + 4) == len - ETHERNET_HEADER - 40) {
-            l4 = ETHERNET_HEADER + 40;
-        } else {
-            return -1;
-        }
-        int tcp = f + l4;
-        if (len < l4 + 20 || dataOffset(tcp) < 20 || l4 + dataOffset(tcp) > len
-                || (ring[tcp + 13] & 0xff & ~PSH) != ACK) {
-            return -1;
-        }
-        return l4;
-    }
-
-    /**
-     * Whether frame {@code f} has frame {@code f0}'s headers but for the lengths, IPv4 identification,
-     * sequence number, flags and checksums.
-     */
-    private boolean sameHeaders(int f0, int f, int l4, int headers, boolean v4) {
-        int ip = ETHERNET_HEADER;
-        boolean same = equal(f0, f, 0, ETHERNET_HEADER) && (v4
-                ? ring[f0 + ip + 1] == ring[f + ip + 1] && equal(f0, f, ip + 6, ip + 9) && equal(f0, f, ip + 12, l4)
-                : equal(f0, f, ip, ip + 4) && ring[f0 + ip + 7] == ring[f + ip + 7] && equal(f0, f, ip + 8, l4));
-        return same && equal(f0, f, l4, l4 + 4)                   // ports
-                && equal(f0, f, l4 + 8, l4 + 13)                  // acknowledgement, data offset
-                && equal(f0, f, l4 + 14, l4 + 16)                  // window
-                && equal(f0, f, l4 + 18, headers);                 // urgent pointer, options
+    private boolean mergeable(FrameLayout layout, long i) {
+        return layout.locate(ring, frame(i), length(i)) && layout.ipHeaderLength() == (layout.ipVersion() == 4 ? 20 : 40)
+                && !layout.padded() && layout.tcpHeaderFits() && (layout.tcpFlags() & ~PSH) == ACK;
     }
 
     /**
@@ -161,43 +119,27 @@ final class GsoCoalescer {
      * allowed) with its virtio-net header; returns its length, header included.
      */
     int build(long h, int k) {
-        int f0 = frame(h);
-        int l4 = transport(f0, length(h));
-        int headers = l4 + dataOffset(f0 + l4);
-        int mss = length(h) - headers;
-        System.arraycopy(ring, f0, out, VNET_HDR, headers);
-        int at = VNET_HDR + headers;
+        mergeable(first, h);
+        int headers = first.headersLength();
+        int mss = first.payloadLength();
+        int l4 = first.l4Offset() - frame(h);
+        System.arraycopy(ring, frame(h), out, VnetHeader.LENGTH, headers);
+        int at = VnetHeader.LENGTH + headers;
+        int push = 0;
         for (int i = 0; i < k; i++) {
             int payload = length(h + i) - headers;
             System.arraycopy(ring, frame(h + i) + headers, out, at, payload);
             at += payload;
+            other.locate(ring, frame(h + i), length(h + i));
+            push |= other.tcpFlags() & PSH;
         }
-        int ip = VNET_HDR + ETHERNET_HEADER;
-        int tcp = VNET_HDR + l4;
-        int datagram = at - ip;
-        int push = 0;
-        for (int i = 0; i < k; i++) {
-            push |= ring[frame(h + i) + l4 + 13] & PSH;
-        }
-        out[tcp + 13] = (byte) (ACK | push);                    // PSH if any segment of the run had it
-        long pseudo;
-        boolean v4 = l4 == ETHERNET_HEADER + 20;
-        if (v4) {
-            put16(out, ip + 2, datagram);
-            put16(out, ip + 10, 0);
-            put16(out, ip + 10, Checksum.compute(out, ip, 20));
-            pseudo = Checksum.ones(out, ip + 12, 8, TCP + datagram - 20);
-        } else {
-            put16(out, ip + 4, datagram - 40);
-            pseudo = Checksum.ones(out, ip + 8, 32, TCP + datagram - 40);
-        }
-        put16(out, tcp + 16, Checksum.fold(pseudo));
-        out[0] = TapDevice.VIRTIO_NET_HDR_F_NEEDS_CSUM;
-        out[1] = (byte) (v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6);
-        putLe16(out, 2, headers);                              // hdr_len: Ethernet, IP and TCP headers
-        putLe16(out, 4, mss);                                  // gso_size
-        putLe16(out, 6, l4);                                   // csum_start
-        putLe16(out, 8, 16);                                   // csum_offset
+        other.locate(out, VnetHeader.LENGTH, at - VnetHeader.LENGTH);   // the first one's headers, all payloads
+        other.setTcpFlags(ACK | push);                        // PSH if any segment of the run had it
+        other.setIpLength(at - VnetHeader.LENGTH - ETHERNET_HEADER);
+        other.setChecksum(Checksum.fold(other.pseudoHeaderSum()));
+        boolean v4 = other.ipVersion() == 4;
+        new VirtioNetHeader(VirtioNetHeader.F_NEEDS_CSUM, v4 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6,
+                headers, mss, l4, other.checksumFieldOffset()).write(out, 0);   // hdr_len: Ethernet, IP, TCP headers
         return at;
     }
 
@@ -208,31 +150,5 @@ final class GsoCoalescer {
             n += length(h + i);
         }
         return n;
-    }
-
-    private int dataOffset(int tcp) {
-        return (ring[tcp + 12] & 0xf0) >>> 2;
-    }
-
-    private boolean equal(int f0, int f, int from, int to) {
-        return Arrays.equals(ring, f0 + from, f0 + to, ring, f + from, f + to);
-    }
-
-    private int u16(int i) {
-        return (ring[i] & 0xff) << 8 | ring[i + 1] & 0xff;
-    }
-
-    private long u32(int i) {
-        return (long) u16(i) << 16 | u16(i + 2);
-    }
-
-    private static void put16(byte[] b, int i, int v) {
-        b[i] = (byte) (v >>> 8);
-        b[i + 1] = (byte) v;
-    }
-
-    private static void putLe16(byte[] b, int i, int v) {
-        b[i] = (byte) v;
-        b[i + 1] = (byte) (v >>> 8);
     }
 }

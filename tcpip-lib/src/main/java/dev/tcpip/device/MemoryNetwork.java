@@ -3,6 +3,7 @@ package dev.tcpip.device;
 import dev.tcpip.time.Clock;
 import dev.tcpip.time.Seeds;
 import dev.tcpip.time.Simulation;
+import dev.tcpip.wire.MacAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +85,7 @@ public final class MemoryNetwork implements AutoCloseable {
         if (links.containsKey(name)) {
             throw new IllegalArgumentException("a device named " + name + " is already connected");
         }
-        MemoryPort port = new MemoryPort(name, Mac.check(mac), link, sw, clock);
+        MemoryPort port = new MemoryPort(name, new MacAddress(mac).bits(), link, sw, clock);
         sw.add(port);
         ports.add(port);
         Link l = wrap(name, port, link);

@@ -2,6 +2,7 @@ package dev.tcpip.device;
 
 import dev.tcpip.time.Clock;
 import dev.tcpip.time.EventLoop;
+import dev.tcpip.wire.MacAddress;
 
 /**
  * A device plugged into a {@link MemoryNetwork}: its link's two directions are {@link Pipe}s. With no latency
@@ -120,6 +121,6 @@ final class MemoryPort implements NetworkDevice {
 
     @Override
     public String toString() {
-        return "MemoryPort[" + name + ", " + Mac.format(mac) + "]";
+        return "MemoryPort[" + name + ", " + new MacAddress(mac) + "]";
     }
 }

@@ -11,7 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few Linux system calls a TAP device needs, through the Foreign Function & Memory API (no JNI, no C).
+ * The few Linux system calls the device layer needs (a TAP device, entering a network namespace), through the Foreign Function & Memory API (no JNI, no C).
  * Every call takes a per-thread segment that receives {@code errno} ({@link Linker.Option#captureCallState}).
  * {@code read} and {@code write} are critical downcalls allowed to touch heap arrays, so frames move between
  * the kernel and Java arrays without an intermediate native buffer; they never block (the descriptor is
@@ -46,6 +46,8 @@ final class Posix {
     static final int AF_INET = 2;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = O_CLOEXEC;
+    // <linux/sched.h>
+    static final int CLONE_NEWNET = 0x40000000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -68,6 +70,7 @@ final class Posix {
     private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(INT, PTR, LONG, INT), ERRNO_OPT);
     private static final MethodHandle EVENTFD = downcall("eventfd", FunctionDescriptor.of(INT, INT, INT), ERRNO_OPT);
     private static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO_OPT);
+    private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(INT, INT, INT), ERRNO_OPT);
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(PTR, INT));
 
     private Posix() {
@@ -158,6 +161,15 @@ final class Posix {
     static int socket(MemorySegment st, int domain, int type, int protocol) {
         try {
             return (int) SOCKET.invokeExact(st, domain, type, protocol);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** setns(2): moves the calling thread into the namespace {@code fd} refers to. */
+    static int setns(MemorySegment st, int fd, int nstype) {
+        try {
+            return (int) SETNS.invokeExact(st, fd, nstype);
         } catch (Throwable t) {
             throw rethrow(t);
         }

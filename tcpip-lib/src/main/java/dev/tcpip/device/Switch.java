@@ -1,6 +1,7 @@
 package dev.tcpip.device;
 
 import dev.tcpip.time.Clock;
+import dev.tcpip.wire.MacAddress;
 import java.util.Arrays;
 
 /**
@@ -42,15 +43,15 @@ final class Switch {
 
     /** Takes a frame (at least an Ethernet header long) from {@code from}. */
     void forward(MemoryPort from, byte[] frame, int off, int len) {
-        long dst = Mac.dst(frame, off);
-        long src = Mac.src(frame, off);
+        long dst = MacAddress.readBits(frame, off);
+        long src = MacAddress.readBits(frame, off + 6);
         MemoryPort out;
         synchronized (this) {
             long now = clock.nanos();
-            if (!Mac.isGroup(src) && !table.learn(src, from, now)) {
+            if (!MacAddress.isGroup(src) && !table.learn(src, from, now)) {
                 counters.increment(Counter.MAC_TABLE_FULL);
             }
-            out = Mac.isGroup(dst) ? null : (MemoryPort) table.lookup(dst, now);
+            out = MacAddress.isGroup(dst) ? null : (MemoryPort) table.lookup(dst, now);
             long aged = table.agedOut();
             if (aged != agedOutCounted) {
                 counters.add(Counter.MAC_AGED_OUT, aged - agedOutCounted);

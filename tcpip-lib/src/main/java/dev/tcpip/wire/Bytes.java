@@ -5,10 +5,14 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
-/** Big-endian (network order) reads and writes on byte arrays. */
+/**
+ * Reads and writes of integers on byte arrays: big-endian (network order), and little-endian 16-bit for the
+ * one little-endian header the stack touches (the virtio-net header of a TAP device).
+ */
 final class Bytes {
 
     private static final VarHandle U16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LE16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
     static final VarHandle U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
@@ -38,6 +42,14 @@ final class Bytes {
     /** Reads a 48-bit big-endian value (a MAC address). */
     static long u48(byte[] b, int i) {
         return ((long) u16(b, i) << 32) | u32(b, i + 2);
+    }
+
+    static int le16(byte[] b, int i) {
+        return (short) LE16.get(b, i) & 0xffff;
+    }
+
+    static void putLe16(byte[] b, int i, int v) {
+        LE16.set(b, i, (short) v);
     }
 
     static void put8(byte[] b, int i, int v) {

@@ -37,6 +37,16 @@ public record MacAddress(long bits) {
         return new MacAddress(Bytes.u48(b, off));
     }
 
+    /** The six bytes at {@code off} as the low 48 bits of a long, without making a value (per-frame paths). */
+    public static long readBits(byte[] b, int off) {
+        return Bytes.u48(b, off);
+    }
+
+    /** Whether {@code bits} has the group (I/G) bit: broadcast and multicast addresses. */
+    public static boolean isGroup(long bits) {
+        return (bits & 0x0100_0000_0000L) != 0;
+    }
+
     /** Writes the six bytes at {@code off}. */
     public void write(byte[] b, int off) {
         Bytes.put48(b, off, bits);
@@ -53,7 +63,7 @@ public record MacAddress(long bits) {
 
     /** Group bit: the least significant bit of the first octet. */
     public boolean isMulticast() {
-        return (bits & 0x0100_0000_0000L) != 0;
+        return isGroup(bits);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tcpip.device;
 
 import dev.tcpip.time.EventLoop;
+import dev.tcpip.wire.MacAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -11,8 +12,8 @@ final class FrameKit {
 
     static byte[] frame(long dst, long src, int seq, int len) {
         byte[] f = new byte[len];
-        Mac.write(dst, f, 0);
-        Mac.write(src, f, 6);
+        new MacAddress(dst).write(f, 0);
+        new MacAddress(src).write(f, 6);
         if (len >= 14) {
             f[12] = (byte) 0x88;
             f[13] = (byte) 0xb5;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.VirtioNetHeader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * the kernel does gives back the very segments. No TAP device or root needed.
  */
 class GsoCoalescerTest {
-    private static final int H = TapDevice.VNET_HDR;
+    private static final int H = VnetHeader.LENGTH;
     private static final int ACK = 0x10;
     private static final int PSH = 0x08;
     private static final int MSS = 1448;                     // MTU 1500 less IPv4, TCP and a timestamp option
@@ -36,8 +37,8 @@ class GsoCoalescerTest {
         int len = ring.gso.build(h, 5);
         byte[] out = Arrays.copyOf(ring.gso.out, len);
 
-        assertEquals(TapDevice.VIRTIO_NET_HDR_F_NEEDS_CSUM, out[0], "flags");
-        assertEquals(GsoCoalescer.VIRTIO_NET_HDR_GSO_TCPV4, out[1], "gso_type");
+        assertEquals(VirtioNetHeader.F_NEEDS_CSUM, out[0], "flags");
+        assertEquals(VirtioNetHeader.GSO_TCPV4, out[1], "gso_type");
         assertEquals(14 + 20 + 32, le16(out, 2), "hdr_len");
         assertEquals(MSS, le16(out, 4), "gso_size");
         assertEquals(34, le16(out, 6), "csum_start");
@@ -61,7 +62,7 @@ class GsoCoalescerTest {
         assertEquals(3, ring.gso.run(0, 3));
         int len = ring.gso.build(0, 3);
         byte[] out = Arrays.copyOf(ring.gso.out, len);
-        assertEquals(GsoCoalescer.VIRTIO_NET_HDR_GSO_TCPV6, out[1], "gso_type");
+        assertEquals(VirtioNetHeader.GSO_TCPV6, out[1], "gso_type");
         assertEquals(14 + 40 + 32, le16(out, 2), "hdr_len");
         assertEquals(MSS - 20, le16(out, 4), "gso_size");
         assertEquals(54, le16(out, 6), "csum_start");
@@ -181,7 +182,7 @@ class GsoCoalescerTest {
         int headers = le16(out, 2);
         int mss = le16(out, 4);
         int l4 = le16(out, 6);
-        boolean v4 = out[1] == GsoCoalescer.VIRTIO_NET_HDR_GSO_TCPV4;
+        boolean v4 = out[1] == VirtioNetHeader.GSO_TCPV4;
         int payload = out.length - H - headers;
         List<byte[]> pieces = new ArrayList<>();
         for (int j = 0, at = 0; at < payload; j++, at += mss) {

@@ -8,6 +8,7 @@ import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.time.Simulation;
+import dev.tcpip.wire.MacAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ class MemoryNetworkTest {
         net.link("b").device().send(frame(A, B, 0, 60), 0, 60);   // a learns nothing; B is now known
         sim.runFor(Duration.ofMillis(1));
         events.clear();
-        a.device().send(frame(Mac.BROADCAST, A, 1, 60), 0, 60);
+        a.device().send(frame(MacAddress.BROADCAST.bits(), A, 1, 60), 0, 60);
         a.device().send(frame(0x0100_5e00_0001L, A, 2, 60), 0, 60);  // IPv4 multicast 224.0.0.1
         a.device().send(frame(0x3333_0000_0001L, A, 3, 60), 0, 60);  // IPv6 all-nodes
         sim.runFor(Duration.ofMillis(1));
@@ -193,8 +194,8 @@ class MemoryNetworkTest {
             int[] expect = {0};
             b.attach(lb, (f, o, l) -> {                      // echo with the same sequence number
                 System.arraycopy(f, o, bufB, 0, l);
-                Mac.write(A, bufB, 0);
-                Mac.write(B, bufB, 6);
+                new MacAddress(A).write(bufB, 0);
+                new MacAddress(B).write(bufB, 6);
                 b.send(bufB, 0, l);
             });
             a.attach(la, (f, o, l) -> {

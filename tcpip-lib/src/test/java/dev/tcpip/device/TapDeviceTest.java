@@ -12,6 +12,7 @@ import dev.tcpip.direct.PingReply;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.MacAddress;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -38,7 +39,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void createsTheDeviceWithItsMtuAndItVanishesOnClose() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.onThread(() -> {
                 try (TapDevice tap = TapDevice.open("tap0", 1400, MAC)) {
                     assertEquals(1400, tap.mtu());
@@ -56,7 +57,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void theKernelAndTheDirectStackPingEachOtherWithFragments() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.onThread(() -> {
                 TapDevice tap = TapDevice.open("tap0", 1500, MAC);
                 tap.setLinkUp();
@@ -80,7 +81,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void framesFromTheKernelArriveWithoutTheVirtioHeader() throws Exception {
-        try (Netns ns = Netns.create(); EventLoop loop = RealTimeLoop.start("tap-test")) {
+        try (NetNamespace ns = NetNamespace.create("it"); EventLoop loop = RealTimeLoop.start("tap-test")) {
             ns.onThread(() -> {
                 try (TapDevice tap = TapDevice.open("tap0", 1500, MAC);
                      DatagramChannel udp = DatagramChannel.open()) {
@@ -97,8 +98,8 @@ class TapDeviceTest {
                         arp = f.length >= 42 && f[12] == 0x08 && f[13] == 0x06 ? f : null;
                     }
                     assertTrue(arp != null, "no ARP request among 50 frames");
-                    assertEquals(0xffff_ffff_ffffL, Mac.read(arp, 0), "the frame begins with its destination");
-                    assertEquals(kernelMac(ns), Mac.read(arp, 6));
+                    assertEquals(0xffff_ffff_ffffL, MacAddress.readBits(arp, 0), "the frame begins with its destination");
+                    assertEquals(kernelMac(ns), MacAddress.readBits(arp, 6));
                     assertArrayEquals(new byte[] {10, 77, 0, 2}, Arrays.copyOfRange(arp, 38, 42));
                     assertEquals(0, tap.counters().get(Counter.DROPPED_OFFLOAD), tap.counters().toString());
                 }
@@ -110,7 +111,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void theKernelVerifiesUdpChecksumsUnlessTheDeviceOffloadsThem() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
             ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
             ns.ip("link", "set", "tap0", "up");
@@ -145,7 +146,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void attachesToAPersistentDeviceWhichOutlivesTheDescriptor() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.ip("tuntap", "add", "dev", "ptap", "mode", "tap");
             ns.onThread(() -> {
                 TapDevice.open("ptap", 0, MAC).close();
@@ -158,7 +159,7 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void refusesADeviceOfAnotherTypeAndOneInUse() throws Exception {
-        try (Netns ns = Netns.create()) {
+        try (NetNamespace ns = NetNamespace.create("it")) {
             ns.ip("tuntap", "add", "dev", "tun0", "mode", "tun");
             ns.onThread(() -> {
                 IOException wrongType = assertThrows(IOException.class, () -> TapDevice.open("tun0", 0, MAC));
@@ -175,7 +176,7 @@ class TapDeviceTest {
     }
 
     /** The MAC address of the kernel's side of tap0. */
-    static long kernelMac(Netns ns) throws Exception {
+    static long kernelMac(NetNamespace ns) throws Exception {
         String link = ns.ip("link", "show", "tap0");
         int at = link.indexOf("link/ether ");
         assertTrue(at >= 0, link);
@@ -187,8 +188,8 @@ class TapDeviceTest {
         byte[] payload = text.getBytes(StandardCharsets.US_ASCII);
         int udpLength = 8 + payload.length;
         byte[] f = new byte[14 + 20 + udpLength];
-        Mac.write(to, f, 0);
-        Mac.write(MAC, f, 6);
+        new MacAddress(to).write(f, 0);
+        new MacAddress(MAC).write(f, 6);
         f[12] = 0x08;
         f[14] = 0x45;
         put16(f, 16, 20 + udpLength);
@@ -229,7 +230,7 @@ class TapDeviceTest {
     }
 
     /** Udp InCsumErrors from the namespace's /proc/net/snmp. */
-    private static long udpChecksumErrors(Netns ns) throws Exception {
+    private static long udpChecksumErrors(NetNamespace ns) throws Exception {
         String[] lines = ns.run(10, "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Udp:"))
                 .toArray(String[]::new);
         int column = Arrays.asList(lines[0].split(" ")).indexOf("InCsumErrors");
@@ -249,12 +250,12 @@ class TapDeviceTest {
 
     @Test
     void errorsSayWhatIsNeeded() {
-        assertTrue(TapDevice.openError(Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapDevice.openError(Posix.EACCES).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapDevice.openError(Posix.ENOENT).getMessage().contains("/dev/net/tun does not exist"));
-        assertTrue(TapDevice.setIffError("t", Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapDevice.setIffError("t", Posix.EBUSY).getMessage().contains("in use"));
-        assertTrue(TapDevice.setIffError("t", Posix.EINVAL).getMessage().contains("not a TAP device"));
+        assertTrue(TapErrors.openError(Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.openError(Posix.EACCES).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.openError(Posix.ENOENT).getMessage().contains("/dev/net/tun does not exist"));
+        assertTrue(TapErrors.setIffError("t", Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.setIffError("t", Posix.EBUSY).getMessage().contains("in use"));
+        assertTrue(TapErrors.setIffError("t", Posix.EINVAL).getMessage().contains("not a TAP device"));
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.MacAddress;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -35,11 +36,11 @@ class TapGsoTest {
     @Test
     @NeedsNetAdmin
     void theKernelReadsInOrderWhatWentAsMergedFrames() throws Exception {
-        try (Netns ns = Netns.create(); EventLoop loop = RealTimeLoop.start("tap-gso-test")) {
+        try (NetNamespace ns = NetNamespace.create("it"); EventLoop loop = RealTimeLoop.start("tap-gso-test")) {
             ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
             ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
             ns.ip("link", "set", "tap0", "up");
-            ns.ip("neigh", "add", "10.77.0.2", "lladdr", Mac.format(MAC), "dev", "tap0", "nud", "permanent");
+            ns.ip("neigh", "add", "10.77.0.2", "lladdr", new MacAddress(MAC).toString(), "dev", "tap0", "nud", "permanent");
             ns.onThread(() -> {
                 try (ServerSocket server = new ServerSocket();
                      TapDevice tap = TapDevice.open("tap0", 0, MAC, true)) {
@@ -97,8 +98,8 @@ class TapGsoTest {
 
         void send(int flags, int len) {
             byte[] f = new byte[54 + len];
-            Mac.write(to, f, 0);
-            Mac.write(MAC, f, 6);
+            new MacAddress(to).write(f, 0);
+            new MacAddress(MAC).write(f, 6);
             f[12] = 0x08;
             f[14] = 0x45;
             put16(f, 16, 40 + len);

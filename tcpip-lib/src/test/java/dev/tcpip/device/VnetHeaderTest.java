@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.VirtioNetHeader;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -16,13 +17,13 @@ import org.junit.jupiter.api.Test;
  * away from frames that may be corrupted; no TAP device or root needed.
  */
 class VnetHeaderTest {
-    private static final int H = TapDevice.VNET_HDR;
+    private static final int H = VnetHeader.LENGTH;
 
     @Test
     void withoutOffloadTheHeaderIsZeroAndTheFrameUntouched() {
         byte[] frame = ipv4(6, 40, 0);
         byte[] b = withHeaderRoom(frame, (byte) 0x5a);
-        TapDevice.vnetHeader(b, 0, frame.length, false);
+        new VnetHeader(false).write(b, 0, frame.length);
         assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
         assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length));
     }
@@ -32,7 +33,7 @@ class VnetHeaderTest {
         byte[] frame = ipv4(6, 1000, 0);
         int checksum = u16(frame, 34 + 16);
         byte[] b = withHeaderRoom(frame, (byte) 0);
-        TapDevice.vnetHeader(b, 0, frame.length, true);
+        new VnetHeader(true).write(b, 0, frame.length);
         assertHeader(b, 0, 34, 16);
         assertEquals(checksum, completed(b, 0, 34, 16), "completing the partial checksum gives the stack's");
     }
@@ -45,7 +46,7 @@ class VnetHeaderTest {
         int at = 2048;
         Arrays.fill(ring, at, at + H, (byte) 0x77);        // a slot's stale header is overwritten
         System.arraycopy(frame, 0, ring, at + H, frame.length);
-        TapDevice.vnetHeader(ring, at, frame.length, true);
+        new VnetHeader(true).write(ring, at, frame.length);
         assertHeader(ring, at, 54, 6);
         assertEquals(checksum, completed(ring, at, 54, 6));
     }
@@ -68,12 +69,12 @@ class VnetHeaderTest {
         byte[] withOptions = ipv4(6, 100, 4);
         for (byte[] frame : new byte[][] {fragment, laterFragment, noUdpChecksum, icmp, hopByHop, truncated, arp}) {
             byte[] b = withHeaderRoom(frame, (byte) 0x33);
-            TapDevice.vnetHeader(b, 0, frame.length, true);
+            new VnetHeader(true).write(b, 0, frame.length);
             assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
             assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length), "the frame is left as it was");
         }
         byte[] b = withHeaderRoom(withOptions, (byte) 0);
-        TapDevice.vnetHeader(b, 0, withOptions.length, true);
+        new VnetHeader(true).write(b, 0, withOptions.length);
         assertHeader(b, 0, 34 + 4, 16);                      // IP options move the transport header
         assertEquals(u16(withOptions, 38 + 16), completed(b, 0, 38, 16));
     }
@@ -167,8 +168,8 @@ class VnetHeaderTest {
     // --- what the kernel does with the header
 
     private static void assertHeader(byte[] b, int at, int csumStart, int csumOffset) {
-        assertEquals(TapDevice.VIRTIO_NET_HDR_F_NEEDS_CSUM, b[at], "flags");
-        assertEquals(TapDevice.VIRTIO_NET_HDR_GSO_NONE, b[at + 1], "gso_type");
+        assertEquals(VirtioNetHeader.F_NEEDS_CSUM, b[at], "flags");
+        assertEquals(VirtioNetHeader.GSO_NONE, b[at + 1], "gso_type");
         assertEquals(0, le16(b, at + 2), "hdr_len");
         assertEquals(0, le16(b, at + 4), "gso_size");
         assertEquals(csumStart, le16(b, at + 6), "csum_start");

@@ -1,22 +1,42 @@
 package dev.tcpip.direct.tcp;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.device.FaultModel;
 import dev.tcpip.direct.IpSender;
 import dev.tcpip.time.Simulation;
 import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.Ipv4Address;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
  * Two {@link DirectTcp} layers on two loops of one {@link Simulation}, joined by a fake IP layer that
  * delivers each datagram to the other side after a latency, with seeded loss, loss bursts, duplication,
- * reordering and corruption. Stands in for the real IP layer and MemoryNetwork.
+ * reordering and corruption decided by the device layer's {@link FaultModel}. Stands in for the real IP layer
+ * and MemoryNetwork.
  */
 final class TwoStackWire {
-    /** Fault rates, each per datagram. */
+    /**
+     * Fault rates, each per datagram: a shorthand for {@link dev.tcpip.device.Faults} (see {@link #model}).
+     * {@code burst} is the chance that a loss burst begins, which then lasts 6.5 datagrams on average.
+     */
     record Faults(double loss, double duplicate, double reorder, double corrupt, double burst) {
         static final Faults NONE = new Faults(0, 0, 0, 0, 0);
+        /** The chance per datagram that a burst ends: 1 / 6.5, so bursts last 6.5 datagrams on average. */
+        private static final double BURST_END = 2.0 / 13;
+
+        /**
+         * These rates as the device layer's faults: a reordered datagram is held back by one more
+         * {@code latency}; a corrupted one gets one flipped bit anywhere.
+         */
+        dev.tcpip.device.Faults model(long latency) {
+            return dev.tcpip.device.Faults.NONE.withLoss(loss).withDuplicate(duplicate)
+                    .withReorder(reorder, Duration.ofNanos(latency)).withCorrupt(corrupt, 1)
+                    .withBurst(burst == 0 ? dev.tcpip.device.Faults.Burst.NONE
+                            : new dev.tcpip.device.Faults.Burst(burst, BURST_END, 1.0));
+        }
     }
 
     static final Ipv4Address A = Ipv4Address.parse("10.0.0.1");
@@ -53,20 +73,18 @@ final class TwoStackWire {
         final SimulatedLoop loop;
         final int mtu;
         final long latency;
-        final Faults faults;
-        final RandomGenerator random;
+        final FaultModel faults;
+        final long reorderDelay;
         Side peer;
         DirectTcp tcp;
-        int burstLeft;
-        long lastDeliveryAt;
 
         Side(Ipv4Address address, SimulatedLoop loop, int mtu, long latency, Faults faults, RandomGenerator random) {
             this.address = address;
             this.loop = loop;
             this.mtu = mtu;
             this.latency = latency;
-            this.faults = faults;
-            this.random = random;
+            this.faults = new FaultModel(faults.model(latency), random, 0);
+            this.reorderDelay = this.faults.faults().reorderDelay().toNanos();
         }
 
         @Override
@@ -88,38 +106,22 @@ final class TwoStackWire {
                 dropped++;
                 return;
             }
-            if (burstLeft > 0) {
-                burstLeft--;
-                dropped++;
-                return;
-            }
-            if (faults.burst() > 0 && random.nextDouble() < faults.burst()) {
-                burstLeft = 2 + random.nextInt(8);
-                dropped++;
-                return;
-            }
-            if (faults.loss() > 0 && random.nextDouble() < faults.loss()) {
-                dropped++;
-                return;
-            }
-            int copies = faults.duplicate() > 0 && random.nextDouble() < faults.duplicate() ? 2 : 1;
-            for (int i = 0; i < copies; i++) {
-                byte[] b = java.util.Arrays.copyOfRange(payload, off, off + len);
-                if (faults.corrupt() > 0 && random.nextDouble() < faults.corrupt()) {
-                    b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
-                }
-                long at = loop.now() + latency;
-                if (faults.reorder() > 0 && random.nextDouble() < faults.reorder()) {
-                    at += random.nextLong(latency + 1);
-                }
-                DirectTcp to = peer.tcp;
-                SimulatedLoop toLoop = peer.loop;
-                toLoop.schedule(at, () -> {
-                    delivered++;
-                    if (!cut) {
-                        to.input(toLoop.now(), src, dst, b, 0, b.length);
+            switch (faults.next(payload, off, len)) {
+                case FaultModel.Drop d -> dropped++;
+                case FaultModel.Pass p -> {
+                    long at = loop.now() + latency + (p.reordered() ? reorderDelay : 0);
+                    DirectTcp to = peer.tcp;
+                    SimulatedLoop toLoop = peer.loop;
+                    for (int i = 0; i < (p.duplicate() ? 2 : 1); i++) {
+                        byte[] b = Arrays.copyOfRange(p.buf(), p.off(), p.off() + p.len());   // each copy its own
+                        toLoop.schedule(at, () -> {
+                            delivered++;
+                            if (!cut) {
+                                to.input(toLoop.now(), src, dst, b, 0, b.length);
+                            }
+                        });
                     }
-                });
+                }
             }
         }
     }

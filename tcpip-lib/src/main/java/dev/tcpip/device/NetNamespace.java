@@ -1,40 +1,58 @@
 package dev.tcpip.device;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A network namespace made by a test ({@code ip netns add tcpip-it-PID-N}) and deleted by {@link #close()}.
- * Commands run inside it with {@link #run} or {@link #command}; Java code runs inside it on a platform thread
- * that entered it with setns(2) ({@link #onThread}): a thread's network namespace is its own.
+ * A network namespace of one's own ({@code ip netns add tcpip-PURPOSE-PID-N}), deleted by {@link #close()}: for
+ * tests and benchmarks that need a kernel network to talk to. Commands run inside it with {@link #ip} and
+ * {@link #run}; Java code runs inside it on a platform thread that entered it with setns(2) ({@link #start},
+ * {@link #onThread}): a thread's network namespace is its own, and sockets and TAP devices belong to the
+ * namespace of the thread that creates them. Needs root (or CAP_SYS_ADMIN and CAP_NET_ADMIN) and the
+ * {@code ip} command.
  */
-public final class Netns implements AutoCloseable {
+public final class NetNamespace implements AutoCloseable {
     private static final AtomicInteger COUNT = new AtomicInteger();
-    private static final int CLONE_NEWNET = 0x40000000;       // <linux/sched.h>
+    private static final long COMMAND_SECONDS = 30;
+    private static final long THREAD_SECONDS = 120;
 
     private final String name;
 
-    private Netns(String name) {
+    private NetNamespace(String name) {
         this.name = name;
     }
 
-    /** A new, empty namespace with a unique name; its loopback is brought up. */
-    public static Netns create() throws IOException, InterruptedException {
-        String name = "tcpip-it-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet();
-        exec(30, List.of("ip", "netns", "add", name));
-        Netns ns = new Netns(name);
+    /** Root and {@code /dev/net/tun}: null if both are there, else what is missing. */
+    public static String missingPrerequisite() throws IOException {
+        String uid = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                .map(l -> l.split("\\s+")[2]).findFirst().orElse("?");
+        if (!uid.equals("0")) {
+            return "needs root (network namespaces and TAP devices)";
+        }
+        if (!Files.exists(Path.of("/dev/net/tun"))) {
+            return "/dev/net/tun is missing (modprobe tun)";
+        }
+        return null;
+    }
+
+    /** A new, empty namespace named {@code tcpip-PURPOSE-PID-N}; its loopback is brought up. */
+    public static NetNamespace create(String purpose) throws IOException, InterruptedException {
+        String name = "tcpip-" + purpose + "-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet();
+        exec(COMMAND_SECONDS, List.of("ip", "netns", "add", name));
+        NetNamespace ns = new NetNamespace(name);
         ns.ip("link", "set", "lo", "up");
         return ns;
     }
@@ -43,11 +61,11 @@ public final class Netns implements AutoCloseable {
         return name;
     }
 
-    /** {@code ip -n NAME ARGS...}; fails unless it exits 0. */
+    /** {@code ip -n NAME ARGS...}; its standard output, or fails unless it exits 0. */
     public String ip(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("ip", "-n", name));
         cmd.addAll(List.of(args));
-        return exec(30, cmd);
+        return exec(COMMAND_SECONDS, cmd);
     }
 
     /** The command line that runs {@code cmd} inside the namespace. */
@@ -62,10 +80,10 @@ public final class Netns implements AutoCloseable {
         return exec(timeoutSeconds, command(cmd));
     }
 
-    /** Runs {@code body} on a new platform thread that has entered this namespace; returns its result. */
-    public <T> T onThread(Callable<T> body) throws Exception {
+    /** Starts {@code body} on a new platform (daemon) thread named {@code thread} inside this namespace. */
+    public <T> CompletableFuture<T> start(String thread, Callable<T> body) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        Thread.ofPlatform().name("in-" + name).start(() -> {
+        Thread.ofPlatform().daemon().name(thread).start(() -> {
             try {
                 enter();
                 result.complete(body.call());
@@ -73,17 +91,20 @@ public final class Netns implements AutoCloseable {
                 result.completeExceptionally(t);
             }
         });
+        return result;
+    }
+
+    /** Runs {@code body} on a new platform thread inside this namespace and waits (up to 2 min) for its result. */
+    public <T> T onThread(Callable<T> body) throws Exception {
         try {
-            return result.get(120, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+            return start("in-" + name, body).get(THREAD_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception ex ? ex : e;
         }
     }
 
-    private void enter() throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        MethodHandle setns = linker.downcallHandle(linker.defaultLookup().find("setns").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    /** Moves the calling thread into this namespace (setns(2) on {@code /run/netns/NAME}). */
+    private void enter() throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
             int fd = Posix.open(st, a.allocateFrom("/run/netns/" + name), Posix.O_CLOEXEC);  // O_RDONLY is 0
@@ -91,8 +112,8 @@ public final class Netns implements AutoCloseable {
                 throw new IOException("open /run/netns/" + name + ": " + Posix.strerror(Posix.errno(st)));
             }
             try {
-                if ((int) setns.invokeExact(fd, CLONE_NEWNET) != 0) {
-                    throw new IOException("setns into " + name + " failed");
+                if (Posix.setns(st, fd, Posix.CLONE_NEWNET) != 0) {
+                    throw new IOException("setns into " + name + ": " + Posix.strerror(Posix.errno(st)));
                 }
             } finally {
                 Posix.close(st, fd);
@@ -100,16 +121,15 @@ public final class Netns implements AutoCloseable {
         }
     }
 
-    /** Deletes the namespace; devices in it go with it once no process holds it. */
+    /** Deletes the namespace; devices in it go with it once no process or thread holds it. */
     @Override
     public void close() throws IOException, InterruptedException {
-        exec(30, List.of("ip", "netns", "del", name));
+        exec(COMMAND_SECONDS, List.of("ip", "netns", "del", name));
     }
 
-    /** Runs a command to completion within the bound; returns stdout, or fails with stderr. */
+    /** Runs a command to completion within the bound; returns stdout, or fails with its exit code and stderr. */
     public static String exec(long timeoutSeconds, List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         CompletableFuture<byte[]> err = drain(p.getErrorStream());
         CompletableFuture<byte[]> out = drain(p.getInputStream());
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -124,7 +144,7 @@ public final class Netns implements AutoCloseable {
     }
 
     /** Reads a stream to its end on a virtual thread, so that waiting for the process stays bounded. */
-    private static CompletableFuture<byte[]> drain(java.io.InputStream in) {
+    private static CompletableFuture<byte[]> drain(InputStream in) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {

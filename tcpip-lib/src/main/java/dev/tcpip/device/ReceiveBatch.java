@@ -1,0 +1,35 @@
+package dev.tcpip.device;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What the TAP reader read in one turn, packed one after another in one reusable array: each frame after its
+ * virtio-net header.
+ */
+final class ReceiveBatch {
+    final byte[] bytes;
+    final MemorySegment segment;
+    final int[] lens;                                          // bytes read per frame, header included
+    int used;
+    int count;
+
+    ReceiveBatch(int capacity) {
+        bytes = new byte[capacity];
+        segment = MemorySegment.ofArray(bytes);
+        lens = new int[capacity / NetworkDevice.ETHERNET_HEADER + 1];
+    }
+
+    int room() {
+        return bytes.length - used;
+    }
+
+    void add(int len) {
+        lens[count++] = len;
+        used += len;
+    }
+
+    void clear() {
+        used = 0;
+        count = 0;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.tcpip.device;
+
+import dev.tcpip.wire.VirtioNetHeader;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Sets a TAP device up through ioctl(2): creates or attaches to the interface, sets up its virtio-net header,
+ * reads or sets its MTU and brings it up; also checks interface names. Calls go through {@link Posix}; failures
+ * become {@link TapErrors}' messages.
+ */
+final class TapControl {
+    /** IFNAMSIZ in {@code <linux/if.h>}: 16 bytes with the terminating NUL. */
+    static final int MAX_NAME = 15;
+
+    // <linux/if_tun.h>
+    private static final short IFF_TAP = 0x0002;
+    private static final short IFF_NO_PI = 0x1000;
+    private static final short IFF_VNET_HDR = 0x4000;
+    private static final long TUNSETIFF = 0x400454caL;          // _IOW('T', 202, int)
+    private static final long TUNSETOFFLOAD = 0x400454d0L;      // _IOW('T', 208, unsigned int)
+    private static final long TUNSETVNETHDRSZ = 0x400454d8L;    // _IOW('T', 216, int)
+    private static final long TUNSETVNETLE = 0x400454dcL;       // _IOW('T', 220, int)
+    // <linux/sockios.h>, <linux/if.h>
+    private static final long SIOCGIFFLAGS = 0x8913;
+    private static final long SIOCSIFFLAGS = 0x8914;
+    private static final long SIOCGIFMTU = 0x8921;
+    private static final long SIOCSIFMTU = 0x8922;
+    private static final short IFF_UP = 0x1;
+    private static final int IFREQ = 40;                       // struct ifreq: char ifr_name[16] + a 24-byte union
+    private static final int IFREQ_UNION = 16;
+
+    private TapControl() {
+    }
+
+    /**
+     * Checks an interface name as Linux's dev_valid_name() does: 1..15 bytes, not "." or "..", no '/', ':' or
+     * white space.
+     *
+     * @throws IllegalArgumentException saying what is wrong with it
+     */
+    static void checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (b.length == 0 || b.length > MAX_NAME) {
+            throw new IllegalArgumentException("interface name '" + name + "' must be 1.." + MAX_NAME
+                    + " bytes long (IFNAMSIZ is 16 with the terminating NUL): it has " + b.length);
+        }
+        if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':'
+                || Character.isWhitespace(c) || c == 0)) {
+            throw new IllegalArgumentException("not a valid interface name: '" + name + "'");
+        }
+    }
+
+    /**
+     * Opens {@code /dev/net/tun} non-blocking and attaches it to TAP device {@code name} (created if absent),
+     * with the virtio-net header set up; returns the descriptor.
+     */
+    static int open(Arena a, MemorySegment st, String name) throws IOException {
+        int fd = Posix.open(st, a.allocateFrom("/dev/net/tun"), Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
+        if (fd < 0) {
+            throw TapErrors.openError(Posix.errno(st));
+        }
+        try {
+            MemorySegment ifr = ifreq(a, name);
+            ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
+            if (Posix.ioctl(st, fd, TUNSETIFF, ifr) < 0) {
+                throw TapErrors.setIffError(name, Posix.errno(st));
+            }
+            setUpVnetHeader(a, st, fd, name);
+            return fd;
+        } catch (IOException | RuntimeException e) {
+            Posix.close(st, fd);
+            throw e;
+        }
+    }
+
+    /**
+     * Sets the virtio-net header to what this package reads and writes, whatever an earlier user of a
+     * persistent device left: 10 bytes, little-endian, no offloads from the kernel towards us.
+     * TUNSETOFFLOAD takes its flags as the argument itself, not through a pointer.
+     */
+    private static void setUpVnetHeader(Arena a, MemorySegment st, int fd, String name) throws IOException {
+        if (Posix.ioctl(st, fd, TUNSETVNETHDRSZ, a.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH)) < 0
+                || Posix.ioctl(st, fd, TUNSETVNETLE, a.allocateFrom(ValueLayout.JAVA_INT, 1)) < 0
+                || Posix.ioctl(st, fd, TUNSETOFFLOAD, MemorySegment.NULL) < 0) {
+            throw new IOException("TAP device " + name + ": cannot set up the virtio-net header: "
+                    + Posix.strerror(Posix.errno(st)));
+        }
+    }
+
+    /** A non-blocking eventfd, to wake a thread waiting in poll(2). */
+    static int eventfd(MemorySegment st) throws IOException {
+        int wake = Posix.eventfd(st, 0, Posix.EFD_NONBLOCK | Posix.EFD_CLOEXEC);
+        if (wake < 0) {
+            throw new IOException("eventfd: " + Posix.strerror(Posix.errno(st)));
+        }
+        return wake;
+    }
+
+    static int interfaceMtu(Arena a, MemorySegment st, String name) throws IOException {
+        int[] mtu = new int[1];
+        withInetSocket(a, st, name, (sock, ifr) -> {
+            if (Posix.ioctl(st, sock, SIOCGIFMTU, ifr) < 0) {
+                return Posix.errno(st);
+            }
+            mtu[0] = ifr.get(ValueLayout.JAVA_INT, IFREQ_UNION);
+            return 0;
+        }, "read the MTU of " + name);
+        return mtu[0];
+    }
+
+    static int setInterfaceMtu(Arena a, MemorySegment st, String name, int mtu) throws IOException {
+        withInetSocket(a, st, name, (sock, ifr) -> {
+            ifr.set(ValueLayout.JAVA_INT, IFREQ_UNION, mtu);
+            return Posix.ioctl(st, sock, SIOCSIFMTU, ifr) < 0 ? Posix.errno(st) : 0;
+        }, "set the MTU of " + name + " to " + mtu);
+        return mtu;
+    }
+
+    /** Brings the kernel's side of interface {@code name} up ({@code IFF_UP}). */
+    static void setLinkUp(String name) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            withInetSocket(a, st, name, (sock, ifr) -> {
+                if (Posix.ioctl(st, sock, SIOCGIFFLAGS, ifr) < 0) {
+                    return Posix.errno(st);
+                }
+                short flags = ifr.get(ValueLayout.JAVA_SHORT, IFREQ_UNION);
+                ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (flags | IFF_UP));
+                return Posix.ioctl(st, sock, SIOCSIFFLAGS, ifr) < 0 ? Posix.errno(st) : 0;
+            }, "bring " + name + " up");
+        }
+    }
+
+    private static MemorySegment ifreq(Arena a, String name) {
+        MemorySegment ifr = a.allocate(IFREQ, 8);
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        MemorySegment.copy(b, 0, ifr, ValueLayout.JAVA_BYTE, 0, b.length);
+        return ifr;
+    }
+
+    /** An interface request: returns 0 or an errno. */
+    private interface IfreqCall {
+        int call(int socket, MemorySegment ifr);
+    }
+
+    /** netdevice(7): interface ioctls go through any socket; an AF_INET datagram socket is the usual one. */
+    private static void withInetSocket(Arena a, MemorySegment st, String name, IfreqCall call, String what)
+            throws IOException {
+        int sock = Posix.socket(st, Posix.AF_INET, Posix.SOCK_DGRAM | Posix.SOCK_CLOEXEC, 0);
+        if (sock < 0) {
+            throw new IOException("cannot " + what + ": socket: " + Posix.strerror(Posix.errno(st)));
+        }
+        try {
+            int errno = call.call(sock, ifreq(a, name));
+            if (errno != 0) {
+                throw TapErrors.interfaceError(what, errno);
+            }
+        } finally {
+            Posix.close(st, sock);
+        }
+    }
+}

@@ -1,7 +1,9 @@
 /**
  * tcpip: a user-space TCP/IP stack. The API is in {@code dev.tcpip}; the socket stack in
  * {@code dev.tcpip.socket}; devices, the simulated network and time in {@code dev.tcpip.device} and
- * {@code dev.tcpip.time}.
+ * {@code dev.tcpip.time}; the direct stack's public face in {@code dev.tcpip.direct}. The direct stack's layers
+ * ({@code dev.tcpip.direct.link}, {@code .ip}, {@code .icmp}, {@code .ndp}, {@code .udp}, {@code .tcp},
+ * {@code .stats}) are not exported: their public types are for each other only.
  */
 module dev.tcpip {
     requires jdk.net;
@@ -12,5 +14,4 @@ module dev.tcpip {
     exports dev.tcpip.device;
     exports dev.tcpip.wire;
     exports dev.tcpip.direct;
-    exports dev.tcpip.direct.tcp;
 }

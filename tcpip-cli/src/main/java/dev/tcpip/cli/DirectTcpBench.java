@@ -7,7 +7,7 @@ import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
-import dev.tcpip.direct.tcp.TcpConfig;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.socket.SocketStack;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

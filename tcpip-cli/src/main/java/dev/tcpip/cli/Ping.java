@@ -11,12 +11,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code tcpip ping [-c COUNT] HOST}: ICMP echo (RFC 792) from the direct stack; a line per reply. */
 @Command(name = "ping", mixinStandardHelpOptions = true,

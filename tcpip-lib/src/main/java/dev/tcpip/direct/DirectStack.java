@@ -3,17 +3,30 @@ package dev.tcpip.direct;
 import dev.tcpip.ClosedException;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
-import dev.tcpip.direct.tcp.DirectTcp;
-import dev.tcpip.time.Scheduler;
-import dev.tcpip.time.SimulatedLoop;
-import java.security.SecureRandom;
-import java.util.random.RandomGenerator;
 import dev.tcpip.Udp;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.direct.icmp.Icmpv4;
+import dev.tcpip.direct.icmp.Icmpv6;
+import dev.tcpip.direct.ip.DualIp;
+import dev.tcpip.direct.ip.IcmpError;
+import dev.tcpip.direct.ip.IpSender;
+import dev.tcpip.direct.ip.Ipv4;
+import dev.tcpip.direct.ip.Ipv6;
+import dev.tcpip.direct.ip.TransportHandler;
+import dev.tcpip.direct.link.Arp;
+import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.ndp.Ndp;
+import dev.tcpip.direct.ndp.Neighbors;
+import dev.tcpip.direct.stats.Counters;
+import dev.tcpip.direct.tcp.DirectTcp;
+import dev.tcpip.direct.udp.DirectUdp;
+import dev.tcpip.direct.udp.UdpLayer;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.RealTimeLoop;
+import dev.tcpip.time.Scheduler;
+import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Ipv6Address;
@@ -22,11 +35,13 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 
 /**
  * The pure-Java stack: Ethernet, ARP, IPv4 and IPv6 (either or both) with fragmentation and reassembly, ICMPv4,
@@ -56,6 +71,7 @@ public final class DirectStack implements Stack {
     private final Ipv6 ipv6;            // null without IPv6
     private final Icmpv6 icmp6;         // null without IPv6
     private final Ndp ndp;              // null without IPv6
+    private final Neighbors neighbors;  // null without IPv6
     private final DualIp ip;
     private final UdpLayer udpLayer;
     private final DirectUdp udp;
@@ -71,7 +87,7 @@ public final class DirectStack implements Stack {
         if (mtu > device.mtu()) {
             throw new IllegalArgumentException("mtu " + mtu + " exceeds the device's " + device.mtu());
         }
-        Scheduler scheduler = (deadline, task) -> loop.schedule(deadline, () -> task.accept(loop.now()));
+        Scheduler scheduler = loop;
         Ethernet eth = new Ethernet(device, mtu, counters);
         // In a simulation the ISN, port and NDP randomness comes from the seed, so that a run replays exactly.
         RandomGenerator random = loop instanceof SimulatedLoop sl
@@ -92,24 +108,28 @@ public final class DirectStack implements Stack {
             }
             RandomGenerator ndpRandom = loop instanceof SimulatedLoop sl
                     ? sl.simulation().random("ndp-" + device.mac()) : new SecureRandom();
-            Neighbors neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
+            this.neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
             this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler, loop::now,
                     ndpRandom.nextInt());
             this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470);
-            this.ndp = new Ndp(ipv6, counters, scheduler, ndpRandom);
-            ipv6.bind(icmp6, ndp);
+            this.ndp = new Ndp(ipv6, neighbors, counters, scheduler, ndpRandom);
+            ipv6.bind(icmp6);
             icmp6.bind(ndp);
             neighbors.bind(ndp);
         } else {
             this.ipv6 = null;
             this.icmp6 = null;
+            this.neighbors = null;
             this.ndp = null;
         }
         this.ip = new DualIp(ipv4, ipv6);
         this.udpLayer = new UdpLayer(ip, counters, config.udpQueuePerPort());
-        eth.bind(arp, ipv4, ipv6);
+        Ethernet.Receiver arpIn = arp == null ? null : arp::input;
+        Ethernet.Receiver ipv4In = ipv4 == null ? null : ipv4::input;
+        Ethernet.Receiver ipv6In = ipv6 == null ? null : ipv6::input;
+        eth.bind(arpIn, ipv4In, ipv6In);
         ip.register(IpProtocol.UDP, udpLayer);
-        this.udp = new DirectUdp(this, loop, udpLayer);
+        this.udp = new DirectUdp(() -> !closed, config.label(), loop, udpLayer);
         this.tcp = new DirectTcp(loop, ip, config.tcp(), random);
         ip.register(IpProtocol.TCP, tcp);
         device.attach(loop, (frame, off, len) -> eth.input(loop.now(), frame, off, len));
@@ -199,7 +219,7 @@ public final class DirectStack implements Stack {
 
     /** The neighbor cache (RFC 4861 §5.1), oldest first (empty without IPv6). */
     public List<NeighborEntry> neighbors() throws IOException {
-        return ipv6 == null ? List.of() : onLoop(now -> ipv6.neighbors().entries(now));
+        return ipv6 == null ? List.of() : onLoop(now -> neighbors.entries(now));
     }
 
     /** The default routers with a remaining lifetime (RFC 4861 §6.3.4; empty without IPv6). */

@@ -3,10 +3,9 @@ package dev.tcpip.direct;
 import dev.tcpip.IpFamily;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Ipv6Address;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
-import dev.tcpip.direct.tcp.TcpConfig;
 import java.util.Objects;
 
 /**

@@ -14,6 +14,7 @@ import dev.tcpip.TimedOutException;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.LinkConfig;
+import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.Icmpv6Message;
 import dev.tcpip.wire.IpProtocol;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.device.LinkConfig;
-import dev.tcpip.direct.tcp.TcpConfig;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package dev.tcpip.direct;
 
 import dev.tcpip.StackPair;
+import dev.tcpip.direct.link.Ethernet;
 
 /**
  * The TCP conformance suite, unchanged, on two whole direct stacks (Ethernet, ARP, IPv4, TCP) on a

@@ -1,5 +1,7 @@
 package dev.tcpip.direct.tcp;
 
+import dev.tcpip.direct.TcpConfig;
+
 /**
  * The congestion window (RFC 5681 §3): one interface, two algorithms. The loss-recovery procedure
  * ({@link LossRecovery}) decides when a loss happened; the algorithm decides how the window reacts.

@@ -3,6 +3,7 @@ package dev.tcpip.direct.tcp;
 import dev.tcpip.ClosedException;
 import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LazyTimer;
 import dev.tcpip.time.LoopFuture;
 import java.nio.ByteBuffer;

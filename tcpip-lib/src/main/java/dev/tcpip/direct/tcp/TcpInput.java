@@ -2,6 +2,7 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.RefusedException;
 import dev.tcpip.ResetException;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.TcpView;
 

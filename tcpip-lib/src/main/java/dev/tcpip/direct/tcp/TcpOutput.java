@@ -2,6 +2,7 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.TimedOutException;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.Checksum;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;

@@ -17,6 +17,7 @@ import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.time.Simulation;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.Keepalive;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.AppTask;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.TcpOptions;

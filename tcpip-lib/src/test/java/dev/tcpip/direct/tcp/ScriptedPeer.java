@@ -3,9 +3,10 @@ package dev.tcpip.direct.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tcpip.direct.IpSender;
-import dev.tcpip.time.Simulation;
+import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.time.SimulatedLoop;
+import dev.tcpip.time.Simulation;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.ParseException;

@@ -3,6 +3,7 @@ package dev.tcpip.direct.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tcpip.TcpFlow;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Simulation;
 import java.net.InetSocketAddress;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.LinkConfig;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -11,6 +11,7 @@ import dev.tcpip.ReadResult;
 import dev.tcpip.RefusedException;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.TimedOutException;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Simulation;
 import java.net.InetSocketAddress;

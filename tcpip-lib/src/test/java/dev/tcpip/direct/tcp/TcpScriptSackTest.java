@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.TcpOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -16,6 +16,7 @@ import dev.tcpip.ReadResult;
 import dev.tcpip.RefusedException;
 import dev.tcpip.ResetException;
 import dev.tcpip.TimedOutException;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.TcpOptions;
 import java.net.InetSocketAddress;
@@ -373,10 +374,10 @@ class TcpScriptTest extends ScriptFixture {
         assertEquals(2, p.tcp.connectionCount());
     }
 
-    private void icmp(dev.tcpip.direct.IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
+    private void icmp(dev.tcpip.direct.ip.IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
         byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
             (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
-        dev.tcpip.direct.IcmpError e = new dev.tcpip.direct.IcmpError(kind, ScriptedPeer.PEER, ScriptedPeer.LOCAL,
+        dev.tcpip.direct.ip.IcmpError e = new dev.tcpip.direct.ip.IcmpError(kind, ScriptedPeer.PEER, ScriptedPeer.LOCAL,
                 ScriptedPeer.PEER, 6, quoted, mtu);
         p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
         p.advance(0);
@@ -387,9 +388,9 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(PLAIN);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
         ScriptedPeer.Sent syn = p.next();
-        icmp(dev.tcpip.direct.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq() + 7, 0);
+        icmp(dev.tcpip.direct.ip.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq() + 7, 0);
         assertFalse(c.isDone(), "a quoted sequence number outside the flight is ignored (RFC 5927)");
-        icmp(dev.tcpip.direct.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq(), 0);
+        icmp(dev.tcpip.direct.ip.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq(), 0);
         assertInstanceOf(RefusedException.class, c.failure());
         assertEquals(0, p.tcp.connectionCount());
     }
@@ -400,7 +401,7 @@ class TcpScriptTest extends ScriptFixture {
         app("w", () -> f.write(ByteBuffer.wrap(new byte[3000])));
         assertEquals(1460, p.next().seg().payloadLength());
         p.sent.clear();
-        icmp(dev.tcpip.direct.IcmpError.Kind.FRAGMENTATION_NEEDED, PORT, PEER_PORT, iss + 1, 1000);
+        icmp(dev.tcpip.direct.ip.IcmpError.Kind.FRAGMENTATION_NEEDED, PORT, PEER_PORT, iss + 1, 1000);
         assertEquals(960, f.stats().mss(), "RFC 1191: 1000 - 20 - 20");
         ScriptedPeer.Sent again = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
         assertEquals(960, again.seg().payloadLength());

@@ -7,6 +7,7 @@ import static dev.tcpip.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.TcpOptions;
 import org.junit.jupiter.api.Test;
 

@@ -2,9 +2,10 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.FaultModel;
-import dev.tcpip.direct.IpSender;
-import dev.tcpip.time.Simulation;
+import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.time.SimulatedLoop;
+import dev.tcpip.time.Simulation;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.Ipv4Address;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.tcpip.direct.tcp;
+package dev.tcpip.direct;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -137,7 +137,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
     }
 
     /** The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered. */
-    int windowScaleToOffer() {
+    public int windowScaleToOffer() {
         int max = Math.max(receiveBufferSize, closeBufferLimit);
         int shift = 0;
         while (shift < 14 && (max >> shift) > 0xffff) {

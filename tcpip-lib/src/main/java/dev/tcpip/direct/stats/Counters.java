@@ -1,28 +1,29 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.stats;
 
+import dev.tcpip.direct.StackCounter;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /** The stack's counters: written by its loop only, readable from any thread. */
-final class Counters {
+public final class Counters {
     private static final StackCounter[] ALL = StackCounter.values();
     private final AtomicLongArray values = new AtomicLongArray(ALL.length);
 
-    void inc(StackCounter c) {
+    public void inc(StackCounter c) {
         add(c, 1);
     }
 
-    void add(StackCounter c, long n) {
+    public void add(StackCounter c, long n) {
         int i = c.ordinal();
         values.setRelease(i, values.getPlain(i) + n); // one writer: the loop
     }
 
-    long get(StackCounter c) {
+    public long get(StackCounter c) {
         return values.getAcquire(c.ordinal());
     }
 
-    Map<StackCounter, Long> snapshot() {
+    public Map<StackCounter, Long> snapshot() {
         Map<StackCounter, Long> m = new EnumMap<>(StackCounter.class);
         for (StackCounter c : ALL) {
             m.put(c, get(c));

@@ -1,11 +1,18 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ndp;
 
 import dev.tcpip.TimedOutException;
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.InterfaceAddress;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.icmp.Icmpv6;
+import dev.tcpip.direct.ip.Delivery;
+import dev.tcpip.direct.ip.Ipv6;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
-import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Icmpv6Message;
 import dev.tcpip.wire.Icmpv6View;
+import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.Ipv6Extension;
 import dev.tcpip.wire.NdpOption;
@@ -20,7 +27,7 @@ import java.util.random.RandomGenerator;
  * on-link prefixes, MTU, SLAAC), redirects, duplicate address detection, and the MLDv2 reports (RFC 3810) that
  * announce the solicited-node groups. Runs on the stack's loop.
  */
-final class Ndp implements Neighbors.Solicitor {
+public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
     /** RFC 4861 §10: MAX_RTR_SOLICITATION_DELAY, RTR_SOLICITATION_INTERVAL. */
     private static final long SECOND = 1_000_000_000L;
     private static final long RTR_SOLICITATION_INTERVAL = 4 * SECOND;
@@ -43,9 +50,9 @@ final class Ndp implements Neighbors.Solicitor {
     /** Callers of {@link #whenSettled}: completed once no address is tentative any more. */
     private final List<LoopFuture<List<InterfaceAddress>>> settledWaiters = new ArrayList<>();
 
-    Ndp(Ipv6 ip, Counters counters, Scheduler scheduler, RandomGenerator random) {
+    public Ndp(Ipv6 ip, Neighbors neighbors, Counters counters, Scheduler scheduler, RandomGenerator random) {
         this.ip = ip;
-        this.neighbors = ip.neighbors();
+        this.neighbors = neighbors;
         this.counters = counters;
         this.scheduler = scheduler;
         this.random = random;
@@ -53,7 +60,7 @@ final class Ndp implements Neighbors.Solicitor {
     }
 
     /** Configures the link-local and static addresses (each through DAD) and starts router solicitation. */
-    void start(long now) {
+    public void start(long now) {
         ip.join(Ipv6Address.ALL_NODES);                   // RFC 4291 §2.8: every node is in ff02::1
         configure(now, Ipv6Address.linkLocal(ip.mac()), 64, InterfaceAddress.Origin.LINK_LOCAL);
         for (DirectStackConfig.StaticAddress s : config.addresses()) {
@@ -87,7 +94,7 @@ final class Ndp implements Neighbors.Solicitor {
      * Completes {@code f} with the addresses once duplicate address detection has finished for every address
      * configured so far (at once if none is tentative), or fails it with a timeout at {@code deadline}.
      */
-    void whenSettled(long now, long deadline, LoopFuture<List<InterfaceAddress>> f) {
+    public void whenSettled(long now, long deadline, LoopFuture<List<InterfaceAddress>> f) {
         if (!anyTentative()) {
             f.complete(ip.addressList(now));
             return;
@@ -234,7 +241,8 @@ final class Ndp implements Neighbors.Solicitor {
 
     // ---- input ----
 
-    void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, Icmpv6View m) {
+    @Override
+    public void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, Icmpv6View m) {
         if (m.type() == MLD_QUERY) {
             mldQuery(now, hopLimit);
             return;

@@ -1,6 +1,8 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.link;
 
 import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.EthernetHeader;
 import dev.tcpip.wire.EthernetView;
@@ -12,32 +14,38 @@ import dev.tcpip.wire.ParseException;
  * ARP, IPv4 and IPv6 on, and
  * sends frames from one reused buffer (the device copies what it is given).
  */
-final class Ethernet {
+public final class Ethernet {
     private final NetworkDevice device;
     private final MacAddress mac;
     private final Counters counters;
     private final byte[] tx;
-    private Arp arp;
-    private Ipv4 ipv4;
-    private Ipv6 ipv6;
+    private Receiver arp;
+    private Receiver ipv4;
+    private Receiver ipv6;
     /** Multicast MACs of the groups IPv6 joined (RFC 2464 §7); a handful, so a small array. */
     private long[] multicast = new long[0];
 
-    Ethernet(NetworkDevice device, int mtu, Counters counters) {
+    public Ethernet(NetworkDevice device, int mtu, Counters counters) {
         this.device = device;
         this.mac = new MacAddress(device.mac());
         this.counters = counters;
         this.tx = new byte[mtu + EthernetView.HEADER_LENGTH];
     }
 
-    void bind(Arp a, Ipv4 ip, Ipv6 ip6) {
+    /** A protocol above Ethernet: takes the payload of a received frame. Runs on the loop. */
+    public interface Receiver {
+        void input(long now, byte[] buf, int off, int len);
+    }
+
+    /** The receivers of ARP, IPv4 and IPv6 frames; null where that protocol is not configured. */
+    public void bind(Receiver a, Receiver ip, Receiver ip6) {
         this.arp = a;
         this.ipv4 = ip;
         this.ipv6 = ip6;
     }
 
     /** Takes frames to {@code mac} from now on. */
-    void acceptMulticast(long mac) {
+    public void acceptMulticast(long mac) {
         if (!accepts(mac)) {
             multicast = java.util.Arrays.copyOf(multicast, multicast.length + 1);
             multicast[multicast.length - 1] = mac;
@@ -53,11 +61,11 @@ final class Ethernet {
         return false;
     }
 
-    MacAddress mac() {
+    public MacAddress mac() {
         return mac;
     }
 
-    void input(long now, byte[] frame, int off, int len) {
+    public void input(long now, byte[] frame, int off, int len) {
         counters.inc(StackCounter.ETH_RX_FRAMES);
         EthernetView eth;
         try {
@@ -102,17 +110,17 @@ final class Ethernet {
     }
 
     /** The transmit buffer: an Ethernet header (written by {@link #header}) then up to the MTU of payload. */
-    byte[] buffer() {
+    public byte[] buffer() {
         return tx;
     }
 
     /** Writes the header for {@code dst} and {@code etherType}; returns the payload's offset. */
-    int header(long dst, int etherType) {
+    public int header(long dst, int etherType) {
         return new EthernetHeader(new MacAddress(dst), mac, etherType).emit(tx, 0);
     }
 
     /** Sends the first {@code len} bytes of the buffer. */
-    void transmit(int len) {
+    public void transmit(int len) {
         counters.inc(StackCounter.ETH_TX_FRAMES);
         device.send(tx, 0, len);
     }

@@ -1,6 +1,12 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.InterfaceAddress;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.link.Arp;
+import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.IpAddress;
@@ -27,21 +33,21 @@ import java.util.function.LongSupplier;
  * demultiplexing to ICMPv6 and the transports. Address configuration and Neighbor Discovery messages are
  * {@link Ndp}'s; ICMPv6 is {@link Icmpv6}'s.
  */
-final class Ipv6 implements IpLayer {
-    static final int HEADER = Ipv6Header.FIXED_LENGTH;
-    static final int MIN_MTU = DirectStackConfig.Ipv6Config.MIN_MTU;
-    static final long FOREVER = Long.MAX_VALUE;
+public final class Ipv6 implements IpLayer {
+    public static final int HEADER = Ipv6Header.FIXED_LENGTH;
+    public static final int MIN_MTU = DirectStackConfig.Ipv6Config.MIN_MTU;
+    public static final long FOREVER = Long.MAX_VALUE;
     private static final int FRAGMENT_HEADER = 8;
 
     /** One address of the interface and how far it got (RFC 4862 §2, §5.5.4). */
-    static final class Addr {
-        final Ipv6Address ip;
+    public static final class Addr {
+        public final Ipv6Address ip;
         final int prefixLength;
-        final InterfaceAddress.Origin origin;
-        InterfaceAddress.State state = InterfaceAddress.State.TENTATIVE;
-        long preferredUntil = FOREVER;
-        long validUntil = FOREVER;
-        dev.tcpip.time.Timer timer;
+        public final InterfaceAddress.Origin origin;
+        public InterfaceAddress.State state = InterfaceAddress.State.TENTATIVE;
+        public long preferredUntil = FOREVER;
+        public long validUntil = FOREVER;
+        public dev.tcpip.time.Timer timer;
 
         Addr(Ipv6Address ip, int prefixLength, InterfaceAddress.Origin origin) {
             this.ip = ip;
@@ -77,15 +83,14 @@ final class Ipv6 implements IpLayer {
     private final Counters counters;
     private final LongSupplier clock;
     private final Reassembly reassembly;
-    private final Neighbors neighbors;
+    private final Resolver neighbors;
     private final TransportHandler[] transports = new TransportHandler[256];
     private final List<Addr> addresses = new ArrayList<>();
     private final Set<Ipv6Address> groups = new HashSet<>();
     private final List<Prefix> prefixes = new ArrayList<>();
     private final Map<Ipv6Address, Long> routers = new LinkedHashMap<>();
     private final Map<Ipv6Address, Dest> destinations = new LinkedHashMap<>();
-    private Icmpv6 icmp;
-    private Ndp ndp;
+    private Control icmp;
     private int linkMtu;
     private int hopLimit;
     private int nextId;
@@ -96,7 +101,7 @@ final class Ipv6 implements IpLayer {
     private int curLen;
     private boolean curMulticast;
 
-    Ipv6(DirectStackConfig.Ipv6Config config, int mtu, Ethernet eth, Neighbors neighbors, Counters counters,
+    public Ipv6(DirectStackConfig.Ipv6Config config, int mtu, Ethernet eth, Resolver neighbors, Counters counters,
          Scheduler scheduler, LongSupplier clock, int firstId) {
         this.config = config;
         this.deviceMtu = mtu;
@@ -114,12 +119,45 @@ final class Ipv6 implements IpLayer {
         }
     }
 
-    void bind(Icmpv6 icmpLayer, Ndp ndpLayer) {
-        this.icmp = icmpLayer;
-        this.ndp = ndpLayer;
+    /**
+     * What IPv6 needs of ICMPv6 (RFC 4443), which sits above it: delivery of ICMPv6 messages and the errors IPv6
+     * itself raises. {@code Icmpv6} implements it. Runs on the loop.
+     */
+    public interface Control {
+        /** A received ICMPv6 message; {@code tentative} if it went to an address still under DAD. */
+        void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, byte[] buf, int off, int len,
+                   boolean multicast, boolean tentative);
+
+        /** An ICMPv6 error of {@code type}/{@code code} quoting the packet at {@code buf[ipOff, ipOff+ipLen)}. */
+        void sendError(long now, int type, int code, int value, byte[] buf, int ipOff, int ipLen);
+
+        /** Time exceeded, fragment reassembly (RFC 4443 §3.3 code 1), quoting the first fragment. */
+        void timeExceededReassembly(long now, byte[] header, byte[] firstData);
     }
 
-    DirectStackConfig.Ipv6Config config() {
+    /**
+     * The neighbor cache as IPv6 output sees it (RFC 4861 §7.2): the next hop's link address, or a queue to wait on
+     * while it is resolved. {@code Neighbors} implements it. Runs on the loop.
+     */
+    public interface Resolver {
+        /** Whether {@code ip} has a cache entry (any state). */
+        boolean known(Ipv6Address ip);
+
+        /** The link address of {@code ip}, or -1 when it must be resolved first. */
+        long lookup(long now, Ipv6Address ip);
+
+        /** Queues {@code w} until {@code ip} resolves or fails; false when the queue is full. */
+        boolean enqueue(long now, Ipv6Address ip, Arp.Waiter w);
+
+        /** Fails every waiter and stops the timers. */
+        void close(long now);
+    }
+
+    public void bind(Control icmpLayer) {
+        this.icmp = icmpLayer;
+    }
+
+    public DirectStackConfig.Ipv6Config config() {
         return config;
     }
 
@@ -127,11 +165,7 @@ final class Ipv6 implements IpLayer {
         return reassembly;
     }
 
-    Neighbors neighbors() {
-        return neighbors;
-    }
-
-    MacAddress mac() {
+    public MacAddress mac() {
         return eth.mac();
     }
 
@@ -143,13 +177,13 @@ final class Ipv6 implements IpLayer {
         transports[protocol] = handler;
     }
 
-    TransportHandler transport(int protocol) {
+    public TransportHandler transport(int protocol) {
         return transports[protocol];
     }
 
     // ---- addresses and groups (RFC 4862, RFC 4291 §2.8) ----
 
-    Addr addAddress(Ipv6Address ip, int prefixLength, InterfaceAddress.Origin origin) {
+    public Addr addAddress(Ipv6Address ip, int prefixLength, InterfaceAddress.Origin origin) {
         Addr a = new Addr(ip, prefixLength, origin);
         addresses.add(a);
         if (origin != InterfaceAddress.Origin.LINK_LOCAL) {
@@ -158,14 +192,14 @@ final class Ipv6 implements IpLayer {
         return a;
     }
 
-    void removeAddress(Addr a) {
+    public void removeAddress(Addr a) {
         addresses.remove(a);
         if (a.timer != null) {
             a.timer.cancel();
         }
     }
 
-    Addr find(Ipv6Address ip) {
+    public Addr find(Ipv6Address ip) {
         for (Addr a : addresses) {
             if (a.ip.equals(ip)) {
                 return a;
@@ -174,11 +208,11 @@ final class Ipv6 implements IpLayer {
         return null;
     }
 
-    List<Addr> addresses() {
+    public List<Addr> addresses() {
         return addresses;
     }
 
-    List<InterfaceAddress> addressList(long now) {
+    public List<InterfaceAddress> addressList(long now) {
         List<InterfaceAddress> out = new ArrayList<>();
         for (Addr a : addresses) {
             InterfaceAddress.State s = a.state == InterfaceAddress.State.PREFERRED && now >= a.preferredUntil
@@ -189,7 +223,7 @@ final class Ipv6 implements IpLayer {
     }
 
     /** The first preferred link-local address, or null (RS, MLD and NS sources). */
-    Ipv6Address linkLocal(long now) {
+    public Ipv6Address linkLocal(long now) {
         for (Addr a : addresses) {
             if (a.origin == InterfaceAddress.Origin.LINK_LOCAL && a.usable(now)) {
                 return a.ip;
@@ -199,7 +233,7 @@ final class Ipv6 implements IpLayer {
     }
 
     /** Joins {@code group}: frames to its MAC are taken from now on. Returns false if already joined. */
-    boolean join(Ipv6Address group) {
+    public boolean join(Ipv6Address group) {
         if (!groups.add(group)) {
             return false;
         }
@@ -207,13 +241,13 @@ final class Ipv6 implements IpLayer {
         return true;
     }
 
-    Set<Ipv6Address> groups() {
+    public Set<Ipv6Address> groups() {
         return groups;
     }
 
     // ---- routing (RFC 4861 §5.2) ----
 
-    void onLink(Ipv6Address prefix, int length, long validUntil) {
+    public void onLink(Ipv6Address prefix, int length, long validUntil) {
         prefixes.removeIf(p -> p.length == length && matches(p.prefix, prefix, length));
         if (validUntil > clock.getAsLong()) {
             if (prefixes.size() >= config.ndp().destinationCacheSize()) {
@@ -223,7 +257,7 @@ final class Ipv6 implements IpLayer {
         }
     }
 
-    void router(Ipv6Address ip, long validUntil) {
+    public void router(Ipv6Address ip, long validUntil) {
         if (validUntil <= clock.getAsLong()) {
             routers.remove(ip);                           // RFC 4861 §6.3.4: lifetime 0 removes it
             return;
@@ -234,7 +268,7 @@ final class Ipv6 implements IpLayer {
         routers.put(ip, validUntil);
     }
 
-    List<Ipv6Address> routers(long now) {
+    public List<Ipv6Address> routers(long now) {
         List<Ipv6Address> out = new ArrayList<>();
         routers.forEach((ip, until) -> {
             if (now < until) {
@@ -244,22 +278,22 @@ final class Ipv6 implements IpLayer {
         return out;
     }
 
-    int linkMtu() {
+    public int linkMtu() {
         return linkMtu;
     }
 
     /** RFC 4861 §6.3.4: an advertised MTU within 1280 and the device's applies to the link. */
-    void linkMtu(int m) {
+    public void linkMtu(int m) {
         if (m >= MIN_MTU && m <= deviceMtu) {
             linkMtu = m;
         }
     }
 
-    void hopLimit(int h) {
+    public void hopLimit(int h) {
         hopLimit = h;
     }
 
-    static boolean isLinkLocal(Ipv6Address a) {
+    public static boolean isLinkLocal(Ipv6Address a) {
         return (a.hi() >>> 54) == (0xfe80L >>> 6);        // fe80::/10
     }
 
@@ -286,7 +320,7 @@ final class Ipv6 implements IpLayer {
     }
 
     /** The on-link next hop toward a unicast {@code dst}, or null without a route (RFC 4861 §5.2). */
-    Ipv6Address nextHop(long now, Ipv6Address dst) {
+    public Ipv6Address nextHop(long now, Ipv6Address dst) {
         Dest d = destinations.get(dst);
         if (d != null && d.redirect != null) {
             return d.redirect;
@@ -311,19 +345,19 @@ final class Ipv6 implements IpLayer {
     }
 
     /** RFC 4861 §8.3: traffic for {@code dst} goes to {@code target} from now on. */
-    void redirect(Ipv6Address dst, Ipv6Address target) {
+    public void redirect(Ipv6Address dst, Ipv6Address target) {
         dest(dst).redirect = target;
     }
 
     /** RFC 8201 §4-5: a packet too big lowers the path MTU toward {@code dst}, never below 1280. */
-    int lowerPathMtu(Ipv6Address dst, long reported) {
+    public int lowerPathMtu(Ipv6Address dst, long reported) {
         int m = (int) Math.max(MIN_MTU, Math.min(reported, linkMtu));
         Dest d = dest(dst);
         d.pmtu = Math.min(d.pmtu, m);
         return d.pmtu;
     }
 
-    int pathMtu(Ipv6Address dst) {
+    public int pathMtu(Ipv6Address dst) {
         Dest d = destinations.get(dst);
         return d == null ? linkMtu : Math.min(d.pmtu, linkMtu);
     }
@@ -345,7 +379,7 @@ final class Ipv6 implements IpLayer {
     // ---- IpSender / IpLayer ----
 
     /** RFC 6724 §5, simplified: same scope first, preferred over deprecated, then the longest common prefix. */
-    Ipv6Address selectSource(long now, Ipv6Address dst) {
+    public Ipv6Address selectSource(long now, Ipv6Address dst) {
         boolean linkScope = isLinkLocal(dst) || dst.isMulticast() && ((dst.hi() >>> 48) & 0xf) <= 2;
         Addr best = null;
         int bestScore = -1;
@@ -409,7 +443,7 @@ final class Ipv6 implements IpLayer {
     // ---- output (RFC 8200, RFC 4861 §7.2.2) ----
 
     /** Sends one packet, with {@code hbh} hop-by-hop options if not null, resolving and fragmenting as needed. */
-    void output(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, Ipv6Extension.HopByHop hbh,
+    public void output(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, Ipv6Extension.HopByHop hbh,
                 byte[] p, int off, int len, Delivery delivery) {
         if (len + (hbh == null ? 0 : hbh.length()) > 0xffff) {
             throw new IllegalArgumentException("an IPv6 payload is at most 65,535 bytes (RFC 8200 §3): " + len);
@@ -451,7 +485,7 @@ final class Ipv6 implements IpLayer {
     }
 
     /** Sends to a known MAC without consulting the neighbor cache (NDP's probes and answers). */
-    void transmitTo(long mac, Ipv6Address src, Ipv6Address dst, int protocol, int hops, byte[] p, int off, int len) {
+    public void transmitTo(long mac, Ipv6Address src, Ipv6Address dst, int protocol, int hops, byte[] p, int off, int len) {
         transmit(mac, src, dst, protocol, hops, null, p, off, len);
     }
 
@@ -486,7 +520,7 @@ final class Ipv6 implements IpLayer {
 
     // ---- input (RFC 8200 §4) ----
 
-    void input(long now, byte[] buf, int off, int len) {
+    public void input(long now, byte[] buf, int off, int len) {
         counters.inc(StackCounter.IP6_RX);
         receive(now, buf, off, len, false);
     }
@@ -713,7 +747,7 @@ final class Ipv6 implements IpLayer {
         }
     }
 
-    void close(long now) {
+    public void close(long now) {
         reassembly.clear();
         neighbors.close(now);
         for (Addr a : addresses) {

@@ -1,5 +1,9 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.link;
 
+import dev.tcpip.direct.ArpEntry;
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import dev.tcpip.wire.ArpPacket;
@@ -20,10 +24,10 @@ import java.util.Map;
  * only, caches what it learns with a lifetime and refresh, queues a bounded number of datagrams per
  * unresolved address, retries a few times and then fails them. Runs on the stack's loop.
  */
-final class Arp {
+public final class Arp {
 
     /** What waits for an address: told once, either way. */
-    interface Waiter {
+    public interface Waiter {
         void resolved(long now, long mac);
 
         void failed(long now);
@@ -58,7 +62,7 @@ final class Arp {
     /** Insertion order is eviction order (oldest first). */
     private final Map<Integer, Entry> cache = new LinkedHashMap<>();
 
-    Arp(Ethernet eth, Ipv4Address own, DirectStackConfig.ArpLimits limits, Counters counters, Scheduler scheduler) {
+    public Arp(Ethernet eth, Ipv4Address own, DirectStackConfig.ArpLimits limits, Counters counters, Scheduler scheduler) {
         this.eth = eth;
         this.ownIp = own.bits();
         this.limits = limits;
@@ -70,7 +74,7 @@ final class Arp {
     }
 
     /** RFC 5227 §2.3 announcement (gratuitous ARP): a broadcast request for our own address. */
-    void announce() {
+    public void announce() {
         sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, MacAddress.ZERO, ownIp);
         counters.inc(StackCounter.ARP_TX_REQUESTS);
     }
@@ -79,7 +83,7 @@ final class Arp {
      * The MAC address for {@code ip} if it is resolved, else -1. An entry used in its last refresh window is
      * refreshed by a unicast request (RFC 1122 §2.3.2.1), and used meanwhile.
      */
-    long lookup(long now, int ip) {
+    public long lookup(long now, int ip) {
         Entry e = cache.get(ip);
         if (e == null) {
             return -1;
@@ -110,7 +114,7 @@ final class Arp {
      * Queues {@code w} until {@code ip} is resolved, starting a resolution if none runs. Returns false if it
      * cannot wait (the queue for {@code ip} is full, or the cache is full of static and pending entries).
      */
-    boolean enqueue(long now, int ip, Waiter w) {
+    public boolean enqueue(long now, int ip, Waiter w) {
         Entry e = cache.get(ip);
         if (e != null && e.state == State.RESOLVED && now >= e.expires) {
             cache.remove(ip);
@@ -191,7 +195,7 @@ final class Arp {
         return true;
     }
 
-    void input(long now, byte[] buf, int off, int len) {
+    public void input(long now, byte[] buf, int off, int len) {
         counters.inc(StackCounter.ARP_RX);
         ArpView arp;
         try {
@@ -259,7 +263,7 @@ final class Arp {
     }
 
     /** Adds or replaces a static entry: never expires, never overwritten by what is received. */
-    void addStatic(long now, int ip, long mac) {
+    public void addStatic(long now, int ip, long mac) {
         Entry old = cache.remove(ip);
         Entry e = new Entry(ip, State.STATIC);
         e.mac = mac;
@@ -278,7 +282,7 @@ final class Arp {
     }
 
     /** Removes any entry for {@code ip}; returns whether one was there. */
-    boolean remove(int ip) {
+    public boolean remove(int ip) {
         Entry e = cache.remove(ip);
         if (e != null && e.retry != null) {
             e.retry.cancel();
@@ -287,7 +291,7 @@ final class Arp {
     }
 
     /** The resolved and static entries, oldest first. */
-    List<ArpEntry> entries(long now) {
+    public List<ArpEntry> entries(long now) {
         List<ArpEntry> out = new ArrayList<>();
         for (Entry e : cache.values()) {
             if (e.state == State.STATIC || e.state == State.RESOLVED && now < e.expires) {
@@ -298,7 +302,7 @@ final class Arp {
     }
 
     /** Fails everything waiting (the stack closes). */
-    void close(long now) {
+    public void close(long now) {
         for (Entry e : List.copyOf(cache.values())) {
             if (e.retry != null) {
                 e.retry.cancel();

@@ -1,6 +1,12 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ndp;
 
+import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.NeighborEntry.State;
+import dev.tcpip.direct.NeighborEntry;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.ip.Ipv6;
+import dev.tcpip.direct.link.Arp;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import dev.tcpip.wire.Ipv6Address;
@@ -18,7 +24,7 @@ import java.util.random.RandomGenerator;
  * DELAY → PROBE, a bounded queue of packets per INCOMPLETE entry, and a bounded number of entries. Sending the
  * solicitations is {@link Ndp}'s. Runs on the stack's loop.
  */
-final class Neighbors {
+public final class Neighbors implements Ipv6.Resolver {
 
     /** Sends a neighbor solicitation for {@code target}: multicast to its solicited-node group if {@code mac} is -1. */
     interface Solicitor {
@@ -51,7 +57,7 @@ final class Neighbors {
     private long reachableTime;
     private long retransTimer;
 
-    Neighbors(DirectStackConfig.NdpLimits limits, Counters counters, Scheduler scheduler, RandomGenerator random) {
+    public Neighbors(DirectStackConfig.NdpLimits limits, Counters counters, Scheduler scheduler, RandomGenerator random) {
         this.limits = limits;
         this.counters = counters;
         this.scheduler = scheduler;
@@ -60,7 +66,7 @@ final class Neighbors {
         baseReachable(limits.reachableTime().toNanos());
     }
 
-    void bind(Solicitor s) {
+    public void bind(Solicitor s) {
         this.solicitor = s;
     }
 
@@ -83,7 +89,8 @@ final class Neighbors {
     }
 
     /** Whether {@code ip} has a link-layer address (any state but INCOMPLETE): a router "known to be reachable". */
-    boolean known(Ipv6Address ip) {
+    @Override
+    public boolean known(Ipv6Address ip) {
         Entry e = cache.get(ip);
         return e != null && e.state != State.INCOMPLETE;
     }
@@ -93,7 +100,8 @@ final class Neighbors {
      * STALE; sending to a STALE entry moves it to DELAY, and without confirmation within DELAY_FIRST_PROBE_TIME
      * to PROBE.
      */
-    long lookup(long now, Ipv6Address ip) {
+    @Override
+    public long lookup(long now, Ipv6Address ip) {
         Entry e = cache.get(ip);
         if (e == null || e.state == State.INCOMPLETE) {
             return -1;
@@ -138,7 +146,8 @@ final class Neighbors {
      * Queues {@code w} until {@code ip} is resolved, starting a resolution (RFC 4861 §7.2.2) if none runs. Returns
      * false if it cannot wait: the queue for {@code ip} is full, or the cache is full of INCOMPLETE entries.
      */
-    boolean enqueue(long now, Ipv6Address ip, Arp.Waiter w) {
+    @Override
+    public boolean enqueue(long now, Ipv6Address ip, Arp.Waiter w) {
         Entry e = cache.get(ip);
         if (e == null) {
             if (!makeRoom()) {
@@ -297,7 +306,7 @@ final class Neighbors {
         }
     }
 
-    List<NeighborEntry> entries(long now) {
+    public List<NeighborEntry> entries(long now) {
         List<NeighborEntry> out = new ArrayList<>();
         for (Entry e : cache.values()) {
             State s = e.state == State.REACHABLE && now >= e.reachableUntil ? State.STALE : e.state;
@@ -310,7 +319,8 @@ final class Neighbors {
         return cache.size();
     }
 
-    void close(long now) {
+    @Override
+    public void close(long now) {
         for (Entry e : List.copyOf(cache.values())) {
             cancel(e);
             if (e.waiting != null) {

@@ -1,11 +1,14 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.udp;
 
+import dev.tcpip.ClosedException;
 import dev.tcpip.Datagram;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.Ports;
 import dev.tcpip.Udp;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.ip.Ipv4;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.UdpView;
@@ -16,25 +19,29 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * The {@link Udp} API of a {@link DirectStack}: calls from application threads posted to the loop. Each
  * listener has one application thread (spawned on the loop, so a simulation tracks it) that takes the
  * received datagrams in batches and calls the handler one at a time, in arrival order.
  */
-final class DirectUdp implements Udp {
+public final class DirectUdp implements Udp {
     private static final System.Logger LOG = System.getLogger("dev.tcpip.direct");
     /** RFC 768 over IPv4: 65,535 minus the IPv4 and UDP headers. */
     static final int MAX_PAYLOAD = Ipv4.MAX_PAYLOAD - UdpView.HEADER_LENGTH;
     /** Over IPv6: the payload length field's 65,535 minus the UDP header (RFC 8200 §3; no jumbograms). */
     static final int MAX_PAYLOAD_V6 = 0xffff - UdpView.HEADER_LENGTH;
 
-    private final DirectStack stack;
+    /** Whether the stack is still connected; checked on the caller's thread before any work. */
+    private final BooleanSupplier open;
+    private final String label;
     private final EventLoop loop;
     private final UdpLayer layer;
 
-    DirectUdp(DirectStack stack, EventLoop loop, UdpLayer layer) {
-        this.stack = stack;
+    public DirectUdp(BooleanSupplier open, String label, EventLoop loop, UdpLayer layer) {
+        this.open = open;
+        this.label = label;
         this.loop = loop;
         this.layer = layer;
     }
@@ -50,7 +57,7 @@ final class DirectUdp implements Udp {
             throw new IllegalArgumentException("a UDP payload of " + n + " bytes is larger than the " + max
                     + " a datagram can carry");
         }
-        stack.ensureOpen();
+        ensureOpen();
         if (dst.isUnresolved()) {
             throw new UnreachableException("unresolved address: " + dst);
         }
@@ -64,7 +71,7 @@ final class DirectUdp implements Udp {
     public int listen(int port, DatagramHandler handler) throws IOException {
         Ports.check(port);
         Objects.requireNonNull(handler, "handler");
-        stack.ensureOpen();
+        ensureOpen();
         UdpLayer.Listener l = loop.<UdpLayer.Listener>submit(f -> f.complete(layer.listen(port, handler))).await();
         loop.spawn("udp-" + l.port, () -> deliver(l));
         return l.port;
@@ -93,7 +100,7 @@ final class DirectUdp implements Udp {
 
     @Override
     public void unlisten(int port) {
-        if (stack.isOpen()) {
+        if (open.getAsBoolean()) {
             try {
                 loop.<Void>submit(f -> {
                     layer.unlisten(port);
@@ -102,6 +109,12 @@ final class DirectUdp implements Udp {
             } catch (IOException e) {
                 // the stack closed meanwhile: nothing listens any more
             }
+        }
+    }
+
+    private void ensureOpen() throws ClosedException {
+        if (!open.getAsBoolean()) {
+            throw new ClosedException("the direct stack " + label + " was disconnected");
         }
     }
 }

@@ -1,7 +1,7 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.icmp;
 
 /** A token bucket in the loop clock's time: {@code rate} tokens per second, at most {@code burst} saved. */
-final class TokenBucket {
+public final class TokenBucket {
     private static final long SECOND = 1_000_000_000L;
     private final long rate;
     private final long burst;

@@ -1,6 +1,11 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.link.Arp;
+import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.IpAddress;
@@ -17,10 +22,10 @@ import java.util.function.LongSupplier;
  * default gateway, output with fragmentation, input with reassembly and demultiplexing to ICMP and the
  * registered transports. {@link Ipv6} is its sibling; {@link DualIp} picks one by destination.
  */
-final class Ipv4 implements IpLayer {
-    static final int HEADER = Ipv4View.MIN_HEADER_LENGTH;
+public final class Ipv4 implements IpLayer {
+    public static final int HEADER = Ipv4View.MIN_HEADER_LENGTH;
     /** RFC 791 §3.1: total length is 16 bits. */
-    static final int MAX_PAYLOAD = 0xffff - HEADER;
+    public static final int MAX_PAYLOAD = 0xffff - HEADER;
 
     private final Ipv4Address own;
     private final int addr;
@@ -35,7 +40,7 @@ final class Ipv4 implements IpLayer {
     private final Reassembly reassembly;
     private final LongSupplier clock;   // only for IpSender.send, which is called without a "now"
     private final TransportHandler[] transports = new TransportHandler[256];
-    private Icmpv4 icmp;
+    private Control icmp;
     private int nextId = 1;
 
     // The datagram being delivered right now, so that a transport can have it answered with an ICMP error.
@@ -45,7 +50,7 @@ final class Ipv4 implements IpLayer {
     private int curPayload;
     private boolean curBroadcast;
 
-    Ipv4(DirectStackConfig config, int mtu, Ethernet eth, Arp arp, Counters counters, Scheduler scheduler,
+    public Ipv4(DirectStackConfig config, int mtu, Ethernet eth, Arp arp, Counters counters, Scheduler scheduler,
          LongSupplier clock) {
         this.own = config.address();
         this.addr = own.bits();
@@ -62,19 +67,34 @@ final class Ipv4 implements IpLayer {
                 (now, header, first) -> icmp.timeExceededReassembly(now, header, first));
     }
 
-    void bind(Icmpv4 icmpLayer) {
+    /**
+     * What IPv4 needs of ICMP (RFC 792), which sits above it: delivery of ICMP messages and the errors IP
+     * itself raises. {@code Icmpv4} implements it. Runs on the loop.
+     */
+    public interface Control {
+        /** A received ICMP message; {@code broadcast} if it was sent to a broadcast address. */
+        void input(long now, Ipv4Address src, Ipv4Address dst, byte[] buf, int off, int len, boolean broadcast);
+
+        /** Destination unreachable with {@code code} about the datagram at {@code buf[ipOff..]}. */
+        void destinationUnreachable(long now, int code, byte[] buf, int ipOff, int header, int payload);
+
+        /** Time exceeded, fragment reassembly (RFC 792, code 1), quoting the first fragment. */
+        void timeExceededReassembly(long now, byte[] header, byte[] firstData);
+    }
+
+    public void bind(Control icmpLayer) {
         this.icmp = icmpLayer;
     }
 
-    Ipv4Address address() {
+    public Ipv4Address address() {
         return own;
     }
 
-    int defaultTtl() {
+    public int defaultTtl() {
         return ttl;
     }
 
-    Reassembly reassembly() {
+    public Reassembly reassembly() {
         return reassembly;
     }
 
@@ -86,7 +106,7 @@ final class Ipv4 implements IpLayer {
         transports[protocol] = handler;
     }
 
-    TransportHandler transport(int protocol) {
+    public TransportHandler transport(int protocol) {
         return transports[protocol];
     }
 
@@ -145,7 +165,7 @@ final class Ipv4 implements IpLayer {
     // ---- output (RFC 791 §3.2, RFC 1122 §3.3) ----
 
     /** Sends one datagram carrying {@code p[off, off+len)}, resolving the next hop and fragmenting as needed. */
-    void output(long now, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, byte[] p, int off,
+    public void output(long now, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, byte[] p, int off,
                 int len, Delivery delivery) {
         int d = dst.bits();
         int hop = d == 0 ? 0 : nextHop(d);
@@ -219,7 +239,7 @@ final class Ipv4 implements IpLayer {
 
     // ---- input (RFC 791 §3.2, RFC 1122 §3.2.1) ----
 
-    void input(long now, byte[] buf, int off, int len) {
+    public void input(long now, byte[] buf, int off, int len) {
         counters.inc(StackCounter.IP_RX);
         Ipv4View ip;
         try {

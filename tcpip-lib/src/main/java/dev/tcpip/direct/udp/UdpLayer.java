@@ -1,10 +1,17 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.udp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.Datagram;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.ip.Delivery;
+import dev.tcpip.direct.ip.IcmpError;
+import dev.tcpip.direct.ip.IpLayer;
+import dev.tcpip.direct.ip.TransportHandler;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
@@ -27,7 +34,7 @@ import java.util.Map;
  * kept in a bounded log ({@link DirectStack#udpErrors()}): without connected sockets there is no caller left
  * to tell once {@code send} has returned.
  */
-final class UdpLayer implements TransportHandler {
+public final class UdpLayer implements TransportHandler {
     /** RFC 6335 §6: the dynamic ports. */
     static final int EPHEMERAL_FIRST = 49_152;
     static final int ERROR_LOG = 64;
@@ -75,7 +82,7 @@ final class UdpLayer implements TransportHandler {
     private final ArrayDeque<IcmpError> errors = new ArrayDeque<>();
     private int nextEphemeral = EPHEMERAL_FIRST;
 
-    UdpLayer(IpLayer ip, Counters counters, int queueLimit) {
+    public UdpLayer(IpLayer ip, Counters counters, int queueLimit) {
         this.ip = ip;
         this.counters = counters;
         this.queueLimit = queueLimit;
@@ -128,7 +135,7 @@ final class UdpLayer implements TransportHandler {
         errors.addLast(error);
     }
 
-    List<IcmpError> errors() {
+    public List<IcmpError> errors() {
         return List.copyOf(errors);
     }
 
@@ -198,7 +205,7 @@ final class UdpLayer implements TransportHandler {
         });
     }
 
-    void close() {
+    public void close() {
         listeners.values().forEach(Listener::close);
         listeners.clear();
     }

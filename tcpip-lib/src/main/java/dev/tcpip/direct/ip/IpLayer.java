@@ -1,4 +1,4 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
 import dev.tcpip.wire.IpAddress;
 
@@ -8,7 +8,7 @@ import dev.tcpip.wire.IpAddress;
  * and protocol registration. {@link Ipv4}, {@link Ipv6} and the family dispatcher {@link DualIp} implement it.
  * Every method runs on the stack's loop.
  */
-interface IpLayer extends IpSender {
+public interface IpLayer extends IpSender {
 
     /** Sends one datagram (fragmented beyond the MTU) and tells {@code delivery} how it went. */
     void output(long now, IpAddress src, IpAddress dst, int protocol, int hopLimit, byte[] p, int off, int len,

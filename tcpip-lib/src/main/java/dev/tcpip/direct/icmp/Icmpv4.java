@@ -1,12 +1,19 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.icmp;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.PingReply;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.ip.Delivery;
+import dev.tcpip.direct.ip.IcmpError;
+import dev.tcpip.direct.ip.Ipv4;
+import dev.tcpip.direct.ip.TransportHandler;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
-import dev.tcpip.wire.IpProtocol;
-import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Icmpv4Message;
 import dev.tcpip.wire.Icmpv4View;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Ipv4View;
 import dev.tcpip.wire.ParseException;
 import java.util.Arrays;
@@ -16,9 +23,9 @@ import java.util.Arrays;
  * time exceeded errors, hands received errors to the transport that sent the quoted datagram, and runs
  * this stack's pings.
  */
-final class Icmpv4 {
+public final class Icmpv4 implements Ipv4.Control {
     /** Echo data per ping at most: 65,535 minus the IPv4 and ICMP headers. */
-    static final int MAX_PING = 0xffff - Ipv4.HEADER - Icmpv4Message.HEADER_LENGTH;
+    public static final int MAX_PING = 0xffff - Ipv4.HEADER - Icmpv4Message.HEADER_LENGTH;
 
     private final Ipv4 ip;
     private final Counters counters;
@@ -27,7 +34,7 @@ final class Icmpv4 {
     private final int identifier;
     private final Pings pings;
 
-    Icmpv4(Ipv4 ip, Counters counters, Scheduler scheduler, int errorsPerSecond, int burst) {
+    public Icmpv4(Ipv4 ip, Counters counters, Scheduler scheduler, int errorsPerSecond, int burst) {
         this.ip = ip;
         this.counters = counters;
         this.scheduler = scheduler;
@@ -36,7 +43,8 @@ final class Icmpv4 {
         this.identifier = ip.address().bits() & 0xffff ^ 0x7470;  // fixed per stack: replays are identical
     }
 
-    void input(long now, Ipv4Address src, Ipv4Address dst, byte[] buf, int off, int len, boolean broadcast) {
+    @Override
+    public void input(long now, Ipv4Address src, Ipv4Address dst, byte[] buf, int off, int len, boolean broadcast) {
         counters.inc(StackCounter.ICMP_RX);
         Icmpv4View m;
         try {
@@ -128,12 +136,14 @@ final class Icmpv4 {
 
     // ---- errors we send (RFC 1122 §3.2.2) ----
 
-    void destinationUnreachable(long now, int code, byte[] buf, int ipOff, int header, int payload) {
+    @Override
+    public void destinationUnreachable(long now, int code, byte[] buf, int ipOff, int header, int payload) {
         sendError(now, new Icmpv4Message.DestinationUnreachable(code, 0), buf, ipOff, header, payload);
     }
 
     /** RFC 792 time exceeded, code 1: fragment reassembly time exceeded, quoting fragment zero. */
-    void timeExceededReassembly(long now, byte[] header, byte[] firstData) {
+    @Override
+    public void timeExceededReassembly(long now, byte[] header, byte[] firstData) {
         byte[] quoted = new byte[header.length + Math.min(8, firstData.length)];
         System.arraycopy(header, 0, quoted, 0, header.length);
         System.arraycopy(firstData, 0, quoted, header.length, quoted.length - header.length);
@@ -175,7 +185,7 @@ final class Icmpv4 {
 
     // ---- ping ----
 
-    void ping(long now, Ipv4Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
+    public void ping(long now, Ipv4Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
         byte[] m = new byte[Icmpv4Message.HEADER_LENGTH + size];
         int seq = pings.start(now, dst, size, timeoutNanos, future, m, Icmpv4Message.HEADER_LENGTH);
         if (seq < 0) {
@@ -187,7 +197,7 @@ final class Icmpv4 {
                 pings.delivery(seq));
     }
 
-    void close() {
+    public void close() {
         pings.close();
     }
 

@@ -1,7 +1,10 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.icmp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.TimedOutException;
+import dev.tcpip.direct.PingReply;
+import dev.tcpip.direct.ip.Delivery;
+import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
@@ -15,7 +18,7 @@ import java.util.Map;
  * The outstanding pings of one ICMP layer (v4 or v6): sequence numbers, timeouts, the echo data pattern, and
  * matching replies. At most 65,536 are outstanding. Runs on the stack's loop.
  */
-final class Pings {
+public final class Pings {
     private record Wait(LoopFuture<PingReply> future, long sentAt, int size, Timer timer) {}
 
     private final Scheduler scheduler;

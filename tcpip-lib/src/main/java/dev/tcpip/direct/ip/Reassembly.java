@@ -1,5 +1,8 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import dev.tcpip.wire.Ipv4View;
@@ -15,7 +18,7 @@ import java.util.Map;
  * With overlaps forbidden, RFC 815's hole list reduces to counting bytes: the datagram is complete when
  * its last fragment fixed the length and the held bytes add up to it.
  */
-final class Reassembly {
+public final class Reassembly {
 
     /** RFC 791 §3.2: fragments belong together by source, destination, protocol and identification. */
     private record Key(int src, int dst, int protocol, int id) {}
@@ -205,7 +208,7 @@ final class Reassembly {
         }
     }
 
-    void clear() {
+    public void clear() {
         for (Entry e : List.copyOf(entries.values())) {
             remove(e);
         }

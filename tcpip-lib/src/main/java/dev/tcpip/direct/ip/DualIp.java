@@ -1,4 +1,4 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
 import dev.tcpip.UnreachableException;
 import dev.tcpip.wire.IpAddress;
@@ -9,11 +9,11 @@ import dev.tcpip.wire.Ipv6Address;
  * The transports' one IP layer on a stack with IPv4, IPv6 or both: each call goes to the layer of the
  * destination's family. A family that is not configured is unreachable.
  */
-final class DualIp implements IpLayer {
+public final class DualIp implements IpLayer {
     private final Ipv4 v4;   // null: no IPv4
     private final Ipv6 v6;   // null: no IPv6
 
-    DualIp(Ipv4 v4, Ipv6 v6) {
+    public DualIp(Ipv4 v4, Ipv6 v6) {
         this.v4 = v4;
         this.v6 = v6;
     }

@@ -1,4 +1,4 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
 import dev.tcpip.wire.IpAddress;
 

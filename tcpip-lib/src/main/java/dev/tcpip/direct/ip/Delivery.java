@@ -1,4 +1,4 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.ip;
 
 import dev.tcpip.wire.IpAddress;
 
@@ -6,7 +6,7 @@ import dev.tcpip.wire.IpAddress;
  * Who hears how one outgoing datagram fared: sent (handed to the device), or failed before it left (no
  * route, too big with DF, the next hop unresolved). Called on the loop, once.
  */
-interface Delivery {
+public interface Delivery {
     void sent();
 
     void failed(long now, IcmpError.Kind kind, String why);

@@ -1,11 +1,18 @@
-package dev.tcpip.direct;
+package dev.tcpip.direct.icmp;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.PingReply;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.ip.Delivery;
+import dev.tcpip.direct.ip.IcmpError;
+import dev.tcpip.direct.ip.Ipv6;
+import dev.tcpip.direct.ip.TransportHandler;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
-import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Icmpv6Message;
 import dev.tcpip.wire.Icmpv6View;
+import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.ParseException;
 import java.util.Arrays;
@@ -15,9 +22,9 @@ import java.util.Arrays;
  * that sent the quoted packet (a packet too big lowers the path MTU first, RFC 8201), passes Neighbor Discovery
  * and MLD messages to {@link Ndp}, and runs this stack's IPv6 pings.
  */
-final class Icmpv6 {
+public final class Icmpv6 implements Ipv6.Control {
     /** Echo data per ping at most: the 65,535-byte payload length minus the ICMPv6 header. */
-    static final int MAX_PING = 0xffff - 8;
+    public static final int MAX_PING = 0xffff - 8;
     /** RFC 4443 §2.4(c): an error quotes as much as fits in the minimum MTU. */
     private static final int MAX_ERROR = Ipv6.MIN_MTU - Ipv6.HEADER;
     private static final int MLD_QUERY = 130;
@@ -27,9 +34,9 @@ final class Icmpv6 {
     private final TokenBucket errorBucket;
     private final Pings pings;
     private final int identifier;
-    private Ndp ndp;
+    private Discovery ndp;
 
-    Icmpv6(Ipv6 ip, Counters counters, Scheduler scheduler, int identifier) {
+    public Icmpv6(Ipv6 ip, Counters counters, Scheduler scheduler, int identifier) {
         this.ip = ip;
         this.counters = counters;
         this.errorBucket = new TokenBucket(ip.config().icmpErrorsPerSecond(), ip.config().icmpErrorBurst());
@@ -37,11 +44,17 @@ final class Icmpv6 {
         this.identifier = identifier & 0xffff;
     }
 
-    void bind(Ndp n) {
+    /** Neighbor discovery and MLD (RFC 4861, RFC 3810), which ride on ICMPv6: {@code Ndp} implements it. */
+    public interface Discovery {
+        void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, Icmpv6View m);
+    }
+
+    public void bind(Discovery n) {
         this.ndp = n;
     }
 
-    void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, byte[] buf, int off, int len,
+    @Override
+    public void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, byte[] buf, int off, int len,
                boolean multicast, boolean tentative) {
         counters.inc(StackCounter.ICMP6_RX);
         Icmpv6View m;
@@ -179,7 +192,8 @@ final class Icmpv6 {
     // ---- errors we send (RFC 4443 §2.4) ----
 
     /** RFC 8200 §4.5: fragment reassembly time exceeded (code 1), quoting fragment zero. */
-    void timeExceededReassembly(long now, byte[] header, byte[] firstData) {
+    @Override
+    public void timeExceededReassembly(long now, byte[] header, byte[] firstData) {
         byte[] quoted = new byte[header.length + firstData.length];
         System.arraycopy(header, 0, quoted, 0, header.length);
         System.arraycopy(firstData, 0, quoted, header.length, firstData.length);
@@ -190,7 +204,8 @@ final class Icmpv6 {
      * Sends an error about the packet {@code buf[ipOff, ipOff+ipLen)}; the callers have excluded errors about
      * errors and multicast destinations where RFC 4443 §2.4(e) forbids them.
      */
-    void sendError(long now, int type, int code, int value, byte[] buf, int ipOff, int ipLen) {
+    @Override
+    public void sendError(long now, int type, int code, int value, byte[] buf, int ipOff, int ipLen) {
         Ipv6Address to = Ipv6Address.read(buf, ipOff + 8);
         Ipv6Address invokedDst = Ipv6Address.read(buf, ipOff + 24);
         // RFC 4443 §2.4(e.4): never to a source that does not name one node.
@@ -221,7 +236,7 @@ final class Icmpv6 {
 
     // ---- ping ----
 
-    void ping(long now, Ipv6Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
+    public void ping(long now, Ipv6Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
         Ipv6Address src;
         try {
             src = (Ipv6Address) ip.sourceFor(dst);
@@ -240,7 +255,7 @@ final class Icmpv6 {
                 pings.delivery(seq));
     }
 
-    void close() {
+    public void close() {
         pings.close();
     }
 }

@@ -1,0 +1,4 @@
+/**
+ * TCP (internal): connections, sending, receiving, loss recovery and timers over the IP layer's contract.
+ */
+package dev.tcpip.direct.tcp;

@@ -118,6 +118,14 @@ class ByteRingTest {
     }
 
     @Test
+    void aLimitAboveOneGibibyteStillStoresItsFirstBytes() {
+        ByteRing r = new ByteRing((1 << 30) + 2);      // a receive buffer grown for close, holding nothing yet
+        r.append(seq(0, 10), 0, 10);
+        assertEquals(10, r.size());
+        assertArrayEquals(seq(0, 10), copy(r, 0, 10));
+    }
+
+    @Test
     void randomOperationsMatchAQueue() {
         SplittableRandom rnd = new SplittableRandom(4096);
         for (int run = 0; run < 100; run++) {

@@ -132,7 +132,7 @@ public abstract class TcpConformance {
         assertEquals('x', d.bytes().get(d.bytes().position()));
 
         client.write(ascii("hello"));
-        byte[] got = Bytes.readExactly(server, 5);
+        byte[] got = Payloads.readExactly(server, 5);
         assertEquals("hello", new String(got, StandardCharsets.US_ASCII));
 
         // Each read hands over a buffer the caller owns: changing one changes nothing later.
@@ -147,14 +147,14 @@ public abstract class TcpConformance {
 
     @Test
     void afterRemoteCloseReadsReturnInFlightDataThenEof() throws Exception {
-        byte[] data = Bytes.random(1, 300_000);
+        byte[] data = Payloads.random(1, 300_000);
         int port = pair.server().tcp().listen(0, flow -> {
             flow.write(ByteBuffer.wrap(data));
             flow.close();
         });
         TcpFlow client = pair.client().tcp().connect(pair.server(port));
         // Let the server finish (its close waits for ours), reading everything only afterwards.
-        byte[] got = Bytes.readToEof(client, data.length);
+        byte[] got = Payloads.readToEof(client, data.length);
         assertArrayEquals(data, got);
         assertInstanceOf(ReadResult.Eof.class, client.read(), "Eof is returned again");
         assertInstanceOf(ReadResult.Eof.class, client.read(), "and again");
@@ -168,7 +168,7 @@ public abstract class TcpConformance {
         int port = listenEcho();
         TcpFlow client = pair.client().tcp().connect(pair.server(port));
         client.write(ascii("ping"));
-        assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), Bytes.readExactly(client, 4));
+        assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), Payloads.readExactly(client, 4));
         client.close();
         assertThrows(ClosedException.class, () -> client.write(ascii("late")));
         assertThrows(ClosedException.class, () -> client.writev(List.of(ascii("late"))));
@@ -198,11 +198,11 @@ public abstract class TcpConformance {
             parts.add(ascii(s));
             expected.append(s);
         }
-        byte[] big = Bytes.random(7, 100_000);
+        byte[] big = Payloads.random(7, 100_000);
         parts.add(ByteBuffer.wrap(big));
         client.writev(parts);
         client.shutdown(Direction.WRITE);
-        byte[] got = Bytes.readToEof(server, 1 << 20);
+        byte[] got = Payloads.readToEof(server, 1 << 20);
         byte[] head = expected.toString().getBytes(StandardCharsets.US_ASCII);
         assertEquals(head.length + big.length, got.length);
         assertArrayEquals(head, java.util.Arrays.copyOf(got, head.length));
@@ -217,14 +217,14 @@ public abstract class TcpConformance {
         TcpFlow server = take(accepted);
         for (int i = 0; i < 50; i++) {
             client.writeNodelay(ascii("a"));
-            assertArrayEquals(new byte[] {'a'}, Bytes.readExactly(server, 1));
+            assertArrayEquals(new byte[] {'a'}, Payloads.readExactly(server, 1));
         }
         assertNoDelay(client, true);
         client.writevNodelay(List.of(ascii("b"), ascii("c")));
-        assertArrayEquals("bc".getBytes(StandardCharsets.US_ASCII), Bytes.readExactly(server, 2));
+        assertArrayEquals("bc".getBytes(StandardCharsets.US_ASCII), Payloads.readExactly(server, 2));
         client.write(ascii("d"));
         assertNoDelay(client, false);
-        assertArrayEquals(new byte[] {'d'}, Bytes.readExactly(server, 1));
+        assertArrayEquals(new byte[] {'d'}, Payloads.readExactly(server, 1));
     }
 
     // --- close and half-close ---
@@ -237,11 +237,11 @@ public abstract class TcpConformance {
         TcpFlow server = take(accepted);
         client.write(ascii("request"));
         client.shutdown(Direction.WRITE);
-        assertArrayEquals("request".getBytes(StandardCharsets.US_ASCII), Bytes.readToEof(server, 100));
-        byte[] reply = Bytes.random(2, 200_000);
+        assertArrayEquals("request".getBytes(StandardCharsets.US_ASCII), Payloads.readToEof(server, 100));
+        byte[] reply = Payloads.random(2, 200_000);
         server.write(ByteBuffer.wrap(reply));
         server.close();
-        assertArrayEquals(reply, Bytes.readToEof(client, reply.length));
+        assertArrayEquals(reply, Payloads.readToEof(client, reply.length));
         client.close();
     }
 
@@ -253,11 +253,11 @@ public abstract class TcpConformance {
         TcpFlow server = take(accepted);
         server.write(ascii("banner"));
         server.shutdown(Direction.WRITE);
-        assertArrayEquals("banner".getBytes(StandardCharsets.US_ASCII), Bytes.readToEof(client, 100));
-        byte[] upload = Bytes.random(3, 200_000);
+        assertArrayEquals("banner".getBytes(StandardCharsets.US_ASCII), Payloads.readToEof(client, 100));
+        byte[] upload = Payloads.random(3, 200_000);
         client.write(ByteBuffer.wrap(upload));
         client.close();
-        assertArrayEquals(upload, Bytes.readToEof(server, upload.length));
+        assertArrayEquals(upload, Payloads.readToEof(server, upload.length));
         server.close();
     }
 
@@ -276,9 +276,9 @@ public abstract class TcpConformance {
         assertInstanceOf(ReadResult.Eof.class, server.read());
         assertFalse(closing.isDone(), "close returned before the remote closed");
         // The remote may still write, and this side may still read (half-closed).
-        byte[] late = Bytes.random(4, 50_000);
+        byte[] late = Payloads.random(4, 50_000);
         server.write(ByteBuffer.wrap(late));
-        assertArrayEquals(late, Bytes.readExactly(client, late.length));
+        assertArrayEquals(late, Payloads.readExactly(client, late.length));
         assertFalse(closing.isDone(), "close returned before the remote closed");
         server.close();
         await(closing);
@@ -287,7 +287,7 @@ public abstract class TcpConformance {
 
     @Test
     void dataArrivingWhileClosingIsKeptForLaterReads() throws Exception {
-        byte[] data = Bytes.random(5, 1_000_000);
+        byte[] data = Payloads.random(5, 1_000_000);
         CountDownLatch clientClosing = new CountDownLatch(1);
         int port = pair.server().tcp().listen(0, flow -> {
             assertInstanceOf(ReadResult.Eof.class, flow.read());
@@ -298,7 +298,7 @@ public abstract class TcpConformance {
         TcpFlow client = pair.client().tcp().connect(pair.server(port));
         client.close(); // returns after the server's close; the megabyte sent meanwhile is kept
         assertTrue(clientClosing.await(WAIT_SECONDS, TimeUnit.SECONDS));
-        assertArrayEquals(data, Bytes.readToEof(client, data.length));
+        assertArrayEquals(data, Payloads.readToEof(client, data.length));
     }
 
     @Test
@@ -312,7 +312,7 @@ public abstract class TcpConformance {
         assertInstanceOf(ReadResult.Eof.class, await(blocked), "a blocked read ends with Eof");
         assertInstanceOf(ReadResult.Eof.class, client.read());
         client.write(ascii("still writing"));
-        assertArrayEquals("still writing".getBytes(StandardCharsets.US_ASCII), Bytes.readExactly(server, 13));
+        assertArrayEquals("still writing".getBytes(StandardCharsets.US_ASCII), Payloads.readExactly(server, 13));
     }
 
     @Test
@@ -366,9 +366,9 @@ public abstract class TcpConformance {
         pair.server().tcp().unlisten(port[0]);
         assertThrows(RefusedException.class, () -> pair.client().tcp().connect(pair.server(port[0])));
         before.write(ascii("still here"));
-        assertArrayEquals("still here".getBytes(StandardCharsets.US_ASCII), Bytes.readExactly(server, 10));
+        assertArrayEquals("still here".getBytes(StandardCharsets.US_ASCII), Payloads.readExactly(server, 10));
         server.write(ascii("yes"));
-        assertArrayEquals("yes".getBytes(StandardCharsets.US_ASCII), Bytes.readExactly(before, 3));
+        assertArrayEquals("yes".getBytes(StandardCharsets.US_ASCII), Payloads.readExactly(before, 3));
     }
 
     @Test
@@ -382,7 +382,7 @@ public abstract class TcpConformance {
             flow.close();
         });
         TcpFlow client = pair.client().tcp().connect(pair.server(port));
-        assertArrayEquals("new".getBytes(StandardCharsets.US_ASCII), Bytes.readToEof(client, 10));
+        assertArrayEquals("new".getBytes(StandardCharsets.US_ASCII), Payloads.readToEof(client, 10));
         client.close();
     }
 
@@ -400,7 +400,7 @@ public abstract class TcpConformance {
         assertInstanceOf(ReadResult.Eof.class, first.read(), "the failed handler's flow is closed");
         first.close();
         TcpFlow second = pair.client().tcp().connect(pair.server(port));
-        assertArrayEquals("ok".getBytes(StandardCharsets.US_ASCII), Bytes.readToEof(second, 10));
+        assertArrayEquals("ok".getBytes(StandardCharsets.US_ASCII), Payloads.readToEof(second, 10));
         second.close();
     }
 
@@ -446,9 +446,9 @@ public abstract class TcpConformance {
         for (int i = 0; i < flows; i++) {
             long seed = i;
             results.add(async(() -> {
-                byte[] data = Bytes.random(seed, 20_000 + (int) seed * 97);
+                byte[] data = Payloads.random(seed, 20_000 + (int) seed * 97);
                 TcpFlow f = pair.client().tcp().connect(pair.server(port));
-                CompletableFuture<byte[]> echoed = async(() -> Bytes.readToEof(f, data.length));
+                CompletableFuture<byte[]> echoed = async(() -> Payloads.readToEof(f, data.length));
                 f.write(ByteBuffer.wrap(data));
                 f.shutdown(Direction.WRITE);
                 boolean same = java.util.Arrays.equals(data, await(echoed));
@@ -465,7 +465,7 @@ public abstract class TcpConformance {
     void streamAndChannelAdaptersCarryTheBytes() throws Exception {
         int port = listenEcho();
         TcpFlow client = pair.client().tcp().connect(pair.server(port));
-        byte[] data = Bytes.random(9, 70_000);
+        byte[] data = Payloads.random(9, 70_000);
         OutputStream out = client.outputStream();
         InputStream in = client.inputStream();
         CompletableFuture<byte[]> echoed = async(in::readAllBytes);

@@ -58,7 +58,7 @@ public abstract class UdpConformance {
         BlockingQueue<Datagram> got = new ArrayBlockingQueue<>(16);
         int port = pair.server().udp().listen(0, got::add);
         int clientPort = pair.client().udp().listen(0, d -> { });
-        byte[] data = Bytes.random(1, 1000);
+        byte[] data = Payloads.random(1, 1000);
         pair.client().udp().send(pair.server(port), ByteBuffer.wrap(data), UdpSendOptions.fromPort(clientPort));
         Datagram d = take(got);
         assertArrayEquals(data, bytes(d));
@@ -73,7 +73,7 @@ public abstract class UdpConformance {
         BlockingQueue<Datagram> replies = new ArrayBlockingQueue<>(16);
         int clientPort = pair.client().udp().listen(0, replies::add);
         for (int size : new int[] {0, 1, 100, 1472, 1473, 8000, maxPayload()}) {
-            byte[] data = Bytes.random(size, size);
+            byte[] data = Payloads.random(size, size);
             pair.client().udp().send(pair.server(echo), ByteBuffer.wrap(data), UdpSendOptions.fromPort(clientPort));
             Datagram r = take(replies);
             assertArrayEquals(data, bytes(r), "size " + size);

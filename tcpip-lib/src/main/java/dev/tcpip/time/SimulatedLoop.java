@@ -34,17 +34,17 @@ public final class SimulatedLoop implements EventLoop, Timer.TimerOwner {
 
     @Override
     public void execute(Runnable task) {
-        sim.post(this, task);
+        sim.time().post(this, task);
     }
 
     @Override
     public Timer at(long deadlineNanos, LongConsumer task) {
-        return sim.schedule(this, deadlineNanos, task);
+        return sim.time().schedule(this, deadlineNanos, task);
     }
 
     @Override
     public void cancelled(Timer timer) {
-        sim.unschedule(timer);
+        sim.time().unschedule(timer);
     }
 
     @Override
@@ -54,12 +54,12 @@ public final class SimulatedLoop implements EventLoop, Timer.TimerOwner {
 
     @Override
     public <T> LoopFuture<T> newFuture() {
-        return new LoopFuture<>(this, sim);
+        return new LoopFuture<>(this, sim.blocking());
     }
 
     @Override
     public LoopFuture<Void> spawn(String threadName, AppTask body) {
-        return sim.spawn(this, threadName, body);
+        return sim.apps().spawn(this, threadName, body);
     }
 
     @Override
@@ -71,7 +71,7 @@ public final class SimulatedLoop implements EventLoop, Timer.TimerOwner {
     public void close() {
         if (!closed) {
             closed = true;
-            sim.loopClosed(this);
+            sim.time().loopClosed(this);
         }
     }
 

@@ -2,11 +2,7 @@ package dev.tcpip.time;
 
 import java.io.InterruptedIOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -45,52 +41,23 @@ import java.util.random.RandomGenerator;
  *
  * The driving thread may itself call {@link LoopFuture#await()} outside any loop task: that runs the
  * simulation until the future is done (within {@link SimulationConfig#awaitLimit()}).
+ *
+ * <h2>Parts</h2>
+ * This class is the façade and the driver: each step it asks the {@link AppScheduler} (the cooperative
+ * scheduler of application threads) for a ready thread, else the {@link VirtualClock} (virtual time, posted
+ * tasks and timers) for a task or a due timer, else advances the clock. The loops' futures wait through
+ * {@link SimulatedBlocking}. The three share one lock, so a step sees them in one consistent state.
  */
-public final class Simulation implements AutoCloseable, Blocking {
+public final class Simulation implements AutoCloseable {
 
     private enum Mode { UNTIL, FOR }
 
-    private enum AppState { READY, RUNNING, BLOCKED, DONE }
-
-    private record Task(SimulatedLoop loop, Runnable runnable) {}
-
-    /** An application thread: it runs only while {@code turn == this}. */
-    private final class App {
-        final String name;
-        final Condition myTurn = lock.newCondition();
-        AppState state = AppState.READY;
-        LoopFuture<?> waitingOn;
-        Thread thread;
-
-        App(String name) {
-            this.name = name;
-        }
-
-        @Override
-        public String toString() {
-            return name + "(" + state + (waitingOn == null ? "" : " on " + waitingOn) + ")";
-        }
-    }
-
     private final SimulationConfig config;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition driverTurn = lock.newCondition();
-    private final ThreadLocal<App> currentApp = new ThreadLocal<>();
+    private final VirtualClock time;
+    private final AppScheduler apps;
+    private final SimulatedBlocking blocking;
     private final SimulatedLoop appLoop;
-    private final Clock clock;
-    private final long epochNanos;
-
-    // guarded by lock
-    private long now;
-    private long timerSeq;
-    private final ArrayDeque<Task> tasks = new ArrayDeque<>();
-    private final TimerQueue timers = new TimerQueue();
-    private final ArrayDeque<App> ready = new ArrayDeque<>();
-    private final List<App> apps = new ArrayList<>();
-    private App turn;                      // null: the driver's turn
-    private Throwable appFailure;
-    private String appFailureName;
-    private boolean closed;
 
     private volatile Thread driver;        // the thread inside a run* call
     private SimulatedLoop running;         // driver thread only: the loop whose task runs now
@@ -98,23 +65,9 @@ public final class Simulation implements AutoCloseable, Blocking {
 
     public Simulation(SimulationConfig config) {
         this.config = config;
-        this.epochNanos = config.epoch().getEpochSecond() * 1_000_000_000L + config.epoch().getNano();
-        this.clock = new Clock() {
-            @Override
-            public long nanos() {
-                return now();
-            }
-
-            @Override
-            public long epochNanos() {
-                return Simulation.this.epochNanos + now();
-            }
-
-            @Override
-            public String toString() {
-                return "virtual clock of " + Simulation.this;
-            }
-        };
+        this.time = new VirtualClock(lock, config, toString());
+        this.apps = new AppScheduler(lock, config.appSliceTimeout(), this::failure);
+        this.blocking = new SimulatedBlocking(this, apps);
         this.appLoop = new SimulatedLoop(this, "sim");
     }
 
@@ -133,17 +86,12 @@ public final class Simulation implements AutoCloseable, Blocking {
 
     /** The virtual clock shared by all loops of this simulation; starts at 0. */
     public Clock clock() {
-        return clock;
+        return time;
     }
 
     /** Virtual time in nanoseconds. */
     public long now() {
-        lock.lock();
-        try {
-            return now;
-        } finally {
-            lock.unlock();
-        }
+        return time.nanos();
     }
 
     /** Steps taken by all runs so far (tasks, timers, application turns and clock jumps). */
@@ -163,7 +111,7 @@ public final class Simulation implements AutoCloseable, Blocking {
 
     /** {@link EventLoop#spawn} on the simulation's own loop, for test code. */
     public LoopFuture<Void> spawn(String name, AppTask body) {
-        return spawn(appLoop, name, body);
+        return apps.spawn(appLoop, name, body);
     }
 
     /**
@@ -200,7 +148,7 @@ public final class Simulation implements AutoCloseable, Blocking {
     }
 
     private void drive(BooleanSupplier done, long timeLimit, Mode mode) {
-        if (currentApp.get() != null) {
+        if (apps.isAppThread()) {
             throw new IllegalStateException("an application thread cannot drive the simulation");
         }
         if (driver != null) {
@@ -212,7 +160,7 @@ public final class Simulation implements AutoCloseable, Blocking {
         driver = Thread.currentThread();
         try {
             for (long steps = 0; ; steps++) {
-                checkAppFailure();
+                apps.checkAppFailure();
                 if (done.getAsBoolean()) {
                     return;
                 }
@@ -220,32 +168,31 @@ public final class Simulation implements AutoCloseable, Blocking {
                     throw failure(SimulationException.Reason.STEP_LIMIT, steps + " steps", null);
                 }
                 totalSteps++;
-                Task task;
+                VirtualClock.Task task;
                 Timer timer = null;
                 lock.lock();
                 try {
-                    App app = ready.poll();
-                    if (app != null) {
-                        giveTurn(app);
+                    if (apps.runNextReady()) {
                         continue;
                     }
-                    task = tasks.poll();
+                    task = time.pollTask();
                     if (task == null) {
-                        Timer top = timers.peek();
+                        Timer top = time.peekTimer();
+                        long now = time.nowLocked();
                         if (top != null && top.deadline <= now) {
-                            timer = timers.poll();
+                            timer = time.pollTimer();
                         } else if (top != null && top.deadline <= timeLimit) {
-                            now = top.deadline;
+                            time.advanceTo(top.deadline);
                             continue;
                         } else if (mode == Mode.FOR) {
-                            now = Math.max(now, timeLimit);
+                            time.advanceTo(Math.max(now, timeLimit));
                             return;
                         } else if (top == null) {
-                            throw failure(SimulationException.Reason.IDLE,
-                                    "nothing left to run and the condition is false; application threads: " + apps, null);
+                            throw failure(SimulationException.Reason.IDLE, "nothing left to run and the condition"
+                                    + " is false; application threads: " + apps.describeLocked(), null);
                         } else {
-                            throw failure(SimulationException.Reason.TIME_LIMIT,
-                                    "virtual time limit " + timeLimit + " ns reached; application threads: " + apps, null);
+                            throw failure(SimulationException.Reason.TIME_LIMIT, "virtual time limit " + timeLimit
+                                    + " ns reached; application threads: " + apps.describeLocked(), null);
                         }
                     }
                 } finally {
@@ -263,15 +210,13 @@ public final class Simulation implements AutoCloseable, Blocking {
     }
 
     private void runTimer(SimulatedLoop loop, LongConsumer task) {
-        long at = now;
+        long at = now();
         runTask(loop, () -> task.accept(at));
     }
 
     private void runTask(SimulatedLoop loop, Runnable r) {
         if (loop.isClosed()) {
-            if (r instanceof Abandonable a) {
-                a.abandon();
-            }
+            VirtualClock.abandon(r);
             return;
         }
         running = loop;
@@ -284,240 +229,40 @@ public final class Simulation implements AutoCloseable, Blocking {
         }
     }
 
-    /** Driver side, lock held: lets {@code app} run until it blocks or ends. */
-    private void giveTurn(App app) {
-        app.state = AppState.RUNNING;
-        turn = app;
-        app.myTurn.signal();
-        long waitNanos = config.appSliceTimeout().toNanos();
-        while (turn == app) {
-            if (waitNanos <= 0) {
-                throw failure(SimulationException.Reason.APP_STUCK, "application thread " + app.name
-                        + " ran " + config.appSliceTimeout() + " without blocking through the stack"
-                        + " (blocked on a lock, a queue, Thread.sleep or real I/O?)", null);
-            }
-            try {
-                waitNanos = driverTurn.awaitNanos(waitNanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while application thread " + app.name + " ran", e);
-            }
-        }
-    }
-
-    /** Application side, lock held: hands the turn back and waits for the next one. */
-    private void yieldTurn(App me) {
-        if (turn == me) {
-            turn = null;
-            driverTurn.signal();
-        }
-        awaitTurn(me);
-    }
-
-    private void awaitTurn(App me) {
-        while (turn != me && !closed) {
-            me.myTurn.awaitUninterruptibly();
-        }
-    }
-
-    private void checkAppFailure() {
-        lock.lock();
-        try {
-            if (appFailure != null) {
-                Throwable t = appFailure;
-                appFailure = null;
-                throw failure(SimulationException.Reason.APP_FAILED,
-                        "application thread " + appFailureName + " threw " + t, t);
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private SimulationException failure(SimulationException.Reason reason, String detail, Throwable cause) {
         return new SimulationException(reason, config.seed(), now(), detail, cause);
     }
 
-    // ---- Blocking: how LoopFuture.await() waits in this simulation ----
+    // ---- services for SimulatedLoop and SimulatedBlocking ----
 
-    @Override
-    public void block(LoopFuture<?> future) throws InterruptedIOException {
-        App me = currentApp.get();
-        if (me != null) {
-            lock.lock();
-            try {
-                while (!future.isDone()) {
-                    if (closed) {
-                        throw new InterruptedIOException("simulation closed");
-                    }
-                    me.state = AppState.BLOCKED;
-                    me.waitingOn = future;
-                    @SuppressWarnings("unchecked")
-                    List<App> waiters = (List<App>) future.simWaiters;
-                    if (waiters == null) {
-                        future.simWaiters = waiters = new ArrayList<>(1);
-                    }
-                    waiters.add(me);
-                    yieldTurn(me);
-                }
-            } finally {
-                lock.unlock();
-            }
-            return;
-        }
-        Thread self = Thread.currentThread();
-        if (driver == self) {
-            throw new IllegalStateException("a loop task must never block (await on " + future.loop() + ")");
-        }
-        if (driver == null && !isClosed()) {
-            drive(future::isDone, deadlineAfter(config.awaitLimit().toNanos()), Mode.UNTIL);
-            return;
-        }
-        throw new IllegalStateException("in a simulation only threads started with spawn() and the thread driving"
-                + " the simulation may block; " + self + " is neither");
+    VirtualClock time() {
+        return time;
     }
 
-    @Override
-    public void completed(LoopFuture<?> future) {
-        lock.lock();
-        try {
-            @SuppressWarnings("unchecked")
-            List<App> waiters = (List<App>) future.simWaiters;
-            if (waiters == null) {
-                return;
-            }
-            future.simWaiters = null;
-            for (App app : waiters) {
-                if (app.state == AppState.BLOCKED && app.waitingOn == future) {
-                    app.state = AppState.READY;
-                    app.waitingOn = null;
-                    ready.add(app);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
+    AppScheduler apps() {
+        return apps;
     }
 
-    // ---- services for SimulatedLoop ----
+    Blocking blocking() {
+        return blocking;
+    }
 
     SimulatedLoop runningLoop() {
         return driver == Thread.currentThread() ? running : null;
     }
 
     boolean isClosed() {
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return time.isClosed();
     }
 
-    void post(SimulatedLoop loop, Runnable task) {
-        lock.lock();
-        try {
-            if (closed || loop.isClosed()) {
-                if (task instanceof Abandonable a) {
-                    a.abandon();
-                }
-                return;
-            }
-            if (tasks.size() >= config.maxPendingTasks()) {
-                throw new RejectedExecutionException(tasks.size() + " pending tasks (SimulationConfig.maxPendingTasks)");
-            }
-            tasks.add(new Task(loop, task));
-        } finally {
-            lock.unlock();
-        }
+    /** True if {@code t} is inside a run of this simulation. */
+    boolean isDriver(Thread t) {
+        return driver == t;
     }
 
-    Timer schedule(SimulatedLoop loop, long deadline, LongConsumer task) {
-        lock.lock();
-        try {
-            Timer t = new Timer(deadline, timerSeq++, task, loop);
-            if (!closed && !loop.isClosed()) {
-                timers.add(t);
-            }
-            return t;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    void unschedule(Timer t) {
-        lock.lock();
-        try {
-            timers.remove(t);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    void loopClosed(SimulatedLoop loop) {
-        lock.lock();
-        try {
-            timers.removeOwnedBy(loop);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    LoopFuture<Void> spawn(SimulatedLoop loop, String name, AppTask body) {
-        LoopFuture<Void> done = loop.newFuture();
-        App app = new App(name);
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("simulation closed");
-            }
-            apps.add(app);
-            ready.add(app);
-            app.thread = Thread.ofVirtual().name(name).unstarted(() -> runApp(app, body, done));
-        } finally {
-            lock.unlock();
-        }
-        app.thread.start();
-        return done;
-    }
-
-    private void runApp(App me, AppTask body, LoopFuture<Void> done) {
-        currentApp.set(me);
-        lock.lock();
-        try {
-            awaitTurn(me);
-        } finally {
-            lock.unlock();
-        }
-        Throwable failed = null;
-        try {
-            if (isClosed()) {
-                throw new InterruptedIOException("simulation closed before " + me.name + " ran");
-            }
-            body.run();
-        } catch (Throwable t) {
-            failed = t;
-        }
-        lock.lock();
-        try {
-            if (failed != null && !closed && appFailure == null) {
-                appFailure = failed;
-                appFailureName = me.name;
-            }
-            if (failed == null) {
-                done.complete(null);
-            } else {
-                done.fail(failed);
-            }
-            me.state = AppState.DONE;
-            apps.remove(me);
-            if (turn == me) {
-                turn = null;
-                driverTurn.signal();
-            }
-        } finally {
-            lock.unlock();
-        }
+    /** True if no thread is inside a run and the simulation is open, so the caller may start one. */
+    boolean mayDrive() {
+        return driver == null && !isClosed();
     }
 
     /**
@@ -529,47 +274,18 @@ public final class Simulation implements AutoCloseable, Blocking {
      */
     @Override
     public void close() {
-        List<App> left;
+        List<Thread> left;
         lock.lock();
         try {
-            if (closed) {
+            if (time.isClosed()) {
                 return;
             }
-            closed = true;
-            for (Task t : tasks) {
-                if (t.runnable() instanceof Abandonable a) {
-                    a.abandon();
-                }
-            }
-            tasks.clear();
-            timers.clear();
-            ready.clear();
-            left = List.copyOf(apps);
-            for (App app : left) {
-                app.myTurn.signal();
-            }
-            driverTurn.signal();
+            time.close();
+            left = apps.close();
         } finally {
             lock.unlock();
         }
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        List<String> alive = new ArrayList<>();
-        for (App app : left) {
-            app.thread.interrupt();
-            try {
-                long wait = Math.max(1, deadline - System.nanoTime());
-                if (!app.thread.join(Duration.ofNanos(wait))) {
-                    alive.add(app.name);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (!alive.isEmpty()) {
-            throw new IllegalStateException("application threads still alive after "
-                    + config.closeTimeout().toMillis() + " ms: " + alive);
-        }
+        AppScheduler.join(left, config.closeTimeout());
     }
 
     @Override

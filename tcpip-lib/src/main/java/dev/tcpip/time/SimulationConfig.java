@@ -69,16 +69,8 @@ public record SimulationConfig(long seed, long maxStepsPerRun, Duration awaitLim
         return new SimulationConfig(seed, maxStepsPerRun, awaitLimit, d, closeTimeout, maxPendingTasks, epoch);
     }
 
-    /**
-     * The seed given as system property {@code tcpip.seed} (decimal or 0x-hex), to replay a failure; else a
-     * fresh one from the wall clock.
-     */
+    /** {@link Seeds#fromProperty()}: the seed of {@code -Dtcpip.seed}, else a fresh one. */
     public static long seedFromProperty() {
-        String s = System.getProperty("tcpip.seed");
-        if (s == null || s.isBlank()) {
-            return Seeds.mix(System.nanoTime() ^ System.currentTimeMillis());
-        }
-        s = s.strip();
-        return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
+        return Seeds.fromProperty();
     }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tcpip.Bytes;
 import dev.tcpip.IpFamily;
+import dev.tcpip.Payloads;
 import dev.tcpip.ReadResult;
 import dev.tcpip.RefusedException;
 import dev.tcpip.TcpFlow;
@@ -49,9 +49,9 @@ class SocketStackTest {
 
     private static void echoRoundTrip(SocketStack client, int port, int i) throws IOException {
         TcpFlow f = client.tcp().connect(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), port));
-        byte[] data = Bytes.random(i, 100);
+        byte[] data = Payloads.random(i, 100);
         f.write(ByteBuffer.wrap(data));
-        assertArrayEquals(data, Bytes.readExactly(f, data.length));
+        assertArrayEquals(data, Payloads.readExactly(f, data.length));
         f.close();
     }
 
@@ -226,7 +226,7 @@ class SocketStackTest {
             }
             flow.close();
         });
-        byte[] data = Bytes.random(42, 2_000_000);
+        byte[] data = Payloads.random(42, 2_000_000);
         try (SocketChannel raw = SocketChannel.open(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), port))) {
             Thread writer = Thread.ofVirtual().start(() -> {
                 try {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tcpip.time.Seeds;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
@@ -142,8 +143,8 @@ class EthernetArpIpv4Test {
 
     @Test
     void roundTripsRandomIpv4Headers() throws ParseException {
-        long seed = Seeds.seed();
-        RandomGenerator r = Seeds.random(seed);
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "roundTripsRandomIpv4Headers");
         byte[] b = new byte[100];
         for (int i = 0; i < 20_000; i++) {
             byte[] opts = new byte[4 * r.nextInt(11)];
@@ -159,8 +160,8 @@ class EthernetArpIpv4Test {
 
     @Test
     void roundTripsRandomEthernetAndArp() throws ParseException {
-        long seed = Seeds.seed();
-        RandomGenerator r = Seeds.random(seed);
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "roundTripsRandomEthernetAndArp");
         byte[] b = new byte[64];
         for (int i = 0; i < 10_000; i++) {
             EthernetHeader e = new EthernetHeader(new MacAddress(r.nextLong(1L << 48)),

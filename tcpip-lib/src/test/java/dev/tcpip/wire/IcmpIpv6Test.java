@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tcpip.time.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -224,8 +225,8 @@ class IcmpIpv6Test {
 
     @Test
     void roundTripsRandomIcmpMessagesAndIpv6Headers() throws ParseException {
-        long seed = Seeds.seed();
-        RandomGenerator r = Seeds.random(seed);
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "roundTripsRandomIcmpMessagesAndIpv6Headers");
         byte[] b = new byte[600];
         for (int i = 0; i < 20_000; i++) {
             Icmpv6Message m = randomIcmpv6(r);

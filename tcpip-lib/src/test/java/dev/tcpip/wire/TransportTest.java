@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tcpip.time.Seeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -172,8 +173,8 @@ class TransportTest {
 
     @Test
     void roundTripsRandomTcpAndUdpOverIpv4AndIpv6() throws ParseException {
-        long seed = Seeds.seed();
-        RandomGenerator r = Seeds.random(seed);
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "roundTripsRandomTcpAndUdpOverIpv4AndIpv6");
         byte[] b = new byte[200];
         for (int i = 0; i < 20_000; i++) {
             TcpHeader t = new TcpHeader(r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(), r.nextInt(),

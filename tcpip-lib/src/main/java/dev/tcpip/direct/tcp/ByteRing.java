@@ -43,7 +43,10 @@ final class ByteRing {
         if (needed <= buf.length) {
             return;
         }
-        int cap = Math.max(buf.length, Math.min(INITIAL, Integer.highestOneBit(Math.max(1, limit - 1)) << 1));
+        // the first array: INITIAL, or the least power of two >= limit when that is smaller (no shift of a
+        // limit above 2^30, which would overflow to a capacity of 0 that never doubles)
+        int first = limit > INITIAL ? INITIAL : Integer.highestOneBit(Math.max(1, limit - 1)) << 1;
+        int cap = Math.max(buf.length, first);
         while (cap < needed) {
             cap <<= 1;
         }

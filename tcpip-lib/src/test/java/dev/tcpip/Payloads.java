@@ -8,10 +8,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 
-/** Small helpers for tests: data to send, and reading a flow to its end. */
-public final class Bytes {
+/**
+ * Payloads for tests: seeded random data to send, and reading what a flow delivers back (to its end or an
+ * exact count). Not to be confused with {@code dev.tcpip.wire.Bytes}, the stack's integer codec.
+ */
+public final class Payloads {
 
-    private Bytes() {
+    private Payloads() {
     }
 
     /** {@code n} bytes from a seeded generator. */

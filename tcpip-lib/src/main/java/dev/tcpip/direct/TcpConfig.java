@@ -12,7 +12,7 @@ import java.util.Objects;
  *                             part of it (RFC 9293 §3.8.6). 256 KiB, as the send side.
  * @param closeBufferLimit     while {@code close} waits for the peer's FIN, the receive buffer may grow to
  *                             this, so a peer that keeps sending cannot deadlock the close. 4 MiB, as the
- *                             socket stack's.
+ *                             socket stack's; at most 1 GiB, like the buffers.
  * @param initialRto           RFC 6298 §2.1: 1 s.
  * @param minRto               RFC 6298 §2.4 says 1 s; 200 ms is what deployed stacks use on fast paths.
  * @param maxRto               RFC 6298 §2.5 allows a maximum of at least 60 s: 60 s.
@@ -63,8 +63,9 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         if (receiveBufferSize > 1 << 30 || sendBufferSize > 1 << 30) {
             throw new IllegalArgumentException("buffers are limited to 1 GiB (RFC 7323 §2.3)");
         }
-        if (closeBufferLimit < 0) {
-            throw new IllegalArgumentException("closeBufferLimit must not be negative");
+        if (closeBufferLimit < 0 || closeBufferLimit > 1 << 30) {
+            throw new IllegalArgumentException("closeBufferLimit must be 0..1 GiB (the receive buffer's limit): "
+                    + closeBufferLimit);
         }
         Objects.requireNonNull(congestionControl, "congestionControl");
         for (Duration d : new Duration[] {initialRto, minRto, maxRto, msl, delayedAck}) {

@@ -27,6 +27,23 @@ class DirectStackConfigTest {
     }
 
     @Test
+    void tcpBuffersAreBoundedAtOneGibibyteCloseLimitIncluded() {
+        // A close limit beyond what the receive ring can hold would let close() grow it past 2^30 forever.
+        assertThrows(IllegalArgumentException.class, () -> closeLimit((1 << 30) + 1));
+        assertThrows(IllegalArgumentException.class, () -> closeLimit(-1));
+        assertEquals(1 << 30, closeLimit(1 << 30).closeBufferLimit());
+        assertThrows(IllegalArgumentException.class, () -> TcpConfig.DEFAULTS.withBuffers(64 << 10, (1 << 30) + 1));
+    }
+
+    private static TcpConfig closeLimit(int limit) {
+        TcpConfig d = TcpConfig.DEFAULTS;
+        return new TcpConfig(d.sendBufferSize(), d.receiveBufferSize(), limit, d.initialRto(), d.minRto(), d.maxRto(),
+                d.synRetries(), d.dataRetries(), d.msl(), d.timeWaitLimit(), d.delayedAck(), d.outOfOrderLimit(),
+                d.backlog(), d.initialWindow(), d.windowScaling(), d.timestamps(), d.sack(), d.nagle(),
+                d.congestionControl(), d.challengeAckLimit(), d.ephemeralLow(), d.ephemeralHigh(), d.defaultMss());
+    }
+
+    @Test
     void rejectsWhatCannotWork() {
         assertThrows(IllegalArgumentException.class, () -> DirectStackConfig.ipv4("10.0.0.0/24"));     // network
         assertThrows(IllegalArgumentException.class, () -> DirectStackConfig.ipv4("10.0.0.255/24"));   // broadcast

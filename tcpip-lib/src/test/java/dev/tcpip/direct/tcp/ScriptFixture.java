@@ -1,8 +1,9 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpHeader.PSH;
 import static dev.tcpip.wire.TcpHeader.SYN;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.Keepalive;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * The shared set-up of the scripted-segment tests: a {@link ScriptedPeer}, a passive open completed by
- * crafted segments, and short ways to inject the peer's ACKs and data.
+ * crafted segments, and short ways to inject the peer's ACKs and data and to match our segments.
  */
 abstract class ScriptFixture {
     static final long MS = 1_000_000;
@@ -51,18 +52,25 @@ abstract class ScriptFixture {
         return established(cfg, k, ScriptedPeer.synOptions(MSS, -1, cfg.sack(), false, 0));
     }
 
-    /** Passive open with the peer's SYN carrying {@code synOptions}; the final ACK carries no options. */
+    /**
+     * Passive open with the peer's SYN carrying {@code synOptions}; the final ACK carries no options. The
+     * ISNs are given to the peer for relative matchers.
+     */
     DirectTcpFlow established(TcpConfig cfg, Keepalive k, TcpOptions synOptions) throws IOException {
-        p = new ScriptedPeer(cfg);
+        p = newPeer(cfg);
         p.tcp.listen(PORT, k, f -> accepted.set((DirectTcpFlow) f));
         p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, peerWindow, synOptions, new byte[0]);
-        ScriptedPeer.Sent synAck = p.next();
-        assertEquals(SYN | ACK, synAck.flags());
-        iss = synAck.seg().seq();
+        iss = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1)).seg().seq();
+        p.isns(iss, PEER_ISS);
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, peerWindow);
         p.advance(0);
         assertTrue(accepted.get() != null, "the handler got the flow");
         return accepted.get();
+    }
+
+    /** The scripted peer {@link #established} uses: IPv4 here. */
+    ScriptedPeer newPeer(TcpConfig cfg) {
+        return new ScriptedPeer(cfg);
     }
 
     /** Connects, writes {@code segments} full segments and checks that the initial window's 10 went out. */
@@ -134,21 +142,19 @@ abstract class ScriptFixture {
         return new TcpOptions(TcpOptions.ABSENT, TcpOptions.ABSENT, false, false, 0, 0, blocks);
     }
 
-    /** Expects a full data segment {@code i} (new or retransmitted). */
-    ScriptedPeer.Sent expectSegment(int i) {
-        ScriptedPeer.Sent s = p.expect(ACK | dev.tcpip.wire.TcpHeader.PSH, seg(i), theirs(0));
-        assertEquals(MSS, s.seg().payloadLength(), "segment " + i + " is full-sized");
-        return s;
+    /** Our data: {@code len} bytes from our byte {@code at}, acknowledging all the peer sent so far (none). */
+    Expect ourData(int at, int len) {
+        return segment(ACK | PSH, ours(at), theirs(0)).len(len);
     }
 
-    /** The SACK blocks of a sent segment, as left, right, left, right... */
-    static List<Integer> sackEdges(ScriptedPeer.Sent s) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < s.seg().sackBlockCount(); i++) {
-            out.add(s.seg().sackLeft(i));
-            out.add(s.seg().sackRight(i));
-        }
-        return out;
+    /** Our full data segment {@code i} (new or retransmitted). */
+    Expect full(int i) {
+        return ourData(i * MSS, MSS);
+    }
+
+    /** Expects a full data segment {@code i} (new or retransmitted). */
+    ScriptedPeer.Sent expectSegment(int i) {
+        return p.expect(full(i));
     }
 
     /** The configuration with the knobs no wither covers. */

@@ -7,8 +7,10 @@ import static dev.tcpip.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.Keepalive;
+import dev.tcpip.direct.IcmpError;
 import dev.tcpip.time.AppTask;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.TcpOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -150,6 +152,18 @@ abstract class ScriptFixture {
     /** Our full data segment {@code i} (new or retransmitted). */
     Expect full(int i) {
         return ourData(i * MSS, MSS);
+    }
+
+    /**
+     * An ICMP error from the peer about a segment we sent from {@code localPort} to {@code remotePort}
+     * quoting {@code seq}; {@code mtu} for the too-big kinds, else 0.
+     */
+    void icmp(IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
+        byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
+            (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
+        IcmpError e = new IcmpError(kind, p.peer, p.local, p.peer, IpProtocol.TCP, quoted, mtu);
+        p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
+        p.advance(0);
     }
 
     /** Expects a full data segment {@code i} (new or retransmitted). */

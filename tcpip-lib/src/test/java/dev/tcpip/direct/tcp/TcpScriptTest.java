@@ -359,15 +359,6 @@ class TcpScriptTest extends ScriptFixture {
         assertEquals(2, p.tcp.connectionCount());
     }
 
-    private void icmp(dev.tcpip.direct.IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
-        byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
-            (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
-        dev.tcpip.direct.IcmpError e = new dev.tcpip.direct.IcmpError(kind, ScriptedPeer.PEER, ScriptedPeer.LOCAL,
-                ScriptedPeer.PEER, 6, quoted, mtu);
-        p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
-        p.advance(0);
-    }
-
     @Test
     void icmpPortUnreachableRefusesAConnectingFlow() {
         p = new ScriptedPeer(PLAIN);

@@ -36,10 +36,6 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
 
     /** A segment the stack sent, and when. */
     record Sent(long at, TcpView seg) {
-        int flags() {
-            return seg.flags();
-        }
-
         @Override
         public String toString() {
             return Expect.describe(this);

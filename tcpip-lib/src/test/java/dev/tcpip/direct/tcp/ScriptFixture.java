@@ -1,14 +1,17 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpHeader.PSH;
 import static dev.tcpip.wire.TcpHeader.SYN;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.Keepalive;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.time.AppTask;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.TcpOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * The shared set-up of the scripted-segment tests: a {@link ScriptedPeer}, a passive open completed by
- * crafted segments, and short ways to inject the peer's ACKs and data.
+ * crafted segments, and short ways to inject the peer's ACKs and data and to match our segments.
  */
 abstract class ScriptFixture {
     static final long MS = 1_000_000;
@@ -52,18 +55,25 @@ abstract class ScriptFixture {
         return established(cfg, k, ScriptedPeer.synOptions(MSS, -1, cfg.sack(), false, 0));
     }
 
-    /** Passive open with the peer's SYN carrying {@code synOptions}; the final ACK carries no options. */
+    /**
+     * Passive open with the peer's SYN carrying {@code synOptions}; the final ACK carries no options. The
+     * ISNs are given to the peer for relative matchers.
+     */
     DirectTcpFlow established(TcpConfig cfg, Keepalive k, TcpOptions synOptions) throws IOException {
-        p = new ScriptedPeer(cfg);
+        p = newPeer(cfg);
         p.tcp.listen(PORT, k, f -> accepted.set((DirectTcpFlow) f));
         p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, peerWindow, synOptions, new byte[0]);
-        ScriptedPeer.Sent synAck = p.next();
-        assertEquals(SYN | ACK, synAck.flags());
-        iss = synAck.seg().seq();
+        iss = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1)).seg().seq();
+        p.isns(iss, PEER_ISS);
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, peerWindow);
         p.advance(0);
         assertTrue(accepted.get() != null, "the handler got the flow");
         return accepted.get();
+    }
+
+    /** The scripted peer {@link #established} uses: IPv4 here. */
+    ScriptedPeer newPeer(TcpConfig cfg) {
+        return new ScriptedPeer(cfg);
     }
 
     /** Connects, writes {@code segments} full segments and checks that the initial window's 10 went out. */
@@ -135,21 +145,31 @@ abstract class ScriptFixture {
         return new TcpOptions(TcpOptions.ABSENT, TcpOptions.ABSENT, false, false, 0, 0, blocks);
     }
 
-    /** Expects a full data segment {@code i} (new or retransmitted). */
-    ScriptedPeer.Sent expectSegment(int i) {
-        ScriptedPeer.Sent s = p.expect(ACK | dev.tcpip.wire.TcpHeader.PSH, seg(i), theirs(0));
-        assertEquals(MSS, s.seg().payloadLength(), "segment " + i + " is full-sized");
-        return s;
+    /** Our data: {@code len} bytes from our byte {@code at}, acknowledging all the peer sent so far (none). */
+    Expect ourData(int at, int len) {
+        return segment(ACK | PSH, ours(at), theirs(0)).len(len);
     }
 
-    /** The SACK blocks of a sent segment, as left, right, left, right... */
-    static List<Integer> sackEdges(ScriptedPeer.Sent s) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < s.seg().sackBlockCount(); i++) {
-            out.add(s.seg().sackLeft(i));
-            out.add(s.seg().sackRight(i));
-        }
-        return out;
+    /** Our full data segment {@code i} (new or retransmitted). */
+    Expect full(int i) {
+        return ourData(i * MSS, MSS);
+    }
+
+    /**
+     * An ICMP error from the peer about a segment we sent from {@code localPort} to {@code remotePort}
+     * quoting {@code seq}; {@code mtu} for the too-big kinds, else 0.
+     */
+    void icmp(IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
+        byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
+            (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
+        IcmpError e = new IcmpError(kind, p.peer, p.local, p.peer, IpProtocol.TCP, quoted, mtu);
+        p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
+        p.advance(0);
+    }
+
+    /** Expects a full data segment {@code i} (new or retransmitted). */
+    ScriptedPeer.Sent expectSegment(int i) {
+        return p.expect(full(i));
     }
 
     /** The configuration with the knobs no wither covers. */

@@ -1,7 +1,7 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
-import static dev.tcpip.wire.TcpHeader.PSH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,12 +47,10 @@ class TcpScriptFullWindowTest extends ScriptFixture {
         established(PLAIN.withBuffers(256 * 1024, 2 * MSS), null);
         data(0, MSS, TcpOptions.NONE);
         data(MSS, MSS, TcpOptions.NONE);
-        ScriptedPeer.Sent full = p.expect(ACK, ours(0), theirs(2 * MSS)); // every second full segment
-        assertEquals(0, full.seg().window());
+        Expect zeroWindow = segment(ACK, ours(0), theirs(2 * MSS)).window(0);
+        ScriptedPeer.Sent full = p.expect(zeroWindow);           // every second full segment
         data(2 * MSS, 1, TcpOptions.NONE);                        // the probe: one byte beyond
-        ScriptedPeer.Sent answer = p.expect(ACK, ours(0), theirs(2 * MSS));
-        assertEquals(0, answer.seg().window());
-        assertEquals(full.at(), answer.at(), "answered at once, not after a timer");
+        p.expect(zeroWindow.at(full.at()));                       // answered at once, not after a timer
         p.expectNothing();
     }
 
@@ -81,7 +79,7 @@ class TcpScriptFullWindowTest extends ScriptFixture {
         p.inject(PEER_PORT, PORT, theirs(BUFFER), seg(2), ACK, 4 * MSS);
         assertEquals(4 * MSS, f.stats().sndWnd(), "the window update was processed");
         long now = p.sim.now();
-        assertEquals(now, expectSegment(2).at(), "sending resumes at once");
+        p.expect(full(2).at(now));                               // sending resumes at once
         expectSegment(3);
         expectSegment(4);
         expectSegment(5);

@@ -1,9 +1,8 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
-import static dev.tcpip.wire.TcpHeader.PSH;
 import static dev.tcpip.wire.TcpHeader.SYN;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,10 +12,8 @@ import org.junit.jupiter.api.Test;
 /** Small segments: Nagle's algorithm (RFC 896, RFC 1122 §4.2.3.4) and sender SWS avoidance (same section). */
 class TcpScriptNagleTest extends ScriptFixture {
 
-    private ScriptedPeer.Sent expectData(int at, int len) {
-        ScriptedPeer.Sent s = p.expect(ACK | PSH, ours(at), theirs(0));
-        assertEquals(len, s.seg().payloadLength());
-        return s;
+    private void expectData(int at, int len) {
+        p.expect(ourData(at, len));
     }
 
     @Test
@@ -28,8 +25,7 @@ class TcpScriptNagleTest extends ScriptFixture {
         p.advance(150);
         p.expectNothing();                              // RFC 1122 §4.2.3.4: held while data is unacknowledged
         ack(ours(100));
-        ScriptedPeer.Sent s = expectData(100, 100);     // the ACK releases it at once
-        assertEquals(150 * MS, s.at());
+        p.expect(ourData(100, 100).at(150 * MS));       // the ACK releases it at once
     }
 
     @Test
@@ -66,7 +62,7 @@ class TcpScriptNagleTest extends ScriptFixture {
         DirectTcpFlow a = established(PLAIN, null);
         int issA = iss;
         p.inject(PEER_PORT + 1, PORT, PEER_ISS, 0, SYN, 65535);
-        int issB = p.next().seg().seq();
+        int issB = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1).ports(PORT, PEER_PORT + 1)).seg().seq();
         p.inject(PEER_PORT + 1, PORT, PEER_ISS + 1, issB + 1, ACK, 65535);
         p.advance(0);
         DirectTcpFlow b = accepted.get();
@@ -75,9 +71,9 @@ class TcpScriptNagleTest extends ScriptFixture {
         app("a", () -> a.writeNodelay(ByteBuffer.wrap(new byte[10])));
         write(b, 10);
         write(b, 10);
-        assertEquals(issA + 1, p.next().seg().seq());
-        assertEquals(issA + 11, p.next().seg().seq(), "flow a: no delay");
-        assertEquals(issB + 1, p.next().seg().seq());
+        p.expect(segment().ports(PORT, PEER_PORT).seq(issA + 1).len(10));
+        p.expect(segment().ports(PORT, PEER_PORT).seq(issA + 11).len(10));       // flow a: no delay
+        p.expect(segment().ports(PORT, PEER_PORT + 1).seq(issB + 1).len(10));
         p.expectNothing();                              // flow b: its second write waits
     }
 

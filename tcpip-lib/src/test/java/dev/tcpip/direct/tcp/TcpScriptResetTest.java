@@ -1,5 +1,6 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
 import static dev.tcpip.wire.TcpHeader.FIN;
 import static dev.tcpip.wire.TcpHeader.PSH;
@@ -30,7 +31,7 @@ class TcpScriptResetTest extends ScriptFixture {
     void resetInSynSentCountsOnlyIfItAcknowledgesOurSyn() {
         p = new ScriptedPeer(PLAIN);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
-        ScriptedPeer.Sent syn = p.next();
+        ScriptedPeer.Sent syn = p.expect(segment().flags(SYN));
         int port = syn.seg().srcPort();
         int synSeq = syn.seg().seq();
         p.inject(9, port, 0, 0, RST, 0);                       // no ACK: dropped (RFC 9293 §3.10.7.3 second)

@@ -1,13 +1,12 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpOptions.TIMESTAMPS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.TcpOptions;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -187,50 +186,45 @@ class TcpScriptSackTest extends ScriptFixture {
 
     // --- the receiver's blocks (RFC 2018 §4) ---
 
-    /** Peer data at byte offsets: a 100-byte segment at each 200-byte step, leaving holes. */
-    private List<Integer> outOfOrder(int at) {
+    /** Peer data, 100 bytes at byte offset {@code at}, leaving holes; expects the ACK with these SACK edges. */
+    private void outOfOrder(int at, int... sackEdges) {
         data(at, 100, TcpOptions.NONE);
-        ScriptedPeer.Sent a = p.expect(ACK, ours(0), theirs(0));   // RFC 5681 §4.2: a duplicate at once
-        return sackEdges(a);
+        p.expect(segment(ACK, ours(0), theirs(0)).sack(sackEdges));  // RFC 5681 §4.2: a duplicate at once
     }
 
     @Test
     void receiverReportsTheNewestBlockFirstAndUpToFourWithoutTimestamps() throws Exception {
         established(TcpConfig.DEFAULTS.withOptions(false, false, true), null);
-        assertEquals(List.of(theirs(100), theirs(200)), outOfOrder(100));
-        assertEquals(List.of(theirs(300), theirs(400), theirs(100), theirs(200)), outOfOrder(300));
-        assertEquals(List.of(theirs(500), theirs(600), theirs(300), theirs(400), theirs(100), theirs(200)),
-                outOfOrder(500));
-        assertEquals(List.of(theirs(700), theirs(800), theirs(500), theirs(600), theirs(300), theirs(400),
-                theirs(100), theirs(200)), outOfOrder(700));
+        outOfOrder(100, theirs(100), theirs(200));
+        outOfOrder(300, theirs(300), theirs(400), theirs(100), theirs(200));
+        outOfOrder(500, theirs(500), theirs(600), theirs(300), theirs(400), theirs(100), theirs(200));
+        outOfOrder(700, theirs(700), theirs(800), theirs(500), theirs(600), theirs(300), theirs(400),
+                theirs(100), theirs(200));
         // a fifth block: only four fit (RFC 2018 §3: 4 blocks in 40 option bytes), the oldest drops out
-        assertEquals(List.of(theirs(900), theirs(1000), theirs(700), theirs(800), theirs(500), theirs(600),
-                theirs(300), theirs(400)), outOfOrder(900));
+        outOfOrder(900, theirs(900), theirs(1000), theirs(700), theirs(800), theirs(500), theirs(600),
+                theirs(300), theirs(400));
         // RFC 2018 §4: the first block holds the segment that triggered the ACK, here joining two blocks
-        assertEquals(List.of(theirs(100), theirs(400), theirs(900), theirs(1000), theirs(700), theirs(800),
-                theirs(500), theirs(600)), outOfOrder(200));
+        outOfOrder(200, theirs(100), theirs(400), theirs(900), theirs(1000), theirs(700), theirs(800),
+                theirs(500), theirs(600));
         // the hole at 0 fills: ACK up to 400, the blocks below the cumulative ACK are gone
         data(0, 100, TcpOptions.NONE);
-        ScriptedPeer.Sent filled = p.expect(ACK, ours(0), theirs(400));
-        assertEquals(List.of(theirs(900), theirs(1000), theirs(700), theirs(800), theirs(500), theirs(600)),
-                sackEdges(filled));
+        p.expect(segment(ACK, ours(0), theirs(400))
+                .sack(theirs(900), theirs(1000), theirs(700), theirs(800), theirs(500), theirs(600)));
     }
 
     @Test
     void receiverReportsThreeBlocksBesideTimestamps() throws Exception {
         established(TcpConfig.DEFAULTS.withOptions(false, true, true), null,
                 ScriptedPeer.synOptions(MSS, -1, true, true, 100));
-        int[] edges = new int[0];
+        Expect dupAck = segment(ACK, ours(0), theirs(0)).option(TIMESTAMPS);
+        // RFC 2018 §3: with the 10-byte timestamp option only three blocks fit; at the fourth, the newest three
+        int[][] blocks = {{100, 200}, {300, 400, 100, 200}, {500, 600, 300, 400, 100, 200},
+            {700, 800, 500, 600, 300, 400}};
         for (int k = 0; k < 4; k++) {
             int at = 100 + 200 * k;
             p.inject(PEER_PORT, PORT, theirs(at), ours(0), ACK, peerWindow, ScriptedPeer.ts(200 + k, 0),
                     new byte[100]);
-            ScriptedPeer.Sent a = p.expect(ACK, ours(0), theirs(0));
-            assertTrue(a.seg().hasTimestamps());
-            edges = sackEdges(a).stream().mapToInt(Integer::intValue).toArray();
+            p.expect(dupAck.sack(java.util.Arrays.stream(blocks[k]).map(ScriptFixture::theirs).toArray()));
         }
-        // RFC 2018 §3: with the 10-byte timestamp option only three blocks fit; the newest three
-        assertEquals(List.of(theirs(700), theirs(800), theirs(500), theirs(600), theirs(300), theirs(400)),
-                java.util.Arrays.stream(edges).boxed().toList());
     }
 }

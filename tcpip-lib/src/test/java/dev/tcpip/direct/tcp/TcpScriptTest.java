@@ -1,10 +1,14 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
 import static dev.tcpip.wire.TcpHeader.FIN;
 import static dev.tcpip.wire.TcpHeader.PSH;
 import static dev.tcpip.wire.TcpHeader.RST;
 import static dev.tcpip.wire.TcpHeader.SYN;
+import static dev.tcpip.wire.TcpOptions.SACK_PERMITTED;
+import static dev.tcpip.wire.TcpOptions.TIMESTAMPS;
+import static dev.tcpip.wire.TcpOptions.WINDOW_SCALE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -33,15 +37,12 @@ class TcpScriptTest extends ScriptFixture {
         p.tcp.listen(PORT, f -> { });
         p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, ScriptedPeer.synOptions(1400, 7, true, true, 777),
                 new byte[0]);
-        ScriptedPeer.Sent s = p.next();
-        assertEquals(SYN | ACK, s.flags());
-        assertEquals(PEER_ISS + 1, s.seg().ack());
-        assertEquals(1460, s.seg().mss(), "MSS from the MTU: 1500 - 20 - 20");
-        assertEquals(7, s.seg().windowScale(), "enough shift for the 4 MiB close buffer");
-        assertTrue(s.seg().sackPermitted());
-        assertTrue(s.seg().hasTimestamps());
-        assertEquals(777, s.seg().tsEcr(), "TSecr echoes the SYN's TSval");
-        assertEquals(65535, s.seg().window(), "a SYN's window is not scaled");
+        p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1).len(0)
+                .option(TcpOptions.MSS, 1460)               // MSS from the MTU: 1500 - 20 - 20
+                .option(WINDOW_SCALE, 7)                    // enough shift for the 4 MiB close buffer
+                .option(SACK_PERMITTED)
+                .tsEcr(777)                                 // TSecr echoes the SYN's TSval
+                .window(65535));                            // a SYN's window is not scaled
     }
 
     @Test
@@ -49,12 +50,8 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(PLAIN);
         p.advance(0);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
-        ScriptedPeer.Sent syn = p.next();
-        assertEquals(SYN, syn.flags());
-        assertEquals(1460, syn.seg().mss());
-        assertEquals(-1, syn.seg().windowScale());
-        assertFalse(syn.seg().sackPermitted());
-        assertFalse(syn.seg().hasTimestamps());
+        p.expect(segment().flags(SYN).option(TcpOptions.MSS, 1460).noOption(WINDOW_SCALE).noOption(SACK_PERMITTED)
+                .noOption(TIMESTAMPS));
         assertFalse(c.isDone());
     }
 
@@ -63,12 +60,11 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(PLAIN);
         p.advance(0);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
-        int synSeq = p.next().seg().seq();
+        int synSeq = p.expect(segment().flags(SYN)).seg().seq();
         long[] expectedAt = {1, 3, 7, 15, 31, 63};
         for (long at : expectedAt) {
             p.advance(at * 1000 - p.sim.now() / MS);
-            ScriptedPeer.Sent s = p.expect(SYN, synSeq, 0);
-            assertEquals(at * 1000 * MS, s.at(), "SYN retry time");
+            p.expect(segment(SYN, synSeq, 0).at(at * 1000 * MS));      // the SYN retry time
         }
         p.advance(123_000 - p.sim.now() / MS - 1);    // the last wait is capped by the 60 s maximum RTO
         assertFalse(c.isDone());
@@ -84,7 +80,7 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(PLAIN);
         p.advance(0);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
-        ScriptedPeer.Sent syn = p.next();
+        ScriptedPeer.Sent syn = p.expect(segment().flags(SYN));
         p.inject(9, syn.seg().srcPort(), 0, syn.seg().seq() + 1, RST | ACK, 0);
         assertInstanceOf(RefusedException.class, c.failure());
         assertEquals(0, p.tcp.connectionCount());
@@ -106,7 +102,7 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(PLAIN);
         p.advance(0);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
-        ScriptedPeer.Sent syn = p.next();
+        ScriptedPeer.Sent syn = p.expect(segment().flags(SYN));
         int port = syn.seg().srcPort();
         int myIss = syn.seg().seq();
         p.inject(9, port, 5000, 0, SYN, 8000);       // the peer's own SYN crosses ours
@@ -123,8 +119,7 @@ class TcpScriptTest extends ScriptFixture {
         p.advance(39);
         p.expectNothing();
         p.advance(1);
-        ScriptedPeer.Sent ack = p.expect(ACK, iss + 1, PEER_ISS + 101);
-        assertEquals(40 * MS, ack.at());
+        p.expect(segment(ACK, iss + 1, PEER_ISS + 101).at(40 * MS));
         int seq = PEER_ISS + 101;
         p.inject(PEER_PORT, PORT, seq, iss + 1, ACK, 65535, TcpOptions.NONE, new byte[1460]);
         p.expectNothing();
@@ -153,9 +148,7 @@ class TcpScriptTest extends ScriptFixture {
         for (int i = 0; i < 5; i++) {
             expected += rto << i;
             p.advance((expected - p.sim.now()) / MS);
-            ScriptedPeer.Sent r = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
-            assertEquals(expected, r.at(), "retransmission " + (i + 1));
-            assertEquals(100, r.seg().payloadLength());
+            p.expect(segment(ACK | PSH, iss + 1, PEER_ISS + 1).len(100).at(expected));     // retransmission i + 1
         }
         assertEquals(5, f.stats().timeouts());
     }
@@ -174,8 +167,7 @@ class TcpScriptTest extends ScriptFixture {
             p.expectNothing();
         }
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, ackNo, ACK, 65535);
-        ScriptedPeer.Sent r = p.expect(ACK | PSH, ackNo, PEER_ISS + 1);
-        assertEquals(1460, r.seg().payloadLength());
+        p.expect(segment(ACK | PSH, ackNo, PEER_ISS + 1).len(1460));
         assertEquals(1, f.stats().fastRetransmits());
         assertEquals(3, f.stats().duplicateAcks());
     }
@@ -189,16 +181,13 @@ class TcpScriptTest extends ScriptFixture {
         long rto = f.stats().rto();
         long t = p.sim.now();
         p.advance(rto / MS);
-        ScriptedPeer.Sent probe = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
-        assertEquals(1, probe.seg().payloadLength(), "one byte probes the zero window");
-        assertEquals(t + rto, probe.at());
+        p.expect(segment(ACK | PSH, iss + 1, PEER_ISS + 1).len(1).at(t + rto));  // one byte probes the zero window
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 0);       // still shut: not accepted
         p.advance(2 * rto / MS);
-        ScriptedPeer.Sent again = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
-        assertEquals(t + 3 * rto, again.at(), "the probe interval doubles");
+        p.expect(segment(ACK | PSH, iss + 1, PEER_ISS + 1).at(t + 3 * rto));       // the probe interval doubles
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 1000);    // opened
-        ScriptedPeer.Sent rest = p.next();
-        assertEquals(10, rest.seg().payloadLength() + (rest.seg().seq() - iss - 1));
+        ScriptedPeer.Sent rest = p.expect(segment().flags(ACK, PSH).ack(PEER_ISS + 1));
+        assertEquals(10, rest.seg().payloadLength() + (rest.seg().seq() - iss - 1), "the rest, up to the tenth byte");
     }
 
     @Test
@@ -238,17 +227,15 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(TcpConfig.DEFAULTS);
         p.tcp.listen(PORT, f -> accepted.set((DirectTcpFlow) f));
         p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, ScriptedPeer.synOptions(1460, 0, false, true, 500), new byte[0]);
-        ScriptedPeer.Sent synAck = p.next();
+        ScriptedPeer.Sent synAck = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1).option(TIMESTAMPS));
         iss = synAck.seg().seq();
         int myTs = synAck.seg().tsVal();
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535, ScriptedPeer.ts(600, myTs), new byte[0]);
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK, 65535, ScriptedPeer.ts(550, myTs), new byte[10]);
-        ScriptedPeer.Sent a = p.expect(ACK, iss + 1, PEER_ISS + 1);      // RFC 7323 §5.3: dropped, ACKed
-        assertEquals(600, a.seg().tsEcr());
+        p.expect(segment(ACK, iss + 1, PEER_ISS + 1).tsEcr(600));        // RFC 7323 §5.3: dropped, ACKed
         p.inject(PEER_PORT, PORT, PEER_ISS + 1, iss + 1, ACK | PSH, 65535, ScriptedPeer.ts(700, myTs), new byte[10]);
         p.advance(40);
-        ScriptedPeer.Sent b = p.expect(ACK, iss + 1, PEER_ISS + 11);
-        assertEquals(700, b.seg().tsEcr());
+        p.expect(segment(ACK, iss + 1, PEER_ISS + 11).tsEcr(700));
     }
 
     @Test
@@ -258,9 +245,8 @@ class TcpScriptTest extends ScriptFixture {
         long t0 = p.sim.now();
         for (int i = 0; i < 3; i++) {
             p.advance(((t0 + 10_000 * MS + i * 2_000 * MS) - p.sim.now()) / MS);
-            ScriptedPeer.Sent probe = p.expect(ACK, iss, PEER_ISS + 1);  // SEG.SEQ = SND.UNA - 1
-            assertEquals(0, probe.seg().payloadLength());
-            assertEquals(t0 + 10_000 * MS + i * 2_000 * MS, probe.at());
+            p.expect(segment(ACK, iss, PEER_ISS + 1).len(0)                // SEG.SEQ = SND.UNA - 1
+                    .at(t0 + 10_000 * MS + i * 2_000 * MS));
         }
         p.advance(2_000);
         p.expect(RST | ACK, iss + 1, PEER_ISS + 1);
@@ -350,8 +336,8 @@ class TcpScriptTest extends ScriptFixture {
         for (int i = 0; i < 3; i++) {
             p.inject(PEER_PORT + i, PORT, PEER_ISS, 0, SYN, 65535);
         }
-        assertEquals(SYN | ACK, p.next().flags());
-        assertEquals(SYN | ACK, p.next().flags());
+        p.expect(segment().flags(SYN, ACK).ports(PORT, PEER_PORT));
+        p.expect(segment().flags(SYN, ACK).ports(PORT, PEER_PORT + 1));
         p.expectNothing();                                             // the third is dropped silently
     }
 
@@ -362,7 +348,7 @@ class TcpScriptTest extends ScriptFixture {
         for (int i = 0; i < 4; i++) {
             int port = PEER_PORT + i;
             p.inject(port, PORT, PEER_ISS, 0, SYN, 65535);
-            int s = p.next().seg().seq();
+            int s = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1)).seg().seq();
             p.inject(port, PORT, PEER_ISS + 1, s + 1, ACK, 65535);
             p.advance(0);
             p.expect(FIN | ACK, s + 1, PEER_ISS + 1);
@@ -374,20 +360,11 @@ class TcpScriptTest extends ScriptFixture {
         assertEquals(2, p.tcp.connectionCount());
     }
 
-    private void icmp(dev.tcpip.direct.ip.IcmpError.Kind kind, int localPort, int remotePort, int seq, int mtu) {
-        byte[] quoted = {(byte) (localPort >> 8), (byte) localPort, (byte) (remotePort >> 8), (byte) remotePort,
-            (byte) (seq >> 24), (byte) (seq >> 16), (byte) (seq >> 8), (byte) seq};
-        dev.tcpip.direct.ip.IcmpError e = new dev.tcpip.direct.ip.IcmpError(kind, ScriptedPeer.PEER, ScriptedPeer.LOCAL,
-                ScriptedPeer.PEER, 6, quoted, mtu);
-        p.loop.execute(() -> p.tcp.icmpError(p.loop.now(), e));
-        p.advance(0);
-    }
-
     @Test
     void icmpPortUnreachableRefusesAConnectingFlow() {
         p = new ScriptedPeer(PLAIN);
         LoopFuture<Void> c = app("c", () -> p.tcp.connect(new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9)));
-        ScriptedPeer.Sent syn = p.next();
+        ScriptedPeer.Sent syn = p.expect(segment().flags(SYN));
         icmp(dev.tcpip.direct.ip.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq() + 7, 0);
         assertFalse(c.isDone(), "a quoted sequence number outside the flight is ignored (RFC 5927)");
         icmp(dev.tcpip.direct.ip.IcmpError.Kind.PORT_UNREACHABLE, syn.seg().srcPort(), 9, syn.seg().seq(), 0);
@@ -399,11 +376,10 @@ class TcpScriptTest extends ScriptFixture {
     void fragmentationNeededLowersTheSegmentSize() throws Exception {
         DirectTcpFlow f = established(PLAIN, null);
         app("w", () -> f.write(ByteBuffer.wrap(new byte[3000])));
-        assertEquals(1460, p.next().seg().payloadLength());
+        p.expect(segment().len(1460));
         p.sent.clear();
         icmp(dev.tcpip.direct.ip.IcmpError.Kind.FRAGMENTATION_NEEDED, PORT, PEER_PORT, iss + 1, 1000);
         assertEquals(960, f.stats().mss(), "RFC 1191: 1000 - 20 - 20");
-        ScriptedPeer.Sent again = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
-        assertEquals(960, again.seg().payloadLength());
+        p.expect(segment(ACK | PSH, iss + 1, PEER_ISS + 1).len(960));
     }
 }

@@ -1,8 +1,10 @@
 package dev.tcpip.direct.tcp;
 
+import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
 import static dev.tcpip.wire.TcpHeader.PSH;
 import static dev.tcpip.wire.TcpHeader.SYN;
+import static dev.tcpip.wire.TcpOptions.WINDOW_SCALE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tcpip.Keepalive;
@@ -19,7 +21,7 @@ class TcpScriptWindowTest extends ScriptFixture {
         java.util.concurrent.atomic.AtomicReference<DirectTcpFlow> flow = new java.util.concurrent.atomic.AtomicReference<>();
         app("c", () -> flow.set((DirectTcpFlow) p.tcp.connect(
                 new InetSocketAddress(ScriptedPeer.PEER.toInetAddress(), 9))));
-        ScriptedPeer.Sent syn = p.next();
+        ScriptedPeer.Sent syn = p.expect(segment().flags(SYN).option(WINDOW_SCALE));
         int port = syn.seg().srcPort();
         iss = syn.seg().seq();
         p.inject(9, port, PEER_ISS, iss + 1, SYN | ACK, 3000, ScriptedPeer.synOptions(MSS, 7, false, false, 0),
@@ -29,10 +31,8 @@ class TcpScriptWindowTest extends ScriptFixture {
         DirectTcpFlow f = flow.get();
         assertEquals(3000, f.stats().sndWnd(), "RFC 7323 §2.2: a SYN's window is never scaled");
         write(f, 5000);
-        ScriptedPeer.Sent a = p.expect(ACK | PSH, iss + 1, PEER_ISS + 1);
-        ScriptedPeer.Sent b = p.expect(ACK | PSH, iss + 1 + MSS, PEER_ISS + 1);
-        assertEquals(MSS, a.seg().payloadLength());
-        assertEquals(MSS, b.seg().payloadLength());
+        p.expect(segment(ACK | PSH, iss + 1, PEER_ISS + 1).len(MSS));
+        p.expect(segment(ACK | PSH, iss + 1 + MSS, PEER_ISS + 1).len(MSS));
         p.expectNothing();                              // 80 bytes of window: sender SWS avoidance waits
         p.inject(9, port, PEER_ISS + 1, iss + 1 + 2 * MSS, ACK, 100);
         assertEquals(100 << 7, f.stats().sndWnd(), "RFC 7323 §2.3: later windows are shifted");
@@ -49,9 +49,7 @@ class TcpScriptWindowTest extends ScriptFixture {
         long[] at = {200, 600, 1400, 3000, 6200};      // RTO 200 ms, doubling (RFC 9293 §3.8.6.1, RFC 6298 §5.5)
         for (long ms : at) {
             p.advance((t + ms * MS - p.sim.now()) / MS);
-            ScriptedPeer.Sent probe = p.expect(ACK | PSH, ours(0), theirs(0));
-            assertEquals(1, probe.seg().payloadLength(), "one byte of new data probes");
-            assertEquals(t + ms * MS, probe.at());
+            p.expect(ourData(0, 1).at(t + ms * MS));   // one byte of new data probes
             p.inject(PEER_PORT, PORT, theirs(0), ours(0), ACK, 0);   // still shut, the byte not taken
             p.expectNothing();
         }
@@ -61,8 +59,7 @@ class TcpScriptWindowTest extends ScriptFixture {
         p.expect(ACK | PSH, ours(MSS), theirs(0));
         p.expectNothing();                              // the 80-byte rest: Nagle waits for the ACK
         ack(ours(2 * MSS));
-        ScriptedPeer.Sent last = p.expect(ACK | PSH, ours(2 * MSS), theirs(0));
-        assertEquals(3000 - 2 * MSS, last.seg().payloadLength());
+        p.expect(ourData(2 * MSS, 3000 - 2 * MSS));
     }
 
     @Test
@@ -75,10 +72,7 @@ class TcpScriptWindowTest extends ScriptFixture {
         ack(ours(100));
         long t = p.sim.now();
         p.advance(10_000);
-        ScriptedPeer.Sent probe = p.expect(ACK, ours(99), theirs(0));
-        assertEquals(0, probe.seg().payloadLength());
-        assertEquals(t + 10_000 * MS, probe.at());
-        assertEquals(65535, probe.seg().window());
+        p.expect(segment(ACK, ours(99), theirs(0)).len(0).at(t + 10_000 * MS).window(65535));
     }
 
     @Test

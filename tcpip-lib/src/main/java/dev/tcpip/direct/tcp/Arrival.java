@@ -42,7 +42,7 @@ final class Arrival {
         c.countedEmbryonic = true;
         layer.add(c);
         c.sender.sendSyn(now);                                       // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
-        c.recovery.armRetransmit(now);
+        c.retransmitTimer.arm(now);
     }
 
     private static void negotiate(Connection c, TcpView syn, long now) {
@@ -87,7 +87,7 @@ final class Arrival {
         c.sender.onSyn(seg);
         if (ack) {
             c.sender.synAcked(seg.ack());
-            c.recovery.onSynAcked(seg, now);
+            c.retransmitTimer.onSynAcked(seg, now);
             c.tcb.state = TcpState.ESTABLISHED;
             c.segments.ack(now);
             c.layer.established(c);
@@ -162,7 +162,7 @@ final class Arrival {
             }
             t.state = TcpState.ESTABLISHED;
             c.sender.synAcked(seg, ack);
-            c.recovery.onSynAcked(seg, now);
+            c.retransmitTimer.onSynAcked(seg, now);
             c.layer.established(c);
         }
         // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT; else (challenge) ACK, drop.
@@ -239,7 +239,7 @@ final class Arrival {
             r.onOldAck(ack, payload, fin, window, now);
         }
         if (s.updateWindow(seg.seq(), ack, window)) {
-            r.onZeroWindow();
+            c.retransmitTimer.onZeroWindow();
         }
         r.afterAck(dsack, now);
     }

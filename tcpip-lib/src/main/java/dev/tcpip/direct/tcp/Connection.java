@@ -11,7 +11,8 @@ import java.nio.ByteBuffer;
  * than one part (FIN sent, acknowledged, received; endings), and the application's read, close and
  * shutdown calls. Everything here runs on the stack's loop. The parts, each owning its state:
  * {@link Sender} (what to send next), {@link Receiver} (what arrives, the window advertised, when to ACK),
- * {@link Recovery} (losses, retransmission timer), {@link Timers} (deadlines, keep-alive),
+ * {@link Recovery} (losses), {@link RetransmitTimer} (RTT samples, timeouts), {@link Timers} (deadlines,
+ * keep-alive),
  * {@link Segments} (building segments, timestamps), {@link WriteQueue} (the application's writes);
  * {@link Arrival} runs RFC 9293 §3.10.7's steps over them.
  */
@@ -24,6 +25,7 @@ final class Connection {
     final Sender sender;
     final Receiver receiver;
     final Recovery recovery;
+    final RetransmitTimer retransmitTimer;
     final Timers timers;
     final WriteQueue writes;
     /** The listener that accepted this connection (passive open), else null. */
@@ -51,6 +53,7 @@ final class Connection {
         this.sender = new Sender(this);
         this.receiver = new Receiver(this);
         this.recovery = new Recovery(this);
+        this.retransmitTimer = new RetransmitTimer(this);
         this.timers = new Timers(this);
         this.writes = new WriteQueue(this, config.sendBufferSize());
         this.flow = new DirectTcpFlow(layer, this);
@@ -249,12 +252,12 @@ final class Connection {
 
     TcpStats stats() {
         CongestionControl c = sender.cc();
-        RtoEstimator rto = recovery.rto();
+        RtoEstimator rto = retransmitTimer.rto();
         return new TcpStats(tcb.state, c == null ? config.congestionControl().name().toLowerCase() : c.name(),
                 tcb.smss, c == null ? 0 : c.cwnd(), c == null ? Integer.MAX_VALUE : c.ssthresh(), rto.srtt(),
                 rto.rttvar(), rto.rto(), sender.wnd(), receiver.offered(), sender.bytesSent,
                 sender.bytesRetransmitted, receiver.bytesReceived, segments.segmentsSent,
                 sender.segmentsRetransmitted, receiver.segmentsReceived, recovery.sackBlocksReceived,
-                recovery.duplicateAcks, recovery.timeouts, recovery.fastRetransmits, recovery.lossProbes);
+                recovery.duplicateAcks, retransmitTimer.timeouts, recovery.fastRetransmits, recovery.lossProbes);
     }
 }

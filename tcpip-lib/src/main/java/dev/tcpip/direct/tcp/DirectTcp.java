@@ -149,7 +149,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         c.pendingConnect = f;
         add(c);
         c.sender.sendSyn(now);
-        c.recovery.armRetransmit(now);
+        c.retransmitTimer.arm(now);
     }
 
     /** The send variables of a new connection (RFC 9293 §3.4.1; RFC 6528 ISS). */

@@ -1,15 +1,13 @@
 package dev.tcpip.direct.tcp;
 
-import dev.tcpip.ClosedException;
-import dev.tcpip.TimedOutException;
 import dev.tcpip.wire.TcpView;
 
 /**
  * Detects lost segments and repairs them: the one place a loss is found. Without SACK: duplicate ACKs,
  * fast retransmit and NewReno's partial ACKs (RFC 5681 §3.2, RFC 6582), go-back-N after a timeout. With SACK
  * (RFC 2018): RACK-TLP (RFC 8985) over the {@link SentSegments} scoreboard and {@link Rack}, recovery as
- * RFC 6675 §5's pipe allows, and tail loss probes. It also runs the retransmission timer (RFC 6298 §5:
- * Karn's RTT samples for {@link RtoEstimator}, which computes the RTO, back-off, retries).
+ * RFC 6675 §5's pipe allows, and tail loss probes. A retransmission timeout ({@link RetransmitTimer}) comes
+ * here as a loss too (RFC 6298 §5.4, RFC 8985 §6.3).
  */
 final class Recovery {
     static final int DUP_THRESH = 3; // RFC 5681 §3.2, RFC 6675 §2
@@ -24,7 +22,6 @@ final class Recovery {
 
     private final Connection c;
     private final Tcb t;
-    private final RtoEstimator rto;
     private final SentSegments sent = new SentSegments();
     private final Rack rack = new Rack();
     private int dupAcks;
@@ -37,20 +34,11 @@ final class Recovery {
     private boolean probing;
     private int probeEnd;
     private boolean probeRetransmitted;
-    /** Retransmissions without progress (RFC 9293 §3.8.3 R2; SYNs: {@link TcpConfig#synRetries}). */
-    private int retries;
-    /** Karn's rule (RFC 6298 §3): one segment timed without timestamps. */
-    private boolean rttTiming;
-    private int rttSeq;
-    private long rttStart;
-
-    long sackBlocksReceived, duplicateAcks, timeouts, fastRetransmits, lossProbes; // statistics
+    long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes; // statistics
 
     Recovery(Connection c) {
         this.c = c;
         this.t = c.tcb;
-        TcpConfig cfg = c.config;
-        this.rto = new RtoEstimator(cfg.initialRto().toNanos(), cfg.minRto().toNanos(), cfg.maxRto().toNanos());
     }
 
     /** A connection's first sequence number: nothing before it needs recovering. */
@@ -58,102 +46,22 @@ final class Recovery {
         recoveryPoint = iss;
     }
 
-    RtoEstimator rto() {
-        return rto;
-    }
-
-    // --- the retransmission timer and round trips (RFC 6298) ---
-
-    void armRetransmit(long now) {
-        c.timers.retransmit.arm(now + rto.rto());
-    }
-
-    /** RFC 6298 §5.1: sending starts the timer if it is not running. */
-    void armRetransmitIfIdle(long now) {
-        if (!c.timers.retransmit.armed()) {
-            armRetransmit(now);
-        }
-    }
-
-    void onSynSent(long now) {
-        if (retries == 0) {
-            rttStart = now; // the handshake's round trip is the first RTT sample (RFC 6298 §2.2), Karn permitting
-        }
-    }
-
-    /** A segment [seq, end) with {@code len} data bytes went out. */
-    void onSent(int seq, int len, int end, boolean retransmit, long now) {
-        if (!t.tsOk && !rttTiming && !retransmit && len > 0) {
-            rttTiming = true; // RFC 6298 §3 (Karn): time one new segment at a time
-            rttSeq = seq + len;
-            rttStart = now;
-        }
+    /** A segment [seq, end) went out (RFC 8985 §6.1: what was sent when). */
+    void onSent(int seq, int end, long now) {
         if (t.sackOk) {
-            sent.sent(seq, end, now); // RFC 8985 §6.1: what was sent when
+            sent.sent(seq, end, now);
         }
     }
 
-    /** Our SYN was acknowledged: the handshake's RTT sample, and the timer stops. */
-    void onSynAcked(TcpView seg, long now) {
-        if (c.segments.echoes(seg)) {
-            rto.sample(c.segments.echoRtt(seg, now));             // RFC 7323 §4.1
-        } else if (retries == 0) {
-            rto.sample(now - rttStart);                           // RFC 6298 §3 Karn
-        }
-        retries = 0;
-        c.timers.retransmit.disarm();
-    }
-
-    /** The peer answered with a shut window: probing goes on while it does (RFC 1122 §4.2.2.17). */
-    void onZeroWindow() {
-        retries = 0;
-    }
-
-    void onRetransmitTimer(long now) {
-        switch (t.state) {
-            case SYN_SENT, SYN_RECEIVED -> {
-                if (++retries > c.config.synRetries()) {
-                    c.abort(new ClosedException("connection timed out"),
-                            new TimedOutException("no answer to SYN from " + c.id.remote()), false);
-                    return;
-                }
-                timeouts++;
-                rto.backOff(); // RFC 6298 §5.5
-                c.sender.sendSyn(now);
-                armRetransmit(now);
-                return;
-            }
-            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> { }
-            default -> {
-                return;
-            }
-        }
+    /**
+     * RFC 6298 §5.4-5.6: the retransmission timer expired with {@code flight} bytes outstanding (the timer
+     * is backed off and restarted already): a loss, and a congestion event.
+     */
+    void onTimeout(int flight, long now) {
         Sender s = c.sender;
-        int flight = Seq.diff(s.max(), s.una());
-        if (flight == 0 && s.unsent() <= 0) {
-            return;
-        }
-        if (++retries > c.config.dataRetries()) { // RFC 9293 §3.8.3 R2
-            c.abort(new ClosedException("connection timed out"), null, true);
-            return;
-        }
-        rto.backOff(); // RFC 6298 §5.5
-        rttTiming = false; // RFC 6298 §3 Karn: no sample from a retransmitted segment
-        if (flight == 0 || s.wnd() == 0) {
-            // RFC 9293 §3.8.6.1 persist, not a congestion event: probe the window, or probe it again.
-            if (flight == 0) {
-                s.probeWindow(now);
-            } else {
-                s.reprobeWindow(now);
-            }
-            armRetransmit(now);
-            return;
-        }
-        timeouts++;
         s.cc().onTimeout(now, flight);
         probing = false;
         c.timers.probe.disarm();
-        armRetransmit(now);
         if (t.sackOk) {
             // RFC 8985 §6.3: mark SND.UNA's segment and every one whose time is up as lost, and retransmit them
             // in order as the window allows, slow-starting from one segment; what was SACKed is not resent.
@@ -202,20 +110,14 @@ final class Recovery {
     }
 
     /** SND.UNA advanced by {@code acked} to {@code ack}: RTT, the window's growth, recovery's progress. */
-    void onNewAck(TcpView seg, int ack, int acked, boolean dsack, long now) {
+    void onNewAck(TcpView seg, int ack, int acked, boolean dsack, long now) { // TcpView: for the RTT sample
         Sender s = c.sender;
         CongestionControl cc = s.cc();
         if (t.sackOk) {
             sent.acknowledged(ack, rack, now);
         }
-        // RTT (RFC 7323 §4.1 with timestamps; else RFC 6298 §3 timing one segment, Karn's rule)
-        if (c.segments.echoes(seg)) {
-            rto.sample(c.segments.echoRtt(seg, now));
-        } else if (rttTiming && Seq.ge(ack, rttSeq)) {
-            rttTiming = false;
-            rto.sample(now - rttStart);
-        }
-        retries = 0;
+        c.retransmitTimer.onNewAck(seg, ack, now);
+        long srtt = c.retransmitTimer.rto().srtt();
         if (active) {
             if (Seq.ge(ack, recoveryPoint)) {
                 // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery; after fast
@@ -235,10 +137,10 @@ final class Recovery {
                 s.resend(s.una(), s.max(), now);
                 cc.set(cc.cwnd() - acked + (acked >= t.smss ? t.smss : 0));
             } else if (afterTimeout) {
-                cc.onAck(now, acked, rto.srtt()); // RFC 5681 §3.1: slow start after a timeout
+                cc.onAck(now, acked, srtt); // RFC 5681 §3.1: slow start after a timeout
             }
         } else if (cc != null) {
-            cc.onAck(now, acked, rto.srtt());
+            cc.onAck(now, acked, srtt);
         }
         if (probing && Seq.ge(ack, probeEnd)) {
             // RFC 8985 §7.4: the probe's episode ends. A retransmitted probe acknowledged without a D-SACK
@@ -249,11 +151,7 @@ final class Recovery {
             }
         }
         dupAcks = 0;
-        // RFC 6298 §5.2, §5.3: all acknowledged stops the timer, new data acknowledged restarts it.
-        c.timers.retransmit.disarm();
-        if (s.una() != s.max()) {
-            armRetransmit(now);
-        }
+        c.retransmitTimer.onProgress(now);
     }
 
     /**
@@ -398,6 +296,7 @@ final class Recovery {
             timers.probe.disarm();
             return;
         }
+        RtoEstimator rto = c.retransmitTimer.rto();
         long srtt = rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
         long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
         if (flight <= t.smss && !active) {
@@ -440,7 +339,7 @@ final class Recovery {
         // any progress of SND.UNA, so that a later stall in the same recovery may be probed again.
         probeEnd = active ? s.una() + 1 : Seq.max(before, s.max());
         c.timers.retransmit.disarm();
-        armRetransmit(now); // RFC 8985 §7.3: the RTO follows the probe
+        c.retransmitTimer.arm(now); // RFC 8985 §7.3: the RTO follows the probe
     }
 
     private void reset() {

@@ -182,7 +182,7 @@ final class Sender {
             }
         }
         if (unsent() > 0 && sndNxt == sndUna) {
-            r.armRetransmitIfIdle(now); // RFC 9293 §3.8.6.1: a zero window with data waiting starts the persist timer
+            c.retransmitTimer.armIfIdle(now); // RFC 9293 §3.8.6.1: a zero window with data waiting starts the persist timer
         }
         r.scheduleProbe(now);
         c.writes.complete(now);
@@ -201,7 +201,8 @@ final class Sender {
             }
         }
         int end = seq + len + (fin ? 1 : 0);
-        c.recovery.onSent(seq, len, end, retransmit, now);
+        c.retransmitTimer.onSent(seq, len, retransmit, now);
+        c.recovery.onSent(seq, end, now);
         if (seq == sndNxt) {
             sndNxt = end; // a retransmitted hole (seq below SND.NXT) leaves SND.NXT alone
         }
@@ -211,7 +212,7 @@ final class Sender {
             finSeq = seq + len;
             c.onFinSent();
         }
-        c.recovery.armRetransmitIfIdle(now); // RFC 6298 §5.1
+        c.retransmitTimer.armIfIdle(now); // RFC 6298 §5.1
     }
 
     /** Resends the start of [from, end) (at most a segment), with the FIN if it ends there; false if empty. */
@@ -320,6 +321,6 @@ final class Sender {
         c.segments.syn(iss, now);
         sndNxt = iss + 1;
         sndMax = iss + 1;
-        c.recovery.onSynSent(now);
+        c.retransmitTimer.onSynSent(now);
     }
 }

@@ -6,7 +6,7 @@ import dev.tcpip.time.LazyTimer;
 
 /**
  * Holds the connection's deadlines, each a {@link LazyTimer} that hands its expiry and the event's time to
- * the part that owns it: retransmission and persist ({@link Recovery}, RFC 6298 §5, RFC 9293 §3.8.6.1),
+ * the part that owns it: retransmission and persist ({@link RetransmitTimer}, RFC 6298 §5, RFC 9293 §3.8.6.1),
  * the reordering timer and the loss probe (RFC 8985 §6.2, §7), delayed ACKs ({@link Receiver}, RFC 9293
  * §3.8.6.3) and TIME-WAIT (RFC 9293 §3.4.2); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it
  * runs itself with a {@link KeepaliveProbe}.
@@ -27,7 +27,7 @@ final class Timers {
 
     Timers(Connection c) {
         this.c = c;
-        this.retransmit = new LazyTimer(c.layer.loop(), now -> c.recovery.onRetransmitTimer(now));
+        this.retransmit = new LazyTimer(c.layer.loop(), now -> c.retransmitTimer.onExpiry(now));
         this.delayedAck = new LazyTimer(c.layer.loop(), now -> c.receiver.onDelayedAckTimer(now));
         this.keepalive = new LazyTimer(c.layer.loop(), this::onKeepaliveTimer);
         this.timeWait = new LazyTimer(c.layer.loop(), now -> c.release(null));

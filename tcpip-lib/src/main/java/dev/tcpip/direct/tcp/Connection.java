@@ -12,9 +12,8 @@ import java.nio.ByteBuffer;
  * shutdown calls. Everything here runs on the stack's loop. The parts, each owning its state:
  * {@link Sender} (what to send next), {@link Receiver} (what arrives, the window advertised, when to ACK),
  * {@link Recovery} (losses), {@link RetransmitTimer} (RTT samples, timeouts), {@link Timers} (deadlines,
- * keep-alive),
- * {@link Segments} (building segments, timestamps), {@link WriteQueue} (the application's writes);
- * {@link Arrival} runs RFC 9293 §3.10.7's steps over them.
+ * keep-alive), {@link Segments} (building segments, timestamps), {@link WriteQueue} (the application's
+ * writes); {@link Arrival} runs RFC 9293 §3.10.7's steps over them.
  */
 final class Connection {
     final DirectTcp layer;

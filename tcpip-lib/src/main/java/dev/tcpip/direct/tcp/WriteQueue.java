@@ -2,11 +2,11 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.time.LoopFuture;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Hands the application's writes to the send buffer, which only the loop touches. A plain write that fits
@@ -19,13 +19,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * it (any thread), the loop takes what it appends for a pending write and gives back what is acknowledged.
  * So queued plus buffered bytes never exceed the send buffer's size, and a writer that finds no budget
  * blocks until the loop answers it.
+ *
+ * <p>The shared fields are updated through {@link VarHandle}s and the queue is made on the first handed
+ * write, so that an idle connection carries no extra objects for them.
  */
 final class WriteQueue {
+    private static final VarHandle QUEUED;
+    private static final VarHandle BUDGET;
+    private static final VarHandle DRAIN_POSTED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            QUEUED = l.findVarHandle(WriteQueue.class, "queued", ConcurrentLinkedQueue.class);
+            BUDGET = l.findVarHandle(WriteQueue.class, "budget", long.class);
+            DRAIN_POSTED = l.findVarHandle(WriteQueue.class, "drainPosted", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final Connection c;
-    private final ConcurrentLinkedQueue<byte[]> queued = new ConcurrentLinkedQueue<>();
-    private final AtomicLong budget;
-    private final AtomicBoolean drainPosted = new AtomicBoolean();
-    private final Runnable drain = this::drain;
+    /** Writes handed over and not yet drained; null until the first. */
+    private volatile ConcurrentLinkedQueue<byte[]> queued;
+    /** Bytes writers may still hand over (see above). */
+    private volatile long budget;
+    /** A drain task is posted and has not started. */
+    private volatile boolean drainPosted;
     /**
      * True once writes may fail (error set, FIN queued): writers then wait for the loop's answer instead of
      * handing bytes over ahead. Written on the loop, read by writers.
@@ -53,7 +73,7 @@ final class WriteQueue {
 
     WriteQueue(Connection c, int capacity) {
         this.c = c;
-        this.budget = new AtomicLong(capacity);
+        this.budget = capacity;
     }
 
     // --- the writer's side (any thread) ---
@@ -82,33 +102,43 @@ final class WriteQueue {
             b.get(bytes, at, k);
             at += k;
         }
-        queued.add(bytes);
-        if (drainPosted.compareAndSet(false, true)) {
-            c.layer.loop().execute(drain);
+        queue().add(bytes);
+        if (DRAIN_POSTED.compareAndSet(this, false, true)) {
+            c.layer.loop().execute(this::drain);
         }
         return true;
     }
 
     private boolean reserve(long n) {
         for (int guard = 0; guard < 1 << 20; guard++) {
-            long r = budget.get();
+            long r = budget;
             if (r < n) {
                 return false;
             }
-            if (budget.compareAndSet(r, r - n)) {
+            if (BUDGET.compareAndSet(this, r, r - n)) {
                 return true;
             }
         }
         return false;
     }
 
+    private ConcurrentLinkedQueue<byte[]> queue() {
+        ConcurrentLinkedQueue<byte[]> q = queued;
+        if (q == null) {
+            QUEUED.compareAndSet(this, null, new ConcurrentLinkedQueue<byte[]>());
+            q = queued;
+        }
+        return q;
+    }
+
     // --- the loop's side ---
 
     /** The drain task: each queued write goes into the send buffer and out as the sender allows. */
     private void drain() {
-        drainPosted.set(false);
+        drainPosted = false;
         long now = c.layer.loop().now(); // this event's time, read once as it enters TCP
-        for (byte[] b = queued.poll(); b != null; b = queued.poll()) {
+        ConcurrentLinkedQueue<byte[]> q = queued; // set: a drain is posted after the first write is queued
+        for (byte[] b = q.poll(); b != null; b = q.poll()) {
             if (acceptsWrites()) {
                 c.sender.appendQueued(b);
                 c.sender.output(now);
@@ -141,15 +171,23 @@ final class WriteQueue {
         complete(now);
     }
 
-    /** Copies the pending write into the send buffer as far as the budget allows. */
+    /** Copies the pending write into the send buffer as far as the budget allows, taking from it first. */
     private void fill() {
         PendingWrite w = pending;
         if (w == null) {
             return;
         }
-        while (w.index < w.buffers.size() && budget.get() > 0) {
+        while (w.index < w.buffers.size()) {
             ByteBuffer b = w.buffers.get(w.index);
-            budget.addAndGet(-c.sender.append(b, (int) Math.min(budget.get(), Integer.MAX_VALUE)));
+            long r = budget;
+            if (r <= 0) {
+                break;
+            }
+            int n = (int) Math.min(b.remaining(), r);
+            if (n > 0 && !BUDGET.compareAndSet(this, r, r - n)) {
+                continue; // a writer took some meanwhile: take from what is left
+            }
+            c.sender.append(b, n);
             if (!b.hasRemaining()) {
                 w.index++;
             }
@@ -182,7 +220,7 @@ final class WriteQueue {
 
     /** {@code n} bytes of the send buffer were acknowledged: writers may use them again. */
     void freed(int n) {
-        budget.addAndGet(n);
+        BUDGET.getAndAdd(this, (long) n);
     }
 
     ClosedException error() {

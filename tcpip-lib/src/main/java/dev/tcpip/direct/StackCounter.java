@@ -1,7 +1,5 @@
 package dev.tcpip.direct;
 
-import dev.tcpip.direct.link.Ethernet;
-
 /**
  * What a {@link DirectStack} counts, per layer: frames and datagrams in and out, and every reason for a
  * drop. Malformed input at any layer is counted here and dropped, never thrown.

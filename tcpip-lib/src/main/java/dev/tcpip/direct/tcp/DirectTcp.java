@@ -121,11 +121,12 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
         IpAddress remote = IpAddress.of(dst.getAddress());
         int remotePort = Ports.check(dst.getPort());
-        return loop.<DirectTcpFlow>submit(f -> openActive(remote, remotePort, keepalive, f)).await();
+        return loop.<DirectTcpFlow>submit((now, f) -> openActive(remote, remotePort, keepalive, now, f)).await();
     }
 
     /** RFC 9293 §3.10.1 active OPEN: choose the port and ISS, send the SYN. */
-    private void openActive(IpAddress remote, int remotePort, Keepalive keepalive, LoopFuture<DirectTcpFlow> f) {
+    private void openActive(IpAddress remote, int remotePort, Keepalive keepalive, long now,
+            LoopFuture<DirectTcpFlow> f) {
         if (disconnected) {
             f.fail(new ClosedException("stack disconnected"));
             return;
@@ -143,25 +144,22 @@ public final class DirectTcp implements Tcp, TransportHandler {
             f.fail(new IOException("no free ephemeral port toward " + remote + ":" + remotePort));
             return;
         }
-        long now = loop.now();
         Connection c = new Connection(this, new FourTuple(local, port, remote, remotePort), null, keepalive, now);
         initialize(c, now);
         c.tcb.state = TcpState.SYN_SENT;
         c.pendingConnect = f;
         add(c);
-        TcpOutput.sendSyn(c, now);
-        c.retransmitTimer.arm(now + c.rto.rto());
+        c.sender.sendSyn(now);
+        c.retransmitTimer.arm(now);
     }
 
     /** The send variables of a new connection (RFC 9293 §3.4.1; RFC 6528 ISS). */
     void initialize(Connection c, long now) {
         Tcb t = c.tcb;
-        t.iss = isn.isn(c.id, now);
-        c.recovery.start(t.iss);
-        t.sndUna = t.iss;
-        t.sndNxt = t.iss;
-        t.sndMax = t.iss;
-        t.tsOffset = isn.tsOffset(c.id);
+        int iss = isn.isn(c.id, now);
+        c.sender.start(iss);
+        c.recovery.start(iss);
+        c.segments.start(isn.tsOffset(c.id));
         t.ourMss = Math.clamp(ip.maxPayload(c.id.remote()) - 20, 64, 0xffff); // RFC 9293 §3.7.1
         t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
         t.smss = Math.min(t.ourMss, config.defaultMss());
@@ -269,15 +267,15 @@ public final class DirectTcp implements Tcp, TransportHandler {
         FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
         Connection c = connections.get(id);
         if (c != null) {
-            TcpInput.segment(c, seg, now);
+            Arrival.segment(c, seg, now);
             return;
         }
         Listener l = listeners.get(seg.dstPort());
         if (l != null && !disconnected) {
-            TcpInput.listen(this, l, id, seg, now);
+            Arrival.listen(this, l, id, seg, now);
         } else {
             resetsSent++;
-            TcpOutput.resetFor(this, dst, src, seg); // RFC 9293 §3.10.7.1: CLOSED
+            Segments.resetFor(this, dst, src, seg); // RFC 9293 §3.10.7.1: CLOSED
         }
     }
 
@@ -292,14 +290,13 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
         int seq = (error.transport()[4] & 0xff) << 24 | (error.transport()[5] & 0xff) << 16
                 | (error.transport()[6] & 0xff) << 8 | error.transport()[7] & 0xff;
-        Tcb t = c.tcb;
-        if (!Seq.inWindow(seq, t.sndUna, t.sndMax + 1)) {
+        if (!Seq.inWindow(seq, c.sender.una(), c.sender.max() + 1)) {
             return; // RFC 5927 §4.1: the quoted sequence number must be in flight
         }
         switch (error.kind()) {
             case PORT_UNREACHABLE, PROTOCOL_UNREACHABLE -> {
                 // RFC 1122 §4.2.3.9: a hard error aborts a connection being opened.
-                if (t.state == TcpState.SYN_SENT) {
+                if (c.tcb.state == TcpState.SYN_SENT) {
                     c.abort(new ClosedException("connection refused"),
                             new RefusedException("connection to " + c.id.remote() + " refused (ICMP "
                                     + error.kind() + ")"), false);
@@ -309,12 +306,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 // RFC 1191 §6.2 / RFC 8201 §5.2: lower the segment size to the reported path MTU.
                 int ipHeader = c.id.remote() instanceof Ipv4Address ? 20 : 40;
                 int mtu = error.nextHopMtu() > 0 ? error.nextHopMtu() : 576;
-                int mss = Math.max(64, mtu - ipHeader - 20 - TcpOutput.optionBytesPerSegment(t));
-                if (mss < t.smss) {
-                    t.smss = mss;
-                    t.sndNxt = t.sndUna; // resend what was in flight at the new size
-                    TcpOutput.output(c, now);
-                }
+                c.sender.lowerMss(Math.max(64, mtu - ipHeader - 20 - c.tcb.optionBytesPerSegment()), now);
             }
             default -> { } // soft errors: RFC 1122 §4.2.3.9, report nothing, keep trying
         }
@@ -347,8 +339,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
             f.complete(c.flow);
             return;
         }
-        Listener now = listeners.get(c.id.localPort());
-        Listener l = now != null ? now : c.listener;
+        Listener current = listeners.get(c.id.localPort());
+        Listener l = current != null ? current : c.listener;
         DirectTcpFlow flow = c.flow;
         loop.spawn("tcp-handler-" + c.id.localPort(), () -> {
             try {
@@ -369,20 +361,15 @@ public final class DirectTcp implements Tcp, TransportHandler {
             return false;
         }
         c.release(null);
-        TcpInput.listen(this, l, c.id, syn, now);
+        Arrival.listen(this, l, c.id, syn, now);
         return true;
     }
 
     /** RFC 9293 §3.4.2: TIME-WAIT for 2 x MSL; when the table is full the oldest entry goes first. */
     void enterTimeWait(Connection c, long now) {
         c.tcb.state = TcpState.TIME_WAIT;
-        c.retransmitTimer.stop();
-        c.keepaliveTimer.stop();
-        c.delayedAckTimer.stop();
-        c.reorderTimer.stop();
-        c.probeTimer.stop();
+        c.timers.enterTimeWait(now);
         c.recovery.clear();
-        c.timeWaitTimer.arm(now + 2 * config.msl().toNanos());
         timeWait.add(c);
         if (timeWait.size() > config.timeWaitLimit()) {
             Iterator<Connection> it = timeWait.iterator();

@@ -22,6 +22,8 @@ public final class DirectTcpFlow implements TcpFlow {
     private final Connection c;
     private final InetSocketAddress src;
     private final InetSocketAddress dst;
+    /** Written by writers as their write is taken; read by {@link #noDelay()}. */
+    private volatile boolean noDelay;
 
     DirectTcpFlow(DirectTcp layer, Connection c) {
         this.layer = layer;
@@ -40,7 +42,7 @@ public final class DirectTcpFlow implements TcpFlow {
             return ReadResult.EOF;
         }
         try {
-            return loop().<ReadResult>submit(c::read).await();
+            return loop().<ReadResult>submit((now, f) -> c.read(now, f)).await();
         } catch (ClosedException e) {
             return ReadResult.EOF; // the stack's loop closed
         }
@@ -67,35 +69,22 @@ public final class DirectTcpFlow implements TcpFlow {
     }
 
     /**
-     * A plain write that fits the send buffer's unreserved room is copied here, on the writer's thread, and
-     * handed to the loop without waiting for it: the round trip to the loop and back (two thread wake-ups)
-     * was most of a small write's cost. Otherwise (no room, writeNodelay, writes ending) the writer waits for
-     * the loop's answer as before.
+     * A plain write that fits the write budget is copied here, on the writer's thread, into the connection's
+     * {@link WriteQueue}, which the loop drains; the writer does not wait: the round trip to the loop and back
+     * (two thread wake-ups) was most of a small write's cost. Otherwise (no budget, writeNodelay, writes
+     * ending) the writer waits for the loop's answer.
      */
     private void write(List<ByteBuffer> data, boolean nodelay) throws IOException {
         List<ByteBuffer> copy = List.copyOf(data);
         if (loop().isClosed()) {
             throw new ClosedException("stack closed");
         }
-        if (!nodelay && !c.writesEnded) {
-            long n = 0;
-            for (ByteBuffer b : copy) {
-                n += b.remaining();
-            }
-            if (n > 0 && n <= Integer.MAX_VALUE && c.sendBuffer.reserve(n)) {
-                byte[] bytes = new byte[(int) n];
-                int at = 0;
-                for (ByteBuffer b : copy) {
-                    int k = b.remaining();
-                    b.get(bytes, at, k);
-                    at += k;
-                }
-                c.nodelay = false;                        // a plain write turns Nagle back on, as on the loop
-                loop().execute(() -> c.writeReserved(bytes));
-                return;
-            }
+        if (!nodelay && c.writes.offer(copy)) {
+            noDelay = false;
+            return;
         }
-        loop().<Void>submit(f -> c.write(copy, nodelay, f)).await();
+        loop().<Void>submit((now, f) -> c.writes.write(copy, nodelay, f, now)).await();
+        noDelay = nodelay;
     }
 
     @Override
@@ -105,8 +94,8 @@ public final class DirectTcpFlow implements TcpFlow {
         }
         boolean read = direction != Direction.WRITE;
         boolean write = direction != Direction.READ;
-        loop().<Void>submit(f -> {
-            c.shutdown(read, write);
+        loop().<Void>submit((now, f) -> {
+            c.shutdown(read, write, now);
             f.complete(null);
         }).await();
     }
@@ -117,7 +106,7 @@ public final class DirectTcpFlow implements TcpFlow {
             return;
         }
         try {
-            loop().<Void>submit(c::close).await();
+            loop().<Void>submit((now, f) -> c.close(now, f)).await();
         } catch (ClosedException e) {
             // the stack's loop closed: the flow is gone
         }
@@ -158,12 +147,15 @@ public final class DirectTcpFlow implements TcpFlow {
 
     /** The keep-alive settings applied to this flow, or null. */
     public Keepalive keepalive() {
-        return c.keepaliveSettings;
+        return c.timers.keepaliveSettings();
     }
 
-    /** Whether Nagle's algorithm is off for this flow now (after writeNodelay, until the next write). */
+    /**
+     * Whether Nagle's algorithm is off for this flow now (after writeNodelay, until the next write): the mode
+     * the application's last write set, which the loop applies as it takes that write's bytes.
+     */
     public boolean noDelay() {
-        return c.nodelay;
+        return noDelay;
     }
 
     @Override

@@ -113,7 +113,7 @@ final class Rack {
      * times the multiplier, at most SRTT.
      */
     long reoWnd(boolean inRecovery, int sackedSegments) {
-        if (!reorderingSeen && (inRecovery || sackedSegments >= LossRecovery.DUP_THRESH) || minRtt == Long.MAX_VALUE) {
+        if (!reorderingSeen && (inRecovery || sackedSegments >= Recovery.DUP_THRESH) || minRtt == Long.MAX_VALUE) {
             return 0;
         }
         return Math.min(minRtt / 4 * reoWndMult, srtt);

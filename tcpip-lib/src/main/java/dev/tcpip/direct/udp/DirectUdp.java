@@ -7,7 +7,6 @@ import dev.tcpip.Ports;
 import dev.tcpip.Udp;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
-import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.ip.Ipv4;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.wire.IpAddress;
@@ -22,7 +21,7 @@ import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
 /**
- * The {@link Udp} API of a {@link DirectStack}: calls from application threads posted to the loop. Each
+ * The {@link Udp} API of a {@code DirectStack}: calls from application threads posted to the loop. Each
  * listener has one application thread (spawned on the loop, so a simulation tracks it) that takes the
  * received datagrams in batches and calls the handler one at a time, in arrival order.
  */

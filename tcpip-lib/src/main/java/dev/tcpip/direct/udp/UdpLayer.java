@@ -5,7 +5,6 @@ import dev.tcpip.Datagram;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
-import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.ip.Delivery;
 import dev.tcpip.direct.ip.IcmpError;
@@ -31,7 +30,7 @@ import java.util.Map;
 /**
  * UDP on the loop (RFC 768, RFC 1122 §4.1): per-port listeners with bounded receive queues, checksums
  * checked and generated, port unreachable for closed ports. ICMP errors about datagrams sent are counted and
- * kept in a bounded log ({@link DirectStack#udpErrors()}): without connected sockets there is no caller left
+ * kept in a bounded log ({@code DirectStack.udpErrors()}): without connected sockets there is no caller left
  * to tell once {@code send} has returned.
  */
 public final class UdpLayer implements TransportHandler {

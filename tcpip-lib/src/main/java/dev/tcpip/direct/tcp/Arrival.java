@@ -1,0 +1,246 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.RefusedException;
+import dev.tcpip.ResetException;
+import dev.tcpip.wire.TcpHeader;
+import dev.tcpip.wire.TcpView;
+
+/**
+ * Processes an arriving segment in the order RFC 9293 §3.10.7 gives: LISTEN (§3.10.7.2), SYN-SENT
+ * (§3.10.7.3) and the other states (§3.10.7.4), with PAWS (RFC 7323 §5) and RFC 5961's defences; each
+ * step hands its part to the part that owns it (ACKs to {@link Sender} and {@link Recovery}, text and FIN
+ * to {@link Receiver}) and makes the state changes.
+ */
+final class Arrival {
+    private Arrival() {
+    }
+
+    // --- LISTEN: RFC 9293 §3.10.7.2 ---
+
+    static void listen(DirectTcp layer, DirectTcp.Listener l, FourTuple id, TcpView seg, long now) {
+        if (seg.has(TcpHeader.RST)) {
+            return;                                                  // first: ignore a RST
+        }
+        if (seg.has(TcpHeader.ACK)) {
+            Segments.resetFor(layer, id.local(), id.remote(), seg);  // second: an ACK gets a RST
+            return;
+        }
+        if (!seg.has(TcpHeader.SYN)) {
+            return;                                                  // fourth: anything else is dropped
+        }
+        if (l.embryonic >= layer.config().backlog()) {
+            layer.synsDropped++;                                     // bounded backlog: drop, the peer retries
+            return;
+        }
+        Connection c = new Connection(layer, id, l, l.keepalive, now);
+        layer.initialize(c, now);
+        c.receiver.onSyn(seg.seq());                                 // third: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ
+        negotiate(c, seg, now);
+        c.sender.onSyn(seg);
+        c.tcb.state = TcpState.SYN_RECEIVED;
+        l.embryonic++;
+        c.countedEmbryonic = true;
+        layer.add(c);
+        c.sender.sendSyn(now);                                       // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
+        c.retransmitTimer.arm(now);
+    }
+
+    private static void negotiate(Connection c, TcpView syn, long now) {
+        c.tcb.negotiate(c.config, syn);
+        c.segments.onSyn(syn, now);
+        c.sender.startCongestionControl();
+    }
+
+    // --- all other states ---
+
+    static void segment(Connection c, TcpView seg, long now) {
+        c.receiver.segmentsReceived++;
+        c.timers.heard(now);
+        switch (c.tcb.state) {
+            case SYN_SENT -> synSent(c, seg, now);
+            case CLOSED -> Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg);
+            default -> otherStates(c, seg, now);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.3. */
+    private static void synSent(Connection c, TcpView seg, long now) {
+        boolean ack = seg.has(TcpHeader.ACK);
+        if (ack && (Seq.le(seg.ack(), c.sender.iss()) || Seq.gt(seg.ack(), c.sender.max()))) {
+            Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg);      // first: unacceptable ACK
+            return;
+        }
+        if (seg.has(TcpHeader.RST)) {                                        // second
+            if (ack) {
+                c.abort(new ResetException("connection refused"),
+                        new RefusedException("connection to " + c.id.remote() + ":" + c.id.remotePort() + " refused"),
+                        false);
+            }
+            return;
+        }
+        if (!seg.has(TcpHeader.SYN)) {
+            return;                                                          // fifth: neither SYN nor RST
+        }
+        c.receiver.onSyn(seg.seq());                                         // fourth
+        c.receiver.forgetSynWindow();
+        negotiate(c, seg, now);
+        c.sender.onSyn(seg);
+        if (ack) {
+            c.sender.synAcked(seg.ack());
+            c.retransmitTimer.onSynAcked(seg, now);
+            c.tcb.state = TcpState.ESTABLISHED;
+            c.segments.ack(now);
+            c.layer.established(c);
+            c.sender.output(now);
+        } else {
+            c.tcb.state = TcpState.SYN_RECEIVED;                             // simultaneous open
+            c.sender.sendSyn(now);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4, for SYN-RECEIVED and every synchronized state. */
+    private static void otherStates(Connection c, TcpView seg, long now) {
+        Tcb t = c.tcb;
+        Receiver rcv = c.receiver;
+        int flags = seg.flags();
+        boolean rst = (flags & TcpHeader.RST) != 0;
+        boolean syn = (flags & TcpHeader.SYN) != 0;
+        boolean fin = (flags & TcpHeader.FIN) != 0;
+        int seq = seg.seq();
+        int payload = seg.payloadLength();
+        int segLen = payload + (syn ? 1 : 0) + (fin ? 1 : 0);
+
+        // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again.
+        if (t.state == TcpState.SYN_RECEIVED && syn && !rst && seq == rcv.irs()) {
+            c.sender.sendSyn(now);
+            return;
+        }
+        // RFC 7323 §5.3 R1: PAWS, drop a segment whose TSval is older than TS.Recent (unless TS.Recent is stale).
+        if (!rst && c.segments.pawsRejects(seg, now)) {
+            c.segments.ack(now);
+            return;
+        }
+        // RFC 9293 §3.10.7.4 fourth, RFC 6191 §2: in TIME-WAIT a SYN whose timestamp is newer than TS.Recent
+        // opens a new incarnation if the port still listens; without timestamps it gets a challenge ACK below.
+        if (t.state == TcpState.TIME_WAIT && syn && !rst && !seg.has(TcpHeader.ACK)
+                && c.segments.newerThanRecent(seg) && c.layer.reopen(c, seg, now)) {
+            return;
+        }
+        // RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is acknowledged (below, as an old
+        // segment) and restarts the 2 MSL timeout.
+        if (t.state == TcpState.TIME_WAIT && fin && !rst && rcv.isFinAgain(seq, payload)) {
+            c.timers.timeWait.arm(now + 2 * c.config.msl().toNanos());
+        }
+        // First: is the sequence number acceptable?
+        int rcvWnd = rcv.window();
+        if (!rcv.acceptable(seq, segLen, rcvWnd)) {
+            if (!rst) {
+                c.segments.ack(now);
+            }
+            return;
+        }
+        c.segments.noteTsRecent(seg, seq, now);
+        // Second: RST. RFC 5961 §3.2: only an exact match resets; in-window gets a challenge ACK.
+        if (rst) {
+            reset(c, seq, now);
+            return;
+        }
+        // Fourth: SYN in a synchronized state (RFC 5961 §4.2, RFC 9293 §3.10.7.4): a challenge ACK.
+        if (syn) {
+            challengeAck(c, now);
+            return;
+        }
+        // Fifth: the ACK field.
+        if (!seg.has(TcpHeader.ACK)) {
+            return;
+        }
+        int ack = seg.ack();
+        if (t.state == TcpState.SYN_RECEIVED) {
+            if (!Seq.gt(ack, c.sender.una()) || Seq.gt(ack, c.sender.max())) {
+                Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg);
+                return;
+            }
+            t.state = TcpState.ESTABLISHED;
+            c.sender.synAcked(seg, ack);
+            c.retransmitTimer.onSynAcked(seg, now);
+            c.layer.established(c);
+        }
+        // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT; else (challenge) ACK, drop.
+        if (Seq.gt(ack, c.sender.max()) || Seq.lt(ack, c.sender.una() - Math.max(c.sender.maxWnd(), 1))) {
+            challengeAck(c, now);
+            return;
+        }
+        ack(c, seg, ack, payload, fin, now);
+        if (c.released) {
+            c.wakeAll(now);
+            return;
+        }
+        boolean ackNow = false;
+        // Seventh: segment text.
+        if (payload > 0 && t.state.receivesData()) {
+            ackNow = rcv.data(seg, seq, payload, rcvWnd);
+        } else if (payload > 0) {
+            ackNow = rcv.textRefused(); // text in a state that takes none: ACK it
+        }
+        // Eighth: FIN.
+        boolean finIn = rcv.fin(fin, seq + payload);
+        ackNow |= fin;
+        if (finIn) {
+            c.onFinReceived(now);
+        }
+        c.sender.output(now);
+        rcv.ackOrDelay(ackNow, now);
+        c.wakeAll(now);
+    }
+
+    /** The second step's RST, in window (RFC 9293 §3.10.7.4, RFC 5961 §3.2, RFC 1337). */
+    private static void reset(Connection c, int seq, long now) {
+        if (c.tcb.state == TcpState.TIME_WAIT) {
+            return; // RFC 1337 §3 (TIME-WAIT assassination): ignore a RST in TIME-WAIT
+        }
+        if (seq != c.receiver.nxt()) {
+            challengeAck(c, now);
+            return;
+        }
+        switch (c.tcb.state) {
+            case SYN_RECEIVED -> {
+                if (c.listener != null) {
+                    c.release(null); // passive open: back to LISTEN, i.e. forget it
+                } else {
+                    c.abort(new ResetException("connection refused"), new RefusedException("connection refused"),
+                            false);
+                }
+            }
+            case CLOSING, LAST_ACK -> c.release(null);
+            default -> c.abort(new ResetException("connection reset by peer"), null, false);
+        }
+    }
+
+    /** RFC 5961 §3.2, §4.2, §5.2: a challenge ACK, rate-limited for the whole stack (§7). */
+    private static void challengeAck(Connection c, long now) {
+        if (c.layer.challengeAcks().allow(now)) {
+            c.segments.ack(now);
+        }
+    }
+
+    /** The fifth step's ACK processing for synchronized states. */
+    private static void ack(Connection c, TcpView seg, int ack, int payload, boolean fin, long now) {
+        Sender s = c.sender;
+        Recovery r = c.recovery;
+        int window = seg.window() << c.tcb.sndWscale; // RFC 7323 §2.3
+        boolean dsack = r.onSack(seg, ack, now);
+        if (Seq.gt(ack, s.una())) {
+            int acked = s.acknowledge(ack);
+            r.onNewAck(seg, ack, acked, dsack, now);
+            if (s.finAcked()) {
+                c.onFinAcked(now);
+            }
+        } else {
+            r.onOldAck(ack, payload, fin, window, now);
+        }
+        if (s.updateWindow(seg.seq(), ack, window)) {
+            c.retransmitTimer.onZeroWindow();
+        }
+        r.afterAck(dsack, now);
+    }
+}

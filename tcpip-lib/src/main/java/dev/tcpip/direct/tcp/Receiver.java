@@ -1,0 +1,283 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.wire.TcpOptions;
+import dev.tcpip.wire.TcpView;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Takes in what the peer sends and decides what to tell it: the receive sequence space (RFC 9293 §3.3.1),
+ * the acceptability test, in-order and out-of-order data, the peer's FIN, the window advertised (receiver
+ * SWS avoidance, RFC 9293 §3.8.6.2.2 / RFC 1122 §4.2.3.3; window scaling, RFC 7323 §2.3) and when to
+ * acknowledge (delayed ACKs, RFC 9293 §3.8.6.3, with {@link AckPolicy}).
+ */
+final class Receiver {
+    /** The most bytes one read hands over. */
+    static final int MAX_READ = 64 * 1024;
+
+    private final Connection c;
+    private final Tcb t;
+    private final ReceiveBuffer buffer;
+    private final OutOfOrderQueue outOfOrder;
+    private final AckPolicy ackPolicy = new AckPolicy();
+    private int irs;
+    private int rcvNxt;
+    /** RCV.NXT + the window last advertised: the right edge never moves left (RFC 9293 §3.8.6.2.2). */
+    private int rcvAdvRight;
+    /** The peer's FIN has been received in order (RCV.NXT counts it). */
+    private boolean finReceived;
+    /** A FIN received out of order: its sequence number, when {@link #finAhead}. */
+    private boolean finAhead;
+    private int finAheadSeq;
+    /** shutdown(READ): what arrives is acknowledged and discarded. */
+    private boolean readShutdown;
+    long bytesReceived, segmentsReceived; // statistics
+
+    Receiver(Connection c) {
+        this.c = c;
+        this.t = c.tcb;
+        this.buffer = new ReceiveBuffer(c.config.receiveBufferSize());
+        this.outOfOrder = new OutOfOrderQueue(c.config.outOfOrderLimit());
+    }
+
+    int irs() {
+        return irs;
+    }
+
+    int nxt() {
+        return rcvNxt;
+    }
+
+    boolean finReceived() {
+        return finReceived;
+    }
+
+    /** The peer's SYN: IRS = SEG.SEQ, RCV.NXT = SEG.SEQ + 1 (RFC 9293 §3.10.7.2, §3.10.7.3). */
+    void onSyn(int seq) {
+        irs = seq;
+        rcvNxt = irs + 1;
+    }
+
+    /** Our SYN's window was offered before RCV.NXT existed: nothing is offered yet (active open). */
+    void forgetSynWindow() {
+        rcvAdvRight = rcvNxt;
+    }
+
+    // --- the window (RFC 9293 §3.8.6.2.2, RFC 7323 §2.3) ---
+
+    /** RCV.WND: what the last advertisement still offers beyond RCV.NXT. */
+    int window() {
+        return Math.max(0, offered());
+    }
+
+    /** The right edge's distance from RCV.NXT, negative when data beyond it was taken. */
+    int offered() {
+        return Seq.diff(rcvAdvRight, rcvNxt);
+    }
+
+    /** A SYN's window field: RFC 7323 §2.2, never scaled. */
+    int advertiseSyn() {
+        int win = Math.min(buffer.free(), 0xffff);
+        rcvAdvRight = rcvNxt + win;
+        return win;
+    }
+
+    /**
+     * The window field to send (RFC 9293 §3.8.6.2.2 receiver SWS avoidance; RFC 7323 §2.3 scaling): the
+     * right edge moves only by at least min(buffer/2, MSS), never left, and never past the buffer's free
+     * space, so every byte the peer may send fits.
+     *
+     * <p>RFC 7323 §2.4: with a scale factor, a right edge fixed while RCV.NXT advances by amounts smaller than
+     * the scale's granularity can only be offered rounded up (beyond what was promised, perhaps beyond the
+     * buffer) or down (a window that shrinks by less than one unit). Rounding up on every ACK moves the edge
+     * further each time: it once let the peer send past the buffer, whose tail was then dropped and taken
+     * for loss. So round up only while the buffer has room; else round down, and keep honouring the old edge
+     * ({@code rcvAdvRight} never moves left), which the buffer still covers.
+     */
+    int advertise() {
+        int advertised = window();
+        int free = buffer.free();
+        int wnd = worthOffering(free, advertised) ? free : advertised;
+        wnd = Math.max(wnd, advertised);
+        int field = Math.min(wnd >> t.rcvWscale, 0xffff); // scaling rounds the free space down
+        if ((field << t.rcvWscale) < advertised && field < 0xffff && ((field + 1) << t.rcvWscale) <= free) {
+            field++; // round up rather than move the right edge left, but only into space we have
+        }
+        // Else the field retracts the edge by less than one scale unit (RFC 7323 §2.4, Appendix F): rounding
+        // up each ACK would offer more than the buffer holds. The edge already offered stays in rcvAdvRight,
+        // backed by free space, so data up to it is still taken (RFC 9293 §3.8.6.2.2).
+        rcvAdvRight = Seq.max(rcvAdvRight, rcvNxt + (field << t.rcvWscale));
+        return field;
+    }
+
+    /** RFC 1122 §4.2.3.3: the window grows only by at least min(buffer/2, MSS). */
+    private boolean worthOffering(int free, int advertised) {
+        return free - advertised >= Math.min(buffer.capacity() / 2, t.ourMss);
+    }
+
+    /** Sends an ACK when the window opened enough to be worth telling (RFC 1122 §4.2.3.3). */
+    void windowUpdateIfWorthIt(long now) {
+        if (!t.state.synchronized_() || finReceived) {
+            return;
+        }
+        if (worthOffering(Math.min(buffer.free(), 0xffff << t.rcvWscale), window())) {
+            c.segments.ack(now);
+        }
+    }
+
+    // --- arrival (RFC 9293 §3.10.7.4) ---
+
+    /** First step: is a segment of {@code segLen} at {@code seq} acceptable, with RCV.WND {@code rcvWnd}? */
+    boolean acceptable(int seq, int segLen, int rcvWnd) {
+        if (segLen == 0) {
+            // RCV.NXT =< SEG.SEQ =< RCV.NXT+RCV.WND: RFC 9293 §3.10.7.4's "special allowance ... to accept
+            // valid ACKs" for the peer's ACKs once it has sent up to our right edge (the data lost or refused):
+            // its ACK and window must still be processed (for RCV.WND = 0 this is SEG.SEQ = RCV.NXT).
+            return Seq.ge(seq, rcvNxt) && Seq.le(seq, rcvNxt + rcvWnd);
+        }
+        if (rcvWnd == 0) {
+            return seq == rcvNxt; // RFC 9293 §3.10.7.4: zero window, still take ACK/RST/URG
+        }
+        return Seq.inWindow(seq, rcvNxt, rcvNxt + rcvWnd) || Seq.inWindow(seq + segLen - 1, rcvNxt, rcvNxt + rcvWnd);
+    }
+
+    /** RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN, data and all. */
+    boolean isFinAgain(int seq, int payload) {
+        return seq + payload + 1 == rcvNxt;
+    }
+
+    /** Seventh step: in-window data to the receive buffer or the out-of-order queue. Returns "ACK now". */
+    boolean data(TcpView seg, int seq, int payload, int rcvWnd) {
+        int skip = Math.max(0, Seq.diff(rcvNxt, seq));              // already received
+        int start = seq + skip;
+        int room = Math.max(0, Seq.diff(rcvNxt + Math.max(rcvWnd, buffer.free()), start));
+        int len = Math.min(payload - skip, room);                   // RFC 9293 §3.10.7.4: trim to the window
+        len = Math.min(len, buffer.free() - Seq.diff(start, rcvNxt));
+        if (len <= 0) {
+            // RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17: a zero-window probe (or data beyond the window) is
+            // answered at once with an ACK carrying the current window.
+            return textRefused();
+        }
+        int off = seg.payloadOffset() + skip;
+        if (start == rcvNxt) {
+            boolean hadHoles = !outOfOrder.isEmpty();
+            if (readShutdown) {
+                rcvNxt += len; // shutdown(READ): accepted and discarded
+            } else {
+                buffer.append(seg.buffer(), off, len);
+                rcvNxt += len;
+                if (hadHoles) {
+                    int before = rcvNxt;
+                    rcvNxt = outOfOrder.drain(rcvNxt, buffer);
+                    bytesReceived += Seq.diff(rcvNxt, before);
+                }
+            }
+            bytesReceived += len;
+            // RFC 5681 §4.2: ACK at once when a hole is filled; else every second full segment.
+            return ackPolicy.onInOrderData(len, t.smss, hadHoles);
+        }
+        outOfOrder.insert(start, seg.buffer(), off, len);
+        textRefused();
+        return true; // RFC 5681 §4.2 / RFC 9293 §3.10.7.4: out-of-order data, a duplicate ACK at once
+    }
+
+    /** Text not taken in (beyond the window, or a state that takes none): acknowledge at once. */
+    boolean textRefused() {
+        return ackPolicy.onInOrderData(0, t.smss, true);
+    }
+
+    /**
+     * Eighth step: the peer's FIN (RFC 9293 §3.10.7.4), at {@code finAt} if {@code fin}, counts once every
+     * byte before it has arrived; one that came early is remembered. Returns true when it now counts.
+     */
+    boolean fin(boolean fin, int finAt) {
+        if (fin) {
+            if (finAt == rcvNxt) {
+                takeFin();
+                return true;
+            }
+            if (Seq.gt(finAt, rcvNxt)) {
+                finAhead = true;
+                finAheadSeq = finAt;
+            }
+        }
+        if (finAhead && finAheadSeq == rcvNxt && !finReceived) {
+            takeFin(); // the data before an early FIN has all arrived
+            return true;
+        }
+        return false;
+    }
+
+    private void takeFin() {
+        rcvNxt += 1;
+        finReceived = true;
+        finAhead = false;
+        textRefused();
+    }
+
+    // --- acknowledging (RFC 9293 §3.8.6.3) ---
+
+    /** Any segment carrying an ACK went out: nothing is owed, the delayed ACK is off. */
+    void onAckSent() {
+        ackPolicy.onAckSent();
+        c.timers.delayedAck.disarm();
+    }
+
+    /** After a segment's processing: the owed ACK goes now or after the delayed-ACK timeout. */
+    void ackOrDelay(boolean ackNow, long now) {
+        if (!ackPolicy.pending()) {
+            return;
+        }
+        if (ackNow) {
+            c.segments.ack(now);
+        } else if (!c.timers.delayedAck.armed()) {
+            c.timers.delayedAck.arm(now + c.config.delayedAck().toNanos()); // RFC 9293 §3.8.6.3
+        }
+    }
+
+    void onDelayedAckTimer(long now) {
+        if (ackPolicy.pending()) {
+            c.segments.ack(now);
+        }
+    }
+
+    // --- SACK (RFC 2018 §4) ---
+
+    boolean holdsOutOfOrder() {
+        return !outOfOrder.isEmpty();
+    }
+
+    int sackRuns() {
+        return outOfOrder.runs();
+    }
+
+    List<TcpOptions.SackBlock> sackBlocks(int max) {
+        return outOfOrder.sackBlocks(max);
+    }
+
+    // --- the application's side ---
+
+    /** Data for a read (at most {@link #MAX_READ} bytes), or null when none may be read now. */
+    ByteBuffer take() {
+        return buffer.length() == 0 || readShutdown ? null : buffer.take(MAX_READ);
+    }
+
+    /** No more data will come to reads: shut for reading, or the peer's FIN is in. */
+    boolean ended() {
+        return readShutdown || finReceived;
+    }
+
+    void shutdown() {
+        readShutdown = true;
+        buffer.clear();
+    }
+
+    /** close() waits for the peer's FIN: keep what it still sends for later reads, up to {@code limit}. */
+    void grow(int limit) {
+        buffer.grow(limit);
+    }
+
+    void clear() {
+        outOfOrder.clear();
+    }
+}

@@ -1,0 +1,357 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.wire.TcpView;
+
+/**
+ * Detects lost segments and repairs them: the one place a loss is found. Without SACK: duplicate ACKs,
+ * fast retransmit and NewReno's partial ACKs (RFC 5681 §3.2, RFC 6582), go-back-N after a timeout. With SACK
+ * (RFC 2018): RACK-TLP (RFC 8985) over the {@link SentSegments} scoreboard and {@link Rack}, recovery as
+ * RFC 6675 §5's pipe allows, and tail loss probes. A retransmission timeout ({@link RetransmitTimer}) comes
+ * here as a loss too (RFC 6298 §5.4, RFC 8985 §6.3).
+ */
+final class Recovery {
+    static final int DUP_THRESH = 3; // RFC 5681 §3.2, RFC 6675 §2
+    /** The worst-case delayed ACK RFC 8985 §7.2 adds when a single segment is in flight: 200 ms. */
+    private static final long WC_DEL_ACK = 200_000_000L;
+    /**
+     * The shortest probe timeout. SRTT here is {@link Rack}'s, measured per segment at the loop clock's
+     * precision (the RFC 6298 estimator's timestamp samples tick in milliseconds); the floor keeps a probe
+     * from racing a peer's ACK on the fastest links.
+     */
+    private static final long MIN_PTO = 200_000L;
+
+    private final Connection c;
+    private final Tcb t;
+    private final SentSegments sent = new SentSegments();
+    private final Rack rack = new Rack();
+    private int dupAcks;
+    private boolean active;
+    /** Recovery began with a retransmission timeout (RFC 8985 §6.3): cwnd grows by slow start meanwhile. */
+    private boolean afterTimeout;
+    /** RFC 6582 "recover" / RFC 6675 RecoveryPoint: SND.MAX when recovery began. */
+    private int recoveryPoint;
+    /** RFC 8985 §7: the loss probe in flight, if {@code probing}: the end it covered, and whether it resent. */
+    private boolean probing;
+    private int probeEnd;
+    private boolean probeRetransmitted;
+    long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes; // statistics
+
+    Recovery(Connection c) {
+        this.c = c;
+        this.t = c.tcb;
+    }
+
+    /** A connection's first sequence number: nothing before it needs recovering. */
+    void start(int iss) {
+        recoveryPoint = iss;
+    }
+
+    /** A segment [seq, end) went out (RFC 8985 §6.1: what was sent when). */
+    void onSent(int seq, int end, long now) {
+        if (t.sackOk) {
+            sent.sent(seq, end, now);
+        }
+    }
+
+    /**
+     * RFC 6298 §5.4-5.6: the retransmission timer expired with {@code flight} bytes outstanding (the timer
+     * is backed off and restarted already): a loss, and a congestion event.
+     */
+    void onTimeout(int flight, long now) {
+        Sender s = c.sender;
+        s.cc().onTimeout(now, flight);
+        probing = false;
+        c.timers.probe.disarm();
+        if (t.sackOk) {
+            // RFC 8985 §6.3: mark SND.UNA's segment and every one whose time is up as lost, and retransmit them
+            // in order as the window allows, slow-starting from one segment; what was SACKed is not resent.
+            sent.markLossesOnTimeout(rack, reoWnd(true), now);
+            if (active && !afterTimeout) {
+                rack.onRecoveryEnd();
+            }
+            active = true;
+            afterTimeout = true;
+            dupAcks = 0;
+            recoveryPoint = s.max();
+            retransmitLost(now); // RFC 6298 §5.4: the earliest segment, whatever pipe says
+            s.output(now);
+            return;
+        }
+        // RFC 5681 §3.1 / RFC 6298 §5.4: one segment from SND.UNA, go back N; RFC 6582: leave recovery.
+        reset();
+        s.goBack();
+        s.output(now);
+    }
+
+    // --- acknowledgments (RFC 9293 §3.10.7.4 fifth) ---
+
+    /** The SACK blocks of an ACK (RFC 2018) onto the scoreboard; returns true if the first is a D-SACK. */
+    boolean onSack(TcpView seg, int ack, long now) {
+        if (!t.sackOk) {
+            return false;
+        }
+        rack.beginAck();
+        int blocks = seg.sackBlockCount();
+        if (blocks == 0) {
+            return false;
+        }
+        // RFC 2883 §4: a first block below the cumulative ACK, or inside the second, reports data received
+        // twice (a D-SACK), not data held out of order.
+        boolean dsack = Seq.le(seg.sackRight(0), ack) || blocks > 1 && Seq.ge(seg.sackLeft(0), seg.sackLeft(1))
+                && Seq.le(seg.sackRight(0), seg.sackRight(1));
+        for (int i = dsack ? 1 : 0; i < blocks; i++) {
+            int right = seg.sackRight(i);
+            if (Seq.le(right, c.sender.max())) { // RFC 2018 §5: a block beyond what was sent is bogus
+                sent.sacked(seg.sackLeft(i), right, rack, now);
+            }
+        }
+        sackBlocksReceived += blocks;
+        return dsack;
+    }
+
+    /** SND.UNA advanced by {@code acked} to {@code ack}: RTT, the window's growth, recovery's progress. */
+    void onNewAck(TcpView seg, int ack, int acked, boolean dsack, long now) { // TcpView: for the RTT sample
+        Sender s = c.sender;
+        CongestionControl cc = s.cc();
+        if (t.sackOk) {
+            sent.acknowledged(ack, rack, now);
+        }
+        c.retransmitTimer.onNewAck(seg, ack, now);
+        long srtt = c.retransmitTimer.rto().srtt();
+        if (active) {
+            if (Seq.ge(ack, recoveryPoint)) {
+                // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery; after fast
+                // recovery cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 §3.2 step 3,
+                // option 1); after a timeout cwnd is what slow start made it.
+                if (!afterTimeout) {
+                    int flight = Seq.diff(s.max(), s.una());
+                    cc.set(Math.min(cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
+                }
+                active = false;
+                afterTimeout = false;
+                if (t.sackOk) {
+                    rack.onRecoveryEnd(); // RFC 8985 §6.2 step 4
+                }
+            } else if (!t.sackOk) {
+                // RFC 6582 §3.2 step 4: partial ACK, retransmit the next segment, deflate the window.
+                s.resend(s.una(), s.max(), now);
+                cc.set(cc.cwnd() - acked + (acked >= t.smss ? t.smss : 0));
+            } else if (afterTimeout) {
+                cc.onAck(now, acked, srtt); // RFC 5681 §3.1: slow start after a timeout
+            }
+        } else if (cc != null) {
+            cc.onAck(now, acked, srtt);
+        }
+        if (probing && Seq.ge(ack, probeEnd)) {
+            // RFC 8985 §7.4: the probe's episode ends. A retransmitted probe acknowledged without a D-SACK
+            // repaired a loss that nothing else detected: the window answers it as for a loss.
+            probing = false;
+            if (probeRetransmitted && !dsack && !active) {
+                cc.onLoss(now, Seq.diff(s.max(), s.una()));
+            }
+        }
+        dupAcks = 0;
+        c.retransmitTimer.onProgress(now);
+    }
+
+    /**
+     * An ACK that did not advance SND.UNA: RFC 5681 §2's duplicate ACK, if it carries no data and the same
+     * non-zero window. Not when the window is shut: that answers a persist probe (RFC 9293 §3.8.6.1), the
+     * probe's byte was refused, not lost.
+     */
+    void onOldAck(int ack, int payload, boolean fin, int window, long now) {
+        Sender s = c.sender;
+        if (ack != s.una() || payload != 0 || fin || s.max() == s.una() || window != s.wnd() || window == 0) {
+            return;
+        }
+        duplicateAcks++;
+        dupAcks++;
+        // With SACK, RACK (below) decides what is lost, and the count serves limited transmit (RFC 3042).
+        if (!t.sackOk && active) {
+            s.cc().inflate(t.smss); // RFC 6582 §3.2 step 3 (RFC 5681 §3.2 step 4)
+        } else if (!t.sackOk && dupAcks >= DUP_THRESH && Seq.gt(ack, recoveryPoint - 1)) {
+            enterRecovery(now);
+        }
+    }
+
+    /** The ACK's processing is done: with SACK, RACK looks for losses (RFC 8985 §6.2 steps 4, 5). */
+    void afterAck(boolean dsack, long now) {
+        if (t.sackOk) {
+            rack.onAck(dsack, c.sender.una(), c.sender.nxt());
+            detectLosses(now);
+        }
+    }
+
+    // --- loss detection (RFC 8985 §6.2) and recovery (RFC 5681 §3.2, RFC 6582, RFC 6675 §5) ---
+
+    /** RFC 8985 §6.2 step 4's reordering window for this connection now. */
+    private long reoWnd(boolean inRecovery) {
+        return rack.reoWnd(inRecovery, sent.sackedSegments());
+    }
+
+    /**
+     * RFC 8985 §6.2 step 5: marks what RACK finds lost, (re)arms the reordering timer for what it cannot yet
+     * tell, and enters recovery when something is lost (RFC 6675 §5, with RACK as its loss detector).
+     */
+    private void detectLosses(long now) {
+        if (sent.isEmpty()) {
+            c.timers.reorder.disarm();
+            return;
+        }
+        long timeout = sent.detectLoss(rack, reoWnd(active), now);
+        if (timeout > 0) {
+            c.timers.reorder.arm(now + timeout);
+        } else {
+            c.timers.reorder.disarm();
+        }
+        if (sent.lostBytes() > 0 && !active) {
+            enterRecovery(now);
+        }
+    }
+
+    /** RFC 8985 §6.2 step 5: the reordering timer expired; what it waited for may now count as lost. */
+    void onReorderTimer(long now) {
+        if (!t.sackOk || !t.state.synchronized_() || sent.isEmpty()) {
+            return;
+        }
+        detectLosses(now);
+        c.sender.output(now);
+    }
+
+    /** RFC 5681 §3.2 / RFC 6582 §3.2 / RFC 6675 §5 (RFC 8985 with SACK): fast retransmit and enter recovery. */
+    private void enterRecovery(long now) {
+        Sender s = c.sender;
+        int flight = Seq.diff(s.max(), s.una());
+        active = true;
+        afterTimeout = false;
+        recoveryPoint = s.max();
+        fastRetransmits++;
+        s.cc().onLoss(now, flight);
+        if (t.sackOk) {
+            probing = false;
+            c.timers.probe.disarm();
+            retransmitLost(now); // RFC 6675 §5 step (4.2): the first loss goes at once
+            return;
+        }
+        s.resend(s.una(), s.max(), now);
+        s.cc().inflate(DUP_THRESH * t.smss); // RFC 6582 §3.2 step 2: cwnd = ssthresh + 3*SMSS
+    }
+
+    boolean inSackRecovery() {
+        return active && t.sackOk;
+    }
+
+    /**
+     * RFC 6675 §4 SetPipe, with RFC 8985's notion of lost: the bytes outstanding that are neither SACKed nor
+     * lost (retransmitting a lost segment puts it back in flight).
+     */
+    int pipe() {
+        return Seq.diff(c.sender.max(), c.sender.una()) - sent.sackedBytes() - sent.lostBytes();
+    }
+
+    /** RFC 3042 §2: on the first two duplicate ACKs, up to two more segments beyond cwnd. */
+    int limitedTransmit() {
+        return !active && dupAcks > 0 && dupAcks < DUP_THRESH ? dupAcks * t.smss : 0;
+    }
+
+    /**
+     * RFC 6675 §5 step (C) with RFC 8985's losses: while pipe leaves room for a segment (cwnd - pipe >= SMSS),
+     * retransmit the lowest lost segment (NextSeg rule 1, "lost" as RACK marks it). New data follows in
+     * {@link Sender#output} (rule 2).
+     */
+    void retransmitLosses(long now) {
+        for (int guard = 0; guard < 1 << 12; guard++) {
+            if (pipe() + t.smss > c.sender.cc().cwnd() || !retransmitLost(now)) {
+                break;
+            }
+        }
+    }
+
+    /** Retransmits (part of) the lowest lost segment; false if none is lost. */
+    private boolean retransmitLost(long now) {
+        int none = c.sender.max();
+        int from = sent.firstLost(none);
+        return from != none && c.sender.resend(from, sent.entryEnd(from), now);
+    }
+
+    // --- tail loss probes (RFC 8985 §7) ---
+
+    /**
+     * RFC 8985 §7.2: after sending new data or on an ACK of new data, with SACK, outside recovery, no probe
+     * outstanding and nothing SACKed (the reordering timer covers that), (re)start the probe timeout:
+     * PTO = 2 * SRTT (plus the worst-case delayed ACK when one segment is in flight), never after the RTO.
+     *
+     * <p>Departure: the timer also runs in recovery, where RFC 8985 leaves it to the RTO. There, when the
+     * last retransmission or the ACK that answers it is lost and nothing was sent after it, no ACK can come
+     * and RACK has nothing to reason from; Linux as a receiver compresses its SACKs, so a flight's final ACK
+     * is often the only one. A 200 ms RTO is a thousand round trips on a LAN or a TAP device: instead, after
+     * a PTO without news, one probe resends the segment at SND.UNA (see {@link #onProbeTimer}).
+     */
+    void scheduleProbe(long now) {
+        Sender s = c.sender;
+        Timers timers = c.timers;
+        int flight = Seq.diff(s.max(), s.una());
+        if (!t.sackOk || probing || flight == 0 || s.wnd() == 0 || !timers.retransmit.armed()
+                || timers.reorder.armed() || !active && sent.sackedBytes() > 0) {
+            timers.probe.disarm();
+            return;
+        }
+        RtoEstimator rto = c.retransmitTimer.rto();
+        long srtt = rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
+        long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
+        if (flight <= t.smss && !active) {
+            pto += WC_DEL_ACK;
+        }
+        long at = now + pto;
+        if (at < timers.retransmit.deadline()) {
+            timers.probe.arm(at);
+        } else {
+            timers.probe.disarm();
+        }
+    }
+
+    /**
+     * RFC 8985 §7.3: the probe timeout expired: send one new segment if the windows allow, else retransmit
+     * the last segment sent, so that the peer's ACK (SACKing it) lets RACK find what was lost before it. In
+     * recovery (the departure above) the probe resends the segment at SND.UNA instead: if it was lost it is
+     * repaired; if only the ACKs were, the duplicate draws an ACK (RFC 5681 §4.2) with the state of things.
+     */
+    void onProbeTimer(long now) {
+        Sender s = c.sender;
+        if (!t.sackOk || probing || Seq.diff(s.max(), s.una()) == 0 || !t.state.synchronized_()) {
+            return;
+        }
+        int rwndRoom = s.wnd() - Seq.diff(s.nxt(), s.una());
+        int before = s.max();
+        if (!active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max()) {
+            s.sendNew(rwndRoom, now);
+            probeRetransmitted = false;
+        } else {
+            int from = active ? s.una() : sent.lastStart(s.una());
+            if (!active && sent.lastSacked() || !s.resend(from, sent.entryEnd(from), now)) {
+                return;
+            }
+            probeRetransmitted = true;
+        }
+        lossProbes++;
+        probing = true;
+        // Outside recovery the episode ends when the whole flight is acknowledged (RFC 8985 §7.4); in it, at
+        // any progress of SND.UNA, so that a later stall in the same recovery may be probed again.
+        probeEnd = active ? s.una() + 1 : Seq.max(before, s.max());
+        c.timers.retransmit.disarm();
+        c.retransmitTimer.arm(now); // RFC 8985 §7.3: the RTO follows the probe
+    }
+
+    private void reset() {
+        dupAcks = 0;
+        active = false;
+        afterTimeout = false;
+    }
+
+    /** The connection ended or entered TIME-WAIT: nothing is left to recover. */
+    void clear() {
+        reset();
+        sent.clear();
+        probing = false;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.TimedOutException;
+import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.wire.TcpView;
+
+/**
+ * Runs the retransmission timer (RFC 6298 §5): starts and restarts it, and on expiry backs it off, counts
+ * the retries (RFC 9293 §3.8.3) and hands the expiry on: the SYN goes again, a shut window is probed
+ * ({@link Sender}, RFC 9293 §3.8.6.1), else it is a timeout for {@link Recovery}. It measures the round trips
+ * (Karn's rule, RFC 6298 §3; timestamps, RFC 7323 §4.1) from which {@link RtoEstimator} computes the RTO.
+ */
+final class RetransmitTimer {
+    private final Connection c;
+    private final RtoEstimator rto;
+    /** Retransmissions without progress (RFC 9293 §3.8.3 R2; SYNs: {@link TcpConfig#synRetries}). */
+    private int retries;
+    /** Karn's rule (RFC 6298 §3): one segment timed without timestamps. */
+    private boolean rttTiming;
+    private int rttSeq;
+    private long rttStart;
+    long timeouts; // statistics
+
+    RetransmitTimer(Connection c) {
+        this.c = c;
+        TcpConfig cfg = c.config;
+        this.rto = new RtoEstimator(cfg.initialRto().toNanos(), cfg.minRto().toNanos(), cfg.maxRto().toNanos());
+    }
+
+    RtoEstimator rto() {
+        return rto;
+    }
+
+    /** (Re)starts the timer: it expires one RTO from now. */
+    void arm(long now) {
+        c.timers.retransmit.arm(now + rto.rto());
+    }
+
+    /** RFC 6298 §5.1: sending starts the timer if it is not running. */
+    void armIfIdle(long now) {
+        if (!c.timers.retransmit.armed()) {
+            arm(now);
+        }
+    }
+
+    // --- round trips ---
+
+    void onSynSent(long now) {
+        if (retries == 0) {
+            rttStart = now; // the handshake's round trip is the first RTT sample (RFC 6298 §2.2), Karn permitting
+        }
+    }
+
+    /** A segment with {@code len} data bytes from {@code seq} went out. */
+    void onSent(int seq, int len, boolean retransmit, long now) {
+        if (!c.tcb.tsOk && !rttTiming && !retransmit && len > 0) {
+            rttTiming = true; // RFC 6298 §3 (Karn): time one new segment at a time
+            rttSeq = seq + len;
+            rttStart = now;
+        }
+    }
+
+    /** Our SYN was acknowledged: the handshake's RTT sample, and the timer stops. */
+    void onSynAcked(TcpView seg, long now) {
+        if (c.segments.echoes(seg)) {
+            rto.sample(c.segments.echoRtt(seg, now));             // RFC 7323 §4.1
+        } else if (retries == 0) {
+            rto.sample(now - rttStart);                           // RFC 6298 §3 Karn
+        }
+        retries = 0;
+        c.timers.retransmit.disarm();
+    }
+
+    /**
+     * SND.UNA advanced to {@code ack}: an RTT sample (RFC 7323 §4.1 with timestamps; else RFC 6298 §3 timing
+     * one segment, Karn's rule), and the retries start over.
+     */
+    void onNewAck(TcpView seg, int ack, long now) {
+        if (c.segments.echoes(seg)) {
+            rto.sample(c.segments.echoRtt(seg, now));
+        } else if (rttTiming && Seq.ge(ack, rttSeq)) {
+            rttTiming = false;
+            rto.sample(now - rttStart);
+        }
+        retries = 0;
+    }
+
+    /** RFC 6298 §5.2, §5.3: all acknowledged stops the timer, new data acknowledged restarts it. */
+    void onProgress(long now) {
+        c.timers.retransmit.disarm();
+        if (c.sender.una() != c.sender.max()) {
+            arm(now);
+        }
+    }
+
+    /** The peer answered with a shut window: probing goes on while it does (RFC 1122 §4.2.2.17). */
+    void onZeroWindow() {
+        retries = 0;
+    }
+
+    // --- expiry ---
+
+    void onExpiry(long now) {
+        Tcb t = c.tcb;
+        switch (t.state) {
+            case SYN_SENT, SYN_RECEIVED -> {
+                if (++retries > c.config.synRetries()) {
+                    c.abort(new ClosedException("connection timed out"),
+                            new TimedOutException("no answer to SYN from " + c.id.remote()), false);
+                    return;
+                }
+                timeouts++;
+                rto.backOff(); // RFC 6298 §5.5
+                c.sender.sendSyn(now);
+                arm(now);
+                return;
+            }
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK -> { }
+            default -> {
+                return;
+            }
+        }
+        Sender s = c.sender;
+        int flight = Seq.diff(s.max(), s.una());
+        if (flight == 0 && s.unsent() <= 0) {
+            return;
+        }
+        if (++retries > c.config.dataRetries()) { // RFC 9293 §3.8.3 R2
+            c.abort(new ClosedException("connection timed out"), null, true);
+            return;
+        }
+        rto.backOff(); // RFC 6298 §5.5
+        rttTiming = false; // RFC 6298 §3 Karn: no sample from a retransmitted segment
+        if (flight == 0 || s.wnd() == 0) {
+            // RFC 9293 §3.8.6.1 persist, not a congestion event: probe the window, or probe it again.
+            if (flight == 0) {
+                s.probeWindow(now);
+            } else {
+                s.reprobeWindow(now);
+            }
+            arm(now);
+            return;
+        }
+        timeouts++;
+        arm(now);
+        c.recovery.onTimeout(flight, now);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.IpProtocol;
+import dev.tcpip.wire.Ipv4Address;
+import dev.tcpip.wire.Ipv6Address;
+import dev.tcpip.wire.TcpHeader;
+import dev.tcpip.wire.TcpOptions;
+import dev.tcpip.wire.TcpView;
+import java.util.List;
+
+/**
+ * Builds and sends the connection's segments: the header, the options each carries (timestamps RFC 7323,
+ * SACK blocks RFC 2018) with the window field {@link Receiver} advertises, and the data from the send
+ * buffer; it keeps the timestamp state those options echo (TS.Recent, Last.ACK.sent, RFC 7323 §4.3) and
+ * checks arriving timestamps against it (PAWS, RFC 7323 §5). Parsing is {@link TcpView}'s.
+ */
+final class Segments {
+    private static final long PAWS_IDLE = 24L * 24 * 3600 * 1_000_000_000L; // RFC 7323 §5.5: 24 days
+
+    private final Connection c;
+    private final Tcb t;
+    private int tsOffset;       // RFC 7323 §5.4: a per-connection random offset of TSval
+    private int tsRecent;       // RFC 7323 §4.3
+    private long tsRecentTime;  // when tsRecent was set (RFC 7323 §5.5: older than 24 days is invalid)
+    private int lastAckSent;    // RFC 7323 §4.3 Last.ACK.sent
+    long segmentsSent;
+
+    Segments(Connection c) {
+        this.c = c;
+        this.t = c.tcb;
+    }
+
+    void start(int tsOffset) {
+        this.tsOffset = tsOffset;
+    }
+
+    // --- timestamps (RFC 7323) ---
+
+    int tsVal(long now) {
+        return (int) (now / 1_000_000) + tsOffset; // RFC 7323 §5.4: a 1 ms clock
+    }
+
+    /** The peer's SYN: TS.Recent starts from its TSval when timestamps were agreed. */
+    void onSyn(TcpView syn, long now) {
+        if (t.tsOk) {
+            tsRecent = syn.tsVal();
+            tsRecentTime = now;
+        }
+    }
+
+    /** RFC 7323 §5.3 R1: PAWS rejects a segment whose TSval is older than TS.Recent (unless TS.Recent is stale). */
+    boolean pawsRejects(TcpView seg, long now) {
+        return t.tsOk && seg.hasTimestamps() && Seq.lt(seg.tsVal(), tsRecent) && now - tsRecentTime < PAWS_IDLE;
+    }
+
+    /** RFC 6191 §2: the segment's TSval is newer than TS.Recent. */
+    boolean newerThanRecent(TcpView seg) {
+        return t.tsOk && seg.hasTimestamps() && Seq.gt(seg.tsVal(), tsRecent);
+    }
+
+    /** RFC 7323 §4.3: remember TSval of the segment that covers Last.ACK.sent. */
+    void noteTsRecent(TcpView seg, int seq, long now) {
+        if (t.tsOk && seg.hasTimestamps() && Seq.le(seq, lastAckSent)) {
+            tsRecent = seg.tsVal();
+            tsRecentTime = now;
+        }
+    }
+
+    /** True if {@code seg} echoes one of our timestamps, an unambiguous RTT sample (RFC 7323 §4.1). */
+    boolean echoes(TcpView seg) {
+        return t.tsOk && seg.hasTimestamps() && seg.tsEcr() != 0;
+    }
+
+    /** The round trip {@code seg}'s echo measures, in nanoseconds at the timestamp clock's 1 ms precision. */
+    long echoRtt(TcpView seg, long now) {
+        return (long) (tsVal(now) - seg.tsEcr()) * 1_000_000;
+    }
+
+    // --- what a segment carries ---
+
+    /**
+     * The data a segment sent now may carry: SMSS (which already leaves room for timestamps) less the SACK
+     * option it will carry while out-of-order data is held. RFC 6691 §2: the sender MUST reduce the data
+     * length by the options it includes (RFC 9293 §3.7.1, Eff.snd.MSS); else the segment exceeds the path
+     * MTU and is fragmented, or dropped where DF is set.
+     */
+    int dataPerSegment() {
+        if (!t.sackOk || !c.receiver.holdsOutOfOrder()) {
+            return t.smss;
+        }
+        int blocks = Math.min(c.receiver.sackRuns(), maxSackBlocks());
+        return Math.max(1, t.smss - sackOptionBytes(blocks));
+    }
+
+    /** RFC 2018 §3: 40 option bytes hold 4 blocks, or 3 beside timestamps. */
+    private int maxSackBlocks() {
+        return t.tsOk ? 3 : 4;
+    }
+
+    /** A SACK option of {@code blocks} blocks (2 + 8 each), padded to a 32-bit boundary with NOPs. */
+    private static int sackOptionBytes(int blocks) {
+        return (2 + 8 * blocks + 3) & ~3;
+    }
+
+    /** The options of a synchronized segment: timestamps (RFC 7323 §3.2), SACK blocks (RFC 2018 §4). */
+    private TcpOptions options(long now) {
+        boolean sack = t.sackOk && c.receiver.holdsOutOfOrder();
+        if (!t.tsOk && !sack) {
+            return TcpOptions.NONE;
+        }
+        List<TcpOptions.SackBlock> blocks = sack ? c.receiver.sackBlocks(maxSackBlocks()) : List.of();
+        return new TcpOptions(TcpOptions.ABSENT, TcpOptions.ABSENT, false, t.tsOk,
+                t.tsOk ? tsVal(now) : 0, t.tsOk ? tsRecent : 0, blocks);
+    }
+
+    // --- the segments ---
+
+    /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options we offer (RFC 9293 §3.7.1, RFC 7323, RFC 2018). */
+    void syn(int iss, long now) {
+        boolean synAck = t.state == TcpState.SYN_RECEIVED;
+        TcpConfig cfg = c.config;
+        boolean ws = synAck ? t.wsOk : cfg.windowScaling();
+        boolean ts = synAck ? t.tsOk : cfg.timestamps();
+        boolean sack = synAck ? t.sackOk : cfg.sack();
+        TcpOptions o = new TcpOptions(t.ourMss, ws ? t.rcvWscale : TcpOptions.ABSENT, sack, ts,
+                ts ? tsVal(now) : 0, ts && synAck ? tsRecent : 0, List.of());
+        emit(TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), iss, 0, o, c.receiver.advertiseSyn());
+    }
+
+    /** {@code len} bytes from sequence {@code seq} (plus FIN), acknowledging RCV.NXT. */
+    void data(int seq, int len, boolean fin, long now) {
+        int flags = TcpHeader.ACK | (len > 0 ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0);
+        emit(flags, seq, len, options(now), c.receiver.advertise());
+        c.receiver.onAckSent();
+    }
+
+    /**
+     * A segment without data: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 §3.10.7.4). SND.NXT is the
+     * RFC's, the highest sequence sent ({@link Sender#max}): after a timeout the sender goes back to resend
+     * (go-back-N), and an ACK numbered from there lies below the peer's RCV.NXT, which fails the peer's
+     * acceptability test, so the peer drops it unread. When both ends were resending at once, neither ever
+     * saw the other's ACKs and both timed out (16-MiB transfers under 10 % loss, found in simulation).
+     */
+    void ack(long now) {
+        emit(TcpHeader.ACK, c.sender.max(), 0, options(now), c.receiver.advertise());
+        c.receiver.onAckSent();
+    }
+
+    /** RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: a keep-alive probe, SEG.SEQ = SND.NXT - 1, no data, elicits an ACK. */
+    void keepaliveProbe(long now) {
+        emit(TcpHeader.ACK, c.sender.una() - 1, 0, options(now), c.receiver.advertise());
+    }
+
+    /** An abortive close: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT); SND.NXT as in {@link #ack}. */
+    void reset() {
+        emit(TcpHeader.RST | TcpHeader.ACK, c.sender.max(), 0, TcpOptions.NONE, 0);
+    }
+
+    private void emit(int flags, int seq, int len, TcpOptions options, int window) {
+        int ack = (flags & TcpHeader.ACK) != 0 ? c.receiver.nxt() : 0;
+        FourTuple id = c.id;
+        TcpHeader h = new TcpHeader(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, options, len);
+        int hl = h.length();
+        byte[] b = new byte[hl + len];
+        if (len > 0) {
+            c.sender.copy(seq, b, hl, len);
+        }
+        h.emit(b, 0, pseudoHeader(id.local(), id.remote(), b.length));
+        lastAckSent = ack;
+        segmentsSent++;
+        c.layer.ip().send(id.local(), id.remote(), IpProtocol.TCP, b, 0, b.length);
+    }
+
+    static long pseudoHeader(IpAddress src, IpAddress dst, int length) {
+        return switch (src) {
+            case Ipv4Address s -> Checksum.pseudoIpv4(s.bits(), ((Ipv4Address) dst).bits(), IpProtocol.TCP, length);
+            case Ipv6Address s -> Checksum.pseudoIpv6(s, (Ipv6Address) dst, IpProtocol.TCP, length);
+        };
+    }
+
+    /**
+     * The reset for a segment that belongs to no connection (RFC 9293 §3.10.7.1): if it has an ACK,
+     * <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never for a RST.
+     */
+    static void resetFor(DirectTcp layer, IpAddress local, IpAddress remote, TcpView seg) {
+        if (seg.has(TcpHeader.RST)) {
+            return;
+        }
+        TcpHeader h;
+        if (seg.has(TcpHeader.ACK)) {
+            h = new TcpHeader(seg.dstPort(), seg.srcPort(), seg.ack(), 0, TcpHeader.RST, 0, 0, TcpOptions.NONE, 0);
+        } else {
+            int segLen = seg.payloadLength() + (seg.has(TcpHeader.SYN) ? 1 : 0) + (seg.has(TcpHeader.FIN) ? 1 : 0);
+            h = new TcpHeader(seg.dstPort(), seg.srcPort(), 0, seg.seq() + segLen, TcpHeader.RST | TcpHeader.ACK,
+                    0, 0, TcpOptions.NONE, 0);
+        }
+        byte[] b = new byte[h.length()];
+        h.emit(b, 0, pseudoHeader(local, remote, b.length));
+        layer.ip().send(local, remote, IpProtocol.TCP, b, 0, b.length);
+    }
+}

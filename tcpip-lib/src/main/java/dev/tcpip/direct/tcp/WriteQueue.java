@@ -1,0 +1,266 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.ClosedException;
+import dev.tcpip.time.LoopFuture;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Hands the application's writes to the send buffer, which only the loop touches. A plain write that fits
+ * the byte budget is copied on the writer's thread into a single-consumer queue and the writer goes on; the
+ * loop drains the queue (one posted task however many writes wait), so a small write costs no round trip
+ * to the loop. Any other write (no budget left, writeNodelay, writes ending) waits on the loop as the one
+ * pending write, for room in the send buffer or, with nodelay, for its bytes to be sent.
+ *
+ * <p>The budget is the send buffer's size less what it holds and what is queued for it: writers take from
+ * it (any thread), the loop takes what it appends for a pending write and gives back what is acknowledged.
+ * So queued plus buffered bytes never exceed the send buffer's size, and a writer that finds no budget
+ * blocks until the loop answers it.
+ *
+ * <p>The shared fields are updated through {@link VarHandle}s and the queue is made on the first handed
+ * write, so that an idle connection carries no extra objects for them.
+ */
+final class WriteQueue {
+    private static final VarHandle QUEUED;
+    private static final VarHandle BUDGET;
+    private static final VarHandle DRAIN_POSTED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            QUEUED = l.findVarHandle(WriteQueue.class, "queued", ConcurrentLinkedQueue.class);
+            BUDGET = l.findVarHandle(WriteQueue.class, "budget", long.class);
+            DRAIN_POSTED = l.findVarHandle(WriteQueue.class, "drainPosted", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Connection c;
+    /** Writes handed over and not yet drained; null until the first. */
+    private volatile ConcurrentLinkedQueue<byte[]> queued;
+    /** Bytes writers may still hand over (see above). */
+    private volatile long budget;
+    /** A drain task is posted and has not started. */
+    private volatile boolean drainPosted;
+    /**
+     * True once writes may fail (error set, FIN queued): writers then wait for the loop's answer instead of
+     * handing bytes over ahead. Written on the loop, read by writers.
+     */
+    private volatile boolean ended;
+    /** Why writes fail now (local close, reset, keepalive, disconnect); null while writes are allowed. Loop only. */
+    private ClosedException error;
+    /** The write waiting on the loop, or null. Loop only. */
+    private PendingWrite pending;
+
+    /** A write waiting for room in the send buffer, or (nodelay) for its bytes to be sent. */
+    private static final class PendingWrite {
+        final List<ByteBuffer> buffers;
+        final LoopFuture<Void> future;
+        final boolean nodelay;
+        int index;
+        int endSeq;
+
+        PendingWrite(List<ByteBuffer> buffers, LoopFuture<Void> future, boolean nodelay) {
+            this.buffers = buffers;
+            this.future = future;
+            this.nodelay = nodelay;
+        }
+    }
+
+    WriteQueue(Connection c, int capacity) {
+        this.c = c;
+        this.budget = capacity;
+    }
+
+    // --- the writer's side (any thread) ---
+
+    /**
+     * A plain write: copies {@code data} into the queue and posts a drain if none is posted, when the budget
+     * has room for all of it and writes have not ended; else takes nothing and returns false (the writer then
+     * waits on the loop). If the flow stops taking writes before the loop drains them, the bytes are lost, as
+     * a socket's are when a reset arrives after write returned; the writer's next call reports why.
+     */
+    boolean offer(List<ByteBuffer> data) {
+        if (ended) {
+            return false;
+        }
+        long n = 0;
+        for (ByteBuffer b : data) {
+            n += b.remaining();
+        }
+        if (n <= 0 || n > Integer.MAX_VALUE || !reserve(n)) {
+            return false;
+        }
+        byte[] bytes = new byte[(int) n];
+        int at = 0;
+        for (ByteBuffer b : data) {
+            int k = b.remaining();
+            b.get(bytes, at, k);
+            at += k;
+        }
+        queue().add(bytes);
+        if (DRAIN_POSTED.compareAndSet(this, false, true)) {
+            c.layer.loop().execute(this::drain);
+        }
+        return true;
+    }
+
+    private boolean reserve(long n) {
+        for (int guard = 0; guard < 1 << 20; guard++) {
+            long r = budget;
+            if (r < n) {
+                return false;
+            }
+            if (BUDGET.compareAndSet(this, r, r - n)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private ConcurrentLinkedQueue<byte[]> queue() {
+        ConcurrentLinkedQueue<byte[]> q = queued;
+        if (q == null) {
+            QUEUED.compareAndSet(this, null, new ConcurrentLinkedQueue<byte[]>());
+            q = queued;
+        }
+        return q;
+    }
+
+    // --- the loop's side ---
+
+    /** The drain task: each queued write goes into the send buffer and out as the sender allows. */
+    private void drain() {
+        drainPosted = false;
+        long now = c.layer.loop().now(); // this event's time, read once as it enters TCP
+        ConcurrentLinkedQueue<byte[]> q = queued; // set: a drain is posted after the first write is queued
+        for (byte[] b = q.poll(); b != null; b = q.poll()) {
+            if (acceptsWrites()) {
+                c.sender.appendQueued(b);
+                c.sender.output(now);
+            }
+        }
+    }
+
+    private boolean acceptsWrites() {
+        return error == null && !c.sender.finQueued() && c.tcb.state.acceptsWrites();
+    }
+
+    /** A write that waits on the loop: for room, or (nodelay) until its bytes are sent. */
+    void write(List<ByteBuffer> buffers, boolean nodelay, LoopFuture<Void> f, long now) {
+        if (error != null) {
+            f.fail(error);
+            return;
+        }
+        if (!acceptsWrites()) {
+            f.fail(new ClosedException("flow is closed for writing"));
+            return;
+        }
+        if (pending != null) {
+            f.fail(new IllegalStateException("another write is pending on this flow"));
+            return;
+        }
+        c.sender.nodelay(nodelay);
+        pending = new PendingWrite(buffers, f, nodelay);
+        fill();
+        c.sender.output(now);
+        complete(now);
+    }
+
+    /** Copies the pending write into the send buffer as far as the budget allows, taking from it first. */
+    private void fill() {
+        PendingWrite w = pending;
+        if (w == null) {
+            return;
+        }
+        while (w.index < w.buffers.size()) {
+            ByteBuffer b = w.buffers.get(w.index);
+            long r = budget;
+            if (r <= 0) {
+                break;
+            }
+            int n = (int) Math.min(b.remaining(), r);
+            if (n > 0 && !BUDGET.compareAndSet(this, r, r - n)) {
+                continue; // a writer took some meanwhile: take from what is left
+            }
+            c.sender.append(b, n);
+            if (!b.hasRemaining()) {
+                w.index++;
+            }
+        }
+        w.endSeq = c.sender.bufferEnd();
+    }
+
+    /** Room in the send buffer, or bytes sent: go on with the pending write. Called after ACKs and output. */
+    void complete(long now) {
+        PendingWrite w = pending;
+        if (w == null) {
+            return;
+        }
+        if (w.index < w.buffers.size()) {
+            int before = c.sender.buffered();
+            fill();
+            if (c.sender.buffered() != before) {
+                c.sender.output(now);
+            }
+            if (w.index < w.buffers.size()) {
+                return;
+            }
+        }
+        if (w.nodelay && Seq.lt(c.sender.max(), w.endSeq) && c.tcb.state.synchronized_()) {
+            return; // writeNodelay returns once its bytes have been transmitted
+        }
+        pending = null;
+        w.future.complete(null);
+    }
+
+    /** {@code n} bytes of the send buffer were acknowledged: writers may use them again. */
+    void freed(int n) {
+        BUDGET.getAndAdd(this, (long) n);
+    }
+
+    ClosedException error() {
+        return error;
+    }
+
+    /** The application closed for writing (a FIN is queued): later writes, and the pending one, fail. */
+    void end(ClosedException reason) {
+        error = reason;
+        ended = true;
+        if (pending != null) {
+            PendingWrite w = pending;
+            pending = null;
+            w.future.fail(reason);
+        }
+    }
+
+    /** The connection ended abnormally: writes fail with {@code reason}. */
+    void abort(ClosedException reason) {
+        error = reason;
+        ended = true;
+    }
+
+    /**
+     * The connection is gone: writes fail; the pending write fails unless all of it was buffered (and it
+     * did not wait for transmission).
+     */
+    void release() {
+        if (error == null) {
+            error = new ClosedException("flow is closed");
+        }
+        ended = true;
+        if (pending != null) {
+            PendingWrite w = pending;
+            pending = null;
+            if (w.index < w.buffers.size() || w.nodelay) {
+                w.future.fail(error);
+            } else {
+                w.future.complete(null);
+            }
+        }
+    }
+}

@@ -15,7 +15,9 @@ import java.util.List;
 /**
  * A direct-stack TCP flow: each call posts a command to the stack's loop and parks on a
  * {@link LoopFuture} until the connection answers it (read: data or Eof arrived; write: the bytes fit in
- * the send buffer; writeNodelay: they were sent; close: the peer closed too).
+ * the send buffer; writeNodelay: they were sent; close: the peer closed too). The one exception is a plain
+ * write that fits the send budget: {@link WriteQueue} copies it on the caller's thread and the caller goes
+ * on without waiting; the loop alone appends it to the send buffer.
  */
 public final class DirectTcpFlow implements TcpFlow {
     private final DirectTcp layer;

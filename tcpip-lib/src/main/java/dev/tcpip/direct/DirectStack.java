@@ -214,7 +214,7 @@ public final class DirectStack implements Stack {
         }
         ensureOpen();
         long nanos = timeout.toNanos();
-        return loop.<List<InterfaceAddress>>submit(f -> ndp.whenSettled(loop.now(), loop.now() + nanos, f)).await();
+        return loop.<List<InterfaceAddress>>submit((now, f) -> ndp.whenSettled(now, now + nanos, f)).await();
     }
 
     /** The neighbor cache (RFC 4861 §5.1), oldest first (empty without IPv6). */
@@ -288,13 +288,13 @@ public final class DirectStack implements Stack {
                 throw new UnreachableException("this stack has no IPv6: " + dst);
             }
             Ipv6Address to = Ipv6Address.of(v6);
-            return loop.<PingReply>submit(f -> icmp6.ping(loop.now(), to, size, nanos, f)).await();
+            return loop.<PingReply>submit((now, f) -> icmp6.ping(now, to, size, nanos, f)).await();
         }
         if (!(dst instanceof Inet4Address v4) || icmp == null) {
             throw new UnreachableException("this stack has no IPv4: " + dst);
         }
         Ipv4Address to = Ipv4Address.of(v4);
-        return loop.<PingReply>submit(f -> icmp.ping(loop.now(), to, size, nanos, f)).await();
+        return loop.<PingReply>submit((now, f) -> icmp.ping(now, to, size, nanos, f)).await();
     }
 
     /** Every counter's current value. */
@@ -401,7 +401,7 @@ public final class DirectStack implements Stack {
         if (loop.inLoop()) {
             return command.apply(loop.now());
         }
-        LoopFuture<T> f = loop.submit(fut -> fut.complete(command.apply(loop.now())));
+        LoopFuture<T> f = loop.submit((now, fut) -> fut.complete(command.apply(now)));
         return f.await();
     }
 

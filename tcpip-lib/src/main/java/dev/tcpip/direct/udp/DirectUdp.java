@@ -63,7 +63,7 @@ public final class DirectUdp implements Udp {
         byte[] msg = new byte[UdpView.HEADER_LENGTH + n];
         payload.get(msg, UdpView.HEADER_LENGTH, n);
         IpAddress to = IpAddress.of(dst.getAddress());
-        loop.<Void>submit(f -> layer.send(loop.now(), to, dst.getPort(), options, msg, f)).await();
+        loop.<Void>submit((now, f) -> layer.send(now, to, dst.getPort(), options, msg, f)).await();
     }
 
     @Override

@@ -94,7 +94,7 @@ public final class DirectStack implements Stack {
                 ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
         if (config.address() != null) {
             this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
-            this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler, loop::now);
+            this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler);
             this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst());
             ipv4.bind(icmp);
         } else {
@@ -109,7 +109,7 @@ public final class DirectStack implements Stack {
             RandomGenerator ndpRandom = loop instanceof SimulatedLoop sl
                     ? sl.simulation().random("ndp-" + device.mac()) : new SecureRandom();
             this.neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
-            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler, loop::now,
+            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler,
                     ndpRandom.nextInt());
             this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470);
             this.ndp = new Ndp(ipv6, neighbors, counters, scheduler, ndpRandom);

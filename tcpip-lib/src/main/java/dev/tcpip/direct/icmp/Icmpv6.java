@@ -239,7 +239,7 @@ public final class Icmpv6 implements Ipv6.Control {
     public void ping(long now, Ipv6Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
         Ipv6Address src;
         try {
-            src = (Ipv6Address) ip.sourceFor(dst);
+            src = (Ipv6Address) ip.sourceFor(now, dst);
         } catch (UnreachableException e) {
             future.fail(e);
             return;

@@ -24,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongSupplier;
 
 /**
  * IPv6 for one Ethernet interface (RFC 8200, RFC 4861 §5 conceptual sending algorithm): the interface's
@@ -81,7 +80,6 @@ public final class Ipv6 implements IpLayer {
     private final int deviceMtu;
     private final Ethernet eth;
     private final Counters counters;
-    private final LongSupplier clock;
     private final Reassembly reassembly;
     private final Resolver neighbors;
     private final TransportHandler[] transports = new TransportHandler[256];
@@ -102,7 +100,7 @@ public final class Ipv6 implements IpLayer {
     private boolean curMulticast;
 
     public Ipv6(DirectStackConfig.Ipv6Config config, int mtu, Ethernet eth, Resolver neighbors, Counters counters,
-         Scheduler scheduler, LongSupplier clock, int firstId) {
+         Scheduler scheduler, int firstId) {
         this.config = config;
         this.deviceMtu = mtu;
         this.linkMtu = mtu;
@@ -110,7 +108,6 @@ public final class Ipv6 implements IpLayer {
         this.eth = eth;
         this.neighbors = neighbors;
         this.counters = counters;
-        this.clock = clock;
         this.nextId = firstId;
         this.reassembly = new Reassembly(config.reassembly(), counters, scheduler,
                 (now, header, first) -> icmp.timeExceededReassembly(now, header, first));
@@ -183,11 +180,11 @@ public final class Ipv6 implements IpLayer {
 
     // ---- addresses and groups (RFC 4862, RFC 4291 §2.8) ----
 
-    public Addr addAddress(Ipv6Address ip, int prefixLength, InterfaceAddress.Origin origin) {
+    public Addr addAddress(long now, Ipv6Address ip, int prefixLength, InterfaceAddress.Origin origin) {
         Addr a = new Addr(ip, prefixLength, origin);
         addresses.add(a);
         if (origin != InterfaceAddress.Origin.LINK_LOCAL) {
-            onLink(ip, prefixLength, FOREVER);
+            onLink(now, ip, prefixLength, FOREVER);
         }
         return a;
     }
@@ -247,9 +244,9 @@ public final class Ipv6 implements IpLayer {
 
     // ---- routing (RFC 4861 §5.2) ----
 
-    public void onLink(Ipv6Address prefix, int length, long validUntil) {
+    public void onLink(long now, Ipv6Address prefix, int length, long validUntil) {
         prefixes.removeIf(p -> p.length == length && matches(p.prefix, prefix, length));
-        if (validUntil > clock.getAsLong()) {
+        if (validUntil > now) {
             if (prefixes.size() >= config.ndp().destinationCacheSize()) {
                 prefixes.removeFirst();                   // bounded: the oldest advertised prefix goes
             }
@@ -257,8 +254,8 @@ public final class Ipv6 implements IpLayer {
         }
     }
 
-    public void router(Ipv6Address ip, long validUntil) {
-        if (validUntil <= clock.getAsLong()) {
+    public void router(long now, Ipv6Address ip, long validUntil) {
+        if (validUntil <= now) {
             routers.remove(ip);                           // RFC 4861 §6.3.4: lifetime 0 removes it
             return;
         }
@@ -403,11 +400,10 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
-    public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+    public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
         if (!(dst instanceof Ipv6Address v6) || v6.equals(Ipv6Address.UNSPECIFIED)) {
             throw new UnreachableException("not an IPv6 destination: " + dst);
         }
-        long now = clock.getAsLong();
         if (!v6.isMulticast() && nextHop(now, v6) == null) {
             throw new UnreachableException("no route to " + dst + " (no default router, RFC 4861 §5.2)");
         }
@@ -429,8 +425,8 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
-    public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
-        output(clock.getAsLong(), src, dst, protocol, hopLimit, payload, off, len,
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        output(now, src, dst, protocol, hopLimit, payload, off, len,
                 Delivery.toTransport(transports, src, src, dst, protocol, payload, off, len, 0));
     }
 

@@ -78,7 +78,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         if (ip.find(address) != null) {
             return null;
         }
-        Ipv6.Addr a = ip.addAddress(address, prefixLength, origin);
+        Ipv6.Addr a = ip.addAddress(now, address, prefixLength, origin);
         // RFC 4862 §5.4.2: join the solicited-node group before the first probe (and report it, RFC 3810 §6.1).
         join(now, address.solicitedNode());
         if (config.dadTransmits() == 0) {
@@ -343,7 +343,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         if (m.curHopLimit() != 0) {
             ip.hopLimit(m.curHopLimit());
         }
-        ip.router(src, now + m.routerLifetime() * SECOND);
+        ip.router(now, src, now + m.routerLifetime() * SECOND);
         if (m.reachableTime() != 0 && m.reachableTime() * 1_000_000L != neighbors.baseReachable()) {
             neighbors.baseReachable(m.reachableTime() * 1_000_000L);
         }
@@ -373,7 +373,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         }
         long valid = lifetime(now, pi.validLifetime());
         if (pi.onLink()) {
-            ip.onLink(prefix, pi.prefixLength(), valid);
+            ip.onLink(now, prefix, pi.prefixLength(), valid);
         }
         if (!pi.autonomous() || !config.slaac()) {
             return;

@@ -50,18 +50,20 @@ public final class Ipv6ExtensionChain {
                 || protocol == IpProtocol.FRAGMENT || protocol == IpProtocol.DESTINATION_OPTIONS;
     }
 
+    // Moves onto the header of type t at p, named by the field at {@code field}; a header that does not fit
+    // leaves the cursor where it was.
     private void land(int t, int p, int field) throws ParseException {
+        int hl = 0;
+        if (isExtension(t)) {
+            String name = t == IpProtocol.FRAGMENT ? "ipv6.fragment" : "ipv6.extension";
+            ParseException.need(name, end - p, MIN_LENGTH);
+            hl = t == IpProtocol.FRAGMENT ? FRAGMENT_LENGTH : (Bytes.u8(buf, p + 1) + 1) * 8;
+            ParseException.need(name, end - p, hl);
+        }
         type = t;
         at = p;
         typeField = field;
-        length = 0;
-        if (!isExtension(t)) {
-            return;
-        }
-        String name = t == IpProtocol.FRAGMENT ? "ipv6.fragment" : "ipv6.extension";
-        ParseException.need(name, end - p, MIN_LENGTH);
-        length = t == IpProtocol.FRAGMENT ? FRAGMENT_LENGTH : (Bytes.u8(buf, p + 1) + 1) * 8;
-        ParseException.need(name, end - p, length);
+        length = hl;
     }
 
     /** The header at the cursor: the protocol number that named it. */
@@ -98,7 +100,7 @@ public final class Ipv6ExtensionChain {
         return Bytes.u8(buf, at);
     }
 
-    /** Moves past the extension header to the one it names. */
+    /** Moves past the extension header to the one it names; if that does not fit, throws and stays. */
     public void advance() throws ParseException {
         requireExtension();
         land(Bytes.u8(buf, at), at + length, at);
@@ -107,6 +109,24 @@ public final class Ipv6ExtensionChain {
     /** The option area of a Hop-by-Hop or Destination Options header: its first byte (RFC 8200 §4.2). */
     public int optionsOffset() {
         return at + 2;
+    }
+
+    /** The end of the option area (the end of the header). */
+    public int optionsEnd() {
+        return at + length;
+    }
+
+    /** The type of the option at {@code q} in the option area. */
+    public int optionType(int q) {
+        return Bytes.u8(buf, q);
+    }
+
+    /**
+     * Where the option after the one at {@code q} starts: Pad1 is one octet, any other is type, length and data
+     * (RFC 8200 §4.2). Assumes the framing {@link Ipv6View#parse} checks.
+     */
+    public int nextOption(int q) {
+        return Bytes.u8(buf, q) == 0 ? q + 1 : q + 2 + Bytes.u8(buf, q + 1);
     }
 
     /** A Routing header's routing type (RFC 8200 §4.4). */
@@ -119,7 +139,7 @@ public final class Ipv6ExtensionChain {
         return Bytes.u8(buf, at + 3);
     }
 
-    /** Where a Routing header's segments-left field is (a parameter problem points at the routing type before it). */
+    /** Where a Routing header's routing type field is (RFC 8200 §4.4: a parameter problem points there). */
     public int routingTypeOffset() {
         return at + 2;
     }

@@ -14,6 +14,7 @@ import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
@@ -288,8 +289,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         if (c == null) {
             return;
         }
-        int seq = (error.transport()[4] & 0xff) << 24 | (error.transport()[5] & 0xff) << 16
-                | (error.transport()[6] & 0xff) << 8 | error.transport()[7] & 0xff;
+        int seq = IcmpQuote.tcpSequence(error.transport());
         if (!Seq.inWindow(seq, c.sender.una(), c.sender.max() + 1)) {
             return; // RFC 5927 §4.1: the quoted sequence number must be in flight
         }

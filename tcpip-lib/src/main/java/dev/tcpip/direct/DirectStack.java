@@ -196,7 +196,7 @@ public final class DirectStack implements Stack {
 
     /** The IPv6 addresses and their states (empty without IPv6). */
     public List<InterfaceAddress> ipv6Addresses() throws IOException {
-        return ipv6 == null ? List.of() : onLoop(now -> ipv6.addressList(now));
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.addresses().list(now));
     }
 
     /**
@@ -224,12 +224,12 @@ public final class DirectStack implements Stack {
 
     /** The default routers with a remaining lifetime (RFC 4861 §6.3.4; empty without IPv6). */
     public List<Ipv6Address> ipv6Routers() throws IOException {
-        return ipv6 == null ? List.of() : onLoop(now -> ipv6.routers(now));
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.routes().routers(now));
     }
 
     /** The IPv6 path MTU toward {@code dst} (RFC 8201), or 0 without IPv6. */
     public int ipv6PathMtu(Ipv6Address dst) throws IOException {
-        return ipv6 == null ? 0 : onLoop(now -> ipv6.pathMtu(dst));
+        return ipv6 == null ? 0 : onLoop(now -> ipv6.routes().pathMtu(dst));
     }
 
     /**

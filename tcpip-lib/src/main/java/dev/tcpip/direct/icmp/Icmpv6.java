@@ -92,7 +92,7 @@ public final class Icmpv6 implements Ipv6.Control {
         if (m.code() != 0 || src.equals(Ipv6Address.UNSPECIFIED)) {
             return;
         }
-        Ipv6Address from = multicast ? ip.selectSource(now, src) : dst;
+        Ipv6Address from = multicast ? ip.addresses().selectSource(now, src) : dst;
         if (from == null) {
             return;
         }
@@ -123,7 +123,7 @@ public final class Icmpv6 implements Ipv6.Control {
         }
         Ipv6Address qsrc = (Ipv6Address) quoted.src();
         Ipv6Address qdst = (Ipv6Address) quoted.dst();
-        if (ip.find(qsrc) == null || quoted.transportLength() < IcmpQuote.TRANSPORT_PREFIX) {
+        if (ip.addresses().find(qsrc) == null || quoted.transportLength() < IcmpQuote.TRANSPORT_PREFIX) {
             counters.inc(StackCounter.ICMP6_IGNORED);    // not about a packet of ours, or its ports not quoted
             return;
         }
@@ -131,7 +131,7 @@ public final class Icmpv6 implements Ipv6.Control {
         IcmpError.Kind kind = kindOf(m.type(), m.code());
         int mtu = 0;
         if (kind == IcmpError.Kind.PACKET_TOO_BIG) {
-            mtu = ip.lowerPathMtu(qdst, m.value());     // RFC 8201 §4: never below 1280
+            mtu = ip.routes().lowerPathMtu(qdst, m.value());     // RFC 8201 §4: never below 1280
         }
         IcmpError err = new IcmpError(kind, reporter, qsrc, qdst, next, quoted.transport(), mtu);
         if (next == IpProtocol.ICMPV6) {
@@ -200,8 +200,8 @@ public final class Icmpv6 implements Ipv6.Control {
         if (to.isMulticast() || to.equals(Ipv6Address.UNSPECIFIED)) {
             return;
         }
-        Ipv6Address from = invokedDst.isMulticast() || ip.find(invokedDst) == null
-                ? ip.selectSource(now, to) : invokedDst;
+        Ipv6Address from = invokedDst.isMulticast() || ip.addresses().find(invokedDst) == null
+                ? ip.addresses().selectSource(now, to) : invokedDst;
         if (from == null) {
             return;
         }
@@ -219,7 +219,7 @@ public final class Icmpv6 implements Ipv6.Control {
 
     private void send(long now, Ipv6Address from, Ipv6Address to, byte[] m) {
         counters.inc(StackCounter.ICMP6_TX);
-        ip.output(now, from, to, IpProtocol.ICMPV6, ip.defaultHopLimit(to), null, m, 0, m.length, Delivery.NONE);
+        ip.sender().output(now, from, to, IpProtocol.ICMPV6, ip.defaultHopLimit(to), null, m, 0, m.length, Delivery.NONE);
     }
 
     // ---- ping ----
@@ -239,7 +239,7 @@ public final class Icmpv6 implements Ipv6.Control {
         }
         new Icmpv6Message.Echo(false, identifier, seq).emit(m, 0, size, src, dst);
         counters.inc(StackCounter.ICMP6_TX);
-        ip.output(now, src, dst, IpProtocol.ICMPV6, ip.defaultHopLimit(dst), null, m, 0, m.length,
+        ip.sender().output(now, src, dst, IpProtocol.ICMPV6, ip.defaultHopLimit(dst), null, m, 0, m.length,
                 pings.delivery(seq));
     }
 

@@ -94,7 +94,7 @@ public final class DirectStack implements Stack {
                 ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
         if (config.address() != null) {
             this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
-            this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler, loop::now);
+            this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler);
             this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst());
             ipv4.bind(icmp);
         } else {
@@ -109,7 +109,7 @@ public final class DirectStack implements Stack {
             RandomGenerator ndpRandom = loop instanceof SimulatedLoop sl
                     ? sl.simulation().random("ndp-" + device.mac()) : new SecureRandom();
             this.neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
-            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler, loop::now,
+            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler,
                     ndpRandom.nextInt());
             this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470);
             this.ndp = new Ndp(ipv6, neighbors, counters, scheduler, ndpRandom);
@@ -196,7 +196,7 @@ public final class DirectStack implements Stack {
 
     /** The IPv6 addresses and their states (empty without IPv6). */
     public List<InterfaceAddress> ipv6Addresses() throws IOException {
-        return ipv6 == null ? List.of() : onLoop(now -> ipv6.addressList(now));
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.addresses().list(now));
     }
 
     /**
@@ -224,12 +224,12 @@ public final class DirectStack implements Stack {
 
     /** The default routers with a remaining lifetime (RFC 4861 §6.3.4; empty without IPv6). */
     public List<Ipv6Address> ipv6Routers() throws IOException {
-        return ipv6 == null ? List.of() : onLoop(now -> ipv6.routers(now));
+        return ipv6 == null ? List.of() : onLoop(now -> ipv6.routes().routers(now));
     }
 
     /** The IPv6 path MTU toward {@code dst} (RFC 8201), or 0 without IPv6. */
     public int ipv6PathMtu(Ipv6Address dst) throws IOException {
-        return ipv6 == null ? 0 : onLoop(now -> ipv6.pathMtu(dst));
+        return ipv6 == null ? 0 : onLoop(now -> ipv6.routes().pathMtu(dst));
     }
 
     /**

@@ -68,4 +68,9 @@ public record Ipv6Header(int trafficClass, int flowLabel, int hopLimit, Ipv6Addr
         }
         return p;
     }
+
+    /** Overwrites the payload length field of the packet at {@code buf[off..)} (a rebuilt packet, RFC 8200 §4.5). */
+    public static void putPayloadLength(byte[] buf, int off, int payloadLength) {
+        Bytes.put16(buf, off + 4, payloadLength);
+    }
 }

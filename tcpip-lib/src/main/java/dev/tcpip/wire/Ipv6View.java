@@ -156,6 +156,11 @@ public final class Ipv6View {
         return off + Ipv6Header.FIXED_LENGTH + payloadLength - upperOffset;
     }
 
+    /** The upper layer's first byte (an ICMPv6 message's type), or -1 when the upper layer is empty. */
+    public int upperFirstByte() {
+        return upperLength() >= 1 ? Bytes.u8(buf, upperOffset) : -1;
+    }
+
     public int extensionCount() {
         return extensionCount;
     }

@@ -153,9 +153,10 @@ class DirectIpv4Test {
             byte[] msg = {0x12, 0x34, 0x56, 0x78, 1, 2, 3, 4, 5, 6};
             a.loop().execute(() -> {
                 IpSender ip = a.ipSender();
+                long now = a.loop().now();
                 try {
                     IpAddress dst = Ipv4Address.parse("10.0.0.2");
-                    ip.send(ip.sourceFor(dst), dst, 200, msg, 0, msg.length);
+                    ip.send(now, ip.sourceFor(now, dst), dst, 200, msg, 0, msg.length);
                 } catch (UnreachableException e) {
                     throw new AssertionError(e);
                 }

@@ -10,11 +10,11 @@ import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
+import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.Icmpv4Message;
 import dev.tcpip.wire.Icmpv4View;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
-import dev.tcpip.wire.Ipv4View;
 import dev.tcpip.wire.ParseException;
 import java.util.Arrays;
 
@@ -85,17 +85,20 @@ public final class Icmpv4 implements Ipv4.Control {
 
     private void error(long now, Ipv4Address reporter, Icmpv4View m) {
         counters.inc(StackCounter.ICMP_ERRORS_RX);
-        Ipv4View quoted = m.quotedHeader();
-        int end = m.payloadOffset() + m.payloadLength();
-        int have = end - quoted.payloadOffset();
-        if (quoted.srcBits() != ip.address().bits() || have < 8) {
+        IcmpQuote quoted;
+        try {
+            quoted = IcmpQuote.ipv4(m.buffer(), m.payloadOffset(), m.payloadLength());
+        } catch (ParseException e) {
+            counters.inc(StackCounter.ICMP_ERRORS_IGNORED);    // not reached: Icmpv4View.parse checked the quote
+            return;
+        }
+        if (!quoted.src().equals(ip.address()) || quoted.transportLength() < IcmpQuote.TRANSPORT_PREFIX) {
             counters.inc(StackCounter.ICMP_ERRORS_IGNORED);    // not about our datagram, or RFC 792's 64 bits missing
             return;
         }
         IcmpError.Kind kind = kindOf(m.type(), m.code());
-        byte[] transport = Arrays.copyOfRange(m.buffer(), quoted.payloadOffset(), end);
-        IcmpError err = new IcmpError(kind, reporter, quoted.src(), quoted.dst(), quoted.protocol(), transport,
-                kind == IcmpError.Kind.FRAGMENTATION_NEEDED ? m.nextHopMtu() : 0);
+        IcmpError err = new IcmpError(kind, reporter, quoted.src(), quoted.dst(), quoted.protocol(),
+                quoted.transport(), kind == IcmpError.Kind.FRAGMENTATION_NEEDED ? m.nextHopMtu() : 0);
         if (quoted.protocol() == IpProtocol.ICMP) {
             pingError(err);
             return;
@@ -126,9 +129,8 @@ public final class Icmpv4 implements Ipv4.Control {
 
     private void pingError(IcmpError err) {
         byte[] t = err.transport();
-        int id = (t[4] & 0xff) << 8 | t[5] & 0xff;
-        int seq = (t[6] & 0xff) << 8 | t[7] & 0xff;
-        if ((t[0] & 0xff) != Icmpv4Message.ECHO_REQUEST || id != identifier || !pings.fail(seq,
+        if (IcmpQuote.icmpType(t) != Icmpv4Message.ECHO_REQUEST || IcmpQuote.echoIdentifier(t) != identifier
+                || !pings.fail(IcmpQuote.echoSequence(t),
                 new UnreachableException(err.dst() + ": " + err.kind() + " (reported by " + err.reporter() + ")"))) {
             counters.inc(StackCounter.ICMP_ERRORS_IGNORED);
         }
@@ -151,10 +153,16 @@ public final class Icmpv4 implements Ipv4.Control {
     }
 
     private void sendError(long now, Icmpv4Message msg, byte[] buf, int ipOff, int header, int payload) {
-        int src = readInt(buf, ipOff + 12);
-        Ipv4Address to = new Ipv4Address(src);
+        IcmpQuote invoking;
+        try {
+            invoking = IcmpQuote.ipv4(buf, ipOff, header + payload);
+        } catch (ParseException e) {
+            return;                                      // not reached: IPv4 input checked the header
+        }
+        Ipv4Address to = (Ipv4Address) invoking.src();
+        int src = to.bits();
         // RFC 1122 §3.2.2: never about an ICMP error (nor a message we cannot tell is not one)...
-        if ((buf[ipOff + 9] & 0xff) == IpProtocol.ICMP && (payload < 1 || !isQuery(buf[ipOff + header] & 0xff))) {
+        if (invoking.protocol() == IpProtocol.ICMP && !isQuery(invoking.firstTransportByte())) {
             return;
         }
         // ...nor to a source that does not name one host (IPv4 input already dropped those; broadcast
@@ -199,9 +207,5 @@ public final class Icmpv4 implements Ipv4.Control {
 
     public void close() {
         pings.close();
-    }
-
-    private static int readInt(byte[] b, int off) {
-        return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | b[off + 3] & 0xff;
     }
 }

@@ -10,6 +10,7 @@ import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
+import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.Icmpv6Message;
 import dev.tcpip.wire.Icmpv6View;
 import dev.tcpip.wire.IpProtocol;
@@ -28,6 +29,7 @@ public final class Icmpv6 implements Ipv6.Control {
     /** RFC 4443 §2.4(c): an error quotes as much as fits in the minimum MTU. */
     private static final int MAX_ERROR = Ipv6.MIN_MTU - Ipv6.HEADER;
     private static final int MLD_QUERY = 130;
+    private static final int MAX_QUOTED_EXTENSIONS = 16;
 
     private final Ipv6 ip;
     private final Counters counters;
@@ -90,7 +92,7 @@ public final class Icmpv6 implements Ipv6.Control {
         if (m.code() != 0 || src.equals(Ipv6Address.UNSPECIFIED)) {
             return;
         }
-        Ipv6Address from = multicast ? ip.selectSource(now, src) : dst;
+        Ipv6Address from = multicast ? ip.addresses().selectSource(now, src) : dst;
         if (from == null) {
             return;
         }
@@ -111,41 +113,27 @@ public final class Icmpv6 implements Ipv6.Control {
 
     private void error(long now, Ipv6Address reporter, Icmpv6View m) {
         counters.inc(StackCounter.ICMP6_ERRORS_RX);
-        byte[] b = m.buffer();
-        int q = m.payloadOffset();
-        int end = q + m.payloadLength();
-        if (end - q < Ipv6.HEADER + 8) {
+        IcmpQuote quoted;
+        try {
+            // RFC 4443 §2.4(d): the quoted packet names the flow; its extension headers are skipped (16 at most).
+            quoted = IcmpQuote.ipv6(m.buffer(), m.payloadOffset(), m.payloadLength(), MAX_QUOTED_EXTENSIONS);
+        } catch (ParseException e) {
             counters.inc(StackCounter.ICMP6_IGNORED);    // not enough of the invoking packet to tell the flow
             return;
         }
-        Ipv6Address qsrc = Ipv6Address.read(b, q + 8);
-        Ipv6Address qdst = Ipv6Address.read(b, q + 24);
-        Ipv6.Addr own = ip.find(qsrc);
-        if (own == null) {
-            counters.inc(StackCounter.ICMP6_IGNORED);    // not about a packet of ours
+        Ipv6Address qsrc = (Ipv6Address) quoted.src();
+        Ipv6Address qdst = (Ipv6Address) quoted.dst();
+        if (ip.addresses().find(qsrc) == null || quoted.transportLength() < IcmpQuote.TRANSPORT_PREFIX) {
+            counters.inc(StackCounter.ICMP6_IGNORED);    // not about a packet of ours, or its ports not quoted
             return;
         }
-        // Walk the quoted extension chain (truncated: lengths checked against what is there).
-        int next = b[q + 6] & 0xff;
-        int p = q + Ipv6.HEADER;
-        for (int i = 0; i < 16 && isExtension(next); i++) {
-            if (p + 8 > end) {
-                break;
-            }
-            int hl = next == IpProtocol.FRAGMENT ? 8 : (b[p + 1] & 0xff) * 8 + 8;
-            next = b[p] & 0xff;
-            p += hl;
-        }
-        if (isExtension(next) || p + 8 > end) {
-            counters.inc(StackCounter.ICMP6_IGNORED);
-            return;
-        }
+        int next = quoted.protocol();
         IcmpError.Kind kind = kindOf(m.type(), m.code());
         int mtu = 0;
         if (kind == IcmpError.Kind.PACKET_TOO_BIG) {
-            mtu = ip.lowerPathMtu(qdst, m.value());     // RFC 8201 §4: never below 1280
+            mtu = ip.routes().lowerPathMtu(qdst, m.value());     // RFC 8201 §4: never below 1280
         }
-        IcmpError err = new IcmpError(kind, reporter, qsrc, qdst, next, Arrays.copyOfRange(b, p, end), mtu);
+        IcmpError err = new IcmpError(kind, reporter, qsrc, qdst, next, quoted.transport(), mtu);
         if (next == IpProtocol.ICMPV6) {
             pingError(err);
             return;
@@ -156,11 +144,6 @@ public final class Icmpv6 implements Ipv6.Control {
             return;
         }
         t.icmpError(now, err);
-    }
-
-    private static boolean isExtension(int h) {
-        return h == IpProtocol.HOP_BY_HOP || h == IpProtocol.ROUTING || h == IpProtocol.FRAGMENT
-                || h == IpProtocol.DESTINATION_OPTIONS;
     }
 
     // RFC 4443 §3.1-3.4; RFC 5461 §4: "unrecognized next header" is as hard as protocol unreachable.
@@ -181,9 +164,8 @@ public final class Icmpv6 implements Ipv6.Control {
 
     private void pingError(IcmpError err) {
         byte[] t = err.transport();
-        int id = (t[4] & 0xff) << 8 | t[5] & 0xff;
-        int seq = (t[6] & 0xff) << 8 | t[7] & 0xff;
-        if ((t[0] & 0xff) != Icmpv6Message.ECHO_REQUEST || id != identifier || !pings.fail(seq,
+        if (IcmpQuote.icmpType(t) != Icmpv6Message.ECHO_REQUEST || IcmpQuote.echoIdentifier(t) != identifier
+                || !pings.fail(IcmpQuote.echoSequence(t),
                 new UnreachableException(err.dst() + ": " + err.kind() + " (reported by " + err.reporter() + ")"))) {
             counters.inc(StackCounter.ICMP6_IGNORED);
         }
@@ -206,14 +188,20 @@ public final class Icmpv6 implements Ipv6.Control {
      */
     @Override
     public void sendError(long now, int type, int code, int value, byte[] buf, int ipOff, int ipLen) {
-        Ipv6Address to = Ipv6Address.read(buf, ipOff + 8);
-        Ipv6Address invokedDst = Ipv6Address.read(buf, ipOff + 24);
+        IcmpQuote invoking;
+        try {
+            invoking = IcmpQuote.ipv6FixedHeader(buf, ipOff, ipLen);
+        } catch (ParseException e) {
+            return;                                      // not reached: IPv6 input checked the header
+        }
+        Ipv6Address to = (Ipv6Address) invoking.src();
+        Ipv6Address invokedDst = (Ipv6Address) invoking.dst();
         // RFC 4443 §2.4(e.4): never to a source that does not name one node.
         if (to.isMulticast() || to.equals(Ipv6Address.UNSPECIFIED)) {
             return;
         }
-        Ipv6Address from = invokedDst.isMulticast() || ip.find(invokedDst) == null
-                ? ip.selectSource(now, to) : invokedDst;
+        Ipv6Address from = invokedDst.isMulticast() || ip.addresses().find(invokedDst) == null
+                ? ip.addresses().selectSource(now, to) : invokedDst;
         if (from == null) {
             return;
         }
@@ -231,7 +219,7 @@ public final class Icmpv6 implements Ipv6.Control {
 
     private void send(long now, Ipv6Address from, Ipv6Address to, byte[] m) {
         counters.inc(StackCounter.ICMP6_TX);
-        ip.output(now, from, to, IpProtocol.ICMPV6, ip.defaultHopLimit(to), null, m, 0, m.length, Delivery.NONE);
+        ip.sender().output(now, from, to, IpProtocol.ICMPV6, ip.defaultHopLimit(to), null, m, 0, m.length, Delivery.NONE);
     }
 
     // ---- ping ----
@@ -239,7 +227,7 @@ public final class Icmpv6 implements Ipv6.Control {
     public void ping(long now, Ipv6Address dst, int size, long timeoutNanos, LoopFuture<PingReply> future) {
         Ipv6Address src;
         try {
-            src = (Ipv6Address) ip.sourceFor(dst);
+            src = (Ipv6Address) ip.sourceFor(now, dst);
         } catch (UnreachableException e) {
             future.fail(e);
             return;
@@ -251,7 +239,7 @@ public final class Icmpv6 implements Ipv6.Control {
         }
         new Icmpv6Message.Echo(false, identifier, seq).emit(m, 0, size, src, dst);
         counters.inc(StackCounter.ICMP6_TX);
-        ip.output(now, src, dst, IpProtocol.ICMPV6, ip.defaultHopLimit(dst), null, m, 0, m.length,
+        ip.sender().output(now, src, dst, IpProtocol.ICMPV6, ip.defaultHopLimit(dst), null, m, 0, m.length,
                 pings.delivery(seq));
     }
 

@@ -26,13 +26,13 @@ public final class DualIp implements IpLayer {
     }
 
     @Override
-    public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+    public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
         IpLayer ip = of(dst);
         if (ip == null) {
             throw new UnreachableException("this stack has no " + (dst instanceof Ipv4Address ? "IPv4" : "IPv6")
                     + " address: " + dst);
         }
-        return ip.sourceFor(dst);
+        return ip.sourceFor(now, dst);
     }
 
     @Override
@@ -42,10 +42,10 @@ public final class DualIp implements IpLayer {
     }
 
     @Override
-    public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
         IpLayer ip = of(dst);
         if (ip != null) {
-            ip.send(src, dst, protocol, payload, off, len);
+            ip.send(now, src, dst, protocol, payload, off, len);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tcpip.direct.ip;
 
+import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.IpAddress;
 
 /**
@@ -39,11 +40,11 @@ public record IcmpError(Kind kind, IpAddress reporter, IpAddress src, IpAddress 
 
     /** The quoted source port (the first two bytes of the transport header). */
     public int srcPort() {
-        return transport.length >= 2 ? (transport[0] & 0xff) << 8 | transport[1] & 0xff : -1;
+        return IcmpQuote.srcPort(transport);
     }
 
     /** The quoted destination port. */
     public int dstPort() {
-        return transport.length >= 4 ? (transport[2] & 0xff) << 8 | transport[3] & 0xff : -1;
+        return IcmpQuote.dstPort(transport);
     }
 }

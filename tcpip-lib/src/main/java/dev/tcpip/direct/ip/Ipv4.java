@@ -15,7 +15,6 @@ import dev.tcpip.wire.Ipv4Header;
 import dev.tcpip.wire.Ipv4View;
 import dev.tcpip.wire.MacAddress;
 import dev.tcpip.wire.ParseException;
-import java.util.function.LongSupplier;
 
 /**
  * IPv4 for one address on one Ethernet (RFC 791, RFC 1122 §3): routing between the on-link prefix and the
@@ -38,7 +37,6 @@ public final class Ipv4 implements IpLayer {
     private final Arp arp;
     private final Counters counters;
     private final Reassembly reassembly;
-    private final LongSupplier clock;   // only for IpSender.send, which is called without a "now"
     private final TransportHandler[] transports = new TransportHandler[256];
     private Control icmp;
     private int nextId = 1;
@@ -50,8 +48,7 @@ public final class Ipv4 implements IpLayer {
     private int curPayload;
     private boolean curBroadcast;
 
-    public Ipv4(DirectStackConfig config, int mtu, Ethernet eth, Arp arp, Counters counters, Scheduler scheduler,
-         LongSupplier clock) {
+    public Ipv4(DirectStackConfig config, int mtu, Ethernet eth, Arp arp, Counters counters, Scheduler scheduler) {
         this.own = config.address();
         this.addr = own.bits();
         this.mask = config.netmask();
@@ -62,7 +59,6 @@ public final class Ipv4 implements IpLayer {
         this.eth = eth;
         this.arp = arp;
         this.counters = counters;
-        this.clock = clock;
         this.reassembly = new Reassembly(config.reassembly(), counters, scheduler,
                 (now, header, first) -> icmp.timeExceededReassembly(now, header, first));
     }
@@ -125,7 +121,7 @@ public final class Ipv4 implements IpLayer {
     }
 
     @Override
-    public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+    public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
         if (!(dst instanceof Ipv4Address v4)) {
             throw new UnreachableException("this stack has no IPv6 address: " + dst);
         }
@@ -141,8 +137,8 @@ public final class Ipv4 implements IpLayer {
     }
 
     @Override
-    public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
-        output(clock.getAsLong(), (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len,
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len,
                 Delivery.toTransport(transports, own, src, dst, protocol, payload, off, len, mtu));
     }
 

@@ -7,6 +7,9 @@ import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.icmp.Icmpv6;
 import dev.tcpip.direct.ip.Delivery;
 import dev.tcpip.direct.ip.Ipv6;
+import dev.tcpip.direct.ip.Ipv6Addresses;
+import dev.tcpip.direct.ip.Ipv6Output;
+import dev.tcpip.direct.ip.Ipv6Routes;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.Scheduler;
@@ -41,6 +44,9 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             new Ipv6Extension.HopByHop(Octets.of((byte) 5, (byte) 2, (byte) 0, (byte) 0, (byte) 1, (byte) 0));
 
     private final Ipv6 ip;
+    private final Ipv6Addresses addresses;
+    private final Ipv6Routes routes;
+    private final Ipv6Output sender;
     private final Neighbors neighbors;
     private final Counters counters;
     private final Scheduler scheduler;
@@ -52,6 +58,9 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
 
     public Ndp(Ipv6 ip, Neighbors neighbors, Counters counters, Scheduler scheduler, RandomGenerator random) {
         this.ip = ip;
+        this.addresses = ip.addresses();
+        this.routes = ip.routes();
+        this.sender = ip.sender();
         this.neighbors = neighbors;
         this.counters = counters;
         this.scheduler = scheduler;
@@ -61,7 +70,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
 
     /** Configures the link-local and static addresses (each through DAD) and starts router solicitation. */
     public void start(long now) {
-        ip.join(Ipv6Address.ALL_NODES);                   // RFC 4291 §2.8: every node is in ff02::1
+        addresses.join(Ipv6Address.ALL_NODES);                   // RFC 4291 §2.8: every node is in ff02::1
         configure(now, Ipv6Address.linkLocal(ip.mac()), 64, InterfaceAddress.Origin.LINK_LOCAL);
         for (DirectStackConfig.StaticAddress s : config.addresses()) {
             configure(now, s.address(), s.prefixLength(), InterfaceAddress.Origin.STATIC);
@@ -74,11 +83,11 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
 
     // ---- addresses: DAD (RFC 4862 §5.4) ----
 
-    private Ipv6.Addr configure(long now, Ipv6Address address, int prefixLength, InterfaceAddress.Origin origin) {
-        if (ip.find(address) != null) {
+    private Ipv6Addresses.Addr configure(long now, Ipv6Address address, int prefixLength, InterfaceAddress.Origin origin) {
+        if (addresses.find(address) != null) {
             return null;
         }
-        Ipv6.Addr a = ip.addAddress(address, prefixLength, origin);
+        Ipv6Addresses.Addr a = ip.addAddress(now, address, prefixLength, origin);
         // RFC 4862 §5.4.2: join the solicited-node group before the first probe (and report it, RFC 3810 §6.1).
         join(now, address.solicitedNode());
         if (config.dadTransmits() == 0) {
@@ -96,19 +105,19 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
      */
     public void whenSettled(long now, long deadline, LoopFuture<List<InterfaceAddress>> f) {
         if (!anyTentative()) {
-            f.complete(ip.addressList(now));
+            f.complete(addresses.list(now));
             return;
         }
         settledWaiters.add(f);
         scheduler.at(deadline, t -> {
             if (settledWaiters.remove(f)) {
-                f.fail(new TimedOutException("duplicate address detection still runs: " + ip.addressList(t)));
+                f.fail(new TimedOutException("duplicate address detection still runs: " + addresses.list(t)));
             }
         });
     }
 
     private boolean anyTentative() {
-        for (Ipv6.Addr a : ip.addresses()) {
+        for (Ipv6Addresses.Addr a : addresses.all()) {
             if (a.state == InterfaceAddress.State.TENTATIVE) {
                 return true;
             }
@@ -120,15 +129,15 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         if (settledWaiters.isEmpty() || anyTentative()) {
             return;
         }
-        List<InterfaceAddress> list = ip.addressList(now);
+        List<InterfaceAddress> list = addresses.list(now);
         for (LoopFuture<List<InterfaceAddress>> f : List.copyOf(settledWaiters)) {
             f.complete(list);
         }
         settledWaiters.clear();
     }
 
-    private void probe(long now, Ipv6.Addr a, int left) {
-        if (a.state != InterfaceAddress.State.TENTATIVE || !ip.addresses().contains(a)) {
+    private void probe(long now, Ipv6Addresses.Addr a, int left) {
+        if (a.state != InterfaceAddress.State.TENTATIVE || !addresses.all().contains(a)) {
             return;
         }
         if (left == 0) {
@@ -144,7 +153,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         a.timer = scheduler.at(now + neighbors.retransTimer(), t -> probe(t, a, left - 1));
     }
 
-    private void duplicate(long now, Ipv6.Addr a) {
+    private void duplicate(long now, Ipv6Addresses.Addr a) {
         // RFC 4862 §5.4.5: the address is not used; a duplicate link-local address wants manual attention.
         a.state = InterfaceAddress.State.DUPLICATE;
         if (a.timer != null) {
@@ -157,7 +166,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
     // ---- MLDv2 (RFC 3810) ----
 
     private void join(long now, Ipv6Address group) {
-        if (ip.join(group)) {
+        if (addresses.join(group)) {
             // RFC 3810 §6.1: a state change report, sent again once ([Robustness Variable] 2).
             report(now, 4, List.of(group));
             scheduler.at(now + SECOND, t -> report(t, 4, List.of(group)));
@@ -183,12 +192,12 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             p += 20;
         }
         // RFC 3810 §5.2.13: from a link-local address, or the unspecified one while none is usable yet.
-        Ipv6Address src = ip.linkLocal(now);
+        Ipv6Address src = addresses.linkLocal(now);
         src = src == null ? Ipv6Address.UNSPECIFIED : src;
         new Icmpv6Message.Other(MLDV2_REPORT, 0, list.size()).emit(m, 0, m.length - 8, src, ALL_MLDV2_ROUTERS);
         counters.inc(StackCounter.MLD_REPORTS_TX);
         // RFC 3810 §5.2.13: hop limit 1 and a router alert.
-        ip.output(now, src, ALL_MLDV2_ROUTERS, IpProtocol.ICMPV6, 1, ROUTER_ALERT, m, 0, m.length, Delivery.NONE);
+        sender.output(now, src, ALL_MLDV2_ROUTERS, IpProtocol.ICMPV6, 1, ROUTER_ALERT, m, 0, m.length, Delivery.NONE);
     }
 
     // ---- router solicitation (RFC 4861 §6.3.7) ----
@@ -197,7 +206,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         if (routerAdvertised) {
             return;
         }
-        Ipv6Address src = ip.linkLocal(now);
+        Ipv6Address src = addresses.linkLocal(now);
         List<NdpOption> opts = src == null ? List.of() : List.of(new NdpOption.SourceLinkLayerAddress(ip.mac()));
         send(now, src == null ? Ipv6Address.UNSPECIFIED : src, Ipv6Address.ALL_ROUTERS,
                 new Icmpv6Message.RouterSolicitation(opts));
@@ -211,7 +220,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
 
     @Override
     public void solicit(long now, Ipv6Address target, long mac) {
-        Ipv6Address src = ip.selectSource(now, target);
+        Ipv6Address src = addresses.selectSource(now, target);
         if (src == null) {
             return;                                       // nothing usable yet: the retries come again
         }
@@ -229,14 +238,14 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         byte[] m = new byte[msg.length()];
         msg.emit(m, 0, 0, src, dst);
         // RFC 4861 §7.1: Neighbor Discovery messages go with hop limit 255.
-        ip.output(now, src, dst, IpProtocol.ICMPV6, 255, null, m, 0, m.length, Delivery.NONE);
+        sender.output(now, src, dst, IpProtocol.ICMPV6, 255, null, m, 0, m.length, Delivery.NONE);
     }
 
     /** A unicast message to a neighbor whose MAC is known, without a resolution of its own (probes). */
     private void sendTo(long now, Ipv6Address src, Ipv6Address dst, long mac, Icmpv6Message msg) {
         byte[] m = new byte[msg.length()];
         msg.emit(m, 0, 0, src, dst);
-        ip.transmitTo(mac, src, dst, IpProtocol.ICMPV6, 255, m, 0, m.length);
+        sender.transmitTo(mac, src, dst, IpProtocol.ICMPV6, 255, m, 0, m.length);
     }
 
     // ---- input ----
@@ -267,7 +276,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             counters.inc(StackCounter.NDP_DROPPED_INVALID);
             return;
         }
-        report(now, 2, List.copyOf(ip.groups()));
+        report(now, 2, List.copyOf(addresses.groups()));
     }
 
     // RFC 4861 §7.1.1 validation, §7.2.3 and §7.2.4 processing; RFC 4862 §5.4.3 for tentative targets.
@@ -280,7 +289,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             counters.inc(StackCounter.NDP_DROPPED_INVALID);
             return;
         }
-        Ipv6.Addr own = ip.find(target);
+        Ipv6Addresses.Addr own = addresses.find(target);
         if (own == null) {
             counters.inc(StackCounter.NDP_NOT_FOR_US);
             return;
@@ -320,7 +329,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             counters.inc(StackCounter.NDP_DROPPED_INVALID);
             return;
         }
-        Ipv6.Addr own = ip.find(target);
+        Ipv6Addresses.Addr own = addresses.find(target);
         if (own != null) {
             if (own.state == InterfaceAddress.State.TENTATIVE) {
                 duplicate(now, own);                            // §5.4.4: the address is in use already
@@ -341,9 +350,9 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         }
         routerAdvertised = true;                           // §6.3.7: solicitation stops
         if (m.curHopLimit() != 0) {
-            ip.hopLimit(m.curHopLimit());
+            sender.hopLimit(m.curHopLimit());
         }
-        ip.router(src, now + m.routerLifetime() * SECOND);
+        routes.router(now, src, now + m.routerLifetime() * SECOND);
         if (m.reachableTime() != 0 && m.reachableTime() * 1_000_000L != neighbors.baseReachable()) {
             neighbors.baseReachable(m.reachableTime() * 1_000_000L);
         }
@@ -354,7 +363,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             neighbors.learned(now, src, m.sourceLinkLayer(), true);
         }
         if (m.mtuOption() != -1) {
-            ip.linkMtu((int) Math.min(m.mtuOption(), Integer.MAX_VALUE));
+            routes.linkMtu((int) Math.min(m.mtuOption(), Integer.MAX_VALUE));
         }
         if (m.prefixCount() == 0) {
             return;
@@ -373,7 +382,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         }
         long valid = lifetime(now, pi.validLifetime());
         if (pi.onLink()) {
-            ip.onLink(prefix, pi.prefixLength(), valid);
+            routes.onLink(now, prefix, pi.prefixLength(), valid);
         }
         if (!pi.autonomous() || !config.slaac()) {
             return;
@@ -385,7 +394,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             return;
         }
         Ipv6Address address = new Ipv6Address(prefix.hi(), Ipv6Address.linkLocal(ip.mac()).lo());
-        Ipv6.Addr a = ip.find(address);
+        Ipv6Addresses.Addr a = addresses.find(address);
         long preferred = lifetime(now, pi.preferredLifetime());
         if (a == null) {
             if (pi.validLifetime() == 0) {
@@ -412,12 +421,12 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         }
     }
 
-    private void setValid(long now, Ipv6.Addr a, long until) {
+    private void setValid(long now, Ipv6Addresses.Addr a, long until) {
         a.validUntil = until;
         if (until != Ipv6.FOREVER) {
             scheduler.at(until, t -> {
-                if (a.validUntil <= t && ip.addresses().contains(a)) {
-                    ip.removeAddress(a);                   // RFC 4862 §5.5.4: invalid addresses go
+                if (a.validUntil <= t && addresses.all().contains(a)) {
+                    addresses.remove(a);                   // RFC 4862 §5.5.4: invalid addresses go
                 }
             });
         }
@@ -433,12 +442,12 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         counters.inc(StackCounter.NDP_REDIRECTS_RX);
         Ipv6Address target = m.target();
         Ipv6Address dst = m.destination();
-        if (!Ipv6.isLinkLocal(src) || dst.isMulticast() || !src.equals(ip.nextHop(now, dst))
+        if (!Ipv6.isLinkLocal(src) || dst.isMulticast() || !src.equals(routes.nextHop(now, dst))
                 || !(Ipv6.isLinkLocal(target) || target.equals(dst))) {
             counters.inc(StackCounter.NDP_DROPPED_INVALID);
             return;
         }
-        ip.redirect(dst, target);
+        routes.redirect(dst, target);
         if (m.targetLinkLayer() != -1) {
             neighbors.learned(now, target, m.targetLinkLayer(), !target.equals(dst));
         }

@@ -22,7 +22,7 @@ final class Arrival {
             return;                                                  // first: ignore a RST
         }
         if (seg.has(TcpHeader.ACK)) {
-            Segments.resetFor(layer, id.local(), id.remote(), seg);  // second: an ACK gets a RST
+            Segments.resetFor(layer, id.local(), id.remote(), seg, now);  // second: an ACK gets a RST
             return;
         }
         if (!seg.has(TcpHeader.SYN)) {
@@ -58,7 +58,7 @@ final class Arrival {
         c.timers.heard(now);
         switch (c.tcb.state) {
             case SYN_SENT -> synSent(c, seg, now);
-            case CLOSED -> Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg);
+            case CLOSED -> Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg, now);
             default -> otherStates(c, seg, now);
         }
     }
@@ -67,14 +67,14 @@ final class Arrival {
     private static void synSent(Connection c, TcpView seg, long now) {
         boolean ack = seg.has(TcpHeader.ACK);
         if (ack && (Seq.le(seg.ack(), c.sender.iss()) || Seq.gt(seg.ack(), c.sender.max()))) {
-            Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg);      // first: unacceptable ACK
+            Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg, now);      // first: unacceptable ACK
             return;
         }
         if (seg.has(TcpHeader.RST)) {                                        // second
             if (ack) {
                 c.abort(new ResetException("connection refused"),
                         new RefusedException("connection to " + c.id.remote() + ":" + c.id.remotePort() + " refused"),
-                        false);
+                        false, now);
             }
             return;
         }
@@ -157,7 +157,7 @@ final class Arrival {
         int ack = seg.ack();
         if (t.state == TcpState.SYN_RECEIVED) {
             if (!Seq.gt(ack, c.sender.una()) || Seq.gt(ack, c.sender.max())) {
-                Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg);
+                Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg, now);
                 return;
             }
             t.state = TcpState.ESTABLISHED;
@@ -208,11 +208,11 @@ final class Arrival {
                     c.release(null); // passive open: back to LISTEN, i.e. forget it
                 } else {
                     c.abort(new ResetException("connection refused"), new RefusedException("connection refused"),
-                            false);
+                            false, now);
                 }
             }
             case CLOSING, LAST_ACK -> c.release(null);
-            default -> c.abort(new ResetException("connection reset by peer"), null, false);
+            default -> c.abort(new ResetException("connection reset by peer"), null, false, now);
         }
     }
 

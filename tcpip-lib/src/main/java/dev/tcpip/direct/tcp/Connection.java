@@ -214,12 +214,12 @@ final class Connection {
      * Reads give Eof after buffered data; writes fail with {@code reason}; connect fails with
      * {@code connectError} (or {@code reason}).
      */
-    void abort(ClosedException reason, Exception connectError, boolean sendReset) {
+    void abort(ClosedException reason, Exception connectError, boolean sendReset, long now) {
         if (released) {
             return;
         }
         if (sendReset && tcb.state.synchronized_()) {
-            segments.reset();
+            segments.reset(now);
         }
         aborted = true;
         writes.abort(reason);

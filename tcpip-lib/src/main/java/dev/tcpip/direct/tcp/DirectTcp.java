@@ -14,6 +14,7 @@ import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
@@ -133,7 +134,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
         IpAddress local;
         try {
-            local = ip.sourceFor(remote);
+            local = ip.sourceFor(now, remote);
         } catch (UnreachableException e) {
             f.fail(e);
             return;
@@ -210,15 +211,15 @@ public final class DirectTcp implements Tcp, TransportHandler {
     public void disconnect() {
         disconnected = true;
         if (loop.inLoop()) {
-            abortAll();
+            abortAll(loop.now());                         // the disconnect event's time, read at its entry
             return;
         }
         if (loop.isClosed()) {
             return;
         }
         try {
-            loop.<Void>submit(f -> {
-                abortAll();
+            loop.<Void>submit((now, f) -> {
+                abortAll(now);
                 f.complete(null);
             }).await();
         } catch (IOException e) {
@@ -226,10 +227,10 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
     }
 
-    private void abortAll() {
+    private void abortAll(long now) {
         listeners.clear();
         for (Connection c : new ArrayList<>(connections.values())) {
-            c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true);
+            c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true, now);
         }
     }
 
@@ -275,7 +276,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
             Arrival.listen(this, l, id, seg, now);
         } else {
             resetsSent++;
-            Segments.resetFor(this, dst, src, seg); // RFC 9293 §3.10.7.1: CLOSED
+            Segments.resetFor(this, dst, src, seg, now); // RFC 9293 §3.10.7.1: CLOSED
         }
     }
 
@@ -288,8 +289,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         if (c == null) {
             return;
         }
-        int seq = (error.transport()[4] & 0xff) << 24 | (error.transport()[5] & 0xff) << 16
-                | (error.transport()[6] & 0xff) << 8 | error.transport()[7] & 0xff;
+        int seq = IcmpQuote.tcpSequence(error.transport());
         if (!Seq.inWindow(seq, c.sender.una(), c.sender.max() + 1)) {
             return; // RFC 5927 §4.1: the quoted sequence number must be in flight
         }
@@ -299,7 +299,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 if (c.tcb.state == TcpState.SYN_SENT) {
                     c.abort(new ClosedException("connection refused"),
                             new RefusedException("connection to " + c.id.remote() + " refused (ICMP "
-                                    + error.kind() + ")"), false);
+                                    + error.kind() + ")"), false, now);
                 }
             }
             case FRAGMENTATION_NEEDED, PACKET_TOO_BIG -> {

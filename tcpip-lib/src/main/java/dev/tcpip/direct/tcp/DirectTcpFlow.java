@@ -120,8 +120,8 @@ public final class DirectTcpFlow implements TcpFlow {
             return;
         }
         try {
-            loop().<Void>submit(f -> {
-                c.abort(new ClosedException("flow aborted"), null, true);
+            loop().<Void>submit((now, f) -> {
+                c.abort(new ClosedException("flow aborted"), null, true, now);
                 f.complete(null);
             }).await();
         } catch (IOException e) {

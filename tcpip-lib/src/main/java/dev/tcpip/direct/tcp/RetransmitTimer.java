@@ -107,7 +107,7 @@ final class RetransmitTimer {
             case SYN_SENT, SYN_RECEIVED -> {
                 if (++retries > c.config.synRetries()) {
                     c.abort(new ClosedException("connection timed out"),
-                            new TimedOutException("no answer to SYN from " + c.id.remote()), false);
+                            new TimedOutException("no answer to SYN from " + c.id.remote()), false, now);
                     return;
                 }
                 timeouts++;
@@ -127,7 +127,7 @@ final class RetransmitTimer {
             return;
         }
         if (++retries > c.config.dataRetries()) { // RFC 9293 §3.8.3 R2
-            c.abort(new ClosedException("connection timed out"), null, true);
+            c.abort(new ClosedException("connection timed out"), null, true, now);
             return;
         }
         rto.backOff(); // RFC 6298 §5.5

@@ -127,13 +127,13 @@ final class Segments {
         boolean sack = synAck ? t.sackOk : cfg.sack();
         TcpOptions o = new TcpOptions(t.ourMss, ws ? t.rcvWscale : TcpOptions.ABSENT, sack, ts,
                 ts ? tsVal(now) : 0, ts && synAck ? tsRecent : 0, List.of());
-        emit(TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), iss, 0, o, c.receiver.advertiseSyn());
+        emit(TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), iss, 0, o, c.receiver.advertiseSyn(), now);
     }
 
     /** {@code len} bytes from sequence {@code seq} (plus FIN), acknowledging RCV.NXT. */
     void data(int seq, int len, boolean fin, long now) {
         int flags = TcpHeader.ACK | (len > 0 ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0);
-        emit(flags, seq, len, options(now), c.receiver.advertise());
+        emit(flags, seq, len, options(now), c.receiver.advertise(), now);
         c.receiver.onAckSent();
     }
 
@@ -145,21 +145,21 @@ final class Segments {
      * saw the other's ACKs and both timed out (16-MiB transfers under 10 % loss, found in simulation).
      */
     void ack(long now) {
-        emit(TcpHeader.ACK, c.sender.max(), 0, options(now), c.receiver.advertise());
+        emit(TcpHeader.ACK, c.sender.max(), 0, options(now), c.receiver.advertise(), now);
         c.receiver.onAckSent();
     }
 
     /** RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: a keep-alive probe, SEG.SEQ = SND.NXT - 1, no data, elicits an ACK. */
     void keepaliveProbe(long now) {
-        emit(TcpHeader.ACK, c.sender.una() - 1, 0, options(now), c.receiver.advertise());
+        emit(TcpHeader.ACK, c.sender.una() - 1, 0, options(now), c.receiver.advertise(), now);
     }
 
     /** An abortive close: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT); SND.NXT as in {@link #ack}. */
-    void reset() {
-        emit(TcpHeader.RST | TcpHeader.ACK, c.sender.max(), 0, TcpOptions.NONE, 0);
+    void reset(long now) {
+        emit(TcpHeader.RST | TcpHeader.ACK, c.sender.max(), 0, TcpOptions.NONE, 0, now);
     }
 
-    private void emit(int flags, int seq, int len, TcpOptions options, int window) {
+    private void emit(int flags, int seq, int len, TcpOptions options, int window, long now) {
         int ack = (flags & TcpHeader.ACK) != 0 ? c.receiver.nxt() : 0;
         FourTuple id = c.id;
         TcpHeader h = new TcpHeader(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, options, len);
@@ -171,7 +171,7 @@ final class Segments {
         h.emit(b, 0, pseudoHeader(id.local(), id.remote(), b.length));
         lastAckSent = ack;
         segmentsSent++;
-        c.layer.ip().send(id.local(), id.remote(), IpProtocol.TCP, b, 0, b.length);
+        c.layer.ip().send(now, id.local(), id.remote(), IpProtocol.TCP, b, 0, b.length);
     }
 
     static long pseudoHeader(IpAddress src, IpAddress dst, int length) {
@@ -185,7 +185,7 @@ final class Segments {
      * The reset for a segment that belongs to no connection (RFC 9293 §3.10.7.1): if it has an ACK,
      * <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never for a RST.
      */
-    static void resetFor(DirectTcp layer, IpAddress local, IpAddress remote, TcpView seg) {
+    static void resetFor(DirectTcp layer, IpAddress local, IpAddress remote, TcpView seg, long now) {
         if (seg.has(TcpHeader.RST)) {
             return;
         }
@@ -199,6 +199,6 @@ final class Segments {
         }
         byte[] b = new byte[h.length()];
         h.emit(b, 0, pseudoHeader(local, remote, b.length));
-        layer.ip().send(local, remote, IpProtocol.TCP, b, 0, b.length);
+        layer.ip().send(now, local, remote, IpProtocol.TCP, b, 0, b.length);
     }
 }

@@ -68,7 +68,7 @@ final class Timers {
                 c.segments.keepaliveProbe(now);
                 keepalive.arm(k.nextDeadline());
             }
-            case DEAD -> c.abort(new ClosedException("keep-alive: the peer stopped answering"), null, true);
+            case DEAD -> c.abort(new ClosedException("keep-alive: the peer stopped answering"), null, true, now);
         }
     }
 

@@ -177,7 +177,7 @@ public final class UdpLayer implements TransportHandler {
     void send(long now, IpAddress dst, int dstPort, UdpSendOptions options, byte[] msg, LoopFuture<Void> done) {
         IpAddress src;
         try {
-            src = ip.sourceFor(dst);
+            src = ip.sourceFor(now, dst);
         } catch (UnreachableException e) {
             counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
             done.fail(e);

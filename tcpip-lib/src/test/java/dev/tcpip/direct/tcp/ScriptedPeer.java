@@ -76,7 +76,7 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
     }
 
     @Override
-    public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+    public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
         if (dst.getClass() != local.getClass()) {
             throw new UnreachableException("no route to " + dst + ": only " + local + " is configured");
         }
@@ -89,7 +89,7 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
     }
 
     @Override
-    public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
         assertEquals(local, src);
         assertEquals(peer, dst);
         assertEquals(IpProtocol.TCP, protocol);

@@ -89,7 +89,7 @@ final class TwoStackWire {
         }
 
         @Override
-        public IpAddress sourceFor(IpAddress dst) throws UnreachableException {
+        public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
             if (!dst.equals(peer.address) && !dst.equals(Ipv4Address.parse("10.9.9.9"))) {
                 throw new UnreachableException("no route to " + dst);
             }
@@ -102,7 +102,7 @@ final class TwoStackWire {
         }
 
         @Override
-        public void send(IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
             if (cut || !dst.equals(peer.address)) {
                 dropped++;
                 return;

@@ -9,7 +9,7 @@ import dev.tcpip.direct.DirectStackConfig.NdpLimits;
 import dev.tcpip.direct.NeighborEntry;
 import dev.tcpip.direct.NeighborEntry.State;
 import dev.tcpip.direct.StackCounter;
-import dev.tcpip.direct.link.Arp;
+import dev.tcpip.direct.link.RecordingWaiter;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.time.Simulation;
@@ -35,21 +35,6 @@ class NeighborsTest {
 
     /** One solicitation sent: when, for whom, unicast to {@code mac} or multicast (-1). */
     record Solicited(long at, Ipv6Address target, long mac) {}
-
-    /** What one waiter was told. */
-    static final class Waiter implements Arp.Waiter {
-        final List<String> told = new ArrayList<>();
-
-        @Override
-        public void resolved(long now, long mac) {
-            told.add("resolved " + Long.toHexString(mac));
-        }
-
-        @Override
-        public void failed(long now) {
-            told.add("failed at " + now);
-        }
-    }
 
     /** ReachableTime's random factor fixed at 1.0 (RFC 4861 §6.3.2 draws it from [0.5, 1.5)). */
     private static final RandomGenerator MIDDLE = new RandomGenerator() {
@@ -109,7 +94,7 @@ class NeighborsTest {
     @Test
     void incompleteRetransmitsThenFailsWaiters() {
         Neighbors n = neighbors();
-        Waiter w1 = new Waiter(), w2 = new Waiter();
+        RecordingWaiter w1 = new RecordingWaiter(), w2 = new RecordingWaiter();
         assertTrue(n.enqueue(sim.now(), A, w1));
         assertTrue(n.enqueue(sim.now(), A, w2));
         assertEquals(State.INCOMPLETE, state(n, A));
@@ -120,8 +105,8 @@ class NeighborsTest {
                 sent);
         assertTrue(w1.told.isEmpty());
         sim.runFor(Duration.ofNanos(1));
-        assertEquals(List.of("failed at " + secs(3)), w1.told);
-        assertEquals(List.of("failed at " + secs(3)), w2.told);
+        assertEquals(List.of(RecordingWaiter.failedAt(secs(3))), w1.told);
+        assertEquals(List.of(RecordingWaiter.failedAt(secs(3))), w2.told);
         assertNull(entry(n, A));
         assertEquals(1, counters.get(StackCounter.NDP_RESOLUTION_FAILED));
         sim.runFor(RETRANS.multipliedBy(10));
@@ -133,20 +118,20 @@ class NeighborsTest {
     @Test
     void solicitedAdvertisementResolves() {
         Neighbors n = neighbors();
-        Waiter w = new Waiter();
+        RecordingWaiter w = new RecordingWaiter();
         n.enqueue(sim.now(), A, w);
         sim.runFor(Duration.ofMillis(500));
         n.advertised(sim.now(), A, MAC_A, false, true, true);
-        assertEquals(List.of("resolved " + Long.toHexString(MAC_A)), w.told);
+        assertEquals(List.of(RecordingWaiter.resolvedWith(MAC_A)), w.told);
         assertEquals(State.REACHABLE, state(n, A));
         assertEquals(MAC_A, n.lookup(sim.now(), A));
         assertTrue(n.known(A));
         sim.runFor(RETRANS.multipliedBy(10));
         assertEquals(1, sent.size());
         assertEquals(0, counters.get(StackCounter.NDP_RESOLUTION_FAILED));
-        Waiter late = new Waiter();
+        RecordingWaiter late = new RecordingWaiter();
         assertTrue(n.enqueue(sim.now(), A, late));                  // resolved already: told at once
-        assertEquals(List.of("resolved " + Long.toHexString(MAC_A)), late.told);
+        assertEquals(List.of(RecordingWaiter.resolvedWith(MAC_A)), late.told);
     }
 
     // RFC 4861 §7.2.5: an unsolicited advertisement resolves an INCOMPLETE entry to STALE; one without a target
@@ -154,7 +139,7 @@ class NeighborsTest {
     @Test
     void unsolicitedAdvertisementResolvesToStale() {
         Neighbors n = neighbors();
-        Waiter w = new Waiter();
+        RecordingWaiter w = new RecordingWaiter();
         n.enqueue(sim.now(), A, w);
         n.advertised(sim.now(), A, -1, false, true, true);
         assertEquals(State.INCOMPLETE, state(n, A));
@@ -162,7 +147,7 @@ class NeighborsTest {
         n.advertised(sim.now(), A, MAC_A, true, false, false);
         assertEquals(State.STALE, state(n, A));
         assertTrue(entry(n, A).router());
-        assertEquals(List.of("resolved " + Long.toHexString(MAC_A)), w.told);
+        assertEquals(List.of(RecordingWaiter.resolvedWith(MAC_A)), w.told);
     }
 
     // RFC 4861 §7.2.5: an advertisement for an address without an entry is silently discarded.
@@ -179,7 +164,7 @@ class NeighborsTest {
     @Test
     void reachableStaleDelayProbeThenDeleted() {
         Neighbors n = neighbors();
-        n.enqueue(sim.now(), A, new Waiter());
+        n.enqueue(sim.now(), A, new RecordingWaiter());
         n.advertised(sim.now(), A, MAC_A, false, true, false);
         sent.clear();
         sim.runFor(REACHABLE.minusNanos(1));
@@ -233,7 +218,7 @@ class NeighborsTest {
     @Test
     void overrideFlagDecidesWhetherTheAddressChanges() {
         Neighbors n = neighbors();
-        n.enqueue(sim.now(), A, new Waiter());
+        n.enqueue(sim.now(), A, new RecordingWaiter());
         n.advertised(sim.now(), A, MAC_A, false, true, false);
         n.advertised(sim.now(), A, MAC_A2, false, false, false);
         assertEquals(State.STALE, state(n, A));
@@ -251,12 +236,12 @@ class NeighborsTest {
     @Test
     void learnedAddressesAreStale() {
         Neighbors n = neighbors();
-        Waiter w = new Waiter();
+        RecordingWaiter w = new RecordingWaiter();
         n.enqueue(sim.now(), A, w);
         n.learned(sim.now(), A, MAC_A, true);
         assertEquals(State.STALE, state(n, A));
         assertTrue(entry(n, A).router());
-        assertEquals(List.of("resolved " + Long.toHexString(MAC_A)), w.told);
+        assertEquals(List.of(RecordingWaiter.resolvedWith(MAC_A)), w.told);
         n.confirm(sim.now(), A);
         n.learned(sim.now(), A, MAC_A, false);                      // same address: state kept
         assertEquals(State.REACHABLE, state(n, A));
@@ -269,11 +254,11 @@ class NeighborsTest {
     @Test
     void pendingQueueIsBounded() {
         Neighbors n = neighbors(16, 2);
-        assertTrue(n.enqueue(sim.now(), A, new Waiter()));
-        assertTrue(n.enqueue(sim.now(), A, new Waiter()));
-        assertFalse(n.enqueue(sim.now(), A, new Waiter()));
+        assertTrue(n.enqueue(sim.now(), A, new RecordingWaiter()));
+        assertTrue(n.enqueue(sim.now(), A, new RecordingWaiter()));
+        assertFalse(n.enqueue(sim.now(), A, new RecordingWaiter()));
         assertEquals(1, counters.get(StackCounter.NDP_PENDING_QUEUE_FULL));
-        assertTrue(n.enqueue(sim.now(), B, new Waiter()));          // per neighbour
+        assertTrue(n.enqueue(sim.now(), B, new RecordingWaiter()));          // per neighbour
     }
 
     // Bounded cache (RFC 4861 §11.1 resource exhaustion): a full cache evicts the oldest entry nothing waits for,
@@ -282,13 +267,13 @@ class NeighborsTest {
     void cacheIsBounded() {
         Neighbors n = neighbors(2, 4);
         n.learned(sim.now(), A, MAC_A, false);
-        n.enqueue(sim.now(), B, new Waiter());
-        Waiter w = new Waiter();
+        n.enqueue(sim.now(), B, new RecordingWaiter());
+        RecordingWaiter w = new RecordingWaiter();
         assertTrue(n.enqueue(sim.now(), C, w));                     // evicts A, the resolved one
         assertEquals(1, counters.get(StackCounter.NDP_CACHE_EVICTED));
         assertNull(entry(n, A));
         assertEquals(2, n.size());
-        assertFalse(n.enqueue(sim.now(), A, new Waiter()));         // B and C both INCOMPLETE
+        assertFalse(n.enqueue(sim.now(), A, new RecordingWaiter()));         // B and C both INCOMPLETE
         assertEquals(1, counters.get(StackCounter.NDP_CACHE_FULL));
         n.learned(sim.now(), A, MAC_A, false);
         assertEquals(2, counters.get(StackCounter.NDP_CACHE_FULL));
@@ -298,10 +283,10 @@ class NeighborsTest {
     @Test
     void closeFailsWaitersAndStopsTimers() {
         Neighbors n = neighbors();
-        Waiter w = new Waiter();
+        RecordingWaiter w = new RecordingWaiter();
         n.enqueue(sim.now(), A, w);
         n.close(sim.now());
-        assertEquals(List.of("failed at 0"), w.told);
+        assertEquals(List.of(RecordingWaiter.failedAt(0)), w.told);
         assertEquals(0, n.size());
         sim.runFor(RETRANS.multipliedBy(10));
         assertEquals(1, sent.size());

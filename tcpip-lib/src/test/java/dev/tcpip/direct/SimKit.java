@@ -31,13 +31,13 @@ import java.util.List;
  * The direct stack's test kit: a simulation with a memory network, stacks on it, and a raw device that
  * injects hand-made frames and records what it receives. {@link #run} adds the seed to any failure.
  */
-final class SimKit implements AutoCloseable {
+public final class SimKit implements AutoCloseable {
 
-    interface Body {
+    public interface Body {
         void run(SimKit kit) throws Exception;
     }
 
-    final Simulation sim;
+    public final Simulation sim;
     final MemoryNetwork net;
 
     SimKit(long seed) {
@@ -46,7 +46,7 @@ final class SimKit implements AutoCloseable {
     }
 
     /** Runs {@code body} on a fresh kit with the seed of {@code -Dtcpip.seed} (or a fresh one), printed on failure. */
-    static void run(Body body) throws Exception {
+    public static void run(Body body) throws Exception {
         run(SimulationConfig.seedFromProperty(), body);
     }
 
@@ -62,12 +62,12 @@ final class SimKit implements AutoCloseable {
         return stack(name, DirectStackConfig.ipv4(cidr), LinkConfig.DEFAULTS);
     }
 
-    DirectStack stack(String name, DirectStackConfig config, LinkConfig link) {
+    public DirectStack stack(String name, DirectStackConfig config, LinkConfig link) {
         SimulatedLoop loop = sim.newLoop(name);
         return DirectStack.create(config, net.connect(name, link).device(), loop);
     }
 
-    Raw raw(String name) {
+    public Raw raw(String name) {
         return new Raw(name, sim.newLoop(name), net.connect(name, LinkConfig.DEFAULTS).device());
     }
 
@@ -93,12 +93,12 @@ final class SimKit implements AutoCloseable {
     }
 
     /** A device the test drives by hand: sends given frames on its loop and keeps copies of received ones. */
-    static final class Raw {
+    public static final class Raw {
         final String name;
         final SimulatedLoop loop;
         final NetworkDevice device;
         final List<byte[]> received = new ArrayList<>();
-        final MacAddress mac;
+        public final MacAddress mac;
 
         Raw(String name, SimulatedLoop loop, NetworkDevice device) {
             this.name = name;
@@ -108,12 +108,12 @@ final class SimKit implements AutoCloseable {
             device.attach(loop, (f, o, l) -> received.add(java.util.Arrays.copyOfRange(f, o, o + l)));
         }
 
-        void send(byte[] frame) {
+        public void send(byte[] frame) {
             loop.execute(() -> device.send(frame, 0, frame.length));
         }
 
         /** IPv6 packets received (without the Ethernet header) whose upper layer is ICMPv6 of {@code type}. */
-        List<Ipv6View> icmpv6(int type) {
+        public List<Ipv6View> icmpv6(int type) {
             List<Ipv6View> out = new ArrayList<>();
             for (byte[] f : received) {
                 if (f.length > 14 + 40 && (f[12] & 0xff) == 0x86 && (f[13] & 0xff) == 0xdd) {
@@ -145,7 +145,7 @@ final class SimKit implements AutoCloseable {
     // ---- frame builders ----
 
     /** An IPv6 packet (fixed header, {@code extensions}, payload) as received from a peer. */
-    static byte[] ipv6(String src, String dst, int hopLimit, List<Ipv6Extension> extensions, int protocol,
+    public static byte[] ipv6(String src, String dst, int hopLimit, List<Ipv6Extension> extensions, int protocol,
                        byte[] payload) {
         Ipv6Header h = new Ipv6Header(0, 0, hopLimit, Ipv6Address.parse(src), Ipv6Address.parse(dst), extensions,
                 protocol, payload.length);
@@ -156,7 +156,7 @@ final class SimKit implements AutoCloseable {
     }
 
     /** An ICMPv6 message with its checksum, {@code data} after its header. */
-    static byte[] icmpv6(String src, String dst, Icmpv6Message m, byte[] data) {
+    public static byte[] icmpv6(String src, String dst, Icmpv6Message m, byte[] data) {
         byte[] b = new byte[m.length() + data.length];
         System.arraycopy(data, 0, b, m.length(), data.length);
         m.emit(b, 0, data.length, Ipv6Address.parse(src), Ipv6Address.parse(dst));
@@ -171,7 +171,7 @@ final class SimKit implements AutoCloseable {
         return m;
     }
 
-    static byte[] ipv6Frame(MacAddress dst, MacAddress src, byte[] ip) {
+    public static byte[] ipv6Frame(MacAddress dst, MacAddress src, byte[] ip) {
         return ethernet(dst, src, EtherType.IPV6, ip);
     }
 

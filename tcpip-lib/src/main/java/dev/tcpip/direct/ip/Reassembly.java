@@ -141,21 +141,20 @@ public final class Reassembly {
                 return null;
             }
         }
-        if (!more) {
-            if (e.total != -1 && e.total != end || maxEnd(e) > end) {
-                counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP); // two different ends: inconsistent
-                remove(e);
-                return null;
-            }
-            e.total = end;
-        } else if (e.total != -1 && end > e.total) {
-            counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP);
+        if (!more ? e.total != -1 && e.total != end || maxEnd(e) > end : e.total != -1 && end > e.total) {
+            counters.inc(StackCounter.IP_REASSEMBLY_OVERLAP); // two different ends, or data past the end
             remove(e);
             return null;
         }
         if (held + len > limits.maxBytes()) {
             counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
+            if (e.fragments.isEmpty()) {
+                remove(e);  // a datagram that holds nothing must not keep a slot and time out later
+            }
             return null;
+        }
+        if (!more) {
+            e.total = end;
         }
         byte[] data = new byte[len];
         System.arraycopy(buf, dataOff, data, 0, len);

@@ -201,6 +201,23 @@ class ReassemblyTest {
         assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
     }
 
+    // A fragment refused for the byte limit that would have started a datagram leaves nothing behind: no slot
+    // counted against the datagram limit, no timer that later reports a timeout for a datagram that held nothing.
+    @Test
+    void fragmentRefusedForBytesHoldsNoSlotAndNeverTimesOut() {
+        Reassembly r = reassembly(2, 65_535);
+        assertNull(r.add(sim.now(), fragment(1, 0, 40_000, true)));
+        assertNull(r.add(sim.now(), fragment(2, 0, 30_000, true)));   // over the byte limit: refused
+        assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
+        assertEquals(1, r.inProgress());
+        assertNull(r.add(sim.now(), fragment(3, 0, 8, true)));         // the second slot is still free
+        assertEquals(2, r.inProgress());
+        assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
+        sim.runFor(TIMEOUT);
+        assertEquals(2, count(StackCounter.IP_REASSEMBLY_TIMEOUT));    // datagrams 1 and 3, not 2
+        assertEquals(0, r.inProgress());
+    }
+
     // RFC 791 §3.2 / RFC 1122 §3.3.2: an incomplete datagram is dropped when its timer runs out, and if fragment
     // zero arrived, the layer above is told (ICMP time exceeded, code 1) with that fragment.
     @Test

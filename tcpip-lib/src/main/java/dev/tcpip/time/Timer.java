@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
 /**
- * A handle on a task scheduled with {@link EventLoop#schedule}. Cancelling is O(log n) on the loop's own
+ * A handle on a task scheduled with {@link Scheduler#at} (or {@link EventLoop#schedule}). Cancelling is O(log n) on the loop's own
  * thread and posts the removal otherwise, so a cancelled timer never stays in the queue until its deadline.
  */
 public final class Timer {

@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -176,6 +178,43 @@ class ServeAndNcIT {
             serve.process.destroy(); // SIGTERM
             assertEquals(0, serve.waitFor(30));
         }
+    }
+
+    @Test
+    void serveExitsZeroOnSigintInTheForeground() throws Exception {
+        try (Cli serve = Cli.start("serve", "--echo", "0")) {
+            serve.awaitLine("ready");
+            signal("INT", serve.process.toHandle());
+            assertEquals(0, serve.waitFor(30));
+        }
+    }
+
+    /**
+     * A non-interactive shell starts a background job with SIGINT ignored; the command must still stop on the
+     * script's {@code kill -INT} (CLI.md: every long-running command stops on SIGINT or SIGTERM).
+     */
+    @Test
+    void serveStopsOnSigintFromAScriptThatStartedItInTheBackground() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "\"$@\" & wait $!", "bash"));
+        cmd.addAll(Cli.builder("serve", "--echo", "0").command());
+        try (Cli script = Cli.start(new ProcessBuilder(cmd))) {
+            try {
+                script.awaitLine("ready");
+                ProcessHandle serve = script.process.children().findFirst().orElseThrow();
+                assertTrue(Files.readString(Path.of("/proc", Long.toString(serve.pid()), "status"))
+                        .lines().anyMatch(l -> l.startsWith("SigCgt:") && (Long.parseLong(l.substring(7).trim(), 16) & 2) != 0),
+                        "serve catches SIGINT although the shell started it ignored");
+                signal("INT", serve);
+                assertEquals(0, script.waitFor(30), "bash's wait returns serve's exit status");
+            } finally {
+                script.process.descendants().forEach(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    private static void signal(String name, ProcessHandle target) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(target.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name);
     }
 
     private static String read(Path p) {

@@ -180,6 +180,25 @@ class TapInteropIT {
         assertTrue(rst.lines().count() >= 1, "RST for the closed TCP port is in the capture");
     }
 
+    /**
+     * {@code kill -9} in the middle of a transfer: the capture must still be a file tshark reads to its end
+     * (whole records only, flushed every 100 ms), holding the traffic before the kill.
+     */
+    @Test
+    void thePcapSurvivesKillMinus9MidTransfer() throws Exception {
+        Path pcap = dir.resolve("killed.pcap");
+        try (TapLink link = TapLink.create()) {
+            Cli serve = link.serve("--http", "80", "--pcap", pcap.toString());
+            long pid = serve.process.pid();
+            // The kill comes from inside the transfer: once curl has received 8 MiB of a 1 GiB body.
+            link.sh(120, "curl -sS -m 60 http://" + STACK + "/bytes/1073741824"
+                    + " | { head -c 8388608 > /dev/null; kill -9 " + pid + "; } ; true");
+            assertEquals(137, serve.waitFor(20), "serve was killed by SIGKILL");
+        }
+        long frames = NetNamespace.exec(60, List.of("tshark", "-n", "-r", pcap.toString())).lines().count();
+        assertTrue(frames > 1000, "the capture holds the transfer up to the kill: " + frames + " frames");
+    }
+
     /*
      * The same transfers, at the same sizes, through the fault-injecting wrapper dropping 2 % of frames each way
      * (the stack's sending and receiving both meet the loss; the kernel's TCP recovers what it sends).

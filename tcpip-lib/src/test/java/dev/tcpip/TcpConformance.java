@@ -63,8 +63,24 @@ public abstract class TcpConformance {
 
     // --- helpers ---
 
+    private static final long STILL_BLOCKED_MILLIS = 300;
+
     protected static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The call behind {@code f} is still blocked after a grace period. A call that wrongly returns at once
+     * (the mistake this catches) has returned by then; "it has not happened" has no event to wait for, so a
+     * bounded window is the check.
+     */
+    protected static void assertStillBlocked(CompletableFuture<?> f, String what) throws Exception {
+        try {
+            Object v = f.get(STILL_BLOCKED_MILLIS, TimeUnit.MILLISECONDS);
+            throw new AssertionError(what + ": returned " + v);
+        } catch (java.util.concurrent.TimeoutException expected) {
+            // still blocked, as it must be
+        }
     }
 
     protected static <T> CompletableFuture<T> async(ThrowingSupplier<T> body) {
@@ -124,7 +140,7 @@ public abstract class TcpConformance {
 
         CompletableFuture<ReadResult> pending = async(server::read);
         // Nothing was sent yet, so the read is still blocked; then data arrives and it returns.
-        assertFalse(pending.isDone(), "read returned before any data was sent");
+        assertStillBlocked(pending, "read returned before any data was sent");
         client.write(ascii("x"));
         ReadResult first = await(pending);
         ReadResult.Data d = assertInstanceOf(ReadResult.Data.class, first);
@@ -139,10 +155,15 @@ public abstract class TcpConformance {
         client.write(ascii("ab"));
         ByteBuffer a = ((ReadResult.Data) server.read()).bytes();
         a.put(a.position(), (byte) '!');
+        if (a.remaining() < 2) {
+            assertEquals('b', ((ReadResult.Data) server.read()).bytes().get());
+        }
         client.write(ascii("cd"));
         ByteBuffer b = ((ReadResult.Data) server.read()).bytes();
         assertNotSame(a, b);
         assertTrue(b.remaining() >= 1);
+        assertEquals('c', b.get(b.position()), "the next read has the next bytes, untouched by the change to the last");
+        assertEquals('!', a.get(a.position()), "the caller's buffer keeps what the caller wrote into it");
     }
 
     @Test
@@ -274,12 +295,12 @@ public abstract class TcpConformance {
         });
         // The server sees our FIN as Eof; our close cannot have returned, the server has not closed.
         assertInstanceOf(ReadResult.Eof.class, server.read());
-        assertFalse(closing.isDone(), "close returned before the remote closed");
+        assertStillBlocked(closing, "close returned before the remote closed");
         // The remote may still write, and this side may still read (half-closed).
         byte[] late = Payloads.random(4, 50_000);
         server.write(ByteBuffer.wrap(late));
         assertArrayEquals(late, Payloads.readExactly(client, late.length));
-        assertFalse(closing.isDone(), "close returned before the remote closed");
+        assertStillBlocked(closing, "close returned before the remote closed");
         server.close();
         await(closing);
         assertInstanceOf(ReadResult.Eof.class, client.read());

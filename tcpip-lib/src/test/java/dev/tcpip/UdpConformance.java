@@ -103,7 +103,7 @@ public abstract class UdpConformance {
         pair.server().udp().listen(port, second::add);
         pair.client().udp().send(pair.server(port), ByteBuffer.wrap(new byte[] {1}));
         assertArrayEquals(new byte[] {1}, bytes(take(second)));
-        assertNull(first.poll());
+        assertNull(first.poll(300, TimeUnit.MILLISECONDS), "the replaced handler got a datagram");
 
         // After unlisten, a fresh listener on another port still works, and the old handler hears nothing.
         pair.server().udp().unlisten(port);
@@ -112,7 +112,7 @@ public abstract class UdpConformance {
         pair.client().udp().send(pair.server(port), ByteBuffer.wrap(new byte[] {2}));
         pair.client().udp().send(pair.server(other), ByteBuffer.wrap(new byte[] {3}));
         assertArrayEquals(new byte[] {3}, bytes(take(third)));
-        assertNull(second.poll(), "the unlistened handler got a datagram");
+        assertNull(second.poll(300, TimeUnit.MILLISECONDS), "the unlistened handler got a datagram");
     }
 
     @Test

@@ -22,6 +22,7 @@ public final class Main implements Runnable {
     static final int USAGE = 2;
 
     public static void main(String[] args) {
+        Signals.restoreDefaults();   // a script's background job starts with SIGINT ignored
         System.exit(run(args));
     }
 

@@ -37,6 +37,9 @@ final class Serve implements Callable<Integer> {
     @Option(names = "--udp-echo", paramLabel = "PORT", description = "UDP echo: each datagram goes back to its source.")
     Integer udpEcho;
 
+    /** How long open flows may go on after a stop signal (CLI.md). */
+    static final java.time.Duration GRACE = java.time.Duration.ofSeconds(1);
+
     @Override
     public Integer call() throws Exception {
         checkPort("--echo", echo);
@@ -49,16 +52,21 @@ final class Serve implements Callable<Integer> {
         }
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
+        Drain drain = new Drain();
         try (Stack stack = stackOptions.open()) {
             List<String> ready = new ArrayList<>();
+            List<Integer> tcpPorts = new ArrayList<>();
             if (echo != null) {
-                ready.add("echo=" + stack.tcp().listen(echo, Services::echo));
+                tcpPorts.add(stack.tcp().listen(echo, drain.wrap(Services::echo)));
+                ready.add("echo=" + tcpPorts.getLast());
             }
             if (discard != null) {
-                ready.add("discard=" + stack.tcp().listen(discard, Services::discard));
+                tcpPorts.add(stack.tcp().listen(discard, drain.wrap(Services::discard)));
+                ready.add("discard=" + tcpPorts.getLast());
             }
             if (http != null) {
-                ready.add("http=" + stack.tcp().listen(http, HttpService::serve));
+                tcpPorts.add(stack.tcp().listen(http, drain.wrap(HttpService::serve)));
+                ready.add("http=" + tcpPorts.getLast());
             }
             if (udpEcho != null) {
                 int[] port = new int[1];
@@ -68,6 +76,11 @@ final class Serve implements Callable<Integer> {
             System.out.println("ready " + String.join(" ", ready));
             System.out.flush();
             stop.await();
+            // Stop accepting; the flows already open get GRACE to finish; closing the stack aborts the rest.
+            for (int port : tcpPorts) {
+                stack.tcp().unlisten(port);
+            }
+            drain.awaitIdle(GRACE);
         }
         return 0;
     }

@@ -2,6 +2,7 @@ package dev.tcpip.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -19,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -176,6 +179,111 @@ class ServeAndNcIT {
             serve.process.destroy(); // SIGTERM
             assertEquals(0, serve.waitFor(30));
         }
+    }
+
+    @Test
+    void serveExitsZeroOnSigintInTheForeground() throws Exception {
+        try (Cli serve = Cli.start("serve", "--echo", "0")) {
+            serve.awaitLine("ready");
+            signal("INT", serve.process.toHandle());
+            assertEquals(0, serve.waitFor(30));
+        }
+    }
+
+    /**
+     * A non-interactive shell starts a background job with SIGINT ignored; the command must still stop on the
+     * script's {@code kill -INT} (CLI.md: every long-running command stops on SIGINT or SIGTERM).
+     */
+    @Test
+    void serveStopsOnSigintFromAScriptThatStartedItInTheBackground() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("bash", "-c", "\"$@\" & wait $!", "bash"));
+        cmd.addAll(Cli.builder("serve", "--echo", "0").command());
+        try (Cli script = Cli.start(new ProcessBuilder(cmd))) {
+            try {
+                script.awaitLine("ready");
+                ProcessHandle serve = script.process.children().findFirst().orElseThrow();
+                assertTrue(Files.readString(Path.of("/proc", Long.toString(serve.pid()), "status"))
+                        .lines().anyMatch(l -> l.startsWith("SigCgt:") && (Long.parseLong(l.substring(7).trim(), 16) & 2) != 0),
+                        "serve catches SIGINT although the shell started it ignored");
+                signal("INT", serve);
+                assertEquals(0, script.waitFor(30), "bash's wait returns serve's exit status");
+            } finally {
+                script.process.descendants().forEach(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    /**
+     * A stop (SIGINT) stops accepting, gives open flows their grace, then ends the ones still open, and the
+     * command exits 0: an idle client connection is ended, not left hanging, and a new one is refused.
+     */
+    @Test
+    void aStopEndsIdleFlowsAfterTheGraceAndExitsZero() throws Exception {
+        try (Cli serve = Cli.start("serve", "--echo", "0")) {
+            int port = Cli.port(serve.awaitLine("ready"), "echo");
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            try (SocketChannel idle = SocketChannel.open(at)) {
+                idle.write(ByteBuffer.wrap(new byte[] {42}));
+                ByteBuffer one = ByteBuffer.allocate(1);
+                assertEquals(1, idle.read(one), "the flow works before the stop");
+                signal("INT", serve.process.toHandle());
+                assertEquals(0, serve.waitFor(30));
+                ByteBuffer rest = ByteBuffer.allocate(16);
+                int n;
+                try {
+                    n = idle.read(rest);
+                } catch (IOException reset) {
+                    n = -1;
+                }
+                assertEquals(-1, n, "the idle flow was ended by the stop");
+            }
+            assertThrows(IOException.class, () -> SocketChannel.open(at).close(), "nothing listens after the stop");
+        }
+    }
+
+    /**
+     * The grace: a flow open when the stop comes may go on (here: send the second half of its data, close, and
+     * read all of it echoed back), although the server already refuses new connections.
+     */
+    @Test
+    void aFlowOpenAtTheStopMayFinishWithinTheGrace() throws Exception {
+        try (Cli serve = Cli.start("serve", "--echo", "0")) {
+            int port = Cli.port(serve.awaitLine("ready"), "echo");
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            byte[] data = new byte[64 * 1024];
+            new SplittableRandom(5).nextBytes(data);
+            try (SocketChannel flow = SocketChannel.open(at)) {
+                flow.write(ByteBuffer.wrap(data, 0, data.length / 2));
+                signal("INT", serve.process.toHandle());
+                assertTrue(refusedWithin(at, Duration.ofSeconds(5)), "the stop closed the listener");
+                flow.write(ByteBuffer.wrap(data, data.length / 2, data.length - data.length / 2));
+                flow.shutdownOutput();
+                ByteBuffer back = ByteBuffer.allocate(data.length + 1);
+                while (flow.read(back) >= 0 && back.hasRemaining()) {
+                    // until the echo's FIN
+                }
+                assertArrayEquals(data, java.util.Arrays.copyOf(back.array(), back.position()));
+            }
+            assertEquals(0, serve.waitFor(30));
+        }
+    }
+
+    /** Whether connecting to {@code at} is refused before the bound (bounded in attempts and time). */
+    private static boolean refusedWithin(InetSocketAddress at, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (int i = 0; i < 100_000 && System.nanoTime() < deadline; i++) {
+            try (SocketChannel probe = SocketChannel.open(at)) {
+                probe.shutdownOutput();
+            } catch (IOException refused) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void signal(String name, ProcessHandle target) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(target.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + name);
     }
 
     private static String read(Path p) {

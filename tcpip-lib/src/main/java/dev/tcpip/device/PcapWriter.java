@@ -1,6 +1,5 @@
 package dev.tcpip.device;
 
-import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.Flushable;
 import java.io.IOException;
@@ -16,9 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Usage: {@code try (var w = PcapWriter.open(path, LinkType.ETHERNET, Precision.NANOS)) {
  * w.write(epochNanos, frame, 0, frame.length); }}. Frames longer than the snap length are cut to it;
- * the record keeps their original length. {@link #write} is safe to call from several threads: each
- * record is written whole. Output is buffered: call {@link #flush} to push records out, {@link #close}
- * to flush and close the underlying stream.
+ * the record keeps their original length. {@link #write} is safe to call from several threads.
+ *
+ * <p>Output is buffered in whole records: every write to the underlying stream ends on a record boundary (the
+ * file header is written at once, records are gathered in a 64 KiB buffer, a record larger than it goes out
+ * alone in one write). So a process killed at any moment leaves a file that ends after its last complete
+ * record, readable as it is. Call {@link #flush} to push buffered records out (a capture that must survive a
+ * kill flushes on a timer), {@link #close} to flush and close the underlying stream.
  */
 public final class PcapWriter implements Closeable, Flushable {
 
@@ -61,11 +64,14 @@ public final class PcapWriter implements Closeable, Flushable {
 
     /** The default and largest snap length: bytes kept per frame. */
     public static final int DEFAULT_SNAPLEN = 262_144;
+    private static final int RECORD_HEADER = 16;
 
     private final OutputStream out;
     private final Precision precision;
     private final int snaplen;
-    private final byte[] recordHeader = new byte[16];
+    /** Whole records not yet handed to {@link #out}. */
+    private final byte[] buffer = new byte[1 << 16];
+    private int buffered;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
@@ -81,7 +87,7 @@ public final class PcapWriter implements Closeable, Flushable {
             throw new IllegalArgumentException("snaplen must be within 1.." + DEFAULT_SNAPLEN + ": " + snaplen);
         }
         this.snaplen = snaplen;
-        this.out = out instanceof BufferedOutputStream ? out : new BufferedOutputStream(out, 1 << 16);
+        this.out = out;
         byte[] h = new byte[24];
         putLe32(h, 0, precision.magic());
         putLe16(h, 4, 2); // version 2.4
@@ -91,6 +97,7 @@ public final class PcapWriter implements Closeable, Flushable {
         putLe32(h, 16, snaplen);
         putLe32(h, 20, linkType.code());
         this.out.write(h);
+        this.out.flush();
     }
 
     /** A writer with the default snap length. */
@@ -129,12 +136,22 @@ public final class PcapWriter implements Closeable, Flushable {
             if (closed) {
                 throw new IOException("pcap writer is closed");
             }
-            putLe32(recordHeader, 0, (int) seconds); // unsigned 32-bit seconds: valid to 2106
-            putLe32(recordHeader, 4, (int) fraction);
-            putLe32(recordHeader, 8, kept);
-            putLe32(recordHeader, 12, len);
-            out.write(recordHeader);
-            out.write(frame, off, kept);
+            int size = RECORD_HEADER + kept;
+            if (buffered + size > buffer.length) {
+                drain();
+            }
+            byte[] to = size <= buffer.length ? buffer : new byte[size];  // too big to gather: one write alone
+            int at = to == buffer ? buffered : 0;
+            putLe32(to, at, (int) seconds); // unsigned 32-bit seconds: valid to 2106
+            putLe32(to, at + 4, (int) fraction);
+            putLe32(to, at + 8, kept);
+            putLe32(to, at + 12, len);
+            System.arraycopy(frame, off, to, at + RECORD_HEADER, kept);
+            if (to == buffer) {
+                buffered += size;
+            } else {
+                out.write(to);
+            }
         } finally {
             lock.unlock();
         }
@@ -145,6 +162,7 @@ public final class PcapWriter implements Closeable, Flushable {
         lock.lock();
         try {
             if (!closed) {
+                drain();
                 out.flush();
             }
         } finally {
@@ -159,10 +177,23 @@ public final class PcapWriter implements Closeable, Flushable {
         try {
             if (!closed) {
                 closed = true;
-                out.close();
+                try {
+                    drain();
+                } finally {
+                    out.close();
+                }
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Hands the gathered records to the stream in one write. Under the lock. */
+    private void drain() throws IOException {
+        if (buffered > 0) {
+            int n = buffered;
+            buffered = 0;
+            out.write(buffer, 0, n);
         }
     }
 

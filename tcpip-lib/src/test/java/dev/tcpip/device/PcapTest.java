@@ -133,4 +133,52 @@ class PcapTest {
         closed.close();
         assertThrows(IOException.class, () -> closed.write(0, FRAME, 0, 1));
     }
+    /**
+     * A process killed at any moment must leave a readable file: every write the writer makes to its stream
+     * ends on a record boundary, including the header, a record too big to gather, and the buffer's edge.
+     */
+    @Test
+    void everyWriteToTheStreamEndsOnARecordBoundary() throws IOException {
+        List<Integer> ends = new ArrayList<>();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                super.write(b, off, len);
+                ends.add(size());
+            }
+
+            @Override
+            public void write(byte[] b) {
+                write(b, 0, b.length);
+            }
+        };
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
+        int written = 0;
+        try (PcapWriter w = new PcapWriter(bytes, PcapWriter.LinkType.ETHERNET, PcapWriter.Precision.NANOS)) {
+            for (int i = 0; i < 300; i++) {
+                int len = i == 150 ? 100_000 : 14 + rnd.nextInt(9_000);   // one record bigger than the buffer
+                w.write(i, new byte[len], 0, len);
+                written++;
+                if (i % 97 == 0) {
+                    w.flush();
+                }
+            }
+        }
+        byte[] all = bytes.toByteArray();
+        List<Integer> boundaries = new ArrayList<>();
+        int pos = 24;
+        boundaries.add(pos);
+        while (pos < all.length) {
+            int caplen = (all[pos + 8] & 0xff) | (all[pos + 9] & 0xff) << 8 | (all[pos + 10] & 0xff) << 16
+                    | (all[pos + 11] & 0xff) << 24;
+            pos += 16 + caplen;
+            boundaries.add(pos);
+        }
+        assertEquals(all.length, pos);
+        assertEquals(written + 1, boundaries.size());
+        assertTrue(ends.size() > 3, "the records went out in several writes: " + ends.size());
+        for (int end : ends) {
+            assertTrue(boundaries.contains(end), "a write ended inside a record, at byte " + end);
+        }
+    }
 }

@@ -67,10 +67,19 @@ class DirectStackConfigTest {
     @Test
     void theTcpLayerIsPluggedInWithTheConfiguredSettings() throws Exception {
         SimKit.run(kit -> {
-            DirectStack a = kit.stack("a", DirectStackConfig.ipv4("10.0.0.1/24")
-                    .withTcp(TcpConfig.DEFAULTS), LinkConfig.DEFAULTS);
-            int port = a.tcp().listen(0, f -> { });
-            assertTrue(port > 0, "an ephemeral port was chosen: " + port);
+            TcpConfig d = TcpConfig.DEFAULTS;
+            TcpConfig narrow = new TcpConfig(d.sendBufferSize(), d.receiveBufferSize(), d.closeBufferLimit(),
+                    d.initialRto(), d.minRto(), d.maxRto(), d.synRetries(), d.dataRetries(), d.msl(),
+                    d.timeWaitLimit(), d.delayedAck(), d.outOfOrderLimit(), d.backlog(), d.initialWindow(),
+                    d.windowScaling(), d.timestamps(), d.sack(), d.nagle(), d.congestionControl(),
+                    d.challengeAckLimit(), 50_000, 50_003, d.defaultMss());
+            DirectStack a = kit.stack("a", DirectStackConfig.ipv4("10.0.0.1/24").withTcp(narrow), LinkConfig.DEFAULTS);
+            for (int i = 0; i < 4; i++) {
+                int port = a.tcp().listen(0, f -> { });
+                assertTrue(port >= 50_000 && port <= 50_003, "the configured ephemeral range is used: " + port);
+            }
+            assertThrows(java.io.IOException.class, () -> a.tcp().listen(0, f -> { }),
+                    "the configured range of four ports is used up");
         });
     }
 

@@ -289,8 +289,19 @@ final class SocketFlow implements TcpFlow {
         }
     }
 
-    /** Closes the socket at once, without waiting for the peer (a failed handler, disconnect). */
+    /**
+     * Closes the socket at once, without waiting for the peer (a failed handler, disconnect). The peer gets a
+     * RST, not a FIN (SO_LINGER 0: RFC 9293 §3.10.4, ABORT), so that it cannot mistake the end for a complete
+     * response, as with the direct stack's disconnect.
+     */
     void abort() {
+        if (!released) {
+            try {
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } catch (IOException | RuntimeException ignored) {
+                // already closed: nothing more to say to the peer
+            }
+        }
         endOfWriting(new ClosedException("flow to " + dst + " was aborted"));
         eof = true;
         release();

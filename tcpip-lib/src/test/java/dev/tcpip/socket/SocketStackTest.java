@@ -246,4 +246,30 @@ class SocketStackTest {
         }
         server.disconnect();
     }
+    @Test
+    @Timeout(30)
+    void disconnectResetsOpenFlowsInsteadOfClosingThemCleanly() throws Exception {
+        // A flow the stack ends at a stop must not look like a complete response to its peer: RST, not FIN.
+        SocketStack server = SocketStack.ipv4();
+        BlockingQueue<TcpFlow> accepted = new ArrayBlockingQueue<>(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        int port = server.tcp().listen(0, flow -> {
+            accepted.add(flow);
+            release.await();
+        });
+        try (SocketChannel raw = SocketChannel.open(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), port))) {
+            TcpFlow flow = accepted.poll(10, TimeUnit.SECONDS);
+            flow.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            server.disconnect();
+            ByteBuffer got = ByteBuffer.allocate(16);
+            IOException reset = assertThrows(IOException.class, () -> {
+                for (int i = 0; i < 16 && raw.read(got) >= 0; i++) {
+                    // the 3 bytes may come first; then the reset, never an orderly end of stream
+                }
+            });
+            assertTrue(reset.getMessage().contains("reset"), reset.toString());
+        } finally {
+            release.countDown();
+        }
+    }
 }

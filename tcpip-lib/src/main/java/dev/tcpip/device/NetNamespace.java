@@ -103,8 +103,49 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code body} inside the existing namespace {@code name} ({@code /run/netns/NAME}, as {@code ip netns}
+     * names them) on a platform thread made for it, which ends with the call, and returns its result. Only that
+     * thread ever enters the namespace: threads a thread creates inherit its namespace (clone(2)), so a long-lived
+     * thread that entered it could hand the namespace on, for example to the carrier threads of virtual threads
+     * that then open sockets there. Keep {@code body} to what must happen inside: opening a device, configuring it.
+     *
+     * @throws IOException no such namespace (the message names it), or what {@code body} threw
+     */
+    public static <T> T inside(String name, Callable<T> body) throws IOException {
+        Path file = Path.of("/run/netns", name);
+        if (name.isEmpty() || name.contains("/") || !Files.exists(file)) {
+            throw new IOException("no network namespace named '" + name + "' (" + file + " does not exist)");
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().daemon().name("netns-" + name).start(() -> {
+            try {
+                enter(name);
+                result.complete(body.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            T value = result.get(THREAD_SECONDS, TimeUnit.SECONDS);
+            t.join();
+            return value;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while working inside namespace " + name);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("work inside namespace " + name + " did not finish within " + THREAD_SECONDS + " s");
+        }
+    }
+
     /** Moves the calling thread into this namespace (setns(2) on {@code /run/netns/NAME}). */
     private void enter() throws IOException {
+        enter(name);
+    }
+
+    private static void enter(String name) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
             int fd = Posix.open(st, a.allocateFrom("/run/netns/" + name), Posix.O_CLOEXEC);  // O_RDONLY is 0

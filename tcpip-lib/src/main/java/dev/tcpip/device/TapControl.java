@@ -149,6 +149,60 @@ final class TapControl {
         int call(int socket, MemorySegment ifr);
     }
 
+    private static final long SIOCADDRT = 0x890B;
+    private static final long SIOCSIFADDR = 0x8916;
+    private static final long SIOCSIFNETMASK = 0x891C;
+    private static final short AF_INET = 2;
+    private static final short RTF_UP = 0x1;
+    private static final short RTF_GATEWAY = 0x2;
+    /** struct rtentry on LP64 Linux: rt_dst at 8, rt_gateway at 24, rt_genmask at 40, rt_flags at 56, rt_dev at 88. */
+    private static final int RTENTRY = 120;
+
+    /**
+     * Gives interface {@code name} the IPv4 address {@code address} with a {@code prefix}-bit netmask (netdevice(7):
+     * SIOCSIFADDR, SIOCSIFNETMASK), as {@code ip addr add A/N dev NAME} does.
+     */
+    static void setIpv4Address(String name, int address, int prefix) throws IOException {
+        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            withInetSocket(a, st, name, (sock, ifr) -> {
+                sockaddrIn(ifr, IFREQ_UNION, address);
+                return Posix.ioctl(st, sock, SIOCSIFADDR, ifr) < 0 ? Posix.errno(st) : 0;
+            }, "set the address of " + name);
+            withInetSocket(a, st, name, (sock, ifr) -> {
+                sockaddrIn(ifr, IFREQ_UNION, mask);
+                return Posix.ioctl(st, sock, SIOCSIFNETMASK, ifr) < 0 ? Posix.errno(st) : 0;
+            }, "set the netmask of " + name);
+        }
+    }
+
+    /** Adds the default IPv4 route through {@code gateway} on {@code name} (route(8)'s SIOCADDRT). */
+    static void addDefaultRoute(String name, int gateway) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            withInetSocket(a, st, name, (sock, ignored) -> {
+                MemorySegment rt = a.allocate(RTENTRY, 8);
+                sockaddrIn(rt, 8, 0);                                   // rt_dst 0.0.0.0
+                sockaddrIn(rt, 24, gateway);                            // rt_gateway
+                sockaddrIn(rt, 40, 0);                                  // rt_genmask 0.0.0.0
+                rt.set(ValueLayout.JAVA_SHORT, 56, (short) (RTF_UP | RTF_GATEWAY));
+                rt.set(ValueLayout.ADDRESS, 88, a.allocateFrom(name));  // rt_dev
+                return Posix.ioctl(st, sock, SIOCADDRT, rt) < 0 ? Posix.errno(st) : 0;
+            }, "add the default route via " + ipv4Text(gateway) + " on " + name);
+        }
+    }
+
+    /** A struct sockaddr_in for {@code address} at {@code offset}: family, port 0, address in network order. */
+    private static void sockaddrIn(MemorySegment seg, long offset, int address) {
+        seg.set(ValueLayout.JAVA_SHORT, offset, AF_INET);                 // sa_family is host order
+        seg.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), offset + 4, address);
+    }
+
+    private static String ipv4Text(int a) {
+        return (a >>> 24) + "." + (a >>> 16 & 0xff) + "." + (a >>> 8 & 0xff) + "." + (a & 0xff);
+    }
+
     /** netdevice(7): interface ioctls go through any socket; an AF_INET datagram socket is the usual one. */
     private static void withInetSocket(Arena a, MemorySegment st, String name, IfreqCall call, String what)
             throws IOException {

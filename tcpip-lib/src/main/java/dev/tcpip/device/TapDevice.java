@@ -94,13 +94,16 @@ public final class TapDevice implements NetworkDevice {
     private final int wakeFd;
     private final DeviceCounters counters = new DeviceCounters();
     private final Object stateLock = new Object();
+    /** The network namespace of the kernel's side of the device; null: this process's own. */
+    private final String netns;
     private final TransmitRing ring;
     private final TapWriter writer;
     private final TapReader reader;
     private boolean attached;                                  // guarded by stateLock
     private volatile boolean closed;
 
-    private TapDevice(String name, long mac, int mtu, boolean checksumOffload, int tapFd, int wakeFd) {
+    private TapDevice(String netns, String name, long mac, int mtu, boolean checksumOffload, int tapFd, int wakeFd) {
+        this.netns = netns;
         this.name = name;
         this.mac = mac;
         this.mtu = mtu;
@@ -139,6 +142,20 @@ public final class TapDevice implements NetworkDevice {
      *     or CAP_NET_ADMIN is needed), a device of that name that is not a TAP device or is in use
      */
     public static TapDevice open(String name, int mtu, long mac, boolean checksumOffload) throws IOException {
+        return open(null, name, mtu, mac, checksumOffload);
+    }
+
+    /**
+     * {@link #open(String, int, long, boolean)} with the kernel's side of the device in network namespace
+     * {@code netns} ({@code /run/netns/NETNS}; null: the caller's own), as slirp4netns and pasta put theirs: the
+     * device is created and set up on a short-lived thread inside that namespace, and everything else (this
+     * device's reader and writer, the stack, its sockets) stays in the caller's. {@link #setLinkUp()} and
+     * {@link #configureIpv4} then act inside that namespace too.
+     *
+     * @throws IOException also when there is no such namespace (the message names it)
+     */
+    public static TapDevice open(String netns, String name, int mtu, long mac, boolean checksumOffload)
+            throws IOException {
         checkName(name);
         if (new MacAddress(mac).isMulticast()) {               // the constructor checks for 48 bits
             throw new IllegalArgumentException("not a unicast MAC address: " + new MacAddress(mac));
@@ -146,15 +163,14 @@ public final class TapDevice implements NetworkDevice {
         if (mtu != 0 && (mtu < 68 || mtu > 65_521)) {         // RFC 791 §3.2 minimum; the tun driver's maximum
             throw new IllegalArgumentException("mtu must be within 68..65521: " + mtu);
         }
+        int[] opened = inside(netns, () -> openFd(name, mtu));   // {fd, mtu}
+        int fd = opened[0];
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
-            int fd = TapControl.open(a, st, name);
             int wake = -1;
             try {
-                int actualMtu = mtu == 0
-                        ? TapControl.interfaceMtu(a, st, name) : TapControl.setInterfaceMtu(a, st, name, mtu);
                 wake = TapControl.eventfd(st);
-                TapDevice tap = new TapDevice(name, mac, actualMtu, checksumOffload, fd, wake);
+                TapDevice tap = new TapDevice(netns, name, mac, opened[1], checksumOffload, fd, wake);
                 tap.writer.start();
                 return tap;
             } catch (IOException | RuntimeException e) {
@@ -165,6 +181,36 @@ public final class TapDevice implements NetworkDevice {
                 throw e;
             }
         }
+    }
+
+    /** Opens the device and sets its MTU (0 keeps it); returns {descriptor, MTU}. */
+    private static int[] openFd(String name, int mtu) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            int fd = TapControl.open(a, st, name);
+            try {
+                int actualMtu = mtu == 0
+                        ? TapControl.interfaceMtu(a, st, name) : TapControl.setInterfaceMtu(a, st, name, mtu);
+                return new int[] {fd, actualMtu};
+            } catch (IOException | RuntimeException e) {
+                Posix.close(st, fd);
+                throw e;
+            }
+        }
+    }
+
+    /** Runs {@code body} here (netns null) or on a short-lived thread inside namespace {@code netns}. */
+    private static <T> T inside(String netns, java.util.concurrent.Callable<T> body) throws IOException {
+        if (netns == null) {
+            try {
+                return body.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
+        }
+        return NetNamespace.inside(netns, body);
     }
 
     /**
@@ -185,7 +231,27 @@ public final class TapDevice implements NetworkDevice {
 
     /** Brings the kernel's side of the interface up ({@code IFF_UP}, as {@code ip link set NAME up}). */
     public void setLinkUp() throws IOException {
-        TapControl.setLinkUp(name);
+        inside(netns, () -> {
+            TapControl.setLinkUp(name);
+            return null;
+        });
+    }
+
+    /**
+     * Configures the kernel's side of the device as a guest's interface, as {@code slirp4netns --configure} does:
+     * IPv4 {@code address}/{@code prefix} on it, link up, and the default route via {@code gateway} (addresses as
+     * 32-bit values). In the device's namespace.
+     */
+    public void configureIpv4(int address, int prefix, int gateway) throws IOException {
+        if (prefix < 0 || prefix > 32) {
+            throw new IllegalArgumentException("prefix must be within 0..32: " + prefix);
+        }
+        inside(netns, () -> {
+            TapControl.setIpv4Address(name, address, prefix);
+            TapControl.setLinkUp(name);
+            TapControl.addDefaultRoute(name, gateway);
+            return null;
+        });
     }
 
     public String name() {

@@ -54,6 +54,41 @@ class TapDeviceTest {
         }
     }
 
+    /**
+     * {@code --netns}: the device is made inside another namespace, configured there as a guest's interface (as
+     * slirp4netns --configure does), while every thread of this process stays in its own namespace, so that the
+     * sockets the process opens later are the host's.
+     */
+    @Test
+    @NeedsNetAdmin
+    void opensTheDeviceInsideANamedNamespaceAndConfiguresTheGuestSideThere() throws Exception {
+        try (NetNamespace ns = NetNamespace.create("guest")) {
+            String own = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/net")).toString();
+            try (TapDevice tap = TapDevice.open(ns.name(), "tapg0", 1500, MAC, false)) {
+                tap.configureIpv4(0x0a00_0264, 24, 0x0a00_0202);       // 10.0.2.100/24 via 10.0.2.2
+                String addr = ns.ip("-4", "addr", "show", "tapg0");
+                assertTrue(addr.contains("inet 10.0.2.100/24") && addr.contains("UP"), addr);
+                String route = ns.ip("-4", "route", "show", "default");
+                assertTrue(route.contains("default via 10.0.2.2 dev tapg0"), route);
+                assertFalse(NetNamespace.exec(30, java.util.List.of("ip", "link", "show")).contains("tapg0"),
+                        "the device is not in this process's namespace");
+                try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+                    for (java.nio.file.Path task : tasks.toList()) {
+                        java.nio.file.Path nsLink = task.resolve("ns/net");
+                        if (java.nio.file.Files.exists(nsLink)) {
+                            assertEquals(own, java.nio.file.Files.readSymbolicLink(nsLink).toString(),
+                                    "thread " + task.getFileName() + " stayed in this process's namespace");
+                        }
+                    }
+                }
+            }
+            assertFalse(ns.ip("link", "show").contains("tapg0"), "the device went with its descriptor");
+        }
+        IOException missing = assertThrows(IOException.class,
+                () -> TapDevice.open("tcpip-no-such-ns", "tapg0", 1500, MAC, false));
+        assertTrue(missing.getMessage().contains("tcpip-no-such-ns"), missing.getMessage());
+    }
+
     @Test
     @NeedsNetAdmin
     void theKernelAndTheDirectStackPingEachOtherWithFragments() throws Exception {

@@ -130,7 +130,7 @@ public final class DirectStack implements Stack {
         eth.bind(arpIn, ipv4In, ipv6In);
         ip.register(IpProtocol.UDP, udpLayer);
         this.udp = new DirectUdp(() -> !closed, config.label(), loop, udpLayer);
-        this.tcp = new DirectTcp(loop, ip, config.tcp(), random);
+        this.tcp = new DirectTcp(loop, ip, config.tcp(), random, counters);
         ip.register(IpProtocol.TCP, tcp);
         device.attach(loop, (frame, off, len) -> eth.input(loop.now(), frame, off, len));
         if (arp != null) {

@@ -34,5 +34,10 @@ public enum StackCounter {
     // Neighbor Discovery (RFC 4861) and MLDv2 (RFC 3810)
     NDP_NS_TX, NDP_NS_RX, NDP_NA_TX, NDP_NA_RX, NDP_RS_TX, NDP_RA_RX, NDP_REDIRECTS_RX, NDP_DAD_PROBES_TX,
     NDP_DROPPED_INVALID, NDP_NOT_FOR_US, NDP_PREFIX_IGNORED, NDP_CACHE_FULL, NDP_CACHE_EVICTED,
-    NDP_PENDING_QUEUE_FULL, NDP_RESOLUTION_FAILED, NDP_UNREACHABLE, MLD_REPORTS_TX
+    NDP_PENDING_QUEUE_FULL, NDP_RESOLUTION_FAILED, NDP_UNREACHABLE, MLD_REPORTS_TX,
+    // TCP (RFC 9293): malformed segments, RSTs for segments of no connection, SYNs dropped at a full backlog
+    // (SYN cookies off), SYN cookies (RFC 4987 §3.6) sent / final ACKs validated / ACKs that failed, SYNs
+    // refused (RST) because the connection table is full, TIME_WAIT entries ended early to bound their table
+    TCP_DROPPED_MALFORMED, TCP_RESETS_SENT, TCP_SYNS_DROPPED, TCP_SYN_COOKIES_SENT, TCP_SYN_COOKIES_VALIDATED,
+    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED
 }

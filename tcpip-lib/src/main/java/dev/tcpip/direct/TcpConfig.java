@@ -28,8 +28,12 @@ import java.util.Objects;
  *                             less than 500 ms (the issue: at most 200 ms); 40 ms keeps request/response
  *                             latency low.
  * @param outOfOrderLimit      out-of-order segments kept per flow; beyond it new ones are dropped. 256.
- * @param backlog              half-open (SYN_RECEIVED) connections per listener; past it SYNs are dropped
- *                             silently, as Linux does, so the client's SYN retry comes back later. 128.
+ * @param backlog              half-open (SYN_RECEIVED) connections per listener. Past it a SYN is answered
+ *                             with a SYN cookie (RFC 4987 §3.6) when {@code synCookies} is on, else dropped
+ *                             silently so that the client's SYN retry comes back later. Past half of it, new
+ *                             half-open entries retransmit their SYN-ACK at most once (they time out after
+ *                             3 s instead of 127 s). 1024: Linux's tcp_max_syn_backlog on a machine with
+ *                             some memory; a half-open entry holds about 2 KB, so a full backlog about 2 MB.
  * @param initialWindow        the initial congestion window in segments (RFC 6928 §2): 10.
  * @param windowScaling        offer window scaling (RFC 7323 §2).
  * @param timestamps           offer timestamps, PAWS and RTTM (RFC 7323 §3-5).
@@ -41,21 +45,31 @@ import java.util.Objects;
  * @param ephemeralLow         lowest ephemeral port (RFC 6335 §6: 49152).
  * @param ephemeralHigh        highest ephemeral port: 65535.
  * @param defaultMss           the send MSS when the peer's SYN carries none: 536 (RFC 9293 §3.7.1).
+ * @param maxConnections       connections in the table at most, half-open, established and TIME_WAIT alike.
+ *                             At the limit the oldest TIME_WAIT entry makes room if there is one; else a new
+ *                             SYN (or a valid cookie's final ACK) gets a RST and {@code connect} fails with an
+ *                             IOException. 65,536. Measured on the heap: an idle connection holds about
+ *                             1.9 KB (no buffers until data flows), 4.6 KB with its handler's virtual thread
+ *                             parked in read, so a table full of idle flows takes about 300 MB; buffers in
+ *                             use come on top. Lower it where memory is tighter.
+ * @param synCookies           answer SYNs past a full backlog with SYN cookies (RFC 4987 §3.6) instead of
+ *                             dropping them. On.
  */
 public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBufferLimit, Duration initialRto,
                         Duration minRto, Duration maxRto, int synRetries, int dataRetries, Duration msl,
                         int timeWaitLimit, Duration delayedAck, int outOfOrderLimit, int backlog,
                         int initialWindow, boolean windowScaling, boolean timestamps, boolean sack,
                         boolean nagle, CongestionControlKind congestionControl, int challengeAckLimit,
-                        int ephemeralLow, int ephemeralHigh, int defaultMss) {
+                        int ephemeralLow, int ephemeralHigh, int defaultMss, int maxConnections,
+                        boolean synCookies) {
 
     /** The congestion control algorithms on offer. */
     public enum CongestionControlKind { NEW_RENO, CUBIC }
 
     public static final TcpConfig DEFAULTS = new TcpConfig(256 * 1024, 256 * 1024, 4 << 20,
             Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(60), 6, 15,
-            Duration.ofSeconds(30), 4096, Duration.ofMillis(40), 256, 128, 10, true, true, true, true,
-            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536);
+            Duration.ofSeconds(30), 4096, Duration.ofMillis(40), 256, 1024, 10, true, true, true, true,
+            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true);
 
     public TcpConfig {
         positive("sendBufferSize", sendBufferSize);
@@ -87,6 +101,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         positive("backlog", backlog);
         positive("initialWindow", initialWindow);
         positive("challengeAckLimit", challengeAckLimit);
+        positive("maxConnections", maxConnections);
         if (ephemeralLow < 1 || ephemeralHigh > 65535 || ephemeralLow > ephemeralHigh) {
             throw new IllegalArgumentException("bad ephemeral range " + ephemeralLow + ".." + ephemeralHigh);
         }
@@ -105,7 +120,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, kind, challengeAckLimit, ephemeralLow, ephemeralHigh,
-                defaultMss);
+                defaultMss, maxConnections, synCookies);
     }
 
     /** The same configuration with the three negotiated options switched on or off. */
@@ -113,28 +128,36 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss);
+                ephemeralHigh, defaultMss, maxConnections, synCookies);
     }
 
     public TcpConfig withBuffers(int sendBufferSize, int receiveBufferSize) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss);
+                ephemeralHigh, defaultMss, maxConnections, synCookies);
     }
 
     public TcpConfig withLimits(int timeWaitLimit, int backlog, int outOfOrderLimit) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss);
+                ephemeralHigh, defaultMss, maxConnections, synCookies);
     }
 
     public TcpConfig withRetries(int synRetries, int dataRetries) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss);
+                ephemeralHigh, defaultMss, maxConnections, synCookies);
+    }
+
+    /** The same configuration with the connection table's limit and SYN cookies switched on or off. */
+    public TcpConfig withConnectionLimits(int maxConnections, boolean synCookies) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss, maxConnections, synCookies);
     }
 
     /** The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered. */

@@ -2,6 +2,8 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.RefusedException;
 import dev.tcpip.ResetException;
+import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.TcpView;
 
@@ -17,19 +19,38 @@ final class Arrival {
 
     // --- LISTEN: RFC 9293 §3.10.7.2 ---
 
+    /** SYN-ACK retransmissions of a half-open entry made while its backlog is more than half full. */
+    static final int PRESSURED_SYN_RETRIES = 1;
+
     static void listen(DirectTcp layer, DirectTcp.Listener l, FourTuple id, TcpView seg, long now) {
         if (seg.has(TcpHeader.RST)) {
             return;                                                  // first: ignore a RST
         }
         if (seg.has(TcpHeader.ACK)) {
+            if (!seg.has(TcpHeader.SYN) && cookie(layer, l, id, seg, now)) {
+                return;                                              // RFC 4987 §3.6: it returned a SYN cookie
+            }
+            layer.counters.inc(StackCounter.TCP_RESETS_SENT);
             Segments.resetFor(layer, id.local(), id.remote(), seg, now);  // second: an ACK gets a RST
             return;
         }
         if (!seg.has(TcpHeader.SYN)) {
             return;                                                  // fourth: anything else is dropped
         }
-        if (l.embryonic >= layer.config().backlog()) {
-            layer.synsDropped++;                                     // bounded backlog: drop, the peer retries
+        TcpConfig cfg = layer.config();
+        if (!layer.makeRoom()) {                                     // the connection table is full: refuse
+            layer.counters.inc(StackCounter.TCP_RESETS_SENT);
+            Segments.resetFor(layer, id.local(), id.remote(), seg, now);
+            return;
+        }
+        if (l.embryonic >= cfg.backlog()) {
+            if (cfg.synCookies()) {                                  // RFC 4987 §3.6: answer, keep nothing
+                Segments.cookieSynAck(layer, id, seg, now);
+                l.lastCookieCounter = SynCookies.counter(now);
+                layer.counters.inc(StackCounter.TCP_SYN_COOKIES_SENT);
+            } else {
+                layer.counters.inc(StackCounter.TCP_SYNS_DROPPED);  // drop: the peer retries
+            }
             return;
         }
         Connection c = new Connection(layer, id, l, l.keepalive, now);
@@ -40,9 +61,49 @@ final class Arrival {
         c.tcb.state = TcpState.SYN_RECEIVED;
         l.embryonic++;
         c.countedEmbryonic = true;
+        if (2 * l.embryonic > cfg.backlog()) {
+            c.retransmitTimer.limitSynRetries(PRESSURED_SYN_RETRIES); // under pressure: give up sooner
+        }
         layer.add(c);
         c.sender.sendSyn(now);                                       // <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
         c.retransmitTimer.arm(now);
+    }
+
+    /**
+     * RFC 4987 §3.6: an ACK (perhaps with data or FIN) for a listening port may return one of our SYN cookies
+     * as SEG.ACK - 1, if this listener sent cookies lately. A valid cookie makes the connection its SYN would
+     * have made, with the options the cookie carried, and the ACK is then processed as in SYN-RECEIVED, which
+     * completes the handshake (ESTABLISHED, the listener's handler) and takes its data. Returns false (the
+     * caller answers with a RST) if the cookie does not validate, counted, or the connection table is full.
+     */
+    private static boolean cookie(DirectTcp layer, DirectTcp.Listener l, FourTuple id, TcpView seg, long now) {
+        TcpConfig cfg = layer.config();
+        if (!cfg.synCookies() || !l.sentCookiesRecently(now)) {
+            return false;
+        }
+        boolean ts = cfg.timestamps() && seg.hasTimestamps();
+        SynCookies.Decoded d = layer.cookies().check(id, seg.ack() - 1, seg.seq() - 1, ts, ts ? seg.tsEcr() : 0, now);
+        if (d == null) {
+            layer.counters.inc(StackCounter.TCP_SYN_COOKIES_FAILED);
+            return false;
+        }
+        layer.counters.inc(StackCounter.TCP_SYN_COOKIES_VALIDATED);
+        if (!layer.makeRoom()) {
+            return false;
+        }
+        Connection c = new Connection(layer, id, l, l.keepalive, now);
+        layer.initialize(c, seg.ack() - 1, now);                     // ISS: the cookie
+        c.receiver.onSyn(seg.seq() - 1);                             // IRS: the SYN's sequence number
+        c.tcb.negotiate(cfg, d, ts);
+        c.segments.onSyn(seg, now);                                  // TS.Recent from this ACK's TSval
+        c.sender.startCongestionControl();
+        c.sender.onSyn(seg);
+        c.sender.synSentAsCookie();
+        c.receiver.advertiseSyn();                                   // the window the cookie SYN-ACK offered
+        c.tcb.state = TcpState.SYN_RECEIVED;
+        layer.add(c);
+        segment(c, seg, now);                                        // ESTABLISHED at once, then text and FIN
+        return true;
     }
 
     private static void negotiate(Connection c, TcpView syn, long now) {

@@ -8,10 +8,12 @@ import dev.tcpip.RefusedException;
 import dev.tcpip.Tcp;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.direct.ip.TransportHandler;
+import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.IcmpQuote;
@@ -31,8 +33,9 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * The direct stack's TCP layer: the connection table keyed by the 4-tuple, listeners with bounded
- * backlogs, the bounded TIME-WAIT table, and demultiplexing of received segments. It depends only on an
+ * The direct stack's TCP layer: the connection table keyed by the 4-tuple (bounded by
+ * {@link TcpConfig#maxConnections}), listeners with bounded backlogs and SYN cookies past them, the bounded
+ * TIME-WAIT table, and demultiplexing of received segments. It depends only on an
  * {@link IpSender} below, and is the {@link TransportHandler} for protocol 6 there.
  *
  * <pre>{@code
@@ -51,11 +54,21 @@ public final class DirectTcp implements Tcp, TransportHandler {
         final Keepalive keepalive;
         final FlowHandler handler;
         int embryonic;
+        /** The time counter of the last SYN cookie this listener sent ({@link SynCookies#counter}). */
+        long lastCookieCounter = Long.MIN_VALUE;
 
         Listener(int port, Keepalive keepalive, FlowHandler handler) {
             this.port = port;
             this.keepalive = keepalive;
             this.handler = handler;
+        }
+
+        /**
+         * Whether an ACK may return a cookie of this listener: it sent one within the counters a cookie is
+         * accepted for. Elsewhere an ACK in LISTEN is only answered with a RST, without hashing it.
+         */
+        boolean sentCookiesRecently(long now) {
+            return lastCookieCounter > SynCookies.counter(now) - SynCookies.WINDOW;
         }
     }
 
@@ -63,6 +76,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private final IpSender ip;
     private final TcpConfig config;
     private final IsnGenerator isn;
+    private final SynCookies cookies;
+    final Counters counters;
     private final PortAllocator ports;
     private final ChallengeAckLimiter challengeAcks;
     private final Map<FourTuple, Connection> connections = new HashMap<>();
@@ -70,10 +85,6 @@ public final class DirectTcp implements Tcp, TransportHandler {
     /** TIME-WAIT connections, oldest first (RFC 9293 §3.4.2; bounded, DESIGN principle 7). */
     private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
     private volatile boolean disconnected;
-
-    long synsDropped;
-    long malformed;
-    long resetsSent;
 
     /**
      * @param loop   the stack's loop, which owns all TCP state
@@ -83,10 +94,17 @@ public final class DirectTcp implements Tcp, TransportHandler {
      *               {@link java.security.SecureRandom} in production, a seeded stream in simulation
      */
     public DirectTcp(EventLoop loop, IpSender ip, TcpConfig config, RandomGenerator random) {
+        this(loop, ip, config, random, new Counters());
+    }
+
+    /** As above, counting into the stack's {@code counters} (the TCP_* {@link StackCounter}s). */
+    public DirectTcp(EventLoop loop, IpSender ip, TcpConfig config, RandomGenerator random, Counters counters) {
         this.loop = loop;
         this.ip = ip;
         this.config = config;
+        this.counters = counters;
         this.isn = new IsnGenerator(random);
+        this.cookies = isn.cookies();
         this.ports = new PortAllocator(random, config.ephemeralLow(), config.ephemeralHigh());
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAckLimit());
     }
@@ -105,6 +123,15 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     ChallengeAckLimiter challengeAcks() {
         return challengeAcks;
+    }
+
+    SynCookies cookies() {
+        return cookies;
+    }
+
+    /** RFC 7323 §5.4: the TSval offset of a connection on {@code id}. */
+    int tsOffset(FourTuple id) {
+        return isn.tsOffset(id);
     }
 
     // --- the API ---
@@ -145,6 +172,11 @@ public final class DirectTcp implements Tcp, TransportHandler {
             f.fail(new IOException("no free ephemeral port toward " + remote + ":" + remotePort));
             return;
         }
+        if (!makeRoom()) {
+            f.fail(new IOException("TCP connection table full: " + connections.size()
+                    + " connections (TcpConfig.maxConnections)"));
+            return;
+        }
         Connection c = new Connection(this, new FourTuple(local, port, remote, remotePort), null, keepalive, now);
         initialize(c, now);
         c.tcb.state = TcpState.SYN_SENT;
@@ -156,12 +188,16 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     /** The send variables of a new connection (RFC 9293 §3.4.1; RFC 6528 ISS). */
     void initialize(Connection c, long now) {
+        initialize(c, isn.isn(c.id, now), now);
+    }
+
+    /** As above with a given ISS: a SYN cookie's (RFC 4987 §3.6). */
+    void initialize(Connection c, int iss, long now) {
         Tcb t = c.tcb;
-        int iss = isn.isn(c.id, now);
         c.sender.start(iss);
         c.recovery.start(iss);
         c.segments.start(isn.tsOffset(c.id));
-        t.ourMss = Math.clamp(ip.maxPayload(c.id.remote()) - 20, 64, 0xffff); // RFC 9293 §3.7.1
+        t.ourMss = Segments.ourMss(this, c.id.remote());
         t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
         t.smss = Math.min(t.ourMss, config.defaultMss());
     }
@@ -262,7 +298,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 default -> throw new ParseException("tcp.addresses", "mixed address families");
             };
         } catch (ParseException e) {
-            malformed++;
+            counters.inc(StackCounter.TCP_DROPPED_MALFORMED);
             return;
         }
         FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
@@ -275,7 +311,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         if (l != null && !disconnected) {
             Arrival.listen(this, l, id, seg, now);
         } else {
-            resetsSent++;
+            counters.inc(StackCounter.TCP_RESETS_SENT);
             Segments.resetFor(this, dst, src, seg, now); // RFC 9293 §3.10.7.1: CLOSED
         }
     }
@@ -313,6 +349,31 @@ public final class DirectTcp implements Tcp, TransportHandler {
     }
 
     // --- the connections' calls ---
+
+    /**
+     * Makes room in the connection table for one more connection: true if there is room
+     * ({@link TcpConfig#maxConnections}), if need be by ending the oldest TIME-WAIT entry early (RFC 9293
+     * §3.4.2's wait is a safeguard a full table cannot afford); false, counted, if every entry is in use.
+     */
+    boolean makeRoom() {
+        if (connections.size() < config.maxConnections()) {
+            return true;
+        }
+        if (!timeWait.isEmpty()) {
+            evictOldestTimeWait();
+            return true;
+        }
+        counters.inc(StackCounter.TCP_TABLE_FULL);
+        return false;
+    }
+
+    private void evictOldestTimeWait() {
+        Iterator<Connection> it = timeWait.iterator();
+        Connection oldest = it.next();
+        it.remove();
+        oldest.release(null);
+        counters.inc(StackCounter.TCP_TIME_WAIT_EVICTED);
+    }
 
     void add(Connection c) {
         connections.put(c.id, c);
@@ -372,10 +433,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         c.recovery.clear();
         timeWait.add(c);
         if (timeWait.size() > config.timeWaitLimit()) {
-            Iterator<Connection> it = timeWait.iterator();
-            Connection oldest = it.next();
-            it.remove();
-            oldest.release(null);
+            evictOldestTimeWait();
         }
     }
 }

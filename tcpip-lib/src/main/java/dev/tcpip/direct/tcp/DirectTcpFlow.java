@@ -38,6 +38,11 @@ public final class DirectTcpFlow implements TcpFlow {
         return layer.loop();
     }
 
+    /** What the handshake negotiated (on the loop, or in a simulation while it is not running). */
+    Tcb negotiated() {
+        return c.tcb;
+    }
+
     @Override
     public ReadResult read() throws IOException {
         if (loop().isClosed()) {

@@ -13,6 +13,11 @@ final class IsnGenerator {
         this.f = new SipHash(random.nextLong(), random.nextLong());
     }
 
+    /** SYN cookies keyed with the same secret (RFC 4987 §3.6 asks for a secret only the server knows). */
+    SynCookies cookies() {
+        return new SynCookies(f);
+    }
+
     int isn(FourTuple t, long now) {
         long m = now / 4_000; // RFC 6528 §3 (RFC 9293 §3.4.1): a 4 µs clock
         return (int) (m + f.hash(t.words(true)));

@@ -16,6 +16,10 @@ final class RetransmitTimer {
     private final RtoEstimator rto;
     /** Retransmissions without progress (RFC 9293 §3.8.3 R2; SYNs: {@link TcpConfig#synRetries}). */
     private int retries;
+    /** SYN (SYN-ACK) retransmissions allowed: {@link TcpConfig#synRetries}, fewer under SYN pressure. */
+    private int synRetries;
+    /** Whether we sent the SYN and timed it; not for a connection made from a SYN cookie. */
+    private boolean synTimed;
     /** Karn's rule (RFC 6298 §3): one segment timed without timestamps. */
     private boolean rttTiming;
     private int rttSeq;
@@ -26,6 +30,16 @@ final class RetransmitTimer {
         this.c = c;
         TcpConfig cfg = c.config;
         this.rto = new RtoEstimator(cfg.initialRto().toNanos(), cfg.minRto().toNanos(), cfg.maxRto().toNanos());
+        this.synRetries = cfg.synRetries();
+    }
+
+    /**
+     * A half-open entry made while its listener's backlog is more than half full: it retransmits its SYN-ACK
+     * at most {@code limit} times, so that entries of spoofed SYNs leave the backlog in seconds, not minutes.
+     * A real client whose SYN-ACK was lost retransmits its SYN, which draws the SYN-ACK again.
+     */
+    void limitSynRetries(int limit) {
+        synRetries = Math.min(synRetries, limit);
     }
 
     RtoEstimator rto() {
@@ -47,6 +61,7 @@ final class RetransmitTimer {
     // --- round trips ---
 
     void onSynSent(long now) {
+        synTimed = true;
         if (retries == 0) {
             rttStart = now; // the handshake's round trip is the first RTT sample (RFC 6298 §2.2), Karn permitting
         }
@@ -63,9 +78,10 @@ final class RetransmitTimer {
 
     /** Our SYN was acknowledged: the handshake's RTT sample, and the timer stops. */
     void onSynAcked(TcpView seg, long now) {
-        if (c.segments.echoes(seg)) {
+        // A SYN cookie's ACK gives no sample: the SYN-ACK's send time is unknown and its TSval was rounded down.
+        if (synTimed && c.segments.echoes(seg)) {
             rto.sample(c.segments.echoRtt(seg, now));             // RFC 7323 §4.1
-        } else if (retries == 0) {
+        } else if (synTimed && retries == 0) {
             rto.sample(now - rttStart);                           // RFC 6298 §3 Karn
         }
         retries = 0;
@@ -105,7 +121,7 @@ final class RetransmitTimer {
         Tcb t = c.tcb;
         switch (t.state) {
             case SYN_SENT, SYN_RECEIVED -> {
-                if (++retries > c.config.synRetries()) {
+                if (++retries > synRetries) {
                     c.abort(new ClosedException("connection timed out"),
                             new TimedOutException("no answer to SYN from " + c.id.remote()), false, now);
                     return;

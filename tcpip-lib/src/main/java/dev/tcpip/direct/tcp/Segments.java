@@ -40,7 +40,12 @@ final class Segments {
     // --- timestamps (RFC 7323) ---
 
     int tsVal(long now) {
-        return (int) (now / 1_000_000) + tsOffset; // RFC 7323 §5.4: a 1 ms clock
+        return tsClock(now, tsOffset);
+    }
+
+    /** RFC 7323 §5.4: the TSval clock ticks every 1 ms, offset per connection. */
+    static int tsClock(long now, int offset) {
+        return (int) (now / 1_000_000) + offset;
     }
 
     /** The peer's SYN: TS.Recent starts from its TSval when timestamps were agreed. */
@@ -197,6 +202,39 @@ final class Segments {
             h = new TcpHeader(seg.dstPort(), seg.srcPort(), 0, seg.seq() + segLen, TcpHeader.RST | TcpHeader.ACK,
                     0, 0, TcpOptions.NONE, 0);
         }
+        send(layer, local, remote, h, now);
+    }
+
+    /**
+     * A SYN-ACK for {@code syn} that carries a SYN cookie (RFC 4987 §3.6) and belongs to no connection:
+     * <SEQ=cookie><ACK=SEG.SEQ+1><CTL=SYN,ACK>, the MSS, and, when the SYN had timestamps, window scaling and
+     * SACK as agreed with the options encoded in the TSval (see {@link SynCookies}). The window is unscaled,
+     * as in every SYN (RFC 7323 §2.2). Returns nothing; nothing is kept.
+     */
+    static void cookieSynAck(DirectTcp layer, FourTuple id, TcpView syn, long now) {
+        TcpConfig cfg = layer.config();
+        int ourMss = ourMss(layer, id.remote());
+        int peerMss = syn.mss() > 0 ? syn.mss() : cfg.defaultMss();
+        int mssIndex = SynCookies.mssIndex(peerMss);
+        boolean ts = cfg.timestamps() && syn.hasTimestamps();
+        boolean ws = ts && cfg.windowScaling() && syn.windowScale() >= 0;
+        boolean sack = ts && cfg.sack() && syn.sackPermitted();
+        int bits = ts ? SynCookies.optionBits(ws ? syn.windowScale() : -1, sack) : 0;
+        int cookie = layer.cookies().isn(id, syn.seq(), mssIndex, bits, now);
+        int tsVal = ts ? SynCookies.tsVal(tsClock(now, layer.tsOffset(id)), bits) : 0;
+        TcpOptions o = new TcpOptions(ourMss, ws ? cfg.windowScaleToOffer() : TcpOptions.ABSENT, sack, ts, tsVal,
+                ts ? syn.tsVal() : 0, List.of());
+        int window = Math.min(cfg.receiveBufferSize(), 0xffff);
+        send(layer, id.local(), id.remote(), new TcpHeader(id.localPort(), id.remotePort(), cookie, syn.seq() + 1,
+                TcpHeader.SYN | TcpHeader.ACK, window, 0, o, 0), now);
+    }
+
+    /** Our MSS toward {@code remote}: the path's payload limit minus the TCP header (RFC 9293 §3.7.1). */
+    static int ourMss(DirectTcp layer, IpAddress remote) {
+        return Math.clamp(layer.ip().maxPayload(remote) - 20, 64, 0xffff);
+    }
+
+    private static void send(DirectTcp layer, IpAddress local, IpAddress remote, TcpHeader h, long now) {
         byte[] b = new byte[h.length()];
         h.emit(b, 0, pseudoHeader(local, remote, b.length));
         layer.ip().send(now, local, remote, IpProtocol.TCP, b, 0, b.length);

@@ -317,6 +317,12 @@ final class Sender {
     // --- the handshake ---
 
     /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED): it occupies the ISS. */
+    /** Our SYN-ACK went out as a SYN cookie (RFC 4987 §3.6), without this connection: SND.NXT = ISS + 1. */
+    void synSentAsCookie() {
+        sndNxt = iss + 1;
+        sndMax = iss + 1;
+    }
+
     void sendSyn(long now) {
         c.segments.syn(iss, now);
         sndNxt = iss + 1;

@@ -28,12 +28,27 @@ final class Tcb {
 
     /** The options of the peer's SYN (RFC 9293 §3.7.1; RFC 7323 §2.2, §3.2; RFC 2018 §2). */
     void negotiate(TcpConfig cfg, TcpView syn) {
-        peerMss = syn.mss() > 0 ? syn.mss() : cfg.defaultMss();
-        wsOk = cfg.windowScaling() && syn.windowScale() >= 0;
-        sndWscale = wsOk ? Math.min(syn.windowScale(), 14) : 0;  // RFC 7323 §2.3: at most 14
+        agree(cfg, syn.mss() > 0 ? syn.mss() : cfg.defaultMss(), syn.windowScale(),
+                cfg.timestamps() && syn.hasTimestamps(), syn.sackPermitted());
+    }
+
+    /**
+     * The options a validated SYN cookie carried (RFC 4987 §3.6): the MSS from its table, window scaling and
+     * SACK only if they came back in the timestamp echo ({@code timestamps}), else neither.
+     */
+    void negotiate(TcpConfig cfg, SynCookies.Decoded cookie, boolean timestamps) {
+        agree(cfg, cookie.mss(), timestamps ? cookie.windowScale() : -1, timestamps,
+                timestamps && cookie.sackPermitted());
+    }
+
+    /** The peer's MSS, its window shift (-1: none), and whether timestamps and SACK are agreed on. */
+    private void agree(TcpConfig cfg, int peerMss, int peerWscale, boolean timestamps, boolean sackPermitted) {
+        this.peerMss = peerMss;
+        wsOk = cfg.windowScaling() && peerWscale >= 0;
+        sndWscale = wsOk ? Math.min(peerWscale, 14) : 0;  // RFC 7323 §2.3: at most 14
         rcvWscale = wsOk ? cfg.windowScaleToOffer() : 0;
-        tsOk = cfg.timestamps() && syn.hasTimestamps();
-        sackOk = cfg.sack() && syn.sackPermitted();
+        tsOk = timestamps;
+        sackOk = cfg.sack() && sackPermitted;
         // RFC 9293 §3.7.1, RFC 6691: the data per segment leaves room for the options every segment carries.
         smss = Math.max(64, Math.min(peerMss, ourMss) - optionBytesPerSegment());
     }

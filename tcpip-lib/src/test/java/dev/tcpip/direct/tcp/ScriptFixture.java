@@ -2,6 +2,7 @@ package dev.tcpip.direct.tcp;
 
 import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpHeader.FIN;
 import static dev.tcpip.wire.TcpHeader.PSH;
 import static dev.tcpip.wire.TcpHeader.SYN;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,6 +70,20 @@ abstract class ScriptFixture {
         p.advance(0);
         assertTrue(accepted.get() != null, "the handler got the flow");
         return accepted.get();
+    }
+
+    /**
+     * A connection from {@code peerPort} to a listener on PORT whose handler closes at once: the handshake,
+     * our FIN, the peer's FIN+ACK and our last ACK, which leaves our side in TIME-WAIT.
+     */
+    void intoTimeWait(int peerPort) {
+        p.inject(peerPort, PORT, PEER_ISS, 0, SYN, 65535);
+        int s = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1)).seg().seq();
+        p.inject(peerPort, PORT, PEER_ISS + 1, s + 1, ACK, 65535);
+        p.advance(0);
+        p.expect(segment(ACK | FIN, s + 1, PEER_ISS + 1));
+        p.inject(peerPort, PORT, PEER_ISS + 1, s + 2, ACK | FIN, 65535);
+        p.expect(segment(ACK, s + 2, PEER_ISS + 2));
     }
 
     /** The scripted peer {@link #established} uses: IPv4 here. */
@@ -177,6 +192,7 @@ abstract class ScriptFixture {
         return new TcpConfig(c.sendBufferSize(), c.receiveBufferSize(), c.closeBufferLimit(), c.initialRto(),
                 c.minRto(), c.maxRto(), c.synRetries(), c.dataRetries(), c.msl(), c.timeWaitLimit(), c.delayedAck(),
                 c.outOfOrderLimit(), c.backlog(), initialWindow, c.windowScaling(), c.timestamps(), c.sack(), nagle,
-                c.congestionControl(), challengeAckLimit, c.ephemeralLow(), c.ephemeralHigh(), c.defaultMss());
+                c.congestionControl(), challengeAckLimit, c.ephemeralLow(), c.ephemeralHigh(), c.defaultMss(),
+                c.maxConnections(), c.synCookies());
     }
 }

@@ -51,6 +51,8 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
     final IpAddress local;
     final IpAddress peer;
     int mtu = 1500;
+    /** Whether the stack may send to addresses other than {@link #peer} (those {@link #injectFrom} spoofed). */
+    boolean spoofing;
     /** The ISNs relative matchers count from; null until {@link #isns} is called. */
     Expect.Isns isns;
 
@@ -91,7 +93,11 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
     @Override
     public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
         assertEquals(local, src);
-        assertEquals(peer, dst);
+        if (spoofing) {
+            assertEquals(peer.getClass(), dst.getClass());
+        } else {
+            assertEquals(peer, dst);
+        }
         assertEquals(IpProtocol.TCP, protocol);
         try {
             TcpView seg = switch (src) {
@@ -106,14 +112,25 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
 
     /** Injects a segment from the peer now (on the loop). */
     void inject(int srcPort, int dstPort, int seq, int ack, int flags, int window, TcpOptions options, byte[] data) {
+        injectFrom(peer, srcPort, dstPort, seq, ack, flags, window, options, data);
+    }
+
+    /**
+     * Injects a segment from {@code src} (of the peer's family), now. With another address than the peer's,
+     * set {@link #spoofing} first: the stack's answers go there, and {@link #send} accepts them.
+     */
+    void injectFrom(IpAddress src, int srcPort, int dstPort, int seq, int ack, int flags, int window,
+            TcpOptions options, byte[] data) {
         TcpHeader h = new TcpHeader(srcPort, dstPort, seq, ack, flags, window, 0, options, data.length);
         byte[] b = new byte[h.length() + data.length];
         System.arraycopy(data, 0, b, h.length(), data.length);
-        switch (peer) {
+        switch (src) {
             case Ipv4Address p -> h.emitIpv4(b, 0, p, (Ipv4Address) local);
             case Ipv6Address p -> h.emitIpv6(b, 0, p, (Ipv6Address) local);
         }
-        injectRaw(b);
+        IpAddress from = src;
+        loop.execute(() -> tcp.input(loop.now(), from, local, b, 0, b.length));
+        sim.runFor(java.time.Duration.ZERO);
     }
 
     void inject(int srcPort, int dstPort, int seq, int ack, int flags, int window) {

@@ -110,10 +110,10 @@ class TcpScriptIpv6Test extends ScriptFixture {
         TcpHeader syn = new TcpHeader(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535, 0, TcpOptions.NONE, 0);
         byte[] wrong = new byte[syn.length()];
         syn.emitIpv6(wrong, 0, ScriptedPeer.PEER6, Ipv6Address.parse("2001:db8::3"));  // not our address
-        long malformed = p.tcp.malformed;
+        long malformed = p.tcp.counters.get(dev.tcpip.direct.StackCounter.TCP_DROPPED_MALFORMED);
         p.injectRaw(wrong);
         p.expectNothing();                              // RFC 8200 §8.1: the pseudo-header has our address
-        assertEquals(malformed + 1, p.tcp.malformed);
+        assertEquals(malformed + 1, p.tcp.counters.get(dev.tcpip.direct.StackCounter.TCP_DROPPED_MALFORMED));
         p.inject(PEER_PORT, PORT, PEER_ISS, 0, SYN, 65535);
         p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1).option(TcpOptions.MSS, MSS6));
     }

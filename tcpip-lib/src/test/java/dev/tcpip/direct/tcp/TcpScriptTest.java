@@ -330,7 +330,7 @@ class TcpScriptTest extends ScriptFixture {
     }
 
     @Test
-    void listenBacklogDropsSynsBeyondIt() throws Exception {
+    void listenBacklogAnswersSynsBeyondItWithCookies() throws Exception {
         p = new ScriptedPeer(PLAIN.withLimits(4096, 2, 256));
         p.tcp.listen(PORT, fl -> { });
         for (int i = 0; i < 3; i++) {
@@ -338,7 +338,9 @@ class TcpScriptTest extends ScriptFixture {
         }
         p.expect(segment().flags(SYN, ACK).ports(PORT, PEER_PORT));
         p.expect(segment().flags(SYN, ACK).ports(PORT, PEER_PORT + 1));
-        p.expectNothing();                                             // the third is dropped silently
+        p.expect(segment().flags(SYN, ACK).ports(PORT, PEER_PORT + 2)); // the third: a SYN cookie (RFC 4987)
+        p.expectNothing();
+        assertEquals(2, p.tcp.connectionCount(), "nothing kept for the cookie");
     }
 
     @Test
@@ -346,14 +348,7 @@ class TcpScriptTest extends ScriptFixture {
         p = new ScriptedPeer(PLAIN.withLimits(2, 128, 256));
         p.tcp.listen(PORT, fl -> fl.close());
         for (int i = 0; i < 4; i++) {
-            int port = PEER_PORT + i;
-            p.inject(port, PORT, PEER_ISS, 0, SYN, 65535);
-            int s = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1)).seg().seq();
-            p.inject(port, PORT, PEER_ISS + 1, s + 1, ACK, 65535);
-            p.advance(0);
-            p.expect(FIN | ACK, s + 1, PEER_ISS + 1);
-            p.inject(port, PORT, PEER_ISS + 1, s + 2, FIN | ACK, 65535);
-            p.expect(ACK, s + 2, PEER_ISS + 2);
+            intoTimeWait(PEER_PORT + i);
         }
         p.advance(0);
         assertEquals(2, p.tcp.timeWaitCount());

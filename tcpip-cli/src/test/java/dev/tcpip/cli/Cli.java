@@ -17,6 +17,17 @@ final class Cli implements AutoCloseable {
 
     static final Path JAR = Path.of("target", "tcpip.jar").toAbsolutePath();
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /** The JVM options the {@code ./tcpip} launcher gives the command: {@code tcpip-cli/jvm.options}. */
+    static final List<String> JVM_OPTIONS = jvmOptions();
+
+    private static List<String> jvmOptions() {
+        try {
+            return Files.readAllLines(Path.of("jvm.options")).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the launcher's JVM options (tcpip-cli/jvm.options)", e);
+        }
+    }
 
     final Process process;
     private final List<String> stderrLines = new ArrayList<>();
@@ -35,7 +46,9 @@ final class Cli implements AutoCloseable {
             throw new IllegalStateException("the command's jar is missing: " + JAR + " (run the package phase first)");
         }
         List<String> cmd = new ArrayList<>(prefix);
-        cmd.addAll(List.of(JAVA, "--enable-native-access=ALL-UNNAMED", "-jar", JAR.toString()));
+        cmd.add(JAVA);
+        cmd.addAll(JVM_OPTIONS);
+        cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd);
     }

@@ -31,12 +31,23 @@ import java.util.Objects;
  *     datagrams are dropped and counted ({@link StackCounter#UDP_DROPPED_QUEUE_FULL}). Default 1024: a
  *     socket receive buffer's order of size in datagrams
  * @param tcp the TCP layer's settings ({@link TcpConfig#DEFAULTS})
+ * @param udpQueueBytesPerPort received payload bytes held per listening port while its handler is busy; a
+ *     datagram that would go beyond it is dropped and counted ({@link StackCounter#UDP_DROPPED_QUEUE_FULL}), as
+ *     one beyond {@code udpQueuePerPort} is. Default 2 MiB (Linux's receive buffer is a few hundred KiB by
+ *     default, up to several MiB); at least 65,535, so that any datagram fits an empty queue
+ * @param echoRepliesPerSecond ICMP and ICMPv6 echo replies this stack sends per second at most (one token
+ *     bucket per family), so that an echo flood costs at most this much transmit work; requests beyond it are
+ *     counted ({@link StackCounter#ICMP_ECHO_RATE_LIMITED}, {@link StackCounter#ICMP6_ECHO_RATE_LIMITED}) and
+ *     dropped. Default 1000 (RFC 1122 §3.2.2.6 requires an echo server; nothing forbids limiting it, and Linux's
+ *     global ICMP budget is 1000 messages a second)
+ * @param echoReplyBurst echo replies that may leave back to back before the rate applies. Default 100
  * @param ipv6 the IPv6 settings; {@code null} for an IPv4-only stack. With IPv6 configured, {@code address} may
  *     be {@code null} (an IPv6-only stack, {@code prefixLength} then ignored); with both, a dual stack
  */
 public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Address gateway, int mtu, int ttl,
                                 ArpLimits arp, ReassemblyLimits reassembly, int icmpErrorsPerSecond,
-                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp, Ipv6Config ipv6) {
+                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp, Ipv6Config ipv6,
+                                int udpQueueBytesPerPort, int echoRepliesPerSecond, int echoReplyBurst) {
 
     /**
      * The ARP cache's limits (RFC 826, RFC 1122 §2.3.2).
@@ -109,6 +120,9 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         range("icmpErrorsPerSecond", icmpErrorsPerSecond, 0, 1_000_000);
         range("icmpErrorBurst", icmpErrorBurst, 1, 1_000_000);
         range("udpQueuePerPort", udpQueuePerPort, 1, 1 << 20);
+        range("udpQueueBytesPerPort", udpQueueBytesPerPort, 65_535, 1 << 30);
+        range("echoRepliesPerSecond", echoRepliesPerSecond, 0, 1_000_000);
+        range("echoReplyBurst", echoReplyBurst, 1, 1_000_000);
         Objects.requireNonNull(tcp, "tcp");
         if (ipv6 != null && mtu != 0 && mtu < Ipv6Config.MIN_MTU) {
             throw new IllegalArgumentException("IPv6 needs an MTU of at least 1280 (RFC 8200 §5): " + mtu);
@@ -138,47 +152,65 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         }
         return new DirectStackConfig(Ipv4Address.parse(cidr.substring(0, slash)),
                 Integer.parseInt(cidr.substring(slash + 1)), null, 0, 64, ArpLimits.DEFAULTS,
-                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null);
+                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null, 2 << 20, 1000, 100);
     }
 
     public DirectStackConfig withGateway(String gw) {
         return new DirectStackConfig(address, prefixLength, gw == null ? null : Ipv4Address.parse(gw), mtu, ttl, arp,
-                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withMtu(int m) {
         return new DirectStackConfig(address, prefixLength, gateway, m, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withTtl(int t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, t, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withArp(ArpLimits a) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, a, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withReassembly(ReassemblyLimits r) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, r, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withIcmpErrorRate(int perSecond, int burst) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, perSecond, burst,
-                udpQueuePerPort, tcp, ipv6);
+                udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withUdpQueuePerPort(int n) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, n, tcp, ipv6);
+                icmpErrorBurst, n, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+    }
+
+    public DirectStackConfig withUdpQueueBytesPerPort(int bytes) {
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, bytes, echoRepliesPerSecond, echoReplyBurst);
+    }
+
+    public DirectStackConfig withEchoReplyRate(int perSecond, int burst) {
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, udpQueueBytesPerPort, perSecond, burst);
     }
 
     public DirectStackConfig withTcp(TcpConfig t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, t, ipv6);
+                icmpErrorBurst, udpQueuePerPort, t, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     /** An IPv6-only stack at {@code cidr} ({@code "2001:db8::1/64"}) plus its link-local address. */
@@ -192,7 +224,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      */
     public static DirectStackConfig ipv6LinkLocal() {
         return new DirectStackConfig(null, 0, null, 0, 64, ArpLimits.DEFAULTS, ReassemblyLimits.DEFAULTS, 100, 20,
-                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS);
+                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS, 2 << 20, 1000, 100);
     }
 
     /** Adds the static IPv6 address {@code cidr} ({@code "2001:db8::1/64"}): on an IPv4 stack, makes it dual. */
@@ -217,7 +249,8 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
 
     public DirectStackConfig withIpv6Config(Ipv6Config v6) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, v6);
+                icmpErrorBurst, udpQueuePerPort, tcp, v6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     /** Which IP versions this stack speaks. */

@@ -73,12 +73,12 @@ public final class Reassembly {
     }
 
     /** Datagrams in progress. */
-    int inProgress() {
+    public int inProgress() {
         return entries.size();
     }
 
     /** Fragment payload bytes held. */
-    int bytesHeld() {
+    public int bytesHeld() {
         return held;
     }
 

@@ -53,8 +53,12 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      * The ARP cache's limits (RFC 826, RFC 1122 §2.3.2).
      *
      * @param cacheSize entries (resolved, pending and static) at most. Default 512: a large LAN segment's
-     *     hosts. When full, an expired or else the oldest dynamic entry is evicted; if every entry is static
-     *     or pending, the new resolution fails at once
+     *     hosts. When full, an expired entry makes room, else the oldest entry never used for sending; only a
+     *     resolution this stack needs may also evict the least recently used resolved entry. So a sender
+     *     learned from a received ARP packet (RFC 826: we are the target) is not kept when every entry is in
+     *     use ({@link StackCounter#ARP_CACHE_FULL}), and a flood of spoofed ARP never displaces a neighbour a
+     *     flow talks to. At most three quarters of the entries are pending; beyond that, or if every entry is
+     *     static or pending, a new resolution fails at once
      * @param lifetime how long a learned entry is used. Default 60 s (RFC 1122 §2.3.2.1: "on the order of a
      *     minute"). Used in its last {@code retries × retryInterval}, the entry is refreshed by a unicast
      *     request to the cached address (RFC 1122 §2.3.2.1, unicast poll), while still being used
@@ -82,9 +86,13 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      * IPv4 reassembly limits (RFC 791 §3.2, RFC 815, RFC 1122 §3.3.2).
      *
      * @param maxDatagrams datagrams being reassembled at once. Default 64. A fragment of a new datagram
-     *     beyond it is dropped ({@link StackCounter#IP_REASSEMBLY_LIMIT}); datagrams in progress keep going
+     *     beyond it evicts the datagram begun longest ago ({@link StackCounter#IP_REASSEMBLY_LIMIT}), so that a
+     *     flood of fragments that never complete only displaces itself and a datagram whose fragments arrive
+     *     close together still completes (Linux instead refuses new datagrams at its byte threshold, which lets
+     *     such a flood stop all reassembly for a timeout)
      * @param maxBytes fragment payload bytes held over all of them. Default 2 MiB (32 largest datagrams;
-     *     Linux's threshold is 4 MiB). A fragment beyond it is dropped the same way. At least 65,535
+     *     Linux's threshold is 4 MiB). A fragment beyond it evicts the oldest other datagrams the same way. At
+     *     least 65,535, so one datagram always fits
      * @param timeout from a datagram's first fragment until it is given up and its fragments dropped.
      *     Default 30 s (RFC 1122 §3.3.2 recommends 60 to 120 s, Linux uses 30 s; RFC 791's 15 s minimum)
      */
@@ -295,7 +303,11 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      * Neighbor Discovery limits and timers (RFC 4861 §10 gives the protocol constants used as defaults).
      *
      * @param cacheSize neighbor cache entries at most. Default 512, as ARP's. When full, the oldest entry that
-     *     nothing waits for is evicted; if every entry is INCOMPLETE, the new resolution fails at once
+     *     nothing waits for and that was never used for sending is evicted; only a resolution this stack needs
+     *     may also evict the least recently used one. So an entry learned from a received packet (a
+     *     solicitation's source, RFC 4861 §7.2.3) is not kept when every entry is in use
+     *     ({@link StackCounter#NDP_CACHE_FULL}). At most three quarters of the entries are INCOMPLETE; beyond
+     *     that, or if every entry is INCOMPLETE, a new resolution fails at once
      * @param pendingPerNeighbor packets queued for one INCOMPLETE neighbor; more fail (address unreachable).
      *     Default 32, as ARP's (RFC 4861 §7.2.2 asks for at least one)
      * @param retransTimer between neighbor solicitations (and DAD probes) until a router advertises another.

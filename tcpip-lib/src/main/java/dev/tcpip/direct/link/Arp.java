@@ -126,7 +126,7 @@ public final class Arp {
             e = null;
         }
         if (e == null) {
-            if (!makeRoom(now, false)) {
+            if (pendingEntries() >= unresolvedLimit(limits.cacheSize()) || !makeRoom(now, false)) {
                 counters.inc(StackCounter.ARP_CACHE_FULL);
                 return false;
             }
@@ -175,6 +175,25 @@ public final class Arp {
                 w.failed(now);
             }
         }
+    }
+
+    /**
+     * Unresolved entries a cache of {@code cacheSize} holds at most: a quarter stays for resolved ones, so that
+     * traffic to many unresolvable addresses (say, replies to spoofed sources) cannot push out every neighbour
+     * in use.
+     */
+    public static int unresolvedLimit(int cacheSize) {
+        return Math.max(1, cacheSize - cacheSize / 4);
+    }
+
+    private int pendingEntries() {
+        int n = 0;
+        for (Entry e : cache.values()) {                  // bounded by the cache size
+            if (e.state == State.PENDING) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

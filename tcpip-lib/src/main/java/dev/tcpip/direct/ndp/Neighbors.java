@@ -155,7 +155,7 @@ public final class Neighbors implements Ipv6.Resolver {
     public boolean enqueue(long now, Ipv6Address ip, Arp.Waiter w) {
         Entry e = cache.get(ip);
         if (e == null) {
-            if (!makeRoom(false)) {
+            if (incompleteEntries() >= Arp.unresolvedLimit(limits.cacheSize()) || !makeRoom(false)) {
                 counters.inc(StackCounter.NDP_CACHE_FULL);
                 return false;
             }
@@ -200,6 +200,16 @@ public final class Neighbors implements Ipv6.Resolver {
         e.probes++;
         solicitor.solicit(now, e.ip, -1);
         e.timer = scheduler.at(now + retransTimer, t -> solicit(t, e));
+    }
+
+    private int incompleteEntries() {
+        int n = 0;
+        for (Entry e : cache.values()) {                  // bounded by the cache size
+            if (e.state == State.INCOMPLETE) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.tcpip.UnreachableException;
 import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.direct.icmp.Icmpv4;
 import dev.tcpip.direct.icmp.Icmpv6;
+import dev.tcpip.direct.icmp.TokenBucket;
 import dev.tcpip.direct.ip.DualIp;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.IpSender;
@@ -95,7 +96,8 @@ public final class DirectStack implements Stack {
         if (config.address() != null) {
             this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
             this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler);
-            this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst());
+            this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst(),
+                    new TokenBucket(config.echoRepliesPerSecond(), config.echoReplyBurst()));
             ipv4.bind(icmp);
         } else {
             this.arp = null;
@@ -111,7 +113,8 @@ public final class DirectStack implements Stack {
             this.neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
             this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler,
                     ndpRandom.nextInt());
-            this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470);
+            this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470,
+                    new TokenBucket(config.echoRepliesPerSecond(), config.echoReplyBurst()));
             this.ndp = new Ndp(ipv6, neighbors, counters, scheduler, ndpRandom);
             ipv6.bind(icmp6);
             icmp6.bind(ndp);
@@ -123,7 +126,7 @@ public final class DirectStack implements Stack {
             this.ndp = null;
         }
         this.ip = new DualIp(ipv4, ipv6);
-        this.udpLayer = new UdpLayer(ip, counters, config.udpQueuePerPort());
+        this.udpLayer = new UdpLayer(ip, counters, config.udpQueuePerPort(), config.udpQueueBytesPerPort());
         Ethernet.Receiver arpIn = arp == null ? null : arp::input;
         Ethernet.Receiver ipv4In = ipv4 == null ? null : ipv4::input;
         Ethernet.Receiver ipv6In = ipv6 == null ? null : ipv6::input;
@@ -385,6 +388,20 @@ public final class DirectStack implements Stack {
         if (ownsLoop) {
             loop.close();
         }
+    }
+
+    /** How full each bounded table is, read on the loop: for tests that check the limits hold. */
+    record Tables(int connections, int timeWait, int reassembly4, int reassemblyBytes4, int reassembly6,
+                  int reassemblyBytes6, int arp, int arpPending, int neighbors, int neighborsPending,
+                  int udpQueued, long udpMaxQueuedBytes) {}
+
+    Tables tables() throws IOException {
+        return onLoop(now -> new Tables(tcp.connectionCount(), tcp.timeWaitCount(),
+                ipv4 == null ? 0 : ipv4.reassembly().inProgress(), ipv4 == null ? 0 : ipv4.reassembly().bytesHeld(),
+                ipv6 == null ? 0 : ipv6.reassembly().inProgress(), ipv6 == null ? 0 : ipv6.reassembly().bytesHeld(),
+                arp == null ? 0 : arp.size(), arp == null ? 0 : arp.pending(),
+                neighbors == null ? 0 : neighbors.size(), neighbors == null ? 0 : neighbors.pending(),
+                udpLayer.queuedDatagrams(), udpLayer.maxQueuedBytes()));
     }
 
     boolean isOpen() {

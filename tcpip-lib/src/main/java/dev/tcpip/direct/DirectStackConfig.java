@@ -31,19 +31,34 @@ import java.util.Objects;
  *     datagrams are dropped and counted ({@link StackCounter#UDP_DROPPED_QUEUE_FULL}). Default 1024: a
  *     socket receive buffer's order of size in datagrams
  * @param tcp the TCP layer's settings ({@link TcpConfig#DEFAULTS})
+ * @param udpQueueBytesPerPort received payload bytes held per listening port while its handler is busy; a
+ *     datagram that would go beyond it is dropped and counted ({@link StackCounter#UDP_DROPPED_QUEUE_FULL}), as
+ *     one beyond {@code udpQueuePerPort} is. Default 2 MiB (Linux's receive buffer is a few hundred KiB by
+ *     default, up to several MiB); at least 65,535, so that any datagram fits an empty queue
+ * @param echoRepliesPerSecond ICMP and ICMPv6 echo replies this stack sends per second at most (one token
+ *     bucket per family), so that an echo flood costs at most this much transmit work; requests beyond it are
+ *     counted ({@link StackCounter#ICMP_ECHO_RATE_LIMITED}, {@link StackCounter#ICMP6_ECHO_RATE_LIMITED}) and
+ *     dropped. Default 1000 (RFC 1122 §3.2.2.6 requires an echo server; nothing forbids limiting it, and Linux's
+ *     global ICMP budget is 1000 messages a second)
+ * @param echoReplyBurst echo replies that may leave back to back before the rate applies. Default 100
  * @param ipv6 the IPv6 settings; {@code null} for an IPv4-only stack. With IPv6 configured, {@code address} may
  *     be {@code null} (an IPv6-only stack, {@code prefixLength} then ignored); with both, a dual stack
  */
 public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Address gateway, int mtu, int ttl,
                                 ArpLimits arp, ReassemblyLimits reassembly, int icmpErrorsPerSecond,
-                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp, Ipv6Config ipv6) {
+                                int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp, Ipv6Config ipv6,
+                                int udpQueueBytesPerPort, int echoRepliesPerSecond, int echoReplyBurst) {
 
     /**
      * The ARP cache's limits (RFC 826, RFC 1122 §2.3.2).
      *
      * @param cacheSize entries (resolved, pending and static) at most. Default 512: a large LAN segment's
-     *     hosts. When full, an expired or else the oldest dynamic entry is evicted; if every entry is static
-     *     or pending, the new resolution fails at once
+     *     hosts. When full, an expired entry makes room, else the oldest entry never used for sending; only a
+     *     resolution this stack needs may also evict the least recently used resolved entry. So a sender
+     *     learned from a received ARP packet (RFC 826: we are the target) is not kept when every entry is in
+     *     use ({@link StackCounter#ARP_CACHE_FULL}), and a flood of spoofed ARP never displaces a neighbour a
+     *     flow talks to. At most three quarters of the entries are pending; beyond that, or if every entry is
+     *     static or pending, a new resolution fails at once
      * @param lifetime how long a learned entry is used. Default 60 s (RFC 1122 §2.3.2.1: "on the order of a
      *     minute"). Used in its last {@code retries × retryInterval}, the entry is refreshed by a unicast
      *     request to the cached address (RFC 1122 §2.3.2.1, unicast poll), while still being used
@@ -71,9 +86,13 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      * IPv4 reassembly limits (RFC 791 §3.2, RFC 815, RFC 1122 §3.3.2).
      *
      * @param maxDatagrams datagrams being reassembled at once. Default 64. A fragment of a new datagram
-     *     beyond it is dropped ({@link StackCounter#IP_REASSEMBLY_LIMIT}); datagrams in progress keep going
+     *     beyond it evicts the datagram begun longest ago ({@link StackCounter#IP_REASSEMBLY_LIMIT}), so that a
+     *     flood of fragments that never complete only displaces itself and a datagram whose fragments arrive
+     *     close together still completes (Linux instead refuses new datagrams at its byte threshold, which lets
+     *     such a flood stop all reassembly for a timeout)
      * @param maxBytes fragment payload bytes held over all of them. Default 2 MiB (32 largest datagrams;
-     *     Linux's threshold is 4 MiB). A fragment beyond it is dropped the same way. At least 65,535
+     *     Linux's threshold is 4 MiB). A fragment beyond it evicts the oldest other datagrams the same way. At
+     *     least 65,535, so one datagram always fits
      * @param timeout from a datagram's first fragment until it is given up and its fragments dropped.
      *     Default 30 s (RFC 1122 §3.3.2 recommends 60 to 120 s, Linux uses 30 s; RFC 791's 15 s minimum)
      */
@@ -109,6 +128,9 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         range("icmpErrorsPerSecond", icmpErrorsPerSecond, 0, 1_000_000);
         range("icmpErrorBurst", icmpErrorBurst, 1, 1_000_000);
         range("udpQueuePerPort", udpQueuePerPort, 1, 1 << 20);
+        range("udpQueueBytesPerPort", udpQueueBytesPerPort, 65_535, 1 << 30);
+        range("echoRepliesPerSecond", echoRepliesPerSecond, 0, 1_000_000);
+        range("echoReplyBurst", echoReplyBurst, 1, 1_000_000);
         Objects.requireNonNull(tcp, "tcp");
         if (ipv6 != null && mtu != 0 && mtu < Ipv6Config.MIN_MTU) {
             throw new IllegalArgumentException("IPv6 needs an MTU of at least 1280 (RFC 8200 §5): " + mtu);
@@ -138,47 +160,65 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         }
         return new DirectStackConfig(Ipv4Address.parse(cidr.substring(0, slash)),
                 Integer.parseInt(cidr.substring(slash + 1)), null, 0, 64, ArpLimits.DEFAULTS,
-                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null);
+                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null, 2 << 20, 1000, 100);
     }
 
     public DirectStackConfig withGateway(String gw) {
         return new DirectStackConfig(address, prefixLength, gw == null ? null : Ipv4Address.parse(gw), mtu, ttl, arp,
-                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withMtu(int m) {
         return new DirectStackConfig(address, prefixLength, gateway, m, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withTtl(int t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, t, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withArp(ArpLimits a) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, a, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withReassembly(ReassemblyLimits r) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, r, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withIcmpErrorRate(int perSecond, int burst) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, perSecond, burst,
-                udpQueuePerPort, tcp, ipv6);
+                udpQueuePerPort, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     public DirectStackConfig withUdpQueuePerPort(int n) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, n, tcp, ipv6);
+                icmpErrorBurst, n, tcp, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+    }
+
+    public DirectStackConfig withUdpQueueBytesPerPort(int bytes) {
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, bytes, echoRepliesPerSecond, echoReplyBurst);
+    }
+
+    public DirectStackConfig withEchoReplyRate(int perSecond, int burst) {
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, udpQueueBytesPerPort, perSecond, burst);
     }
 
     public DirectStackConfig withTcp(TcpConfig t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, t, ipv6);
+                icmpErrorBurst, udpQueuePerPort, t, ipv6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     /** An IPv6-only stack at {@code cidr} ({@code "2001:db8::1/64"}) plus its link-local address. */
@@ -192,7 +232,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      */
     public static DirectStackConfig ipv6LinkLocal() {
         return new DirectStackConfig(null, 0, null, 0, 64, ArpLimits.DEFAULTS, ReassemblyLimits.DEFAULTS, 100, 20,
-                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS);
+                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS, 2 << 20, 1000, 100);
     }
 
     /** Adds the static IPv6 address {@code cidr} ({@code "2001:db8::1/64"}): on an IPv4 stack, makes it dual. */
@@ -217,7 +257,8 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
 
     public DirectStackConfig withIpv6Config(Ipv6Config v6) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, v6);
+                icmpErrorBurst, udpQueuePerPort, tcp, v6,
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
     }
 
     /** Which IP versions this stack speaks. */
@@ -262,7 +303,11 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      * Neighbor Discovery limits and timers (RFC 4861 §10 gives the protocol constants used as defaults).
      *
      * @param cacheSize neighbor cache entries at most. Default 512, as ARP's. When full, the oldest entry that
-     *     nothing waits for is evicted; if every entry is INCOMPLETE, the new resolution fails at once
+     *     nothing waits for and that was never used for sending is evicted; only a resolution this stack needs
+     *     may also evict the least recently used one. So an entry learned from a received packet (a
+     *     solicitation's source, RFC 4861 §7.2.3) is not kept when every entry is in use
+     *     ({@link StackCounter#NDP_CACHE_FULL}). At most three quarters of the entries are INCOMPLETE; beyond
+     *     that, or if every entry is INCOMPLETE, a new resolution fails at once
      * @param pendingPerNeighbor packets queued for one INCOMPLETE neighbor; more fail (address unreachable).
      *     Default 32, as ARP's (RFC 4861 §7.2.2 asks for at least one)
      * @param retransTimer between neighbor solicitations (and DAD probes) until a router advertises another.

@@ -31,14 +31,17 @@ public final class Icmpv4 implements Ipv4.Control {
     private final Counters counters;
     private final Scheduler scheduler;
     private final TokenBucket errorBucket;
+    private final TokenBucket echoBucket;
     private final int identifier;
     private final Pings pings;
 
-    public Icmpv4(Ipv4 ip, Counters counters, Scheduler scheduler, int errorsPerSecond, int burst) {
+    public Icmpv4(Ipv4 ip, Counters counters, Scheduler scheduler, int errorsPerSecond, int burst,
+                  TokenBucket echoBucket) {
         this.ip = ip;
         this.counters = counters;
         this.scheduler = scheduler;
         this.errorBucket = new TokenBucket(errorsPerSecond, burst);
+        this.echoBucket = echoBucket;
         this.pings = new Pings(scheduler);
         this.identifier = ip.address().bits() & 0xffff ^ 0x7470;  // fixed per stack: replays are identical
     }
@@ -67,6 +70,10 @@ public final class Icmpv4 implements Ipv4.Control {
                              Icmpv4View m) {
         counters.inc(StackCounter.ICMP_ECHO_REQUESTS_RX);
         if (broadcast || m.code() != 0) {
+            return;
+        }
+        if (!echoBucket.take(now)) {                     // an echo flood costs at most the configured rate
+            counters.inc(StackCounter.ICMP_ECHO_RATE_LIMITED);
             return;
         }
         byte[] reply = Arrays.copyOfRange(buf, off, off + len);

@@ -34,14 +34,16 @@ public final class Icmpv6 implements Ipv6.Control {
     private final Ipv6 ip;
     private final Counters counters;
     private final TokenBucket errorBucket;
+    private final TokenBucket echoBucket;
     private final Pings pings;
     private final int identifier;
     private Discovery ndp;
 
-    public Icmpv6(Ipv6 ip, Counters counters, Scheduler scheduler, int identifier) {
+    public Icmpv6(Ipv6 ip, Counters counters, Scheduler scheduler, int identifier, TokenBucket echoBucket) {
         this.ip = ip;
         this.counters = counters;
         this.errorBucket = new TokenBucket(ip.config().icmpErrorsPerSecond(), ip.config().icmpErrorBurst());
+        this.echoBucket = echoBucket;
         this.pings = new Pings(scheduler);
         this.identifier = identifier & 0xffff;
     }
@@ -94,6 +96,10 @@ public final class Icmpv6 implements Ipv6.Control {
         }
         Ipv6Address from = multicast ? ip.addresses().selectSource(now, src) : dst;
         if (from == null) {
+            return;
+        }
+        if (!echoBucket.take(now)) {                     // an echo flood costs at most the configured rate
+            counters.inc(StackCounter.ICMP6_ECHO_RATE_LIMITED);
             return;
         }
         byte[] reply = Arrays.copyOfRange(buf, off, off + len);

@@ -9,7 +9,7 @@ public final class TokenBucket {
     private final long fullAfter;  // nanoseconds that refill an empty bucket
     private long last = Long.MIN_VALUE;
 
-    TokenBucket(int rate, int burst) {
+    public TokenBucket(int rate, int burst) {
         this.rate = rate;
         this.burst = burst;
         this.tokensNanos = burst * SECOND;

@@ -89,7 +89,7 @@ public final class Ipv6 implements IpLayer {
         return config;
     }
 
-    Reassembly reassembly() {
+    public Reassembly reassembly() {
         return reassembly;
     }
 

@@ -7,9 +7,8 @@ import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
 import dev.tcpip.wire.Ipv4View;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * IPv4 and IPv6 reassembly (RFC 791 §3.2, RFC 815, RFC 8200 §4.5), one instance per family, bounded in datagrams, bytes and time. Overlapping fragments
@@ -61,7 +60,8 @@ public final class Reassembly {
     private final Counters counters;
     private final Scheduler scheduler;
     private final Expiry expiry;
-    private final Map<Object, Entry> entries = new HashMap<>();
+    /** Oldest first: at a limit, the datagram begun longest ago is given up for the newest fragment. */
+    private final LinkedHashMap<Object, Entry> entries = new LinkedHashMap<>();
     private int held;
 
     Reassembly(DirectStackConfig.ReassemblyLimits limits, Counters counters, Scheduler scheduler, Expiry expiry) {
@@ -73,12 +73,12 @@ public final class Reassembly {
     }
 
     /** Datagrams in progress. */
-    int inProgress() {
+    public int inProgress() {
         return entries.size();
     }
 
     /** Fragment payload bytes held. */
-    int bytesHeld() {
+    public int bytesHeld() {
         return held;
     }
 
@@ -122,8 +122,7 @@ public final class Reassembly {
         Entry e = entries.get(key);
         if (e == null) {
             if (entries.size() >= limits.maxDatagrams()) {
-                counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
-                return null;
+                evictOldest(null);
             }
             e = new Entry(key);
             entries.put(key, e);
@@ -146,7 +145,12 @@ public final class Reassembly {
             remove(e);
             return null;
         }
-        if (held + len > limits.maxBytes()) {
+        for (int i = 0; held + len > limits.maxBytes() && i < limits.maxDatagrams(); i++) {
+            if (!evictOldest(e)) {
+                break;
+            }
+        }
+        if (held + len > limits.maxBytes()) {                // not reached: one datagram fits maxBytes alone
             counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
             if (e.fragments.isEmpty()) {
                 remove(e);  // a datagram that holds nothing must not keep a slot and time out later
@@ -181,6 +185,24 @@ public final class Reassembly {
         }
         counters.inc(StackCounter.IP_REASSEMBLED);
         return new Datagram(whole, hl, e.total);
+    }
+
+    /**
+     * Gives up the datagram begun longest ago (other than {@code keep}) to make room. Under a flood of fragments
+     * that never complete, new datagrams keep being admitted and the flood only displaces itself; a datagram
+     * whose fragments arrive within {@code maxDatagrams} other new datagrams of each other still completes.
+     * (Refusing new datagrams instead, as Linux does at its byte threshold, lets such a flood block all
+     * reassembly for a whole timeout.) RFC 791 §3.2 and RFC 8200 §4.5 leave resource limits to the host.
+     */
+    private boolean evictOldest(Entry keep) {
+        for (Entry victim : entries.values()) {              // at most two steps: only keep is skipped
+            if (victim != keep) {
+                counters.inc(StackCounter.IP_REASSEMBLY_LIMIT);
+                remove(victim);
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int maxEnd(Entry e) {

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * ARP for one IPv4 address on one Ethernet (RFC 826, RFC 1122 §2.3.2): answers requests for its own address
@@ -41,6 +40,7 @@ public final class Arp {
         long mac = -1;
         long expires;
         boolean refreshing;
+        boolean used;         // looked up for sending, or resolved because we asked: evictable only by our own needs
         int requests;
         Timer retry;
         ArrayDeque<Waiter> waiting;
@@ -59,8 +59,8 @@ public final class Arp {
     private final long refreshWindow;
     private final Counters counters;
     private final Scheduler scheduler;
-    /** Insertion order is eviction order (oldest first). */
-    private final Map<Integer, Entry> cache = new LinkedHashMap<>();
+    /** Least recently used first: a lookup moves its entry to the end; eviction takes from the front. */
+    private final LinkedHashMap<Integer, Entry> cache = new LinkedHashMap<>();
 
     public Arp(Ethernet eth, Ipv4Address own, DirectStackConfig.ArpLimits limits, Counters counters, Scheduler scheduler) {
         this.eth = eth;
@@ -100,6 +100,11 @@ public final class Arp {
                     cache.remove(ip);
                     return -1;
                 }
+                e.used = true;
+                if (cache.lastEntry().getValue() != e) {  // most recently used last
+                    cache.remove(ip);
+                    cache.put(ip, e);
+                }
                 if (now >= e.expires - refreshWindow && !e.refreshing) {
                     e.refreshing = true;
                     sendPacket(e.mac, ArpPacket.REQUEST, MacAddress.ZERO, ip);
@@ -121,11 +126,12 @@ public final class Arp {
             e = null;
         }
         if (e == null) {
-            if (!makeRoom(now)) {
+            if (pendingEntries() >= unresolvedLimit(limits.cacheSize()) || !makeRoom(now, false)) {
                 counters.inc(StackCounter.ARP_CACHE_FULL);
                 return false;
             }
             e = new Entry(ip, State.PENDING);
+            e.used = true;
             cache.put(ip, e);
             request(now, e);
         }
@@ -171,26 +177,58 @@ public final class Arp {
         }
     }
 
-    /** Frees one slot if the cache is full: an expired entry, else the oldest resolved one. */
-    private boolean makeRoom(long now) {
+    /**
+     * Unresolved entries a cache of {@code cacheSize} holds at most: a quarter stays for resolved ones, so that
+     * traffic to many unresolvable addresses (say, replies to spoofed sources) cannot push out every neighbour
+     * in use.
+     */
+    public static int unresolvedLimit(int cacheSize) {
+        return Math.max(1, cacheSize - cacheSize / 4);
+    }
+
+    private int pendingEntries() {
+        int n = 0;
+        for (Entry e : cache.values()) {                  // bounded by the cache size
+            if (e.state == State.PENDING) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Frees one slot if the cache is full: an expired entry, else the oldest resolved entry never used for
+     * sending, else (only for a resolution this stack needs, not for an entry learned from a received packet) the
+     * least recently used resolved one. So a flood of ARP from spoofed senders can only displace entries it
+     * made itself, never a neighbour a flow talks to (RFC 826 lets a receiver add the sender; it does not
+     * require keeping every sender).
+     */
+    private boolean makeRoom(long now, boolean learnedFromPacket) {
         if (cache.size() < limits.cacheSize()) {
             return true;
         }
+        Entry unused = null;
         Entry oldest = null;
-        for (Iterator<Entry> it = cache.values().iterator(); it.hasNext(); ) {
+        for (Iterator<Entry> it = cache.values().iterator(); it.hasNext(); ) {  // bounded by the cache size
             Entry e = it.next();
             if (e.state == State.RESOLVED && now >= e.expires) {
                 it.remove();
                 return true;
             }
-            if (oldest == null && e.state == State.RESOLVED) {
-                oldest = e;
+            if (e.state == State.RESOLVED) {
+                if (unused == null && !e.used) {
+                    unused = e;
+                }
+                if (oldest == null) {
+                    oldest = e;
+                }
             }
         }
-        if (oldest == null) {
+        Entry victim = unused != null || learnedFromPacket ? unused : oldest;
+        if (victim == null) {
             return false;
         }
-        cache.remove(oldest.ip);
+        cache.remove(victim.ip);
         counters.inc(StackCounter.ARP_CACHE_EVICTED);
         return true;
     }
@@ -226,10 +264,14 @@ public final class Arp {
             return;
         }
         // RFC 826: if we are the target and the sender was not merged, add it.
-        if (!merged && spa != 0 && e == null && makeRoom(now)) {
-            Entry added = new Entry(spa, State.RESOLVED);
-            cache.put(spa, added);
-            learn(now, added, sha);
+        if (!merged && spa != 0 && e == null) {
+            if (makeRoom(now, true)) {
+                Entry added = new Entry(spa, State.RESOLVED);
+                cache.put(spa, added);
+                learn(now, added, sha);
+            } else {
+                counters.inc(StackCounter.ARP_CACHE_FULL);        // every entry is in use: the sender is not kept
+            }
         }
         if (arp.operation() == ArpPacket.REQUEST) {
             sendPacket(sha, ArpPacket.REPLY, new MacAddress(sha), spa);
@@ -290,7 +332,21 @@ public final class Arp {
         return e != null;
     }
 
-    /** The resolved and static entries, oldest first. */
+    /** Entries in the cache: resolved, static and pending. */
+    public int size() {
+        return cache.size();
+    }
+
+    /** Datagrams queued over every pending entry. */
+    public int pending() {
+        int n = 0;
+        for (Entry e : cache.values()) {
+            n += e.waiting == null ? 0 : e.waiting.size();
+        }
+        return n;
+    }
+
+    /** The resolved and static entries, least recently used first. */
     public List<ArpEntry> entries(long now) {
         List<ArpEntry> out = new ArrayList<>();
         for (Entry e : cache.values()) {

@@ -13,10 +13,8 @@ import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.MacAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
@@ -36,6 +34,7 @@ public final class Neighbors implements Ipv6.Resolver {
         State state;
         long mac = -1;
         boolean router;
+        boolean used;         // looked up for sending, or resolved because we asked: evictable only by our own needs
         long reachableUntil;
         int probes;
         Timer timer;
@@ -51,7 +50,8 @@ public final class Neighbors implements Ipv6.Resolver {
     private final Counters counters;
     private final Scheduler scheduler;
     private final RandomGenerator random;
-    private final Map<Ipv6Address, Entry> cache = new LinkedHashMap<>();
+    /** Least recently used first: a lookup moves its entry to the end; eviction takes from the front. */
+    private final LinkedHashMap<Ipv6Address, Entry> cache = new LinkedHashMap<>();
     private Solicitor solicitor;
     private long baseReachable;
     private long reachableTime;
@@ -106,6 +106,11 @@ public final class Neighbors implements Ipv6.Resolver {
         if (e == null || e.state == State.INCOMPLETE) {
             return -1;
         }
+        e.used = true;
+        if (cache.lastEntry().getValue() != e) {          // most recently used last
+            cache.remove(ip);
+            cache.put(ip, e);
+        }
         if (e.state == State.REACHABLE && now >= e.reachableUntil) {
             e.state = State.STALE;
         }
@@ -150,11 +155,12 @@ public final class Neighbors implements Ipv6.Resolver {
     public boolean enqueue(long now, Ipv6Address ip, Arp.Waiter w) {
         Entry e = cache.get(ip);
         if (e == null) {
-            if (!makeRoom()) {
+            if (incompleteEntries() >= Arp.unresolvedLimit(limits.cacheSize()) || !makeRoom(false)) {
                 counters.inc(StackCounter.NDP_CACHE_FULL);
                 return false;
             }
             e = new Entry(ip, State.INCOMPLETE);
+            e.used = true;
             cache.put(ip, e);
             solicit(now, e);
         }
@@ -196,21 +202,48 @@ public final class Neighbors implements Ipv6.Resolver {
         e.timer = scheduler.at(now + retransTimer, t -> solicit(t, e));
     }
 
-    /** Frees one slot if the cache is full: the oldest entry nothing waits for. */
-    private boolean makeRoom() {
+    private int incompleteEntries() {
+        int n = 0;
+        for (Entry e : cache.values()) {                  // bounded by the cache size
+            if (e.state == State.INCOMPLETE) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Frees one slot if the cache is full: the oldest entry nothing waits for that was never used for sending,
+     * else (only for a resolution this stack needs, not for an entry learned from a received packet) the least
+     * recently used one nothing waits for. So a flood of solicitations from spoofed sources (each of which
+     * creates a STALE entry, RFC 4861 §7.2.3) only displaces entries such floods made, never a neighbour a flow
+     * talks to; RFC 4861 §11.1 leaves the policy to the implementation.
+     */
+    private boolean makeRoom(boolean learnedFromPacket) {
         if (cache.size() < limits.cacheSize()) {
             return true;
         }
-        for (Iterator<Entry> it = cache.values().iterator(); it.hasNext(); ) {
-            Entry e = it.next();
+        Entry unused = null;
+        Entry oldest = null;
+        for (Entry e : cache.values()) {                  // bounded by the cache size
             if (e.state != State.INCOMPLETE) {
-                cancel(e);
-                it.remove();
-                counters.inc(StackCounter.NDP_CACHE_EVICTED);
-                return true;
+                if (unused == null && !e.used) {
+                    unused = e;
+                    break;
+                }
+                if (oldest == null) {
+                    oldest = e;
+                }
             }
         }
-        return false;
+        Entry victim = unused != null || learnedFromPacket ? unused : oldest;
+        if (victim == null) {
+            return false;
+        }
+        cancel(victim);
+        cache.remove(victim.ip);
+        counters.inc(StackCounter.NDP_CACHE_EVICTED);
+        return true;
     }
 
     /**
@@ -221,7 +254,7 @@ public final class Neighbors implements Ipv6.Resolver {
     void learned(long now, Ipv6Address ip, long mac, boolean router) {
         Entry e = cache.get(ip);
         if (e == null) {
-            if (!makeRoom()) {
+            if (!makeRoom(true)) {
                 counters.inc(StackCounter.NDP_CACHE_FULL);
                 return;
             }
@@ -315,8 +348,18 @@ public final class Neighbors implements Ipv6.Resolver {
         return out;
     }
 
-    int size() {
+    /** Entries in the cache, INCOMPLETE ones included. */
+    public int size() {
         return cache.size();
+    }
+
+    /** Packets queued over every INCOMPLETE entry. */
+    public int pending() {
+        int n = 0;
+        for (Entry e : cache.values()) {
+            n += e.waiting == null ? 0 : e.waiting.size();
+        }
+        return n;
     }
 
     @Override

@@ -43,6 +43,7 @@ public final class UdpLayer implements TransportHandler {
         final int port;
         final DatagramHandler handler;
         private final ArrayDeque<Datagram> queue = new ArrayDeque<>();
+        private long queuedBytes;
         private LoopFuture<List<Datagram>> waiting;
         volatile boolean closed;
 
@@ -60,6 +61,7 @@ public final class UdpLayer implements TransportHandler {
             } else {
                 List<Datagram> batch = new ArrayList<>(queue);
                 queue.clear();
+                queuedBytes = 0;
                 f.complete(batch);
             }
         }
@@ -67,6 +69,7 @@ public final class UdpLayer implements TransportHandler {
         private void close() {
             closed = true;
             queue.clear();
+            queuedBytes = 0;
             if (waiting != null) {
                 waiting.fail(new ClosedException("port " + port + " is no longer listened on"));
                 waiting = null;
@@ -77,14 +80,21 @@ public final class UdpLayer implements TransportHandler {
     private final IpLayer ip;
     private final Counters counters;
     private final int queueLimit;
+    private final int queueBytesLimit;
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private final ArrayDeque<IcmpError> errors = new ArrayDeque<>();
     private int nextEphemeral = EPHEMERAL_FIRST;
 
-    public UdpLayer(IpLayer ip, Counters counters, int queueLimit) {
+    /**
+     * @param queueLimit datagrams queued per port at most
+     * @param queueBytesLimit payload bytes queued per port at most (a batch the handler's thread took is no
+     *     longer counted: it holds at most one queue's worth more while it works through it)
+     */
+    public UdpLayer(IpLayer ip, Counters counters, int queueLimit, int queueBytesLimit) {
         this.ip = ip;
         this.counters = counters;
         this.queueLimit = queueLimit;
+        this.queueBytesLimit = queueBytesLimit;
     }
 
     @Override
@@ -108,7 +118,7 @@ public final class UdpLayer implements TransportHandler {
             ip.portUnreachable(now);                      // RFC 1122 §4.1.3.1, RFC 4443 §3.1: port unreachable
             return;
         }
-        if (l.queue.size() >= queueLimit) {
+        if (l.queue.size() >= queueLimit || l.queuedBytes + udp.payloadLength() > queueBytesLimit) {
             counters.inc(StackCounter.UDP_DROPPED_QUEUE_FULL);
             return;
         }
@@ -122,6 +132,7 @@ public final class UdpLayer implements TransportHandler {
             w.complete(List.of(d));
         } else {
             l.queue.add(d);
+            l.queuedBytes += udp.payloadLength();
         }
     }
 
@@ -132,6 +143,24 @@ public final class UdpLayer implements TransportHandler {
             errors.removeFirst();
         }
         errors.addLast(error);
+    }
+
+    /** Datagrams queued over every port (on the loop). */
+    public int queuedDatagrams() {
+        int n = 0;
+        for (Listener l : listeners.values()) {
+            n += l.queue.size();
+        }
+        return n;
+    }
+
+    /** The most payload bytes queued at one port (on the loop). */
+    public long maxQueuedBytes() {
+        long max = 0;
+        for (Listener l : listeners.values()) {
+            max = Math.max(max, l.queuedBytes);
+        }
+        return max;
     }
 
     public List<IcmpError> errors() {

@@ -171,50 +171,56 @@ class ReassemblyTest {
         assertEquals(0, r.inProgress());
     }
 
-    // Bounded in datagrams: a new datagram beyond maxDatagrams is refused; datagrams in progress still complete.
+    // Bounded in datagrams: a new datagram beyond maxDatagrams evicts the oldest in progress (a flood of fragments
+    // that never complete only displaces itself); the others still complete.
     @Test
     void datagramLimit() {
         Reassembly r = reassembly(2, 65_535);
         r.add(sim.now(), fragment(1, 0, 8, true));
         r.add(sim.now(), fragment(2, 0, 8, true));
-        assertNull(r.add(sim.now(), fragment(3, 0, 8, true)));
+        assertNull(r.add(sim.now(), fragment(3, 0, 8, true)));      // evicts datagram 1
         assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
         assertEquals(2, r.inProgress());
-        assertNotNull(r.add(sim.now(), fragment(1, 8, 8, false)));
-        assertNull(r.add(sim.now(), fragment(3, 0, 8, true)));      // room again
-        assertEquals(2, r.inProgress());
-        assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
+        assertNull(r.add(sim.now(), fragment(1, 8, 8, false)));     // 1 is gone: this starts it again, evicting 2
+        assertEquals(2, count(StackCounter.IP_REASSEMBLY_LIMIT));
+        assertNotNull(r.add(sim.now(), fragment(3, 8, 8, false)));  // 3 completes
+        assertEquals(1, r.inProgress());
+        assertEquals(2, count(StackCounter.IP_REASSEMBLY_LIMIT));
     }
 
-    // Bounded in bytes: a fragment that would hold more than maxBytes is dropped; what is held is unchanged.
+    // Bounded in bytes: a fragment that would hold more than maxBytes evicts the oldest other datagrams until it
+    // fits; its own datagram is never evicted for it.
     @Test
     void byteLimit() {
         Reassembly r = reassembly(64, 65_535);
         int big = 65_000 & ~7;
         assertNull(r.add(sim.now(), fragment(1, 0, big, true)));
         assertEquals(big, r.bytesHeld());
-        assertNull(r.add(sim.now(), fragment(2, 0, 1_000, true)));
+        assertNull(r.add(sim.now(), fragment(2, 0, 1_000, true)));  // evicts datagram 1
         assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
-        assertEquals(big, r.bytesHeld());
-        assertNull(r.add(sim.now(), fragment(2, 8, 535, false)));   // exactly at the limit: fits
-        assertEquals(65_535, r.bytesHeld());
+        assertEquals(1_000, r.bytesHeld());
+        assertEquals(1, r.inProgress());
+        assertNull(r.add(sim.now(), fragment(3, 0, 64_528, true)));  // exactly at the limit with 2: fits
+        assertEquals(65_528, r.bytesHeld());
         assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
+        assertNull(r.add(sim.now(), fragment(3, 64_528, 8, true)));  // its own datagram is kept: 2 goes
+        assertEquals(64_536, r.bytesHeld());
+        assertEquals(2, count(StackCounter.IP_REASSEMBLY_LIMIT));
     }
 
-    // A fragment refused for the byte limit that would have started a datagram leaves nothing behind: no slot
-    // counted against the datagram limit, no timer that later reports a timeout for a datagram that held nothing.
+    // An evicted datagram leaves nothing behind: no timer that later reports a timeout for it.
     @Test
-    void fragmentRefusedForBytesHoldsNoSlotAndNeverTimesOut() {
+    void evictedDatagramNeverTimesOut() {
         Reassembly r = reassembly(2, 65_535);
         assertNull(r.add(sim.now(), fragment(1, 0, 40_000, true)));
-        assertNull(r.add(sim.now(), fragment(2, 0, 30_000, true)));   // over the byte limit: refused
+        assertNull(r.add(sim.now(), fragment(2, 0, 30_000, true)));   // over the byte limit: 1 is evicted
         assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
         assertEquals(1, r.inProgress());
-        assertNull(r.add(sim.now(), fragment(3, 0, 8, true)));         // the second slot is still free
+        assertNull(r.add(sim.now(), fragment(3, 0, 8, true)));         // the second slot is free
         assertEquals(2, r.inProgress());
         assertEquals(1, count(StackCounter.IP_REASSEMBLY_LIMIT));
         sim.runFor(TIMEOUT);
-        assertEquals(2, count(StackCounter.IP_REASSEMBLY_TIMEOUT));    // datagrams 1 and 3, not 2
+        assertEquals(2, count(StackCounter.IP_REASSEMBLY_TIMEOUT));    // datagrams 2 and 3, not 1
         assertEquals(0, r.inProgress());
     }
 

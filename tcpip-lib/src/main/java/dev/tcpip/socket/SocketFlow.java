@@ -57,7 +57,7 @@ final class SocketFlow implements TcpFlow {
 
     private final ReentrantLock closeLock = new ReentrantLock();
     /** What the stack's disconnect calls: an abortive close, never a wait for the peer. */
-    private final Closeable aborter = this::abort;
+    private final Closeable aborter = this::reset;
     private volatile boolean released;
 
     private SocketFlow(SocketStack stack, SocketChannel ch) throws IOException {
@@ -290,11 +290,10 @@ final class SocketFlow implements TcpFlow {
     }
 
     /**
-     * Closes the socket at once, without waiting for the peer (a failed handler, disconnect). The peer gets a
-     * RST, not a FIN (SO_LINGER 0: RFC 9293 §3.10.4, ABORT), so that it cannot mistake the end for a complete
-     * response, as with the direct stack's disconnect.
+     * The stack's disconnect (a stop): closes the socket at once with a RST, not a FIN (SO_LINGER 0: RFC 9293
+     * §3.10.4, ABORT), so that the peer cannot mistake the end for a complete response, as with the direct stack.
      */
-    void abort() {
+    private void reset() {
         if (!released) {
             try {
                 ch.setOption(StandardSocketOptions.SO_LINGER, 0);
@@ -302,6 +301,11 @@ final class SocketFlow implements TcpFlow {
                 // already closed: nothing more to say to the peer
             }
         }
+        abort();
+    }
+
+    /** Closes the socket at once, without waiting for the peer (a failed handler): an orderly FIN. */
+    void abort() {
         endOfWriting(new ClosedException("flow to " + dst + " was aborted"));
         eof = true;
         release();

@@ -121,9 +121,11 @@ final class GatewayBench {
 
         @Override
         public String unavailable() throws InterruptedException {
+            // Without the command, picocli still honours --help, with the top-level usage: look for the command's.
             try {
-                NetNamespace.exec(START_SECONDS, self("gateway", "--help"));
-                return null;
+                String usage = NetNamespace.exec(START_SECONDS, self("gateway", "--help"));
+                return usage.startsWith("Usage: tcpip gateway") ? null
+                        : "this build has no gateway command ('tcpip gateway --help' prints the top-level usage)";
             } catch (IOException e) {
                 return "'tcpip gateway --help' fails, so this build has no gateway command (" + firstLine(e) + ")";
             }

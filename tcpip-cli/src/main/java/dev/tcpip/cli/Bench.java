@@ -26,7 +26,10 @@ import picocli.CommandLine.Spec;
                 "direct-udp (two direct stacks on a memory network beside kernel UDP on loopback),",
                 "direct-tcp (TCP between two direct stacks on a memory network beside the socket stack on loopback),",
                 "tap (1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel",
-                "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named)."})
+                "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named),",
+                "gateway (iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest namespace",
+                "to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in turn; needs root;",
+                "a system that is not installed is skipped with a line on stderr)."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */
@@ -45,6 +48,7 @@ final class Bench implements Callable<Integer> {
         WORKLOADS.put("direct-udp", DirectBench::run);
         WORKLOADS.put("direct-tcp", DirectTcpBench::run);
         WORKLOADS.put("tap", TapBench::run);
+        WORKLOADS.put("gateway", GatewayBench::run);
     }
 
     /** A workload that cannot run here (for example without root); the message says why. */
@@ -97,9 +101,9 @@ final class Bench implements Callable<Integer> {
 
     static String table(List<Figure> figures) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-28s %-18s %14s  %s%n", "work", "system", "value", "unit"));
+        sb.append(String.format(Locale.ROOT, "%-32s %-18s %14s  %s%n", "work", "system", "value", "unit"));
         for (Figure f : figures) {
-            sb.append(String.format(Locale.ROOT, "%-28s %-18s %14.2f  %s%n", f.work(), f.system(), f.value(), f.unit()));
+            sb.append(String.format(Locale.ROOT, "%-32s %-18s %14.2f  %s%n", f.work(), f.system(), f.value(), f.unit()));
         }
         return sb.toString();
     }

@@ -93,7 +93,7 @@ public final class DirectStack implements Stack {
         RandomGenerator random = loop instanceof SimulatedLoop sl
                 ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
         if (config.address() != null) {
-            this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
+            this.arp = new Arp(eth, config.address(), config.ipv4Aliases(), config.arp(), counters, scheduler);
             this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler);
             this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst());
             ipv4.bind(icmp);

@@ -77,6 +77,7 @@ public final class DirectStack implements Stack {
     private final DirectUdp udp;
     private final DirectTcp tcp;
     private volatile boolean closed;
+    private final int mtu;
 
     private DirectStack(DirectStackConfig config, NetworkDevice device, EventLoop loop, boolean ownsLoop) {
         this.config = Objects.requireNonNull(config, "config");
@@ -84,6 +85,7 @@ public final class DirectStack implements Stack {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.ownsLoop = ownsLoop;
         int mtu = config.mtu() == 0 ? device.mtu() : config.mtu();
+        this.mtu = mtu;
         if (mtu > device.mtu()) {
             throw new IllegalArgumentException("mtu " + mtu + " exceeds the device's " + device.mtu());
         }
@@ -223,6 +225,35 @@ public final class DirectStack implements Stack {
     }
 
     /** The default routers with a remaining lifetime (RFC 4861 §6.3.4; empty without IPv6). */
+    /**
+     * Makes this stack the router of its link (RFC 4861 §6.2): router advertisements to all nodes at start and
+     * every {@link RouterAdvertisementConfig#maxInterval()} or sooner, answers to router solicitations, the router
+     * flag in neighbor advertisements. Calling it again replaces the configuration.
+     *
+     * @throws IllegalStateException the stack has no IPv6
+     */
+    public void advertiseAsRouter(RouterAdvertisementConfig raConfig) throws IOException {
+        Objects.requireNonNull(raConfig, "raConfig");
+        if (ndp == null) {
+            throw new IllegalStateException("this stack has no IPv6");
+        }
+        int linkMtu = this.mtu;
+        onLoop(now -> {
+            ndp.advertise(now, raConfig, linkMtu);
+            return null;
+        });
+    }
+
+    /** Stops {@link #advertiseAsRouter}: a last advertisement says the router is gone (lifetime 0). No-op without. */
+    public void stopAdvertising() throws IOException {
+        if (ndp != null) {
+            onLoop(now -> {
+                ndp.stopAdvertising(now);
+                return null;
+            });
+        }
+    }
+
     public List<Ipv6Address> ipv6Routers() throws IOException {
         return ipv6 == null ? List.of() : onLoop(now -> ipv6.routes().routers(now));
     }

@@ -14,4 +14,5 @@ module dev.tcpip {
     exports dev.tcpip.device;
     exports dev.tcpip.wire;
     exports dev.tcpip.direct;
+    exports dev.tcpip.forward;
 }

@@ -78,6 +78,7 @@ public final class DirectStack implements Stack {
     private final DirectUdp udp;
     private final DirectTcp tcp;
     private volatile boolean closed;
+    private final int mtu;
 
     private DirectStack(DirectStackConfig config, NetworkDevice device, EventLoop loop, boolean ownsLoop) {
         this.config = Objects.requireNonNull(config, "config");
@@ -85,6 +86,7 @@ public final class DirectStack implements Stack {
         this.loop = Objects.requireNonNull(loop, "loop");
         this.ownsLoop = ownsLoop;
         int mtu = config.mtu() == 0 ? device.mtu() : config.mtu();
+        this.mtu = mtu;
         if (mtu > device.mtu()) {
             throw new IllegalArgumentException("mtu " + mtu + " exceeds the device's " + device.mtu());
         }
@@ -94,7 +96,7 @@ public final class DirectStack implements Stack {
         RandomGenerator random = loop instanceof SimulatedLoop sl
                 ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
         if (config.address() != null) {
-            this.arp = new Arp(eth, config.address(), config.arp(), counters, scheduler);
+            this.arp = new Arp(eth, config.address(), config.ipv4Aliases(), config.arp(), counters, scheduler);
             this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler);
             this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst(),
                     new TokenBucket(config.echoRepliesPerSecond(), config.echoReplyBurst()));
@@ -226,6 +228,35 @@ public final class DirectStack implements Stack {
     }
 
     /** The default routers with a remaining lifetime (RFC 4861 §6.3.4; empty without IPv6). */
+    /**
+     * Makes this stack the router of its link (RFC 4861 §6.2): router advertisements to all nodes at start and
+     * every {@link RouterAdvertisementConfig#maxInterval()} or sooner, answers to router solicitations, the router
+     * flag in neighbor advertisements. Calling it again replaces the configuration.
+     *
+     * @throws IllegalStateException the stack has no IPv6
+     */
+    public void advertiseAsRouter(RouterAdvertisementConfig raConfig) throws IOException {
+        Objects.requireNonNull(raConfig, "raConfig");
+        if (ndp == null) {
+            throw new IllegalStateException("this stack has no IPv6");
+        }
+        int linkMtu = this.mtu;
+        onLoop(now -> {
+            ndp.advertise(now, raConfig, linkMtu);
+            return null;
+        });
+    }
+
+    /** Stops {@link #advertiseAsRouter}: a last advertisement says the router is gone (lifetime 0). No-op without. */
+    public void stopAdvertising() throws IOException {
+        if (ndp != null) {
+            onLoop(now -> {
+                ndp.stopAdvertising(now);
+                return null;
+            });
+        }
+    }
+
     public List<Ipv6Address> ipv6Routers() throws IOException {
         return ipv6 == null ? List.of() : onLoop(now -> ipv6.routes().routers(now));
     }

@@ -43,11 +43,19 @@ import java.util.Objects;
  * @param echoReplyBurst echo replies that may leave back to back before the rate applies. Default 100
  * @param ipv6 the IPv6 settings; {@code null} for an IPv4-only stack. With IPv6 configured, {@code address} may
  *     be {@code null} (an IPv6-only stack, {@code prefixLength} then ignored); with both, a dual stack
+ * @param ipv4Aliases further IPv4 addresses of the interface, in {@code address}'s prefix (a gateway's DNS
+ *     forwarder at 10.0.2.3 beside its own 10.0.2.2): the stack answers ARP for them and takes datagrams sent to
+ *     them; TCP answers from the address a connection was made to, UDP from {@link dev.tcpip.UdpSendOptions#src()}.
+ *     Sources it chooses itself are {@code address}. At most {@link #MAX_IPV4_ALIASES}; default none
  */
 public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Address gateway, int mtu, int ttl,
                                 ArpLimits arp, ReassemblyLimits reassembly, int icmpErrorsPerSecond,
                                 int icmpErrorBurst, int udpQueuePerPort, TcpConfig tcp, Ipv6Config ipv6,
-                                int udpQueueBytesPerPort, int echoRepliesPerSecond, int echoReplyBurst) {
+                                int udpQueueBytesPerPort, int echoRepliesPerSecond, int echoReplyBurst,
+                                List<Ipv4Address> ipv4Aliases) {
+
+    /** Further IPv4 addresses one interface may carry (besides {@code address}). */
+    public static final int MAX_IPV4_ALIASES = 16;
 
     /**
      * The ARP cache's limits (RFC 826, RFC 1122 §2.3.2).
@@ -119,6 +127,20 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         } else {
             checkIpv4(address, prefixLength, gateway);
         }
+        ipv4Aliases = ipv4Aliases == null ? List.of() : List.copyOf(ipv4Aliases);
+        range("ipv4Aliases", ipv4Aliases.size(), 0, MAX_IPV4_ALIASES);
+        for (Ipv4Address alias : ipv4Aliases) {
+            if (address == null) {
+                throw new IllegalArgumentException("an IPv4 alias needs an IPv4 address: " + alias);
+            }
+            checkIpv4(alias, prefixLength, null);
+            if (alias.equals(address) || alias.equals(gateway)) {
+                throw new IllegalArgumentException("alias " + alias + " is the stack's address or its gateway");
+            }
+            if (((alias.bits() ^ address.bits()) & mask(prefixLength)) != 0) {
+                throw new IllegalArgumentException("alias " + alias + " is not in " + address + "/" + prefixLength);
+            }
+        }
         if (mtu != 0) {
             range("mtu", mtu, 68, 65_535);
         }
@@ -160,65 +182,82 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         }
         return new DirectStackConfig(Ipv4Address.parse(cidr.substring(0, slash)),
                 Integer.parseInt(cidr.substring(slash + 1)), null, 0, 64, ArpLimits.DEFAULTS,
-                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null, 2 << 20, 1000, 100);
+                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null, 2 << 20, 1000, 100, List.of());
     }
 
     public DirectStackConfig withGateway(String gw) {
         return new DirectStackConfig(address, prefixLength, gw == null ? null : Ipv4Address.parse(gw), mtu, ttl, arp,
                 reassembly, icmpErrorsPerSecond, icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withMtu(int m) {
         return new DirectStackConfig(address, prefixLength, gateway, m, ttl, arp, reassembly, icmpErrorsPerSecond,
                 icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withTtl(int t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, t, arp, reassembly, icmpErrorsPerSecond,
                 icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withArp(ArpLimits a) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, a, reassembly, icmpErrorsPerSecond,
                 icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withReassembly(ReassemblyLimits r) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, r, icmpErrorsPerSecond,
                 icmpErrorBurst, udpQueuePerPort, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withIcmpErrorRate(int perSecond, int burst) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, perSecond, burst,
                 udpQueuePerPort, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withUdpQueuePerPort(int n) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
                 icmpErrorBurst, n, tcp, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withUdpQueueBytesPerPort(int bytes) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, bytes, echoRepliesPerSecond, echoReplyBurst);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, bytes, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     public DirectStackConfig withEchoReplyRate(int perSecond, int burst) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
-                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, udpQueueBytesPerPort, perSecond, burst);
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, udpQueueBytesPerPort, perSecond, burst, ipv4Aliases);
+    }
+
+    /**
+     * Adds {@code alias} ({@code "10.0.2.3"}) as a further IPv4 address of the interface, in the prefix of
+     * {@link #address()}.
+     */
+    public DirectStackConfig withIpv4Alias(String alias) {
+        List<Ipv4Address> list = new ArrayList<>(ipv4Aliases);
+        list.add(Ipv4Address.parse(alias));
+        return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
+                icmpErrorBurst, udpQueuePerPort, tcp, ipv6, udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst,
+                list);
+    }
+
+    /** Whether {@code a} is {@link #address()} or one of {@link #ipv4Aliases()}. */
+    public boolean ownsIpv4(Ipv4Address a) {
+        return a.equals(address) || ipv4Aliases.contains(a);
     }
 
     public DirectStackConfig withTcp(TcpConfig t) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
                 icmpErrorBurst, udpQueuePerPort, t, ipv6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     /** An IPv6-only stack at {@code cidr} ({@code "2001:db8::1/64"}) plus its link-local address. */
@@ -232,7 +271,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
      */
     public static DirectStackConfig ipv6LinkLocal() {
         return new DirectStackConfig(null, 0, null, 0, 64, ArpLimits.DEFAULTS, ReassemblyLimits.DEFAULTS, 100, 20,
-                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS, 2 << 20, 1000, 100);
+                1024, TcpConfig.DEFAULTS, Ipv6Config.DEFAULTS, 2 << 20, 1000, 100, List.of());
     }
 
     /** Adds the static IPv6 address {@code cidr} ({@code "2001:db8::1/64"}): on an IPv4 stack, makes it dual. */
@@ -258,7 +297,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
     public DirectStackConfig withIpv6Config(Ipv6Config v6) {
         return new DirectStackConfig(address, prefixLength, gateway, mtu, ttl, arp, reassembly, icmpErrorsPerSecond,
                 icmpErrorBurst, udpQueuePerPort, tcp, v6,
-                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst);
+                udpQueueBytesPerPort, echoRepliesPerSecond, echoReplyBurst, ipv4Aliases);
     }
 
     /** Which IP versions this stack speaks. */

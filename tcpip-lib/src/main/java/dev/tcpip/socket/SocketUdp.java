@@ -64,6 +64,10 @@ public final class SocketUdp implements Udp {
         if (options.ttl() != -1) {
             throw new UnsupportedOperationException("the socket stack cannot set a unicast TTL (java.nio has no IP_TTL)");
         }
+        if (options.src() != null) {
+            throw new UnsupportedOperationException(
+                    "the socket stack cannot choose a datagram's source address (java.nio has no IP_PKTINFO)");
+        }
         try {
             if (options.srcPort() == 0) {
                 sender(to).send(payload, dst);

@@ -71,11 +71,11 @@ public final class SimKit implements AutoCloseable {
         return new Raw(name, sim.newLoop(name), net.connect(name, LinkConfig.DEFAULTS).device());
     }
 
-    static InetAddress ip(String s) {
+    public static InetAddress ip(String s) {
         return InetAddress.ofLiteral(s);
     }
 
-    static InetSocketAddress at(String s, int port) {
+    public static InetSocketAddress at(String s, int port) {
         return new InetSocketAddress(ip(s), port);
     }
 
@@ -97,7 +97,7 @@ public final class SimKit implements AutoCloseable {
         final String name;
         final SimulatedLoop loop;
         final NetworkDevice device;
-        final List<byte[]> received = new ArrayList<>();
+        public final List<byte[]> received = new ArrayList<>();
         public final MacAddress mac;
 
         Raw(String name, SimulatedLoop loop, NetworkDevice device) {
@@ -183,7 +183,7 @@ public final class SimKit implements AutoCloseable {
     }
 
     /** An IPv4 datagram (header and payload) with the given fragment fields. */
-    static byte[] ipv4(String src, String dst, int protocol, int id, boolean mf, int fragOffset, byte[] payload) {
+    public static byte[] ipv4(String src, String dst, int protocol, int id, boolean mf, int fragOffset, byte[] payload) {
         Ipv4Header h = new Ipv4Header(0, 0, id, false, mf, fragOffset, 64, protocol, Ipv4Address.parse(src),
                 Ipv4Address.parse(dst), null, payload.length);
         byte[] p = new byte[h.length() + payload.length];
@@ -193,14 +193,14 @@ public final class SimKit implements AutoCloseable {
     }
 
     /** A UDP message (header with checksum and payload) from {@code src} to {@code dst}. */
-    static byte[] udp(String src, int srcPort, String dst, int dstPort, byte[] payload) {
+    public static byte[] udp(String src, int srcPort, String dst, int dstPort, byte[] payload) {
         byte[] m = new byte[8 + payload.length];
         System.arraycopy(payload, 0, m, 8, payload.length);
         new UdpHeader(srcPort, dstPort, payload.length).emitIpv4(m, 0, Ipv4Address.parse(src), Ipv4Address.parse(dst));
         return m;
     }
 
-    static byte[] ipFrame(MacAddress dst, MacAddress src, byte[] ip) {
+    public static byte[] ipFrame(MacAddress dst, MacAddress src, byte[] ip) {
         return ethernet(dst, src, EtherType.IPV4, ip);
     }
 

@@ -181,6 +181,20 @@ final class WireFuzz {
         }
     }
 
+    static void dhcp(byte[] b) {
+        try {
+            DhcpMessage m = DhcpMessage.parse(b, 0, b.length);
+            m.messageType();
+            m.address(DhcpMessage.OPT_REQUESTED_ADDRESS);
+            m.uint32(DhcpMessage.OPT_LEASE_TIME);
+            byte[] out = m.toBytes();
+            check(out.length >= DhcpMessage.MIN_LENGTH, "dhcp length");
+            roundTrip(m, () -> DhcpMessage.parse(out, 0, out.length), "dhcp round trip");
+        } catch (ParseException expected) {
+            // rejected: fine
+        }
+    }
+
     static void tcp(byte[] b, boolean fixChecksum) {
         if (fixChecksum) {
             fix(b, 16, Checksum.pseudoIpv4(SRC4, DST4, IpProtocol.TCP, b.length));

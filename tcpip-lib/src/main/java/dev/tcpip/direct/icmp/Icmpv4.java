@@ -57,7 +57,7 @@ public final class Icmpv4 implements Ipv4.Control {
             return;
         }
         switch (m.type()) {
-            case Icmpv4Message.ECHO_REQUEST -> echoRequest(now, src, buf, off, len, broadcast, m);
+            case Icmpv4Message.ECHO_REQUEST -> echoRequest(now, src, dst, buf, off, len, broadcast, m);
             case Icmpv4Message.ECHO_REPLY -> echoReply(now, src, m);
             case Icmpv4Message.DESTINATION_UNREACHABLE, Icmpv4Message.TIME_EXCEEDED,
                  Icmpv4Message.PARAMETER_PROBLEM -> error(now, src, m);
@@ -66,7 +66,7 @@ public final class Icmpv4 implements Ipv4.Control {
     }
 
     // RFC 792 echo; RFC 1122 §3.2.2.6: reply with the same data; a broadcast request MAY be ignored, and is.
-    private void echoRequest(long now, Ipv4Address src, byte[] buf, int off, int len, boolean broadcast,
+    private void echoRequest(long now, Ipv4Address src, Ipv4Address dst, byte[] buf, int off, int len, boolean broadcast,
                              Icmpv4View m) {
         counters.inc(StackCounter.ICMP_ECHO_REQUESTS_RX);
         if (broadcast || m.code() != 0) {
@@ -79,7 +79,9 @@ public final class Icmpv4 implements Ipv4.Control {
         byte[] reply = Arrays.copyOfRange(buf, off, off + len);
         new Icmpv4Message.Echo(true, m.identifier(), m.sequence()).emit(reply, 0, len - Icmpv4Message.HEADER_LENGTH);
         counters.inc(StackCounter.ICMP_ECHO_REPLIES_TX);
-        send(now, src, reply);
+        // RFC 1122 §3.2.2.6: the reply's source is the request's specific destination (an alias, perhaps).
+        counters.inc(StackCounter.ICMP_TX);
+        ip.output(now, dst, src, IpProtocol.ICMP, ip.defaultTtl(), false, reply, 0, reply.length, Delivery.NONE);
     }
 
     private void echoReply(long now, Ipv4Address src, Icmpv4View m) {

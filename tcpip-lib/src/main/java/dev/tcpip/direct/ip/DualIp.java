@@ -36,6 +36,12 @@ public final class DualIp implements IpLayer {
     }
 
     @Override
+    public boolean isLocal(IpAddress a) {
+        IpLayer ip = of(a);
+        return ip != null && ip.isLocal(a);
+    }
+
+    @Override
     public int maxPayload(IpAddress dst) {
         IpLayer ip = of(dst);
         return ip == null ? Ipv6.MIN_MTU - Ipv6.HEADER : ip.maxPayload(dst);

@@ -23,6 +23,9 @@ public interface IpLayer extends IpSender {
      */
     void portUnreachable(long now);
 
+    /** Whether {@code a} is a unicast address of this interface (a source a transport may send from). */
+    boolean isLocal(IpAddress a);
+
     /** Hands received datagrams of {@code protocol} to {@code handler}, and ICMP errors about them. */
     void register(int protocol, TransportHandler handler);
 }

@@ -116,6 +116,11 @@ public final class Ipv4 implements IpLayer {
         return gateway;                                   // else via the default gateway, if any
     }
 
+    /** Whether {@code a} is this interface's address or one of its aliases. */
+    public boolean isOwn(int a) {
+        return arp.isOwn(a);
+    }
+
     private boolean isBroadcast(int dst) {
         return dst == -1 || dst == directedBroadcast;
     }
@@ -129,6 +134,11 @@ public final class Ipv4 implements IpLayer {
             throw new UnreachableException("no route to " + dst);
         }
         return own;
+    }
+
+    @Override
+    public boolean isLocal(IpAddress a) {
+        return a instanceof Ipv4Address v4 && isOwn(v4.bits());
     }
 
     @Override
@@ -246,14 +256,17 @@ public final class Ipv4 implements IpLayer {
         }
         int dst = ip.dstBits();
         boolean broadcast = isBroadcast(dst);
-        // RFC 1122 §3.2.1.3: a host takes datagrams for its address and the broadcast addresses only.
-        if (dst != addr && !broadcast) {
+        // RFC 1122 §3.2.1.3: a host takes datagrams for its addresses and the broadcast addresses only.
+        if (!broadcast && !isOwn(dst)) {
             counters.inc(StackCounter.IP_DROPPED_NOT_FOR_US);
             return;
         }
-        // RFC 1122 §3.2.1.3: a source must name one host: not 0 (except... not for us), broadcast or multicast.
+        // RFC 1122 §3.2.1.3: a source must name one host: not broadcast or multicast, not us. 0.0.0.0 is
+        // "this host" during initialisation only (§3.2.1.3(a)): taken from UDP to the limited broadcast,
+        // which is how a DHCP client without an address speaks (RFC 2131 §4.1).
         int src = ip.srcBits();
-        if (src == 0 || isBroadcast(src) || ip.src().isMulticast() || src == addr) {
+        boolean bootstrap = src == 0 && dst == -1 && ip.protocol() == IpProtocol.UDP;
+        if (src == 0 && !bootstrap || isBroadcast(src) || ip.src().isMulticast() || isOwn(src)) {
             counters.inc(StackCounter.IP_DROPPED_BAD_SOURCE);
             return;
         }

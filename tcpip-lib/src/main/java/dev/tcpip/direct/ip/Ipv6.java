@@ -153,6 +153,12 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
+    public boolean isLocal(IpAddress a) {
+        Ipv6Addresses.Addr found = a instanceof Ipv6Address v6 ? addresses.find(v6) : null;
+        return found != null && found.state != InterfaceAddress.State.TENTATIVE;
+    }
+
+    @Override
     public int maxPayload(IpAddress dst) {
         return routes.pathMtu((Ipv6Address) dst) - HEADER;
     }

@@ -53,6 +53,7 @@ public final class Arp {
 
     private final Ethernet eth;
     private final int ownIp;
+    private final int[] aliases;        // further addresses we answer for (DirectStackConfig.ipv4Aliases)
     private final DirectStackConfig.ArpLimits limits;
     private final long lifetime;
     private final long retryInterval;
@@ -63,8 +64,14 @@ public final class Arp {
     private final LinkedHashMap<Integer, Entry> cache = new LinkedHashMap<>();
 
     public Arp(Ethernet eth, Ipv4Address own, DirectStackConfig.ArpLimits limits, Counters counters, Scheduler scheduler) {
+        this(eth, own, List.of(), limits, counters, scheduler);
+    }
+
+    public Arp(Ethernet eth, Ipv4Address own, List<Ipv4Address> aliases, DirectStackConfig.ArpLimits limits,
+               Counters counters, Scheduler scheduler) {
         this.eth = eth;
         this.ownIp = own.bits();
+        this.aliases = aliases.stream().mapToInt(Ipv4Address::bits).toArray();
         this.limits = limits;
         this.lifetime = limits.lifetime().toNanos();
         this.retryInterval = limits.retryInterval().toNanos();
@@ -75,8 +82,25 @@ public final class Arp {
 
     /** RFC 5227 §2.3 announcement (gratuitous ARP): a broadcast request for our own address. */
     public void announce() {
-        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, MacAddress.ZERO, ownIp);
+        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, ownIp, MacAddress.ZERO, ownIp);
         counters.inc(StackCounter.ARP_TX_REQUESTS);
+        for (int alias : aliases) {
+            sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, alias, MacAddress.ZERO, alias);
+            counters.inc(StackCounter.ARP_TX_REQUESTS);
+        }
+    }
+
+    /** Whether {@code ip} is the interface's address or one of its aliases: the addresses ARP answers for. */
+    public boolean isOwn(int ip) {
+        if (ip == ownIp) {
+            return true;
+        }
+        for (int a : aliases) {
+            if (a == ip) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -107,7 +131,7 @@ public final class Arp {
                 }
                 if (now >= e.expires - refreshWindow && !e.refreshing) {
                     e.refreshing = true;
-                    sendPacket(e.mac, ArpPacket.REQUEST, MacAddress.ZERO, ip);
+                    sendPacket(e.mac, ArpPacket.REQUEST, ownIp, MacAddress.ZERO, ip);
                     counters.inc(StackCounter.ARP_TX_REQUESTS);
                 }
                 return e.mac;
@@ -152,7 +176,7 @@ public final class Arp {
 
     private void request(long now, Entry e) {
         e.requests++;
-        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, MacAddress.ZERO, e.ip);
+        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, ownIp, MacAddress.ZERO, e.ip);
         counters.inc(StackCounter.ARP_TX_REQUESTS);
         e.retry = scheduler.at(now + retryInterval, t -> retry(t, e));
     }
@@ -248,7 +272,7 @@ public final class Arp {
             counters.inc(StackCounter.ARP_DROPPED_MALFORMED); // a group address cannot own an IP address
             return;
         }
-        if (spa == ownIp) {
+        if (isOwn(spa)) {
             counters.inc(StackCounter.ARP_ADDRESS_CONFLICT);  // RFC 5227 §2.4: someone else claims our address
             return;
         }
@@ -259,7 +283,8 @@ public final class Arp {
             learn(now, e, sha);
             merged = true;
         }
-        if (arp.targetIpBits() != ownIp) {
+        int tpa = arp.targetIpBits();
+        if (!isOwn(tpa)) {
             counters.inc(StackCounter.ARP_NOT_FOR_US);
             return;
         }
@@ -274,7 +299,7 @@ public final class Arp {
             }
         }
         if (arp.operation() == ArpPacket.REQUEST) {
-            sendPacket(sha, ArpPacket.REPLY, new MacAddress(sha), spa);
+            sendPacket(sha, ArpPacket.REPLY, tpa, new MacAddress(sha), spa);   // RFC 826: from the address asked for
             counters.inc(StackCounter.ARP_TX_REPLIES);
         }
     }
@@ -297,9 +322,9 @@ public final class Arp {
         }
     }
 
-    private void sendPacket(long dstMac, int op, MacAddress targetMac, int targetIp) {
+    private void sendPacket(long dstMac, int op, int senderIp, MacAddress targetMac, int targetIp) {
         int p = eth.header(dstMac, EtherType.ARP);
-        int end = new ArpPacket(op, eth.mac(), new Ipv4Address(ownIp), targetMac, new Ipv4Address(targetIp))
+        int end = new ArpPacket(op, eth.mac(), new Ipv4Address(senderIp), targetMac, new Ipv4Address(targetIp))
                 .emit(eth.buffer(), p);
         eth.transmit(end);
     }

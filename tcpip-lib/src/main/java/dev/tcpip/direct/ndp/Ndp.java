@@ -3,6 +3,7 @@ package dev.tcpip.direct.ndp;
 import dev.tcpip.TimedOutException;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.InterfaceAddress;
+import dev.tcpip.direct.RouterAdvertisementConfig;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.icmp.Icmpv6;
 import dev.tcpip.direct.ip.Delivery;
@@ -53,6 +54,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
     private final RandomGenerator random;
     private final DirectStackConfig.Ipv6Config config;
     private boolean routerAdvertised;
+    private Advertiser advertiser;      // non-null while this stack advertises itself as the link's router
     /** Callers of {@link #whenSettled}: completed once no address is tentative any more. */
     private final List<LoopFuture<List<InterfaceAddress>>> settledWaiters = new ArrayList<>();
 
@@ -200,6 +202,48 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         sender.output(now, src, ALL_MLDV2_ROUTERS, IpProtocol.ICMPV6, 1, ROUTER_ALERT, m, 0, m.length, Delivery.NONE);
     }
 
+    // ---- acting as the link's router (RFC 4861 §6.2) ----
+
+    /**
+     * Starts advertising this stack as a router of the link ({@code config}), replacing an earlier advertiser;
+     * router solicitation stops. Neighbor advertisements carry the router flag from now on (§7.2.4).
+     */
+    public void advertise(long now, RouterAdvertisementConfig raConfig, int linkMtu) {
+        if (advertiser != null) {
+            advertiser.stop(now);
+        }
+        routerAdvertised = true;
+        join(now, Ipv6Address.ALL_ROUTERS);               // RFC 4291 §2.8: a router is in ff02::2 (once)
+        advertiser = new Advertiser(this, ip, counters, scheduler, random, raConfig, linkMtu);
+        advertiser.start(now);
+    }
+
+    /** Stops advertising: one last advertisement with router lifetime 0 (§6.2.5). */
+    public void stopAdvertising(long now) {
+        if (advertiser != null) {
+            advertiser.stop(now);
+            advertiser = null;
+        }
+    }
+
+    // RFC 4861 §6.1.1 validation (hop limit and code checked already), §6.2.6 processing.
+    private void routerSolicitation(long now, Ipv6Address src, Icmpv6View m) {
+        counters.inc(StackCounter.NDP_RS_RX);
+        if (advertiser == null) {
+            counters.inc(StackCounter.ICMP6_IGNORED);    // solicitations are for routers
+            return;
+        }
+        long sll = m.sourceLinkLayer();
+        if (src.equals(Ipv6Address.UNSPECIFIED) && sll != -1) {
+            counters.inc(StackCounter.NDP_DROPPED_INVALID);
+            return;
+        }
+        if (sll != -1) {
+            neighbors.learned(now, src, sll, false);      // §6.2.6: STALE, or updated
+        }
+        advertiser.solicited(now);
+    }
+
     // ---- router solicitation (RFC 4861 §6.3.7) ----
 
     private void solicitRouters(long now, int n) {
@@ -234,7 +278,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         }
     }
 
-    private void send(long now, Ipv6Address src, Ipv6Address dst, Icmpv6Message msg) {
+    void send(long now, Ipv6Address src, Ipv6Address dst, Icmpv6Message msg) {
         byte[] m = new byte[msg.length()];
         msg.emit(m, 0, 0, src, dst);
         // RFC 4861 §7.1: Neighbor Discovery messages go with hop limit 255.
@@ -266,7 +310,8 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             case Icmpv6Message.NEIGHBOR_ADVERTISEMENT -> advertisement(now, dst, m);
             case Icmpv6Message.ROUTER_ADVERTISEMENT -> routerAdvertisement(now, src, m);
             case Icmpv6Message.REDIRECT -> redirect(now, src, m);
-            default -> counters.inc(StackCounter.ICMP6_IGNORED);   // router solicitations are for routers
+            case Icmpv6Message.ROUTER_SOLICITATION -> routerSolicitation(now, src, m);
+            default -> counters.inc(StackCounter.ICMP6_IGNORED);
         }
     }
 
@@ -307,7 +352,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
             neighbors.learned(now, src, sll, false);
         }
         // §7.2.4: answer with our address; to all nodes (unsolicited) when the solicitation came from DAD.
-        Icmpv6Message na = new Icmpv6Message.NeighborAdvertisement(false, !fromDad, true, target,
+        Icmpv6Message na = new Icmpv6Message.NeighborAdvertisement(advertiser != null, !fromDad, true, target,
                 List.of(new NdpOption.TargetLinkLayerAddress(ip.mac())));
         counters.inc(StackCounter.NDP_NA_TX);
         if (fromDad) {

@@ -207,6 +207,14 @@ public final class UdpLayer implements TransportHandler {
         IpAddress src;
         try {
             src = ip.sourceFor(now, dst);
+            if (options.src() != null) {
+                IpAddress chosen = IpAddress.of(options.src());
+                if (!ip.isLocal(chosen) || chosen.getClass() != src.getClass()) {
+                    done.fail(new IllegalArgumentException("not an address of this stack for " + dst + ": " + chosen));
+                    return;
+                }
+                src = chosen;                             // RFC 1122 §4.1.3.5: the address the request came to
+            }
         } catch (UnreachableException e) {
             counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
             done.fail(e);

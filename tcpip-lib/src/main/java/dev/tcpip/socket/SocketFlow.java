@@ -54,10 +54,12 @@ final class SocketFlow implements TcpFlow {
     private boolean nodelay;
     /** Writing has ended (close, shutdown(WRITE), abort); the reason, for later writes. */
     private volatile ClosedException writeClosed;
+    /** The kernel reported ECONNRESET. */
+    private volatile boolean resetByPeer;
 
     private final ReentrantLock closeLock = new ReentrantLock();
     /** What the stack's disconnect calls: an abortive close, never a wait for the peer. */
-    private final Closeable aborter = this::abort;
+    private final Closeable aborter = this::closeNow;
     private volatile boolean released;
 
     private SocketFlow(SocketStack stack, SocketChannel ch) throws IOException {
@@ -234,6 +236,9 @@ final class SocketFlow implements TcpFlow {
                 : cause instanceof ClosedChannelException
                 ? new ClosedException("flow to " + dst + " is closed", cause)
                 : new ClosedException("connection to " + dst + " ended: " + cause.getMessage(), cause);
+        if (c instanceof ResetException) {
+            resetByPeer = true;
+        }
         if (writeClosed == null) {
             writeClosed = c;
         }
@@ -289,8 +294,27 @@ final class SocketFlow implements TcpFlow {
         }
     }
 
-    /** Closes the socket at once, without waiting for the peer (a failed handler, disconnect). */
-    void abort() {
+    /**
+     * Ends the flow with a RST: with SO_LINGER 0 the kernel sends a RST on close and discards unsent data (RFC 9293
+     * §3.10.5 ABORT).
+     */
+    @Override
+    public void abort() {
+        if (!released) {
+            try {
+                ch.setOption(StandardSocketOptions.SO_LINGER, 0);
+            } catch (IOException | RuntimeException ignored) {
+                // already closed: nothing left to reset
+            }
+        }
+        closeNow();
+    }
+
+    /**
+     * Closes the socket at once, without waiting for the peer (a failed handler, disconnect): the kernel ends the
+     * connection as a plain close does, with a FIN (or a RST if unread data is left).
+     */
+    void closeNow() {
         endOfWriting(new ClosedException("flow to " + dst + " was aborted"));
         eof = true;
         release();
@@ -315,6 +339,11 @@ final class SocketFlow implements TcpFlow {
         released = true;
         stack.untrack(aborter);
         SocketStack.closeQuietly(ch);
+    }
+
+    @Override
+    public boolean resetByPeer() {
+        return resetByPeer;
     }
 
     @Override

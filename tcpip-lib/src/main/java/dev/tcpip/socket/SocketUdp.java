@@ -54,7 +54,8 @@ public final class SocketUdp implements Udp {
         }
         InetAddress to = dst.getAddress();
         if (!stack.serves(to)) {
-            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to);
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to,
+                    UnreachableException.Scope.NETWORK, null);
         }
         int max = to instanceof Inet4Address ? MAX_IPV4_PAYLOAD : MAX_IPV6_PAYLOAD;
         if (payload.remaining() > max) {
@@ -83,7 +84,7 @@ public final class SocketUdp implements Udp {
             throw new UnreachableException("no route to " + dst, e);
         } catch (SocketException e) {
             if (e.getMessage() != null && e.getMessage().contains("unreachable")) {
-                throw new UnreachableException(dst + ": " + e.getMessage(), e);
+                throw new UnreachableException(dst + ": " + e.getMessage(), SocketTcp.scopeOf(e), e);
             }
             throw e;
         }

@@ -80,6 +80,8 @@ public final class UdpLayer implements TransportHandler {
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private final ArrayDeque<IcmpError> errors = new ArrayDeque<>();
     private int nextEphemeral = EPHEMERAL_FIRST;
+    /** Forwarding: takes datagrams to other addresses, and to ports of ours nobody listens on (null: off). */
+    private Listener forward;
 
     public UdpLayer(IpLayer ip, Counters counters, int queueLimit) {
         this.ip = ip;
@@ -103,6 +105,9 @@ public final class UdpLayer implements TransportHandler {
             return;
         }
         Listener l = listeners.get(udp.dstPort());
+        if (forward != null && (l == null || !ip.isOwn(dst))) {
+            l = forward;
+        }
         if (l == null) {
             counters.inc(StackCounter.UDP_DROPPED_NO_LISTENER);
             ip.portUnreachable(now);                      // RFC 1122 §4.1.3.1, RFC 4443 §3.1: port unreachable
@@ -152,6 +157,32 @@ public final class UdpLayer implements TransportHandler {
         return l;
     }
 
+    /** Forwarding on: one catch-all listener, which takes what no listener of ours does (and anything not for us). */
+    Listener forward(DatagramHandler handler) {
+        stopForwarding();
+        forward = new Listener(0, handler);
+        return forward;
+    }
+
+    void stopForwarding() {
+        if (forward != null) {
+            forward.close();
+            forward = null;
+        }
+    }
+
+    /**
+     * Answers a forwarded datagram {@code src:srcPort → dst:dstPort} of {@code length} payload bytes with an ICMP
+     * destination unreachable (its UDP header rebuilt for the quote, checksum 0: RFC 768 "no checksum").
+     */
+    void unreachable(long now, IcmpError.Kind kind, IpAddress src, int srcPort, IpAddress dst, int dstPort,
+                     int length) {
+        int total = Math.min(length + UdpView.HEADER_LENGTH, 0xffff);
+        byte[] header = {(byte) (srcPort >>> 8), (byte) srcPort, (byte) (dstPort >>> 8), (byte) dstPort,
+                (byte) (total >>> 8), (byte) total, 0, 0};
+        ip.unreachable(now, kind, src, dst, IpProtocol.UDP, header);
+    }
+
     void unlisten(int port) {
         Listener l = listeners.remove(port);
         if (l != null) {
@@ -184,6 +215,15 @@ public final class UdpLayer implements TransportHandler {
             return;
         }
         int srcPort = options.srcPort() != 0 ? options.srcPort() : freePort();
+        sendFrom(now, src, srcPort, dst, dstPort, options, msg, done);
+    }
+
+    /**
+     * {@link #send} from a given address and port, which need not be this stack's: forwarding answers a guest from
+     * the far address it wrote to.
+     */
+    void sendFrom(long now, IpAddress src, int srcPort, IpAddress dst, int dstPort, UdpSendOptions options,
+                  byte[] msg, LoopFuture<Void> done) {
         UdpHeader h = new UdpHeader(srcPort, dstPort, msg.length - UdpView.HEADER_LENGTH);
         switch (src) {
             case Ipv4Address s -> h.emitIpv4(msg, 0, s, (Ipv4Address) dst);
@@ -207,5 +247,6 @@ public final class UdpLayer implements TransportHandler {
     public void close() {
         listeners.values().forEach(Listener::close);
         listeners.clear();
+        stopForwarding();
     }
 }

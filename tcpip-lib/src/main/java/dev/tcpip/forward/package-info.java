@@ -1,0 +1,9 @@
+/**
+ * Forwarding: user-mode networking (the job of slirp4netns, pasta, tun2socks). A {@link dev.tcpip.forward.Forwarder}
+ * makes a {@code DirectStack} accept every guest TCP connection and UDP flow to any address and opens it again
+ * through an upstream {@link dev.tcpip.Stack} (the socket stack in production, another direct stack in a
+ * simulation), relaying the bytes both ways with backpressure, half-close and reset carried across
+ * ({@link dev.tcpip.forward.Splice}). A guest's SYN is answered only once the upstream connect has succeeded, so an
+ * upstream failure reaches the guest as a router would say it: RST or ICMP destination unreachable.
+ */
+package dev.tcpip.forward;

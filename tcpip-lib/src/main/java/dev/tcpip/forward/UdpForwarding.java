@@ -1,7 +1,10 @@
 package dev.tcpip.forward;
 
 import dev.tcpip.Datagram;
+import dev.tcpip.DatagramHandler;
+import dev.tcpip.RefusedException;
 import dev.tcpip.Stack;
+import dev.tcpip.TcpipException;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.DirectStack;
@@ -19,13 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * from), so replies find their way back; they go to the guest from the far address. A session ends after
  * {@code udpIdleTimeout} without a datagram either way. Sessions count against {@code maxFlows}; beyond it the
  * guest hears ICMP administratively prohibited. Replies are taken only from the address the session sends to, as a
- * connected socket would (endpoint-dependent filtering).
+ * connected socket would (endpoint-dependent filtering); the upstream port is a connected one
+ * ({@code Udp.listen(port, remote, handler)}), so an ICMP port unreachable the upstream hears (the socket stack: as
+ * {@code PortUnreachableException} on its connected channel) goes back to the guest as ICMP port unreachable.
  */
 final class UdpForwarding {
     private record Key(InetSocketAddress guest, InetSocketAddress far) {
     }
 
-    private final class Session {
+    private final class Session implements DatagramHandler {
         final Key key;
         final InetSocketAddress to;
         volatile int port;
@@ -54,12 +59,21 @@ final class UdpForwarding {
             }
         }
 
-        void reply(Datagram d) throws IOException {
+        @Override
+        public void handle(Datagram d) throws IOException {
             if (ended || !d.src().equals(to)) {
                 return;                                       // only the far end we send to answers
             }
             touch();
             guestSide.sendUdpFrom(key.far(), key.guest(), d.payload());
+        }
+
+        /** The upstream reported an ICMP error about our datagram to the far end: the guest hears it too. */
+        @Override
+        public void unreachable(InetSocketAddress dst, TcpipException error) throws IOException {
+            if (!ended) {
+                refuse(key, error, 0);
+            }
         }
 
         void end() {
@@ -116,7 +130,7 @@ final class UdpForwarding {
             Session fresh = new Session(k, to);
             sessions.put(k, fresh);
             try {
-                fresh.port = upstream.udp().listen(0, fresh::reply);
+                fresh.port = upstream.udp().listen(0, to, fresh); // connected: ICMP errors come back
             } catch (IOException | RuntimeException e) {
                 fresh.end();
                 return;
@@ -129,12 +143,24 @@ final class UdpForwarding {
         s.touch();
         try {
             upstream.udp().send(s.to, d.payload(), UdpSendOptions.fromPort(s.port));
-        } catch (UnreachableException e) {
-            forwarder.upstreamUnreachable.incrementAndGet();
-            guestSide.udpUnreachable(d.src(), d.dst(), Forwarder.refusalFor(e), length);
+        } catch (RefusedException | UnreachableException e) {
+            refuse(k, (TcpipException) e, length);
         } catch (IOException e) {
             // the upstream could not send it (closed meanwhile): UDP may lose a datagram
         }
+    }
+
+    /** An upstream error about the flow {@code k}, said to the guest as ICMP: port, net or host unreachable. */
+    private void refuse(Key k, TcpipException error, int length) throws IOException {
+        Refusal how;
+        if (error instanceof UnreachableException u) {
+            forwarder.upstreamUnreachable.incrementAndGet();
+            how = Forwarder.refusalFor(u);
+        } else {
+            portUnreachable.incrementAndGet();
+            how = Refusal.PORT_UNREACHABLE;
+        }
+        guestSide.udpUnreachable(k.guest(), k.far(), how, length);
     }
 
     /** Ends every session: upstream ports closed, slots freed. */

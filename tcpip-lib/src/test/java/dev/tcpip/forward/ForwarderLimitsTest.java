@@ -85,6 +85,21 @@ class ForwarderLimitsTest {
     }
 
     @Test
+    void portUnreachableUpstreamReachesTheGuestAsPortUnreachable() throws Exception {
+        try (GatewayPath p = new GatewayPath(24, ForwarderConfig.DEFAULTS, LINK)) {
+            guestInbox(p, 5003);
+            sendFromGuest(p, 5003, at(SERVER, 54), "nobody here");   // the server answers ICMP port unreachable
+            p.sim.runFor(Duration.ofMillis(100));
+            List<IcmpError> errors = p.call("errors", p.guest::udpErrors);
+            assertEquals(1, errors.size(), errors.toString());
+            assertEquals(IcmpError.Kind.PORT_UNREACHABLE, errors.getFirst().kind());
+            assertEquals(54, errors.getFirst().dstPort());
+            assertEquals(5003, errors.getFirst().srcPort());
+            assertEquals(1, p.call("stats", p.forwarder::stats).udpPortUnreachable());
+        }
+    }
+
+    @Test
     void atTheFlowLimitNewFlowsAreRefusedAndTheExistingOneGoesOn() throws Exception {
         ForwarderConfig c = ForwarderConfig.DEFAULTS.withMaxFlows(1);
         try (GatewayPath p = new GatewayPath(22, c, LINK)) {

@@ -2,14 +2,17 @@ package dev.tcpip.forward;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tcpip.Datagram;
+import dev.tcpip.DatagramHandler;
 import dev.tcpip.Direction;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Payloads;
 import dev.tcpip.RefusedException;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpipException;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
@@ -114,5 +117,26 @@ class ForwarderSocketUpstreamTest {
         assertEquals("ping", new String(d.payload().array(), d.payload().arrayOffset() + d.payload().position(),
                 d.payload().remaining()));
         assertEquals(new InetSocketAddress(GATEWAY, port), d.src(), "from the address the guest wrote to");
+    }
+
+    @Test
+    void aClosedLoopbackUdpPortIsPortUnreachableAtTheGuest() throws Exception {
+        int closed = host.udp().listen(0, d -> { });
+        host.udp().unlisten(closed);                          // nobody listens there now: the kernel answers ICMP
+        java.util.concurrent.CompletableFuture<TcpipException> heard = new java.util.concurrent.CompletableFuture<>();
+        InetSocketAddress far = new InetSocketAddress(GATEWAY, closed);
+        int port = guest.udp().listen(0, far, new DatagramHandler() {
+            @Override
+            public void handle(Datagram d) {
+            }
+
+            @Override
+            public void unreachable(InetSocketAddress dst, TcpipException error) {
+                heard.complete(error);
+            }
+        });
+        guest.udp().send(far, ByteBuffer.wrap(new byte[] {1}), UdpSendOptions.fromPort(port));
+        assertInstanceOf(RefusedException.class, heard.get(10, TimeUnit.SECONDS));
+        assertEquals(1, forwarder.stats().udpPortUnreachable());
     }
 }

@@ -143,18 +143,22 @@ public final class DirectUdp implements Udp {
 
     private void deliver(UdpLayer.Listener l) {
         while (!l.closed) {                      // ends when the port is unlistened or the stack closes
-            List<Datagram> batch;
+            List<Object> batch;
             try {
-                batch = loop.<List<Datagram>>submit(l::take).await();
+                batch = loop.<List<Object>>submit(l::take).await();
             } catch (IOException | RuntimeException e) {
                 return;
             }
-            for (Datagram d : batch) {
+            for (Object event : batch) {
                 if (l.closed) {
                     return;
                 }
                 try {
-                    l.handler.handle(d);
+                    switch (event) {
+                        case Datagram d -> l.handler.handle(d);
+                        case UdpLayer.Unreachable u -> l.handler.unreachable(u.dst(), u.error());
+                        default -> throw new IllegalStateException("not a UDP event: " + event);
+                    }
                 } catch (Exception e) {
                     LOG.log(Level.WARNING, "UDP handler on port " + l.port + " failed", e);
                 }

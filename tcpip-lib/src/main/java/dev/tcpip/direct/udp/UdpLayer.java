@@ -3,6 +3,8 @@ package dev.tcpip.direct.udp;
 import dev.tcpip.ClosedException;
 import dev.tcpip.Datagram;
 import dev.tcpip.DatagramHandler;
+import dev.tcpip.RefusedException;
+import dev.tcpip.TcpipException;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.StackCounter;
@@ -42,8 +44,9 @@ public final class UdpLayer implements TransportHandler {
     static final class Listener {
         final int port;
         final DatagramHandler handler;
-        private final ArrayDeque<Datagram> queue = new ArrayDeque<>();
-        private LoopFuture<List<Datagram>> waiting;
+        /** Received {@link Datagram}s and {@link Unreachable} reports, in arrival order. */
+        private final ArrayDeque<Object> queue = new ArrayDeque<>();
+        private LoopFuture<List<Object>> waiting;
         volatile boolean closed;
 
         Listener(int port, DatagramHandler handler) {
@@ -52,13 +55,13 @@ public final class UdpLayer implements TransportHandler {
         }
 
         /** On the loop: completes {@code f} with every queued datagram, now or when one arrives. */
-        void take(LoopFuture<List<Datagram>> f) {
+        void take(LoopFuture<List<Object>> f) {
             if (closed) {
                 f.fail(new ClosedException("port " + port + " is no longer listened on"));
             } else if (queue.isEmpty()) {
                 waiting = f;
             } else {
-                List<Datagram> batch = new ArrayList<>(queue);
+                List<Object> batch = new ArrayList<>(queue);
                 queue.clear();
                 f.complete(batch);
             }
@@ -119,14 +122,21 @@ public final class UdpLayer implements TransportHandler {
         }
         ByteBuffer payload = ByteBuffer.allocate(udp.payloadLength());
         payload.put(buf, udp.payloadOffset(), udp.payloadLength()).flip();
-        Datagram d = new Datagram(new InetSocketAddress(src.toInetAddress(), udp.srcPort()),
-                new InetSocketAddress(dst.toInetAddress(), udp.dstPort()), payload);
+        offer(l, new Datagram(new InetSocketAddress(src.toInetAddress(), udp.srcPort()),
+                new InetSocketAddress(dst.toInetAddress(), udp.dstPort()), payload));
+    }
+
+    /** An ICMP error about a datagram a listener's port sent, for its {@code DatagramHandler.unreachable}. */
+    record Unreachable(InetSocketAddress dst, TcpipException error) {
+    }
+
+    private static void offer(Listener l, Object event) {
         if (l.waiting != null) {
-            LoopFuture<List<Datagram>> w = l.waiting;
+            LoopFuture<List<Object>> w = l.waiting;
             l.waiting = null;
-            w.complete(List.of(d));
+            w.complete(List.of(event));
         } else {
-            l.queue.add(d);
+            l.queue.add(event);
         }
     }
 
@@ -137,6 +147,20 @@ public final class UdpLayer implements TransportHandler {
             errors.removeFirst();
         }
         errors.addLast(error);
+        // The listener on the quoted source port hears destination unreachable (bounded by its queue).
+        Listener l = listeners.get(error.srcPort());
+        if (l != null && l.queue.size() < queueLimit && ip.isOwn(error.src())) {
+            InetSocketAddress to = new InetSocketAddress(error.dst().toInetAddress(), error.dstPort());
+            String why = to + ": " + error.kind() + " (reported by " + error.reporter() + ")";
+            switch (error.kind()) {
+                case PORT_UNREACHABLE -> offer(l, new Unreachable(to, new RefusedException(why)));
+                case NET_UNREACHABLE -> offer(l, new Unreachable(to,
+                        new UnreachableException(why, UnreachableException.Scope.NETWORK, null)));
+                case HOST_UNREACHABLE, PROTOCOL_UNREACHABLE, ADMINISTRATIVELY_PROHIBITED ->
+                        offer(l, new Unreachable(to, new UnreachableException(why)));
+                default -> { }
+            }
+        }
     }
 
     public List<IcmpError> errors() {

@@ -12,6 +12,7 @@ import dev.tcpip.direct.TcpForwarding;
 import dev.tcpip.direct.tcp.ForwardedSynStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -110,6 +111,24 @@ public final class Forwarder implements AutoCloseable {
         return tcpSlots.get();
     }
 
+    /**
+     * Waits until at most {@code count} TCP flows are open, for at most {@code timeout}; returns whether they are. A
+     * blocking wait on a monitor: for real-time use (in a simulation, run it until {@link #relayCount()} says so).
+     */
+    public boolean awaitTcpFlows(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (tcpSlots) {
+            while (tcpSlots.get() > count) {                    // each pass waits for a release or the deadline
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(tcpSlots, left);
+            }
+            return true;
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -153,6 +172,9 @@ public final class Forwarder implements AutoCloseable {
             if (held.compareAndSet(true, false)) {
                 tcpSlots.decrementAndGet();
                 releaseSlot();
+                synchronized (tcpSlots) {
+                    tcpSlots.notifyAll();                       // for awaitTcpFlows
+                }
             }
         }
     }

@@ -2,14 +2,9 @@ package dev.tcpip.forward;
 
 import static dev.tcpip.forward.GatewayPath.SERVER;
 import static dev.tcpip.forward.GatewayPath.at;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.tcpip.Direction;
-import dev.tcpip.Payloads;
-import dev.tcpip.TcpFlow;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.LinkConfig;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -48,17 +43,7 @@ class ForwarderFaultsTest {
         try (GatewayPath p = new GatewayPath(seed, ForwarderConfig.DEFAULTS, LINK.withFaults(kind.faults, Faults.NONE))) {
             ForwarderSimulationTest.bulk(p, 1 << 20, 1 << 20, Duration.ofHours(1));
             p.call("listen", () -> p.server.tcp().listen(7, GatewayPath::echo));
-            byte[] sent = Payloads.random(seed, 200_000);
-            byte[] back = p.call("echo", Duration.ofHours(1), () -> {
-                TcpFlow f = p.guest.tcp().connect(at(SERVER, 7));
-                f.write(ByteBuffer.wrap(sent.clone()));
-                f.shutdown(Direction.WRITE);
-                byte[] got = Payloads.readToEof(f, 1 << 20);
-                f.close();
-                return got;
-            });
-            assertArrayEquals(sent, back);
-            ForwarderSimulationTest.awaitNoFlows(p);
+            ForwarderSimulationTest.halfCloseEcho(p, at(SERVER, 7), seed, 200_000, Duration.ofHours(1));
         } catch (Exception | AssertionError e) {
             throw new AssertionError(kind + " failed with seed " + seed + ": " + e, e);
         }

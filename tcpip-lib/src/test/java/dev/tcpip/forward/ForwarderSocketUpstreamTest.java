@@ -83,12 +83,8 @@ class ForwarderSocketUpstreamTest {
         f.shutdown(Direction.WRITE);
         assertArrayEquals(sent, Payloads.readToEof(f, 2 << 20));
         f.close();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (forwarder.relayCount() != 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.yield();
-        }
-        assertEquals(0, forwarder.relayCount(), "the relay freed its slot once both sides closed");
+        assertEquals(true, forwarder.awaitTcpFlows(0, Duration.ofSeconds(10)),
+                "the relay freed its slot once both sides closed");
     }
 
     @Test

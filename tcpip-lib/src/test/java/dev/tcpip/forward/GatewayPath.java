@@ -46,29 +46,47 @@ final class GatewayPath implements AutoCloseable {
     final Forwarder forwarder;
 
     GatewayPath(long seed, ForwarderConfig config, LinkConfig guestLink) {
-        this(seed, config, guestLink, s -> s);
+        this(seed, config, guestLink, s -> s, false);
     }
 
-    /** With {@code view}: the forwarder's upstream is what {@code view} makes of the upstream stack. */
     GatewayPath(long seed, ForwarderConfig config, LinkConfig guestLink, UnaryOperator<Stack> view) {
+        this(seed, config, guestLink, view, false);
+    }
+
+    /**
+     * With {@code view}: the forwarder's upstream is what {@code view} makes of the upstream stack. With
+     * {@code ipv6}: the same path over IPv6 only (guest fd00:2::100, gateway fd00:2::2, upstream 2001:db8:1::1,
+     * server 2001:db8:1::10, silent 2001:db8:1::20), with duplicate address detection and router solicitation off.
+     */
+    GatewayPath(long seed, ForwarderConfig config, LinkConfig guestLink, UnaryOperator<Stack> view, boolean ipv6) {
         sim = new Simulation(SimulationConfig.withSeed(seed).maxStepsPerRun(400_000_000L));
         guestNet = MemoryNetwork.simulated(sim);
         serverNet = MemoryNetwork.simulated(sim);
-        guest = DirectStack.create(DirectStackConfig.ipv4("10.0.2.100/24").withGateway("10.0.2.2"),
+        guest = DirectStack.create(config(ipv6, "10.0.2.100/24", "fd00:2::100/64", ipv6 ? "fd00:2::2" : "10.0.2.2"),
                 guestNet.connect("guest", guestLink).device(), sim.newLoop("guest"));
-        gateway = DirectStack.create(DirectStackConfig.ipv4("10.0.2.2/24"),
+        gateway = DirectStack.create(config(ipv6, "10.0.2.2/24", "fd00:2::2/64", null),
                 guestNet.connect("gateway", guestLink).device(), sim.newLoop("gateway"));
-        upstream = DirectStack.create(DirectStackConfig.ipv4("192.0.2.1/24"),
+        upstream = DirectStack.create(config(ipv6, "192.0.2.1/24", "2001:db8:1::1/64", null),
                 serverNet.connect("upstream", LinkConfig.DEFAULTS).device(), sim.newLoop("upstream"));
-        server = DirectStack.create(DirectStackConfig.ipv4("192.0.2.10/24"),
+        server = DirectStack.create(config(ipv6, "192.0.2.10/24", "2001:db8:1::10/64", null),
                 serverNet.connect("server", LinkConfig.DEFAULTS).device(), sim.newLoop("server"));
-        silent = DirectStack.create(DirectStackConfig.ipv4("192.0.2.20/24"),
+        silent = DirectStack.create(config(ipv6, "192.0.2.20/24", "2001:db8:1::20/64", null),
                 serverNet.connect("silent", LinkConfig.DEFAULTS.withFaults(Faults.NONE, Faults.NONE.withLoss(1.0)))
                         .device(), sim.newLoop("silent"));
         forwarder = new Forwarder(gateway, view.apply(upstream), config);
         LoopFuture<Void> started = sim.spawn("start", forwarder::start);
         sim.runUntil(started::isDone, Duration.ofSeconds(1));
         started.getNow();
+    }
+
+    private static DirectStackConfig config(boolean ipv6, String v4, String v6, String gateway) {
+        if (!ipv6) {
+            DirectStackConfig c = DirectStackConfig.ipv4(v4);
+            return gateway == null ? c : c.withGateway(gateway);
+        }
+        DirectStackConfig c = DirectStackConfig.ipv6(v6);
+        DirectStackConfig.Ipv6Config v = c.ipv6().withDadTransmits(0).withRouterSolicitations(0);
+        return c.withIpv6Config(gateway == null ? v : v.withGateway(gateway));
     }
 
     interface Call<T> {

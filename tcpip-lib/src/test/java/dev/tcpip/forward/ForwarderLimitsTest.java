@@ -142,6 +142,38 @@ class ForwarderLimitsTest {
     }
 
     @Test
+    void atThePendingConnectLimitANewSynGetsARst() throws Exception {
+        ForwarderConfig c = ForwarderConfig.DEFAULTS.withMaxPendingConnects(1).withConnectTimeout(Duration.ofSeconds(5));
+        try (GatewayPath p = new GatewayPath(25, c, LINK)) {
+            p.call("listen", () -> p.server.tcp().listen(7, GatewayPath::echo));
+            // The first connect waits for a silent host upstream: one pending connect.
+            var pending = p.spawn("pending", () -> {
+                try {
+                    p.guest.tcp().connect(at(GatewayPath.SILENT, 80));
+                } catch (dev.tcpip.UnreachableException expected) {
+                    // the connect timeout: ICMP host unreachable
+                }
+            });
+            p.sim.runFor(Duration.ofMillis(100));
+            assertThrows(RefusedException.class, () -> p.call("second", () -> p.guest.tcp().connect(at(SERVER, 7))));
+            assertEquals(1, p.call("stats", p.forwarder::stats).pendingAtLimit());
+            p.sim.runUntil(pending::isDone, Duration.ofSeconds(10));
+            pending.getNow();
+            // The guest heard host unreachable, but the upstream connect goes on until the upstream gives up (the
+            // Tcp API cannot cancel it) and still counts: a new SYN still gets RST.
+            assertThrows(RefusedException.class, () -> p.call("third", () -> p.guest.tcp().connect(at(SERVER, 7))));
+            assertEquals(2, p.call("stats", p.forwarder::stats).pendingAtLimit());
+            // The upstream's SYN retries (6, 127 s) end; then connects go through again.
+            p.sim.runFor(Duration.ofMinutes(3));
+            TcpFlow f = p.call("fourth", () -> p.guest.tcp().connect(at(SERVER, 7)));
+            p.call("abort", () -> {
+                f.abort();
+                return null;
+            });
+        }
+    }
+
+    @Test
     void closeResetsEveryGuestFlowAndEndsUdpSessions() throws Exception {
         try (GatewayPath p = new GatewayPath(23, ForwarderConfig.DEFAULTS, LINK)) {
             p.call("listen", () -> p.server.tcp().listen(7, GatewayPath::echo));

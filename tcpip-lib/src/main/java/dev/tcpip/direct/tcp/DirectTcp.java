@@ -405,8 +405,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
      */
     boolean reopen(Connection c, TcpView syn, long now) {
         Listener l = listeners.get(c.id.localPort());
-        if (l == null || disconnected) {
-            return false;
+        if (l == null || disconnected || !ip.isOwn(c.id.local())) {
+            return false;                                 // a forwarded connection's far address has no listener
         }
         c.release(null);
         Arrival.listen(this, l, c.id, syn, now);

@@ -3,7 +3,8 @@
  * {@code dev.tcpip.socket}; devices, the simulated network and time in {@code dev.tcpip.device} and
  * {@code dev.tcpip.time}; the direct stack's public face in {@code dev.tcpip.direct}. The direct stack's layers
  * ({@code dev.tcpip.direct.link}, {@code .ip}, {@code .icmp}, {@code .ndp}, {@code .udp}, {@code .tcp},
- * {@code .stats}) are not exported: their public types are for each other only.
+ * {@code .stats}) are not exported: their public types are for each other only. Forwarding (a direct stack
+ * relaying every guest flow to an upstream stack) is in {@code dev.tcpip.forward}.
  */
 module dev.tcpip {
     requires jdk.net;

@@ -57,6 +57,19 @@ public interface TcpFlow extends AutoCloseable {
     @Override
     void close() throws IOException;
 
+    /**
+     * Ends the flow at once with a reset (RFC 9293 §3.10.5 ABORT): data not yet sent or read is discarded, the peer
+     * sees a RST, blocked calls return ({@code read} gives {@code Eof}, {@code write} throws
+     * {@link ClosedException}) and the flow is released without waiting. Idempotent; never throws.
+     */
+    void abort();
+
+    /**
+     * Whether the peer reset the connection (a RST arrived, RFC 9293 §3.10.7.4 second check). Reads then give
+     * {@code Eof} like any other end; this tells a relay to carry the reset on instead of a FIN.
+     */
+    boolean resetByPeer();
+
     /** The peer's address and port ({@code dst}). */
     InetSocketAddress dst();
 

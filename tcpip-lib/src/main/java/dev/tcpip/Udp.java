@@ -31,6 +31,28 @@ public interface Udp {
      */
     int listen(int port, DatagramHandler handler) throws IOException;
 
+    /**
+     * Listens on {@code port} for datagrams from {@code remote} only (a connected socket: others are dropped), and
+     * reports ICMP errors about datagrams sent from this port to it through
+     * {@link DatagramHandler#unreachable}. Send to {@code remote} with {@link UdpSendOptions#fromPort} of the port
+     * returned. For a flow with one peer, such as a forwarded UDP flow.
+     */
+    default int listen(int port, InetSocketAddress remote, DatagramHandler handler) throws IOException {
+        return listen(port, new DatagramHandler() {
+            @Override
+            public void handle(Datagram d) throws Exception {
+                if (d.src().equals(remote)) {
+                    handler.handle(d);
+                }
+            }
+
+            @Override
+            public void unreachable(InetSocketAddress dst, TcpipException error) throws Exception {
+                handler.unreachable(dst, error);
+            }
+        });
+    }
+
     /** Stops delivering datagrams for {@code port}. No-op if not listening. */
     void unlisten(int port);
 }

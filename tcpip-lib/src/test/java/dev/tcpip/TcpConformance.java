@@ -336,6 +336,40 @@ public abstract class TcpConformance {
         assertArrayEquals("still writing".getBytes(StandardCharsets.US_ASCII), Payloads.readExactly(server, 13));
     }
 
+    // --- abort and reset (not in the seed: a relay carries a reset across) ---
+
+    @Test
+    void abortResetsThePeerAndEndsTheFlowAtOnce() throws Exception {
+        int[] port = new int[1];
+        BlockingQueue<TcpFlow> accepted = acceptInto(port, null);
+        TcpFlow client = pair.client().tcp().connect(pair.server(port[0]));
+        TcpFlow server = take(accepted);
+        client.write(ascii("x"));
+        assertInstanceOf(ReadResult.Data.class, server.read());
+        CompletableFuture<ReadResult> blocked = async(server::read);
+        client.abort();
+        assertInstanceOf(ReadResult.Eof.class, await(blocked), "the peer's read ends");
+        assertTrue(server.resetByPeer(), "the peer saw a reset, not a FIN");
+        assertThrows(ClosedException.class, () -> client.write(ascii("late")));
+        assertInstanceOf(ReadResult.Eof.class, client.read());
+        assertFalse(client.resetByPeer(), "the side that aborted was not reset by its peer");
+        client.abort();                                   // idempotent
+        server.abort();
+    }
+
+    @Test
+    void aFinIsNotAReset() throws Exception {
+        int[] port = new int[1];
+        BlockingQueue<TcpFlow> accepted = acceptInto(port, null);
+        TcpFlow client = pair.client().tcp().connect(pair.server(port[0]));
+        TcpFlow server = take(accepted);
+        server.shutdown(Direction.WRITE);
+        assertInstanceOf(ReadResult.Eof.class, client.read());
+        assertFalse(client.resetByPeer());
+        client.close();
+        server.close();
+    }
+
     @Test
     void closeTwiceIsHarmless() throws Exception {
         int port = listenEcho();

@@ -2,6 +2,7 @@ package dev.tcpip;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -79,6 +80,27 @@ public abstract class UdpConformance {
             assertArrayEquals(data, bytes(r), "size " + size);
             assertEquals(echo, r.src().getPort());
         }
+    }
+
+    @Test
+    void aConnectedPortHearsPortUnreachable() throws Exception {
+        int closed = pair.server().udp().listen(0, d -> { });
+        pair.server().udp().unlisten(closed);                 // nobody listens there now
+        InetSocketAddress remote = pair.server(closed);
+        java.util.concurrent.CompletableFuture<TcpipException> heard = new java.util.concurrent.CompletableFuture<>();
+        int port = pair.client().udp().listen(0, remote, new DatagramHandler() {
+            @Override
+            public void handle(Datagram d) {
+            }
+
+            @Override
+            public void unreachable(InetSocketAddress dst, TcpipException error) {
+                heard.complete(error);
+            }
+        });
+        pair.client().udp().send(remote, ByteBuffer.wrap(new byte[] {1}), UdpSendOptions.fromPort(port));
+        assertInstanceOf(RefusedException.class, heard.get(WAIT_SECONDS, TimeUnit.SECONDS));
+        pair.client().udp().unlisten(port);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tcpip.direct;
 
 import dev.tcpip.ClosedException;
+import dev.tcpip.DatagramHandler;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
 import dev.tcpip.Udp;
@@ -21,6 +22,7 @@ import dev.tcpip.direct.ndp.Ndp;
 import dev.tcpip.direct.ndp.Neighbors;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.direct.tcp.DirectTcp;
+import dev.tcpip.direct.tcp.ForwardedSynStats;
 import dev.tcpip.direct.udp.DirectUdp;
 import dev.tcpip.direct.udp.UdpLayer;
 import dev.tcpip.time.EventLoop;
@@ -36,6 +38,8 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -285,6 +289,61 @@ public final class DirectStack implements Stack {
             ip.register(protocol, handler);
             return null;
         });
+    }
+
+    // ---- forwarding (package dev.tcpip.forward builds on these) ----
+
+    /**
+     * Forwarding on: TCP and UDP to any unicast address, not only this stack's, end here. A SYN that no local
+     * listener takes (any SYN to another address) is held and {@code tcp} asked on an application thread; the
+     * SYN-ACK, a RST or an ICMP error follows its answer, or ICMP host unreachable after {@code connectTimeout}; at
+     * most {@code maxPendingSyns} are held at once (beyond, RST). Datagrams to other addresses, and to ports of ours
+     * nobody listens on, go to {@code udp} (see {@link DirectUdp#forward}). Off by default.
+     */
+    public void startForwarding(TcpForwarding tcp, Duration connectTimeout, int maxPendingSyns,
+                                DatagramHandler udp) throws IOException {
+        Objects.requireNonNull(tcp, "tcp");
+        Objects.requireNonNull(udp, "udp");
+        if (connectTimeout.isNegative() || connectTimeout.isZero() || maxPendingSyns < 1) {
+            throw new IllegalArgumentException("connect timeout and pending SYNs must be positive");
+        }
+        ensureOpen();
+        long timeout = connectTimeout.toNanos();
+        onLoop(now -> {
+            this.tcp.startForwarding(tcp, timeout, maxPendingSyns);
+            ip.acceptAnyDestination(true);
+            return null;
+        });
+        this.udp.forward(udp);
+    }
+
+    /** Forwarding off: other addresses are dropped again; flows already made go on. */
+    public void stopForwarding() throws IOException {
+        if (closed) {
+            return;
+        }
+        udp.stopForwarding();
+        onLoop(now -> {
+            ip.acceptAnyDestination(false);
+            this.tcp.stopForwarding();
+            return null;
+        });
+    }
+
+    /** Forwarding's SYN counts (see {@link ForwardedSynStats}). */
+    public ForwardedSynStats forwardedSyns() throws IOException {
+        return onLoop(now -> tcp.forwardedSyns());
+    }
+
+    /** Sends a datagram from {@code src}, which need not be this stack's address (a forwarded flow's far end). */
+    public void sendUdpFrom(InetSocketAddress src, InetSocketAddress dst, ByteBuffer payload) throws IOException {
+        udp.sendFrom(src, dst, payload);
+    }
+
+    /** Answers a forwarded datagram {@code guest → far} with ICMP destination unreachable of {@code how}. */
+    public void udpUnreachable(InetSocketAddress guest, InetSocketAddress far, Refusal how, int length)
+            throws IOException {
+        udp.unreachable(guest, far, how, length);
     }
 
     @Override

@@ -54,10 +54,15 @@ final class SocketFlow implements TcpFlow {
     private boolean nodelay;
     /** Writing has ended (close, shutdown(WRITE), abort); the reason, for later writes. */
     private volatile ClosedException writeClosed;
+    /** The kernel reported ECONNRESET. */
+    private volatile boolean resetByPeer;
 
     private final ReentrantLock closeLock = new ReentrantLock();
-    /** What the stack's disconnect calls: an abortive close, never a wait for the peer. */
-    private final Closeable aborter = this::reset;
+    /**
+     * What the stack's disconnect (a stop) calls: a RST, so that the peer cannot mistake the end for a complete
+     * response, as with the direct stack's disconnect; never a wait for the peer.
+     */
+    private final Closeable aborter = this::abort;
     private volatile boolean released;
 
     private SocketFlow(SocketStack stack, SocketChannel ch) throws IOException {
@@ -234,6 +239,9 @@ final class SocketFlow implements TcpFlow {
                 : cause instanceof ClosedChannelException
                 ? new ClosedException("flow to " + dst + " is closed", cause)
                 : new ClosedException("connection to " + dst + " ended: " + cause.getMessage(), cause);
+        if (c instanceof ResetException) {
+            resetByPeer = true;
+        }
         if (writeClosed == null) {
             writeClosed = c;
         }
@@ -290,22 +298,26 @@ final class SocketFlow implements TcpFlow {
     }
 
     /**
-     * The stack's disconnect (a stop): closes the socket at once with a RST, not a FIN (SO_LINGER 0: RFC 9293
-     * §3.10.4, ABORT), so that the peer cannot mistake the end for a complete response, as with the direct stack.
+     * Ends the flow with a RST: with SO_LINGER 0 the kernel sends a RST on close and discards unsent data (RFC 9293
+     * §3.10.5 ABORT).
      */
-    private void reset() {
+    @Override
+    public void abort() {
         if (!released) {
             try {
                 ch.setOption(StandardSocketOptions.SO_LINGER, 0);
             } catch (IOException | RuntimeException ignored) {
-                // already closed: nothing more to say to the peer
+                // already closed: nothing left to reset
             }
         }
-        abort();
+        closeNow();
     }
 
-    /** Closes the socket at once, without waiting for the peer (a failed handler): an orderly FIN. */
-    void abort() {
+    /**
+     * Closes the socket at once, without waiting for the peer (a failed handler): the kernel ends the
+     * connection as a plain close does, with a FIN (or a RST if unread data is left).
+     */
+    void closeNow() {
         endOfWriting(new ClosedException("flow to " + dst + " was aborted"));
         eof = true;
         release();
@@ -330,6 +342,11 @@ final class SocketFlow implements TcpFlow {
         released = true;
         stack.untrack(aborter);
         SocketStack.closeQuietly(ch);
+    }
+
+    @Override
+    public boolean resetByPeer() {
+        return resetByPeer;
     }
 
     @Override

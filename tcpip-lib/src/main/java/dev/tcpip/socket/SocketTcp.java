@@ -56,7 +56,8 @@ public final class SocketTcp implements Tcp {
         }
         InetAddress to = dst.getAddress();
         if (!stack.serves(to)) {
-            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to);
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to,
+                    UnreachableException.Scope.NETWORK, null);
         }
         SocketChannel ch = SocketChannel.open(SocketStack.familyOf(to));
         try {
@@ -82,14 +83,21 @@ public final class SocketTcp implements Tcp {
             case ConnectException c when c.getMessage() != null && c.getMessage().contains("refused") ->
                     new RefusedException("connection to " + dst + " refused", e);
             case SocketTimeoutException t -> new TimedOutException("connection to " + dst + " timed out", e);
+            // EHOSTUNREACH is NoRouteToHostException; ENETUNREACH a SocketException "Network is unreachable".
             case NoRouteToHostException n -> new UnreachableException("no route to " + dst, e);
             case SocketException s when s.getMessage() != null && s.getMessage().contains("unreachable") ->
-                    new UnreachableException(dst + ": " + s.getMessage(), e);
+                    new UnreachableException(dst + ": " + s.getMessage(), scopeOf(s), e);
             case UnresolvedAddressException u -> new UnreachableException("unresolved address: " + dst, e);
             case UnsupportedAddressTypeException u -> new UnreachableException("unsupported address: " + dst, e);
             case IOException io -> io;
             default -> new IOException(e);
         };
+    }
+
+    /** ENETUNREACH ("Network is unreachable") or else a host. */
+    static UnreachableException.Scope scopeOf(SocketException e) {
+        return e.getMessage() != null && e.getMessage().startsWith("Network")
+                ? UnreachableException.Scope.NETWORK : UnreachableException.Scope.HOST;
     }
 
     static void applyKeepalive(SocketChannel ch, Keepalive k) throws IOException {
@@ -180,7 +188,7 @@ public final class SocketTcp implements Tcp {
                     handler.handle(flow);
                 } catch (Throwable t) {
                     LOG.log(Level.WARNING, "handler for port " + port + " failed; closing its flow", t);
-                    flow.abort();
+                    flow.closeNow();
                 }
             });
         }

@@ -3,6 +3,7 @@ package dev.tcpip.socket;
 import dev.tcpip.Datagram;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.Ports;
+import dev.tcpip.RefusedException;
 import dev.tcpip.Udp;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
@@ -13,6 +14,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.ProtocolFamily;
 import java.net.SocketException;
 import java.net.StandardSocketOptions;
@@ -54,7 +56,8 @@ public final class SocketUdp implements Udp {
         }
         InetAddress to = dst.getAddress();
         if (!stack.serves(to)) {
-            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to);
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to,
+                    UnreachableException.Scope.NETWORK, null);
         }
         int max = to instanceof Inet4Address ? MAX_IPV4_PAYLOAD : MAX_IPV6_PAYLOAD;
         if (payload.remaining() > max) {
@@ -83,11 +86,14 @@ public final class SocketUdp implements Udp {
                 once.bind(new InetSocketAddress(bindAddress(to), options.srcPort()));
                 once.send(payload, dst);
             }
+        } catch (PortUnreachableException e) {
+            // A connected port (listen with a remote) hears of an earlier datagram's ICMP port unreachable here.
+            throw new RefusedException(dst + ": port unreachable", e);
         } catch (NoRouteToHostException e) {
             throw new UnreachableException("no route to " + dst, e);
         } catch (SocketException e) {
             if (e.getMessage() != null && e.getMessage().contains("unreachable")) {
-                throw new UnreachableException(dst + ": " + e.getMessage(), e);
+                throw new UnreachableException(dst + ": " + e.getMessage(), SocketTcp.scopeOf(e), e);
             }
             throw e;
         }
@@ -131,6 +137,41 @@ public final class SocketUdp implements Udp {
         return b.port();
     }
 
+    /**
+     * A connected port: the kernel reports ICMP port unreachable only to a connected UDP socket (as
+     * {@link PortUnreachableException} on a receive or send), so this port's channel is connected to {@code remote}.
+     */
+    @Override
+    public int listen(int port, InetSocketAddress remote, DatagramHandler handler) throws IOException {
+        Ports.check(port);
+        Objects.requireNonNull(remote, "remote");
+        Objects.requireNonNull(handler, "handler");
+        stack.ensureOpen();
+        InetAddress to = remote.getAddress();
+        if (to == null || !stack.serves(to)) {
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + remote,
+                    UnreachableException.Scope.NETWORK, null);
+        }
+        if (port != 0) {
+            receivers.unlisten(port);
+        }
+        DatagramChannel ch = DatagramChannel.open(SocketStack.familyOf(to));
+        int bound;
+        try {
+            ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(new InetSocketAddress(bindAddress(to), port));
+            ch.connect(remote);
+            bound = ((InetSocketAddress) ch.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            SocketStack.closeQuietly(ch);
+            throw e;
+        }
+        Receiver r = new Receiver(bound, List.of(ch), handler);
+        receivers.put(bound, r);
+        r.start();
+        return bound;
+    }
+
     @Override
     public void unlisten(int port) {
         receivers.unlisten(port);
@@ -153,6 +194,14 @@ public final class SocketUdp implements Udp {
             this.port = port;
             this.channels = channels;
             this.handler = handler;
+        }
+
+        private static InetSocketAddress remoteOf(DatagramChannel ch) {
+            try {
+                return (InetSocketAddress) ch.getRemoteAddress();
+            } catch (IOException e) {
+                return null;
+            }
         }
 
         DatagramChannel channel(InetAddress to) {
@@ -183,6 +232,16 @@ public final class SocketUdp implements Udp {
                     from = (InetSocketAddress) ch.receive(buf);
                 } catch (ClosedChannelException e) {
                     return;
+                } catch (PortUnreachableException e) {
+                    InetSocketAddress remote = remoteOf(ch);
+                    if (remote != null) {                   // a connected port: ICMP port unreachable came back
+                        try {
+                            handler.unreachable(remote, new RefusedException(remote + ": port unreachable", e));
+                        } catch (Throwable t) {
+                            LOG.log(Level.WARNING, "UDP handler for port " + port + " failed", t);
+                        }
+                    }
+                    continue;
                 } catch (IOException e) {
                     // ICMP errors from earlier sends surface here on Linux (ECONNREFUSED): not fatal.
                     continue;

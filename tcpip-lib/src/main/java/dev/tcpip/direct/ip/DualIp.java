@@ -30,7 +30,7 @@ public final class DualIp implements IpLayer {
         IpLayer ip = of(dst);
         if (ip == null) {
             throw new UnreachableException("this stack has no " + (dst instanceof Ipv4Address ? "IPv4" : "IPv6")
-                    + " address: " + dst);
+                    + " address: " + dst, UnreachableException.Scope.NETWORK, null);
         }
         return ip.sourceFor(now, dst);
     }
@@ -80,6 +80,31 @@ public final class DualIp implements IpLayer {
         }
         if (v6 != null) {
             v6.portUnreachable(now);
+        }
+    }
+
+    @Override
+    public boolean isOwn(IpAddress dst) {
+        IpLayer ip = of(dst);
+        return ip != null && ip.isOwn(dst);
+    }
+
+    @Override
+    public void unreachable(long now, IcmpError.Kind kind, IpAddress src, IpAddress dst, int protocol,
+                            byte[] transport) {
+        IpLayer ip = of(dst);
+        if (ip != null) {
+            ip.unreachable(now, kind, src, dst, protocol, transport);
+        }
+    }
+
+    /** Forwarding on or off in both families (see {@link Ipv4#acceptAnyDestination}). */
+    public void acceptAnyDestination(boolean on) {
+        if (v4 != null) {
+            v4.acceptAnyDestination(on);
+        }
+        if (v6 != null) {
+            v6.acceptAnyDestination(on);
         }
     }
 

@@ -31,4 +31,24 @@ public interface IpSender {
      * {@link TransportHandler#icmpError}.
      */
     void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len);
+
+    /**
+     * Whether {@code dst} is one of this stack's addresses (or a broadcast or multicast group it takes). With
+     * forwarding on, input also delivers TCP and UDP for other destinations; the transports ask this to tell a
+     * datagram for this host from one to be forwarded. Layers without forwarding (test doubles) take everything.
+     */
+    default boolean isOwn(IpAddress dst) {
+        return true;
+    }
+
+    /**
+     * Sends an ICMP destination unreachable of {@code kind} (net, host, port or administratively prohibited) to
+     * {@code src} about a datagram {@code src → dst} of {@code protocol} whose transport header began with
+     * {@code transport} (at least 8 bytes). For forwarding, which answers a guest's datagram only once the
+     * upstream has answered: the datagram is gone by then, so its IP header is rebuilt from the fields a receiver
+     * matches an error on (RFC 792 and RFC 4443 §2.4(c): the quoted header and the first transport bytes).
+     */
+    default void unreachable(long now, IcmpError.Kind kind, IpAddress src, IpAddress dst, int protocol,
+                             byte[] transport) {
+    }
 }

@@ -40,6 +40,8 @@ public final class Ipv4 implements IpLayer {
     private final TransportHandler[] transports = new TransportHandler[256];
     private Control icmp;
     private int nextId = 1;
+    /** Forwarding: TCP and UDP to any unicast destination are delivered too (off by default). */
+    private boolean anyDestination;
 
     // The datagram being delivered right now, so that a transport can have it answered with an ICMP error.
     private byte[] curBuf;
@@ -90,6 +92,35 @@ public final class Ipv4 implements IpLayer {
         return ttl;
     }
 
+    /** Delivers TCP and UDP datagrams for any unicast destination, not only this stack's address (forwarding). */
+    public void acceptAnyDestination(boolean on) {
+        this.anyDestination = on;
+    }
+
+    @Override
+    public boolean isOwn(IpAddress dst) {
+        return dst instanceof Ipv4Address v4 && (v4.bits() == addr || isBroadcast(v4.bits()));
+    }
+
+    @Override
+    public void unreachable(long now, IcmpError.Kind kind, IpAddress src, IpAddress dst, int protocol,
+                            byte[] transport) {
+        int code = switch (kind) {
+            case NET_UNREACHABLE -> 0;                    // RFC 792: net unreachable
+            case HOST_UNREACHABLE -> 1;                   // host unreachable
+            case PORT_UNREACHABLE -> 3;                   // port unreachable
+            case ADMINISTRATIVELY_PROHIBITED -> 13;       // RFC 1812 §5.2.7.1: communication administratively prohibited
+            default -> throw new IllegalArgumentException("not a destination unreachable: " + kind);
+        };
+        int n = Math.min(8, transport.length);
+        Ipv4Header h = new Ipv4Header(0, 0, 0, false, false, 0, ttl, protocol, (Ipv4Address) src,
+                (Ipv4Address) dst, null, n);
+        byte[] quote = new byte[HEADER + n];
+        int at = h.emit(quote, 0);
+        System.arraycopy(transport, 0, quote, at, n);
+        icmp.destinationUnreachable(now, code, quote, 0, at, n);
+    }
+
     public Reassembly reassembly() {
         return reassembly;
     }
@@ -128,10 +159,10 @@ public final class Ipv4 implements IpLayer {
     @Override
     public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
         if (!(dst instanceof Ipv4Address v4)) {
-            throw new UnreachableException("this stack has no IPv6 address: " + dst);
+            throw new UnreachableException("this stack has no IPv6 address: " + dst, UnreachableException.Scope.NETWORK, null);
         }
         if (v4.bits() == 0 || nextHop(v4.bits()) == 0) {
-            throw new UnreachableException("no route to " + dst);
+            throw new UnreachableException("no route to " + dst, UnreachableException.Scope.NETWORK, null);
         }
         return own;
     }
@@ -256,8 +287,9 @@ public final class Ipv4 implements IpLayer {
         }
         int dst = ip.dstBits();
         boolean broadcast = isBroadcast(dst);
-        // RFC 1122 §3.2.1.3: a host takes datagrams for its addresses and the broadcast addresses only.
-        if (!broadcast && !isOwn(dst)) {
+        // RFC 1122 §3.2.1.3: a host takes datagrams for its addresses and the broadcast addresses only (and, when
+        // forwarding, TCP and UDP to any unicast address).
+        if (!broadcast && !isOwn(dst) && !forwarded(ip)) {
             counters.inc(StackCounter.IP_DROPPED_NOT_FOR_US);
             return;
         }
@@ -279,6 +311,16 @@ public final class Ipv4 implements IpLayer {
             return;
         }
         deliver(now, buf, off, ip.headerLength(), ip.payloadLength(), ip.src(), ip.dst(), ip.protocol(), broadcast);
+    }
+
+    /**
+     * With forwarding on, a TCP or UDP datagram to another unicast host is taken (it ends here and is opened again
+     * upstream); ICMP and every other protocol to such an address is not (an echo to a far address goes unanswered).
+     */
+    private boolean forwarded(Ipv4View ip) {
+        int p = ip.protocol();
+        int d = ip.dstBits();
+        return anyDestination && (p == IpProtocol.TCP || p == IpProtocol.UDP) && d != 0 && !ip.dst().isMulticast();
     }
 
     private void deliver(long now, byte[] buf, int off, int header, int payload, Ipv4Address src, Ipv4Address dst,

@@ -140,10 +140,11 @@ public final class Ipv6 implements IpLayer {
     @Override
     public IpAddress sourceFor(long now, IpAddress dst) throws UnreachableException {
         if (!(dst instanceof Ipv6Address v6) || v6.equals(Ipv6Address.UNSPECIFIED)) {
-            throw new UnreachableException("not an IPv6 destination: " + dst);
+            throw new UnreachableException("not an IPv6 destination: " + dst, UnreachableException.Scope.NETWORK, null);
         }
         if (!v6.isMulticast() && routes.nextHop(now, v6) == null) {
-            throw new UnreachableException("no route to " + dst + " (no default router, RFC 4861 §5.2)");
+            throw new UnreachableException("no route to " + dst + " (no default router, RFC 4861 §5.2)", UnreachableException.Scope.NETWORK,
+                    null);
         }
         Ipv6Address src = addresses.selectSource(now, v6);
         if (src == null) {
@@ -188,6 +189,33 @@ public final class Ipv6 implements IpLayer {
     @Override
     public void portUnreachable(long now) {
         demux.portUnreachable(now);
+    }
+
+    /** Delivers TCP and UDP packets for any global unicast destination, not only this stack's (forwarding). */
+    public void acceptAnyDestination(boolean on) {
+        input.anyDestination = on;
+    }
+
+    @Override
+    public boolean isOwn(IpAddress dst) {
+        return dst instanceof Ipv6Address v6 && (v6.isMulticast() || addresses.find(v6) != null);
+    }
+
+    @Override
+    public void unreachable(long now, IcmpError.Kind kind, IpAddress src, IpAddress dst, int protocol,
+                            byte[] transport) {
+        int code = switch (kind) {
+            case NET_UNREACHABLE -> 0;                    // RFC 4443 §3.1: no route to destination
+            case ADMINISTRATIVELY_PROHIBITED -> 1;        // communication with destination administratively prohibited
+            case HOST_UNREACHABLE -> 3;                   // address unreachable
+            case PORT_UNREACHABLE -> 4;                   // port unreachable
+            default -> throw new IllegalArgumentException("not a destination unreachable: " + kind);
+        };
+        int n = Math.min(8, transport.length);
+        byte[] quote = new byte[HEADER + n];
+        int at = Ipv6Header.of((Ipv6Address) src, (Ipv6Address) dst, protocol, output.hopLimit(), n).emit(quote, 0);
+        System.arraycopy(transport, 0, quote, at, n);
+        demux.unreachable(now, code, quote, at + n);
     }
 
     public void close(long now) {

@@ -95,6 +95,11 @@ final class Ipv6Demux {
         }
     }
 
+    /** Destination unreachable of {@code code} (RFC 4443 §3.1) about the packet {@code quote[0, len)}. */
+    void unreachable(long now, int code, byte[] quote, int len) {
+        icmp.sendError(now, Icmpv6Message.DESTINATION_UNREACHABLE, code, 0, quote, 0, len);
+    }
+
     /** Time exceeded, fragment reassembly (RFC 4443 §3.3 code 1). */
     void timeExceededReassembly(long now, byte[] header, byte[] firstData) {
         icmp.timeExceededReassembly(now, header, firstData);

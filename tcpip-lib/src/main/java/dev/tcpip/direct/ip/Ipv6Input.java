@@ -20,6 +20,8 @@ final class Ipv6Input {
     private final Counters counters;
     private final Reassembly reassembly;
     private final Ipv6Demux demux;
+    /** Forwarding: TCP and UDP to any global unicast destination are delivered too (off by default). */
+    boolean anyDestination;
 
     Ipv6Input(Ipv6Addresses addresses, Counters counters, Reassembly reassembly, Ipv6Demux demux) {
         this.addresses = addresses;
@@ -47,6 +49,7 @@ final class Ipv6Input {
         Ipv6Address src = v.src();
         boolean multicast = dst.isMulticast();
         boolean tentative = false;
+        boolean far = false;
         if (multicast) {
             if (!addresses.groups().contains(dst)) {
                 counters.inc(StackCounter.IP6_DROPPED_NOT_FOR_US);
@@ -54,12 +57,14 @@ final class Ipv6Input {
             }
         } else {
             Ipv6Addresses.Addr a = addresses.find(dst);
-            if (a == null || now >= a.validUntil) {
+            far = a == null && anyDestination && !Ipv6.isLinkLocal(dst) && !dst.equals(Ipv6Address.UNSPECIFIED);
+            if (!far && (a == null || now >= a.validUntil)) {
                 counters.inc(StackCounter.IP6_DROPPED_NOT_FOR_US);
                 return;
             }
             // RFC 4862 §5.4.3: a tentative address takes only the Neighbor Discovery messages of DAD.
-            tentative = a.state != InterfaceAddress.State.PREFERRED && a.state != InterfaceAddress.State.DEPRECATED;
+            tentative = !far && a.state != InterfaceAddress.State.PREFERRED
+                    && a.state != InterfaceAddress.State.DEPRECATED;
         }
         // RFC 4291 §2.7: a multicast address is never a source.
         if (src.isMulticast()) {
@@ -102,6 +107,10 @@ final class Ipv6Input {
                         counters.inc(StackCounter.IP6_ATOMIC_FRAGMENTS);
                     }
                     default -> {
+                        if (far && c.type() != IpProtocol.TCP && c.type() != IpProtocol.UDP) {
+                            counters.inc(StackCounter.IP6_DROPPED_NOT_FOR_US);   // forwarding takes TCP and UDP only
+                            return;
+                        }
                         demux.deliver(now, src, dst, v.hopLimit(), buf, off, ipLen, c.type(), c.typeFieldOffset(),
                                 c.offset(), end, multicast, mayAnswer, tentative);
                         return;

@@ -3,6 +3,7 @@ package dev.tcpip.direct.tcp;
 import dev.tcpip.ClosedException;
 import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
+import dev.tcpip.ResetException;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import java.nio.ByteBuffer;
@@ -34,6 +35,8 @@ final class Connection {
 
     /** Set when the connection ended abnormally: reads give Eof once the buffer is empty. */
     boolean aborted;
+    /** Aborted by a RST from the peer (read by the flow from any thread). */
+    volatile boolean resetByPeer;
     /** Counted in its listener's backlog while in SYN-RECEIVED. */
     boolean countedEmbryonic;
     /** The connection has been removed from the table. */
@@ -222,6 +225,7 @@ final class Connection {
             segments.reset(now);
         }
         aborted = true;
+        resetByPeer = reason instanceof ResetException;
         writes.abort(reason);
         release(connectError != null ? connectError : reason);
     }

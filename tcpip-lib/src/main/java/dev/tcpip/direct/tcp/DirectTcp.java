@@ -56,6 +56,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
         int embryonic;
         /** The time counter of the last SYN cookie this listener sent ({@link SynCookies#counter}). */
         long lastCookieCounter = Long.MIN_VALUE;
+        /** A forwarded connection's own listener: run if the handshake never completes ({@link ForwardedSyns}). */
+        Runnable abandoned;
 
         Listener(int port, Keepalive keepalive, FlowHandler handler) {
             this.port = port;
@@ -85,6 +87,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     /** TIME-WAIT connections, oldest first (RFC 9293 §3.4.2; bounded, DESIGN principle 7). */
     private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
     private volatile boolean disconnected;
+    private ForwardedSyns forwarded;                      // null: forwarding off
 
     /**
      * @param loop   the stack's loop, which owns all TCP state
@@ -265,6 +268,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     private void abortAll(long now) {
         listeners.clear();
+        stopForwarding();
         for (Connection c : new ArrayList<>(connections.values())) {
             c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true, now);
         }
@@ -284,6 +288,30 @@ public final class DirectTcp implements Tcp, TransportHandler {
     /** Connections in TIME-WAIT (on the loop). */
     public int timeWaitCount() {
         return timeWait.size();
+    }
+
+    // --- forwarding ---
+
+    /**
+     * Forwarding on (on the loop): a SYN that no local listener takes, to any address, is held and {@code hook} asked
+     * (see {@link ForwardedSyns}); at most {@code maxPending} at once, each for at most {@code timeoutNanos}.
+     */
+    public void startForwarding(dev.tcpip.direct.TcpForwarding hook, long timeoutNanos, int maxPending) {
+        stopForwarding();
+        forwarded = new ForwardedSyns(this, hook, timeoutNanos, maxPending);
+    }
+
+    /** Forwarding off (on the loop): held SYNs are dropped; connections already made go on. */
+    public void stopForwarding() {
+        if (forwarded != null) {
+            forwarded.clear();
+            forwarded = null;
+        }
+    }
+
+    /** Forwarding's SYN counts (on the loop); zeros when it is off. */
+    public ForwardedSynStats forwardedSyns() {
+        return forwarded == null ? ForwardedSynStats.NONE : forwarded.stats();
     }
 
     // --- the IP layer's calls ---
@@ -308,6 +336,10 @@ public final class DirectTcp implements Tcp, TransportHandler {
             return;
         }
         Listener l = listeners.get(seg.dstPort());
+        if (forwarded != null && !disconnected && (l == null || !ip.isOwn(dst))) {
+            forwarded.arrive(id, seg, buf, off, len, now);      // forwarding: any address, no local listener
+            return;
+        }
         if (l != null && !disconnected) {
             Arrival.listen(this, l, id, seg, now);
         } else {
@@ -343,6 +375,19 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 int ipHeader = c.id.remote() instanceof Ipv4Address ? 20 : 40;
                 int mtu = error.nextHopMtu() > 0 ? error.nextHopMtu() : 576;
                 c.sender.lowerMss(Math.max(64, mtu - ipHeader - 20 - c.tcb.optionBytesPerSegment()), now);
+            }
+            case NET_UNREACHABLE, HOST_UNREACHABLE, ADMINISTRATIVELY_PROHIBITED -> {
+                // RFC 1122 §4.2.3.9 calls these soft, but RFC 5461 §4.1 notes that stacks abort a connection
+                // still being opened when a router or host sends one, which a forwarding gateway relies on to
+                // report an unreachable upstream at once. Not this stack's own delivery failures (an ARP queue
+                // overflow, no ARP reply yet): the SYN is retried as before. An established connection keeps trying.
+                if (c.tcb.state == TcpState.SYN_SENT && !ip.isOwn(error.reporter())) {
+                    c.abort(new ClosedException("destination unreachable"),
+                            new UnreachableException(c.id.remote() + ":" + c.id.remotePort() + " unreachable (ICMP "
+                                    + error.kind() + " from " + error.reporter() + ")",
+                                    error.kind() == IcmpError.Kind.NET_UNREACHABLE ? UnreachableException.Scope.NETWORK
+                                            : UnreachableException.Scope.HOST, null), false, now);
+                }
             }
             default -> { } // soft errors: RFC 1122 §4.2.3.9, report nothing, keep trying
         }
@@ -385,6 +430,9 @@ public final class DirectTcp implements Tcp, TransportHandler {
         if (c.countedEmbryonic) {
             c.countedEmbryonic = false;
             c.listener.embryonic--;
+            if (c.listener.abandoned != null) {
+                ForwardedSyns.runAbandoned(this, c.listener.abandoned); // a forwarded handshake that never completed
+            }
         }
     }
 
@@ -401,7 +449,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
             return;
         }
         Listener current = listeners.get(c.id.localPort());
-        Listener l = current != null ? current : c.listener;
+        Listener l = current != null && c.listener.abandoned == null ? current : c.listener; // forwarded: its own
         DirectTcpFlow flow = c.flow;
         loop.spawn("tcp-handler-" + c.id.localPort(), () -> {
             try {
@@ -418,8 +466,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
      */
     boolean reopen(Connection c, TcpView syn, long now) {
         Listener l = listeners.get(c.id.localPort());
-        if (l == null || disconnected) {
-            return false;
+        if (l == null || disconnected || !ip.isOwn(c.id.local())) {
+            return false;                                 // a forwarded connection's far address has no listener
         }
         c.release(null);
         Arrival.listen(this, l, c.id, syn, now);

@@ -119,7 +119,8 @@ public final class DirectTcpFlow implements TcpFlow {
         }
     }
 
-    /** Ends the flow at once with a RST (what a failing listen handler gets). */
+    /** Ends the flow at once with a RST (also what a failing listen handler gets). */
+    @Override
     public void abort() {
         if (loop().isClosed()) {
             return;
@@ -132,6 +133,11 @@ public final class DirectTcpFlow implements TcpFlow {
         } catch (IOException e) {
             // already gone
         }
+    }
+
+    @Override
+    public boolean resetByPeer() {
+        return c.resetByPeer;
     }
 
     @Override

@@ -7,6 +7,8 @@ import dev.tcpip.Ports;
 import dev.tcpip.Udp;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.Refusal;
+import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.Ipv4;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.wire.IpAddress;
@@ -76,20 +78,87 @@ public final class DirectUdp implements Udp {
         return l.port;
     }
 
+    // --- forwarding (DirectStack.startForwarding) ---
+
+    /**
+     * Forwarding on: datagrams to other addresses, and to ports of ours that nobody listens on, go to {@code handler}
+     * (one at a time in arrival order, on one thread, as a listener's), their {@code dst} the address written to.
+     */
+    public void forward(DatagramHandler handler) throws IOException {
+        Objects.requireNonNull(handler, "handler");
+        ensureOpen();
+        UdpLayer.Listener l = loop.<UdpLayer.Listener>submit(f -> f.complete(layer.forward(handler))).await();
+        loop.spawn("udp-forward", () -> deliver(l));
+    }
+
+    /** Forwarding off. */
+    public void stopForwarding() {
+        if (open.getAsBoolean()) {
+            try {
+                loop.<Void>submit(f -> {
+                    layer.stopForwarding();
+                    f.complete(null);
+                }).await();
+            } catch (IOException e) {
+                // the stack closed meanwhile
+            }
+        }
+    }
+
+    /** Sends one datagram from {@code src}, which need not be this stack's address (a forwarded flow's far end). */
+    public void sendFrom(InetSocketAddress src, InetSocketAddress dst, ByteBuffer payload) throws IOException {
+        int n = payload.remaining();
+        int max = dst.getAddress() instanceof Inet6Address ? MAX_PAYLOAD_V6 : MAX_PAYLOAD;
+        if (n > max) {
+            throw new IllegalArgumentException("a UDP payload of " + n + " bytes is larger than the " + max
+                    + " a datagram can carry");
+        }
+        ensureOpen();
+        byte[] msg = new byte[UdpView.HEADER_LENGTH + n];
+        payload.get(msg, UdpView.HEADER_LENGTH, n);
+        IpAddress from = IpAddress.of(src.getAddress());
+        IpAddress to = IpAddress.of(dst.getAddress());
+        if (from.getClass() != to.getClass()) {
+            throw new IllegalArgumentException("mixed address families: " + src + " → " + dst);
+        }
+        loop.<Void>submit((now, f) -> layer.sendFrom(now, from, src.getPort(), to, dst.getPort(),
+                UdpSendOptions.DEFAULT, msg, f)).await();
+    }
+
+    /**
+     * Answers a forwarded datagram {@code guest → far} of {@code length} payload bytes with an ICMP destination
+     * unreachable of {@code how} (not {@link Refusal#RESET}), from this stack's address.
+     */
+    public void unreachable(InetSocketAddress guest, InetSocketAddress far, Refusal how, int length)
+            throws IOException {
+        IcmpError.Kind kind = how.icmp();
+        ensureOpen();
+        IpAddress g = IpAddress.of(guest.getAddress());
+        IpAddress d = IpAddress.of(far.getAddress());
+        loop.<Void>submit((now, f) -> {
+            layer.unreachable(now, kind, g, guest.getPort(), d, far.getPort(), length);
+            f.complete(null);
+        }).await();
+    }
+
     private void deliver(UdpLayer.Listener l) {
         while (!l.closed) {                      // ends when the port is unlistened or the stack closes
-            List<Datagram> batch;
+            List<Object> batch;
             try {
-                batch = loop.<List<Datagram>>submit(l::take).await();
+                batch = loop.<List<Object>>submit(l::take).await();
             } catch (IOException | RuntimeException e) {
                 return;
             }
-            for (Datagram d : batch) {
+            for (Object event : batch) {
                 if (l.closed) {
                     return;
                 }
                 try {
-                    l.handler.handle(d);
+                    switch (event) {
+                        case Datagram d -> l.handler.handle(d);
+                        case UdpLayer.Unreachable u -> l.handler.unreachable(u.dst(), u.error());
+                        default -> throw new IllegalStateException("not a UDP event: " + event);
+                    }
                 } catch (Exception e) {
                     LOG.log(Level.WARNING, "UDP handler on port " + l.port + " failed", e);
                 }

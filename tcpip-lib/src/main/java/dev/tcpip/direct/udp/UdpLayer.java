@@ -3,6 +3,8 @@ package dev.tcpip.direct.udp;
 import dev.tcpip.ClosedException;
 import dev.tcpip.Datagram;
 import dev.tcpip.DatagramHandler;
+import dev.tcpip.RefusedException;
+import dev.tcpip.TcpipException;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.StackCounter;
@@ -42,9 +44,11 @@ public final class UdpLayer implements TransportHandler {
     static final class Listener {
         final int port;
         final DatagramHandler handler;
-        private final ArrayDeque<Datagram> queue = new ArrayDeque<>();
+        /** Received {@link Datagram}s and {@link Unreachable} reports, in arrival order. */
+        private final ArrayDeque<Object> queue = new ArrayDeque<>();
+        /** Payload bytes of the queued datagrams. */
         private long queuedBytes;
-        private LoopFuture<List<Datagram>> waiting;
+        private LoopFuture<List<Object>> waiting;
         volatile boolean closed;
 
         Listener(int port, DatagramHandler handler) {
@@ -53,13 +57,13 @@ public final class UdpLayer implements TransportHandler {
         }
 
         /** On the loop: completes {@code f} with every queued datagram, now or when one arrives. */
-        void take(LoopFuture<List<Datagram>> f) {
+        void take(LoopFuture<List<Object>> f) {
             if (closed) {
                 f.fail(new ClosedException("port " + port + " is no longer listened on"));
             } else if (queue.isEmpty()) {
                 waiting = f;
             } else {
-                List<Datagram> batch = new ArrayList<>(queue);
+                List<Object> batch = new ArrayList<>(queue);
                 queue.clear();
                 queuedBytes = 0;
                 f.complete(batch);
@@ -84,6 +88,8 @@ public final class UdpLayer implements TransportHandler {
     private final Map<Integer, Listener> listeners = new HashMap<>();
     private final ArrayDeque<IcmpError> errors = new ArrayDeque<>();
     private int nextEphemeral = EPHEMERAL_FIRST;
+    /** Forwarding: takes datagrams to other addresses, and to ports of ours nobody listens on (null: off). */
+    private Listener forward;
 
     /**
      * @param queueLimit datagrams queued per port at most
@@ -113,6 +119,9 @@ public final class UdpLayer implements TransportHandler {
             return;
         }
         Listener l = listeners.get(udp.dstPort());
+        if (forward != null && (l == null || !ip.isOwn(dst))) {
+            l = forward;
+        }
         if (l == null) {
             counters.inc(StackCounter.UDP_DROPPED_NO_LISTENER);
             ip.portUnreachable(now);                      // RFC 1122 §4.1.3.1, RFC 4443 §3.1: port unreachable
@@ -124,15 +133,24 @@ public final class UdpLayer implements TransportHandler {
         }
         ByteBuffer payload = ByteBuffer.allocate(udp.payloadLength());
         payload.put(buf, udp.payloadOffset(), udp.payloadLength()).flip();
-        Datagram d = new Datagram(new InetSocketAddress(src.toInetAddress(), udp.srcPort()),
-                new InetSocketAddress(dst.toInetAddress(), udp.dstPort()), payload);
+        offer(l, new Datagram(new InetSocketAddress(src.toInetAddress(), udp.srcPort()),
+                new InetSocketAddress(dst.toInetAddress(), udp.dstPort()), payload));
+    }
+
+    /** An ICMP error about a datagram a listener's port sent, for its {@code DatagramHandler.unreachable}. */
+    record Unreachable(InetSocketAddress dst, TcpipException error) {
+    }
+
+    private static void offer(Listener l, Object event) {
         if (l.waiting != null) {
-            LoopFuture<List<Datagram>> w = l.waiting;
+            LoopFuture<List<Object>> w = l.waiting;
             l.waiting = null;
-            w.complete(List.of(d));
+            w.complete(List.of(event));
         } else {
-            l.queue.add(d);
-            l.queuedBytes += udp.payloadLength();
+            l.queue.add(event);
+            if (event instanceof Datagram d) {
+                l.queuedBytes += d.payload().remaining();
+            }
         }
     }
 
@@ -143,6 +161,20 @@ public final class UdpLayer implements TransportHandler {
             errors.removeFirst();
         }
         errors.addLast(error);
+        // The listener on the quoted source port hears destination unreachable (bounded by its queue).
+        Listener l = listeners.get(error.srcPort());
+        if (l != null && l.queue.size() < queueLimit && ip.isOwn(error.src())) {
+            InetSocketAddress to = new InetSocketAddress(error.dst().toInetAddress(), error.dstPort());
+            String why = to + ": " + error.kind() + " (reported by " + error.reporter() + ")";
+            switch (error.kind()) {
+                case PORT_UNREACHABLE -> offer(l, new Unreachable(to, new RefusedException(why)));
+                case NET_UNREACHABLE -> offer(l, new Unreachable(to,
+                        new UnreachableException(why, UnreachableException.Scope.NETWORK, null)));
+                case HOST_UNREACHABLE, PROTOCOL_UNREACHABLE, ADMINISTRATIVELY_PROHIBITED ->
+                        offer(l, new Unreachable(to, new UnreachableException(why)));
+                default -> { }
+            }
+        }
     }
 
     /** Datagrams queued over every port (on the loop). */
@@ -179,6 +211,32 @@ public final class UdpLayer implements TransportHandler {
             old.close();
         }
         return l;
+    }
+
+    /** Forwarding on: one catch-all listener, which takes what no listener of ours does (and anything not for us). */
+    Listener forward(DatagramHandler handler) {
+        stopForwarding();
+        forward = new Listener(0, handler);
+        return forward;
+    }
+
+    void stopForwarding() {
+        if (forward != null) {
+            forward.close();
+            forward = null;
+        }
+    }
+
+    /**
+     * Answers a forwarded datagram {@code src:srcPort → dst:dstPort} of {@code length} payload bytes with an ICMP
+     * destination unreachable (its UDP header rebuilt for the quote, checksum 0: RFC 768 "no checksum").
+     */
+    void unreachable(long now, IcmpError.Kind kind, IpAddress src, int srcPort, IpAddress dst, int dstPort,
+                     int length) {
+        int total = Math.min(length + UdpView.HEADER_LENGTH, 0xffff);
+        byte[] header = {(byte) (srcPort >>> 8), (byte) srcPort, (byte) (dstPort >>> 8), (byte) dstPort,
+                (byte) (total >>> 8), (byte) total, 0, 0};
+        ip.unreachable(now, kind, src, dst, IpProtocol.UDP, header);
     }
 
     void unlisten(int port) {
@@ -221,6 +279,15 @@ public final class UdpLayer implements TransportHandler {
             return;
         }
         int srcPort = options.srcPort() != 0 ? options.srcPort() : freePort();
+        sendFrom(now, src, srcPort, dst, dstPort, options, msg, done);
+    }
+
+    /**
+     * {@link #send} from a given address and port, which need not be this stack's: forwarding answers a guest from
+     * the far address it wrote to.
+     */
+    void sendFrom(long now, IpAddress src, int srcPort, IpAddress dst, int dstPort, UdpSendOptions options,
+                  byte[] msg, LoopFuture<Void> done) {
         UdpHeader h = new UdpHeader(srcPort, dstPort, msg.length - UdpView.HEADER_LENGTH);
         switch (src) {
             case Ipv4Address s -> h.emitIpv4(msg, 0, s, (Ipv4Address) dst);
@@ -244,5 +311,6 @@ public final class UdpLayer implements TransportHandler {
     public void close() {
         listeners.values().forEach(Listener::close);
         listeners.clear();
+        stopForwarding();
     }
 }

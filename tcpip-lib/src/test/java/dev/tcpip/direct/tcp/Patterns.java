@@ -7,17 +7,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /** Deterministic byte streams for byte-exact transfer tests: byte i of stream s is a hash of (s, i). */
-final class Patterns {
+public final class Patterns {
     private Patterns() {
     }
 
-    static byte at(long stream, long i) {
+    public static byte at(long stream, long i) {
         long z = (i + stream * 0x9E3779B97F4A7C15L) * 0xBF58476D1CE4E5B9L;
         return (byte) (z >>> 56 ^ z >>> 29);
     }
 
     /** Writes {@code n} bytes of {@code stream} in chunks of up to {@code chunk}, then shuts down writing. */
-    static void write(TcpFlow f, long stream, long n, int chunk) throws IOException {
+    public static void write(TcpFlow f, long stream, long n, int chunk) throws IOException {
         for (long p = 0; p < n; ) {
             int len = (int) Math.min(chunk, n - p);
             byte[] b = new byte[len];
@@ -36,7 +36,7 @@ final class Patterns {
     }
 
     /** Reads to Eof, checking every byte against {@code stream}; returns the count. */
-    static long readAndVerify(TcpFlow f, long stream) throws IOException {
+    public static long readAndVerify(TcpFlow f, long stream) throws IOException {
         return readAndVerify(f, stream, p -> { });
     }
 

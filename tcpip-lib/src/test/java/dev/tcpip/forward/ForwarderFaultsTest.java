@@ -1,0 +1,51 @@
+package dev.tcpip.forward;
+
+import static dev.tcpip.forward.GatewayPath.SERVER;
+import static dev.tcpip.forward.GatewayPath.at;
+
+import dev.tcpip.device.Faults;
+import dev.tcpip.device.LinkConfig;
+import java.time.Duration;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The forwarding path's bulk and half-close runs with loss, reordering and corruption on the guest's link (every
+ * frame of the guest and of the gateway meets the faults on its way out), byte-exact. Seeds per fault kind:
+ * {@code -Dtcpip.sim.seeds} (default 3; the issue's full run is 50).
+ */
+class ForwarderFaultsTest {
+    static final int SEEDS = Integer.getInteger("tcpip.sim.seeds", 3);
+    static final LinkConfig LINK = LinkConfig.DEFAULTS.withLatency(Duration.ofMillis(1))
+            .withBitsPerSecond(1_000_000_000L);
+
+    enum Kind {
+        LOSS_5(Faults.NONE.withLoss(0.05)),
+        REORDER(Faults.NONE.withReorder(0.05, Duration.ofMillis(2))),
+        CORRUPT(Faults.NONE.withCorrupt(0.02, 1));
+
+        final Faults faults;
+
+        Kind(Faults faults) {
+            this.faults = faults;
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> bulkAndHalfCloseEchoUnderFaults() {
+        return Stream.of(Kind.values()).flatMap(kind -> LongStream.rangeClosed(1, SEEDS).mapToObj(seed ->
+                DynamicTest.dynamicTest(kind + " seed " + seed, () -> run(kind, seed))));
+    }
+
+    static void run(Kind kind, long seed) throws Exception {
+        try (GatewayPath p = new GatewayPath(seed, ForwarderConfig.DEFAULTS, LINK.withFaults(kind.faults, Faults.NONE))) {
+            ForwarderSimulationTest.bulk(p, 1 << 20, 1 << 20, Duration.ofHours(1));
+            p.call("listen", () -> p.server.tcp().listen(7, GatewayPath::echo));
+            ForwarderSimulationTest.halfCloseEcho(p, at(SERVER, 7), seed, 200_000, Duration.ofHours(1));
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError(kind + " failed with seed " + seed + ": " + e, e);
+        }
+    }
+}

@@ -179,6 +179,11 @@ public final class StackOptions {
     }
 
     private long stackMac() {
+        return macOrRandom(mac, spec.commandLine());
+    }
+
+    /** {@code --mac}'s value as 48 bits, or a random locally administered one without it; a usage error if bad. */
+    static long macOrRandom(String mac, CommandLine cl) {
         if (mac == null) {
             return TapDevice.randomMac();
         }
@@ -189,7 +194,8 @@ public final class StackOptions {
             }
             return m.bits();
         } catch (IllegalArgumentException e) {
-            throw usage("invalid value for option '--mac': '" + mac + "': " + e.getMessage());
+            throw new CommandLine.ParameterException(cl, "invalid value for option '--mac': '" + mac + "': "
+                    + e.getMessage());
         }
     }
 

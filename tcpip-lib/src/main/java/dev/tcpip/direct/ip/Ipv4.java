@@ -99,7 +99,7 @@ public final class Ipv4 implements IpLayer {
 
     @Override
     public boolean isOwn(IpAddress dst) {
-        return dst instanceof Ipv4Address v4 && (v4.bits() == addr || isBroadcast(v4.bits()));
+        return dst instanceof Ipv4Address v4 && (isOwn(v4.bits()) || isBroadcast(v4.bits()));   // aliases too
     }
 
     @Override

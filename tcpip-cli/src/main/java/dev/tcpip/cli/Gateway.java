@@ -1,0 +1,336 @@
+package dev.tcpip.cli;
+
+import dev.tcpip.TcpFlow;
+import dev.tcpip.device.CapturingDevice;
+import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.device.TapDevice;
+import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.forward.DhcpServer;
+import dev.tcpip.forward.DnsForwarder;
+import dev.tcpip.forward.Forwarder;
+import dev.tcpip.forward.ForwarderConfig;
+import dev.tcpip.forward.ResolvConf;
+import dev.tcpip.forward.RouterAdvertiser;
+import dev.tcpip.forward.Splice;
+import dev.tcpip.socket.SocketStack;
+import dev.tcpip.time.Clock;
+import dev.tcpip.wire.Ipv4Address;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tcpip gateway}: user-mode networking for a namespace or VM, the job of slirp4netns and pasta (CLI.md). The
+ * direct stack on the TAP device is the gateway of a private network; every TCP connection and UDP flow a guest opens
+ * to any address ends there and is opened again from the host's sockets ({@link Forwarder}); the gateway's own
+ * address stands for the host's loopback; DHCP, DNS and router advertisements come from the gateway.
+ */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = {"User-mode networking (the job of slirp4netns and pasta): the direct stack on the TAP device is"
+                + " the gateway of a private network (10.0.2.0/24: gateway 10.0.2.2, DNS 10.0.2.3, guest 10.0.2.100),"
+                + " and every flow a guest opens is relayed through the host's sockets.",
+                "Prints 'ready gateway=A dns=A guest=A' once serving; exits 0 on SIGINT or SIGTERM."})
+final class Gateway implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tap", paramLabel = "IFNAME", required = true,
+            description = "The TAP device the guest is on; created if absent (inside --netns when given).")
+    String tap;
+
+    @Option(names = "--netns", paramLabel = "NAME",
+            description = "Make the TAP device inside network namespace NAME (/run/netns/NAME); the host side stays here.")
+    String netns;
+
+    @Option(names = "--configure",
+            description = "Also set up the guest side: its address, MTU, link up and default route via the gateway.")
+    boolean configure;
+
+    @Option(names = "--ipv4", paramLabel = "A.B.C.D/N", defaultValue = "10.0.2.2/24",
+            description = "The gateway's address and the network's prefix (default: ${DEFAULT-VALUE}); the DNS"
+                    + " forwarder is the network's .3, the guest its .100.")
+    String ipv4;
+
+    @Option(names = "--ipv6", paramLabel = "ADDR/64",
+            description = "The gateway's IPv6 address; the guest configures itself by SLAAC from its adverts.")
+    String ipv6;
+
+    @Option(names = "--dns-upstream", paramLabel = "HOST:PORT",
+            description = "Where DNS queries go (default: the first nameserver of /etc/resolv.conf, port 53).")
+    String dnsUpstream;
+
+    @Option(names = "--publish", paramLabel = "[tcp:|udp:]HOSTPORT:GUESTPORT",
+            description = "Relay connections to HOSTPORT on every host address to the guest's GUESTPORT (repeatable).")
+    List<String> publish = new ArrayList<>();
+
+    @Option(names = "--mtu", paramLabel = "N", defaultValue = "1500", description = "Link MTU (default: ${DEFAULT-VALUE}).")
+    int mtu;
+
+    @Option(names = "--mac", paramLabel = "XX:XX:XX:XX:XX:XX", description = "The gateway's MAC (default: random).")
+    String mac;
+
+    @Option(names = "--pcap", paramLabel = "FILE", description = "Write every frame on the TAP device to FILE.")
+    Path pcap;
+
+    @Option(names = "--max-flows", paramLabel = "N", description = "TCP plus UDP flows at once (default: 1024).")
+    Integer maxFlows;
+
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "A host connect that takes longer is reported to the guest as host unreachable"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int connectTimeout;
+
+    @Option(names = "--udp-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "A UDP flow idle this long ends (default: ${DEFAULT-VALUE}).")
+    int udpTimeout;
+
+    /** A --publish rule. */
+    record Publish(boolean udp, int hostPort, int guestPort) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Layout net = layout();
+        try {
+            TapDevice.checkName(tap);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--tap': " + e.getMessage());
+        }
+        if (mtu < 576 || mtu > 65_520) {
+            throw usage("invalid value for option '--mtu': " + mtu + " (576..65520)");
+        }
+        if (ipv6 != null && mtu < 1280) {
+            throw usage("invalid value for option '--mtu': " + mtu + " is below IPv6's minimum of 1280 (RFC 8200 §5)");
+        }
+        if (netns != null && (netns.isEmpty() || netns.contains("/") || !Files.exists(Path.of("/run/netns", netns)))) {
+            throw usage("invalid value for option '--netns': no network namespace named '" + netns + "' (/run/netns/"
+                    + netns + " does not exist)");
+        }
+        if (maxFlows != null && maxFlows < 1) {
+            throw usage("invalid value for option '--max-flows': " + maxFlows + " (at least 1)");
+        }
+        if (connectTimeout < 1 || udpTimeout < 1) {
+            throw usage("invalid value for option '" + (connectTimeout < 1 ? "--connect-timeout" : "--udp-timeout")
+                    + "': at least 1 second");
+        }
+        List<Publish> rules = publishRules();
+        InetSocketAddress dnsTo = dnsUpstream();
+        DirectStackConfig config = stackConfig(net);
+        long stackMac = StackOptions.macOrRandom(mac, spec.commandLine());
+
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        TapDevice device = TapDevice.open(netns, tap, mtu, stackMac, true);
+        PcapFile capture = null;
+        DirectStack stack = null;
+        SocketStack host = SocketStack.dual();
+        List<AutoCloseable> services = new ArrayList<>();
+        try {
+            device.setLinkUp();
+            if (configure) {
+                device.configureIpv4(net.guest.bits(), net.prefix, net.gateway.bits());
+            }
+            NetworkDevice link = device;
+            if (pcap != null) {
+                capture = PcapFile.create(pcap);
+                link = new CapturingDevice(device, capture, Clock.system());
+            }
+            stack = DirectStack.create(config, link);
+            if (ipv6 != null) {
+                // A tentative address is no source yet (RFC 4862 §5.4); the adverts go out once DAD is done.
+                stack.awaitIpv6Addresses(Duration.ofSeconds(10));
+                services.add(RouterAdvertiser.start(stack, RouterAdvertiser.defaults(config)));
+            }
+            ForwarderConfig fc = ForwarderConfig.DEFAULTS
+                    .withConnectTimeout(Duration.ofSeconds(connectTimeout))
+                    .withUdpIdleTimeout(Duration.ofSeconds(udpTimeout))
+                    .withDestinations(destinations(net));
+            if (maxFlows != null) {
+                fc = fc.withMaxFlows(maxFlows);
+            }
+            Forwarder forwarder = new Forwarder(stack, host, fc);
+            services.add(forwarder);
+            services.add(DhcpServer.start(stack, dhcpConfig(net)));
+            services.add(DnsForwarder.start(stack, net.dns.toInetAddress(), host, DnsForwarder.Config.of(dnsTo), null));
+            forwarder.start();
+            for (Publish p : rules) {
+                services.add(publish(p, host, stack, net));
+            }
+            System.out.println("ready gateway=" + net.gateway + " dns=" + net.dns + " guest=" + net.guest);
+            System.out.flush();
+            stop.await();
+        } finally {
+            for (AutoCloseable s : services.reversed()) {
+                try {
+                    s.close();
+                } catch (Exception e) {
+                    System.err.println("tcpip gateway: " + e.getMessage());
+                }
+            }
+            host.disconnect();
+            if (stack != null) {
+                stack.disconnect();          // closes the TAP device: it is gone once the process has exited
+            } else {
+                device.close();
+            }
+            if (capture != null) {
+                capture.close();
+            }
+        }
+        return 0;
+    }
+
+    /** The gateway's network: gateway, DNS and guest addresses, prefix. */
+    record Layout(Ipv4Address gateway, Ipv4Address dns, Ipv4Address guest, int prefix) {
+    }
+
+    private Layout layout() {
+        Matcher m = Pattern.compile("(\\d{1,3}(?:\\.\\d{1,3}){3})/(\\d{1,2})").matcher(ipv4);
+        if (!m.matches()) {
+            throw usage("invalid value for option '--ipv4': '" + ipv4 + "': expected A.B.C.D/N, e.g. 10.0.2.2/24");
+        }
+        Ipv4Address gw;
+        try {
+            gw = Ipv4Address.parse(m.group(1));
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--ipv4': '" + ipv4 + "': " + e.getMessage());
+        }
+        int prefix = Integer.parseInt(m.group(2));
+        if (prefix < 8 || prefix > 25) {
+            throw usage("invalid value for option '--ipv4': '" + ipv4 + "': the prefix must be 8..25, so that the"
+                    + " network holds the DNS forwarder (.3) and the guest (.100)");
+        }
+        int network = gw.bits() & (-1 << (32 - prefix));
+        Ipv4Address dns = new Ipv4Address(network + 3);
+        Ipv4Address guest = new Ipv4Address(network + 100);
+        if (gw.equals(dns) || gw.equals(guest) || gw.bits() == network) {
+            throw usage("invalid value for option '--ipv4': '" + ipv4 + "': the gateway may not be the network's .0,"
+                    + " .3 (DNS) or .100 (guest)");
+        }
+        return new Layout(gw, dns, guest, prefix);
+    }
+
+    private DirectStackConfig stackConfig(Layout net) {
+        DirectStackConfig c = DirectStackConfig.ipv4(net.gateway + "/" + net.prefix).withIpv4Alias(net.dns.toString());
+        if (ipv6 != null) {
+            try {
+                if (!ipv6.endsWith("/64")) {
+                    throw new IllegalArgumentException("expected ADDR/64: SLAAC needs a 64-bit prefix (RFC 4862 §5.5.3)");
+                }
+                c = c.withIpv6(ipv6);
+            } catch (IllegalArgumentException e) {
+                throw usage("invalid value for option '--ipv6': '" + ipv6 + "': " + e.getMessage());
+            }
+        }
+        return c;
+    }
+
+    /** The slirp layout's DHCP: the guest's address first in a pool of 16, the gateway as router, 1 h leases. */
+    private DhcpServer.Config dhcpConfig(Layout net) {
+        return new DhcpServer.Config(net.gateway, net.prefix, net.gateway, List.of(net.dns), net.guest, 16,
+                Duration.ofHours(1), Duration.ofSeconds(60), mtu);
+    }
+
+    /** The gateway's addresses stand for the host's loopback; everything else goes where the guest sent it. */
+    private UnaryOperator<InetSocketAddress> destinations(Layout net) {
+        UnaryOperator<InetSocketAddress> v4 = ForwarderConfig.hostTo(net.gateway.toInetAddress(),
+                InetAddress.getLoopbackAddress());
+        if (ipv6 == null) {
+            return v4;
+        }
+        InetAddress gw6 = InetAddress.ofLiteral(ipv6.substring(0, ipv6.indexOf('/')));
+        UnaryOperator<InetSocketAddress> v6 = ForwarderConfig.hostTo(gw6, InetAddress.ofLiteral("::1"));
+        return d -> v6.apply(v4.apply(d));
+    }
+
+    private InetSocketAddress dnsUpstream() {
+        if (dnsUpstream == null) {
+            try {
+                ResolvConf rc = ResolvConf.read(ResolvConf.DEFAULT);
+                if (rc.nameservers().isEmpty()) {
+                    throw usage("no nameserver in " + ResolvConf.DEFAULT + ": give --dns-upstream HOST:PORT");
+                }
+                return new InetSocketAddress(rc.nameservers().getFirst(), ResolvConf.DNS_PORT);
+            } catch (IOException e) {
+                throw usage("cannot read " + ResolvConf.DEFAULT + " (" + e.getMessage() + "): give --dns-upstream"
+                        + " HOST:PORT");
+            }
+        }
+        Matcher m = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)\\]|([^:\\[\\]]+)):(\\d{1,5})").matcher(dnsUpstream);
+        if (!m.matches()) {
+            throw usage("invalid value for option '--dns-upstream': '" + dnsUpstream + "': expected HOST:PORT"
+                    + " ([ADDR]:PORT for IPv6)");
+        }
+        int port = Integer.parseInt(m.group(3));
+        if (port < 1 || port > 65_535) {
+            throw usage("invalid value for option '--dns-upstream': '" + dnsUpstream + "': port must be 1..65535");
+        }
+        String h = m.group(1) != null ? m.group(1) : m.group(2);
+        try {
+            return new InetSocketAddress(InetAddress.getByName(h), port);
+        } catch (IOException e) {
+            throw usage("invalid value for option '--dns-upstream': '" + dnsUpstream + "': unknown host " + h);
+        }
+    }
+
+    private List<Publish> publishRules() {
+        List<Publish> rules = new ArrayList<>();
+        Pattern p = Pattern.compile("(?:(tcp|udp):)?(\\d{1,5}):(\\d{1,5})");
+        for (String s : publish) {
+            Matcher m = p.matcher(s);
+            if (!m.matches()) {
+                throw usage("invalid value for option '--publish': '" + s + "': expected [tcp:|udp:]HOSTPORT:GUESTPORT");
+            }
+            int hp = Integer.parseInt(m.group(2));
+            int gp = Integer.parseInt(m.group(3));
+            if (hp < 1 || hp > 65_535 || gp < 1 || gp > 65_535) {
+                throw usage("invalid value for option '--publish': '" + s + "': ports must be 1..65535");
+            }
+            rules.add(new Publish("udp".equals(m.group(1)), hp, gp));
+        }
+        return rules;
+    }
+
+    /**
+     * One --publish rule: the host's socket stack listens on HOSTPORT and each connection is spliced to a connection
+     * the direct stack opens to the guest's GUESTPORT.
+     */
+    private static AutoCloseable publish(Publish p, SocketStack host, DirectStack stack, Layout net) throws IOException {
+        if (p.udp()) {
+            throw new IOException("--publish udp: is not supported yet");
+        }
+        InetSocketAddress to = new InetSocketAddress(net.guest.toInetAddress(), p.guestPort());
+        int port = host.tcp().listen(p.hostPort(), outside -> {
+            TcpFlow inside;
+            try {
+                inside = stack.tcp().connect(to);
+            } catch (IOException e) {
+                outside.abort();                  // the guest refused or is unreachable: say so with a RST
+                return;
+            }
+            CountDownLatch done = new CountDownLatch(1);
+            new Splice(outside, inside, done::countDown).start(r -> Thread.ofVirtual().start(r));
+            done.await();
+        });
+        return () -> host.tcp().unlisten(port);
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

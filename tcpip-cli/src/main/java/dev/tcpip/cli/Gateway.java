@@ -310,11 +310,11 @@ final class Gateway implements Callable<Integer> {
      * One --publish rule: the host's socket stack listens on HOSTPORT and each connection is spliced to a connection
      * the direct stack opens to the guest's GUESTPORT.
      */
-    private static AutoCloseable publish(Publish p, SocketStack host, DirectStack stack, Layout net) throws IOException {
-        if (p.udp()) {
-            throw new IOException("--publish udp: is not supported yet");
-        }
+    private AutoCloseable publish(Publish p, SocketStack host, DirectStack stack, Layout net) throws IOException {
         InetSocketAddress to = new InetSocketAddress(net.guest.toInetAddress(), p.guestPort());
+        if (p.udp()) {
+            return PublishedUdp.start(host, stack, to, p.hostPort(), Duration.ofSeconds(udpTimeout));
+        }
         int port = host.tcp().listen(p.hostPort(), outside -> {
             TcpFlow inside;
             try {

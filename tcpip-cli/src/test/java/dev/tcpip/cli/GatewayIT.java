@@ -42,6 +42,7 @@ class GatewayIT {
     private static final int MIB = 1 << 20;
     private static final int PUBLISHED = 18080;
     private static final int GUEST_HTTP = 8000;
+    private static final int GUEST_UDP_ECHO = 8007;
 
     @TempDir
     Path dir;
@@ -53,7 +54,8 @@ class GatewayIT {
     void start() throws Exception {
         world = GatewayWorld.create();
         guest = world.guest();
-        world.gateway(guest, "--ipv6", GATEWAY6 + "/64", "--publish", PUBLISHED + ":" + GUEST_HTTP);
+        world.gateway(guest, "--ipv6", GATEWAY6 + "/64", "--publish", PUBLISHED + ":" + GUEST_HTTP,
+                "--publish", "udp:" + PUBLISHED + ":" + GUEST_UDP_ECHO);
     }
 
     @AfterAll
@@ -167,8 +169,17 @@ class GatewayIT {
 
     @Test
     void publishRelaysAHostPortToTheGuest() throws Exception {
-        Cli server = world.serve(guest, "--http", String.valueOf(GUEST_HTTP));
+        Cli server = world.serve(guest, "--http", String.valueOf(GUEST_HTTP), "--udp-echo",
+                String.valueOf(GUEST_UDP_ECHO));
         try {
+            String py = "import socket,os\n"
+                    + "for i in range(3):\n"
+                    + "    s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(5)\n"
+                    + "    s.connect(('127.0.0.1'," + PUBLISHED + "))\n"
+                    + "    for n in [1,1000,1400]:\n"
+                    + "        d=os.urandom(n); s.send(d); assert s.recv(65535)==d\n"
+                    + "print('published udp ok')\n";
+            assertTrue(python(world.host, "publishudp", py).contains("published udp ok"));
             String body = sh(world.host, 30, "curl -sS -m 10 http://127.0.0.1:" + PUBLISHED + "/");
             assertEquals("hello from tcpip", body.strip());
             String sha = sh(world.host, 60, "curl -sS -m 30 http://127.0.0.1:" + PUBLISHED + "/bytes/" + 8 * MIB

@@ -1,10 +1,9 @@
 package dev.tcpip.direct;
 
-import dev.tcpip.direct.ip.IcmpError;
-
 /**
  * How a forwarding stack turns a guest's connection or datagram down, as a router or the far host would: a TCP
  * RST, or an ICMP destination unreachable (ICMPv4 RFC 792 / RFC 1812 §5.2.7.1 codes; ICMPv6 RFC 4443 §3.1 codes).
+ * Every constant but {@link #RESET} is named as the internal ICMP error kind that says it.
  */
 public enum Refusal {
     /** TCP RST (RFC 9293 §3.10.7.1): the far host refused, or a limit was reached. Not for UDP. */
@@ -17,15 +16,4 @@ public enum Refusal {
     PORT_UNREACHABLE,
     /** ICMPv4 code 13 / ICMPv6 code 1, communication administratively prohibited: a UDP flow beyond a limit. */
     ADMINISTRATIVELY_PROHIBITED;
-
-    /** The ICMP error kind that says it; {@link #RESET} has none. */
-    public IcmpError.Kind icmp() {
-        return switch (this) {
-            case RESET -> throw new IllegalStateException("a reset is not an ICMP error");
-            case NET_UNREACHABLE -> IcmpError.Kind.NET_UNREACHABLE;
-            case HOST_UNREACHABLE -> IcmpError.Kind.HOST_UNREACHABLE;
-            case PORT_UNREACHABLE -> IcmpError.Kind.PORT_UNREACHABLE;
-            case ADMINISTRATIVELY_PROHIBITED -> IcmpError.Kind.ADMINISTRATIVELY_PROHIBITED;
-        };
-    }
 }

@@ -1,5 +1,6 @@
 package dev.tcpip.direct.tcp;
 
+import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.Refusal;
 import dev.tcpip.direct.SynAnswer;
@@ -123,7 +124,7 @@ final class ForwardedSyns {
                 Segments.resetFor(layer, h.id.local(), h.id.remote(), syn, now);
             }
             case SynAnswer.Refuse(Refusal how) ->
-                    layer.ip().unreachable(now, how.icmp(), h.id.remote(), h.id.local(), IpProtocol.TCP, h.segment);
+                    layer.ip().unreachable(now, IcmpError.Kind.valueOf(how.name()), h.id.remote(), h.id.local(), IpProtocol.TCP, h.segment);
         }
     }
 
@@ -134,7 +135,7 @@ final class ForwardedSyns {
         }
         finish(h);
         timedOut++;
-        layer.ip().unreachable(now, Refusal.HOST_UNREACHABLE.icmp(), h.id.remote(), h.id.local(), IpProtocol.TCP,
+        layer.ip().unreachable(now, IcmpError.Kind.HOST_UNREACHABLE, h.id.remote(), h.id.local(), IpProtocol.TCP,
                 h.segment);
         hook.timedOut(new InetSocketAddress(h.id.remote().toInetAddress(), h.id.remotePort()),
                 new InetSocketAddress(h.id.local().toInetAddress(), h.id.localPort()));

@@ -131,7 +131,7 @@ public final class DirectUdp implements Udp {
      */
     public void unreachable(InetSocketAddress guest, InetSocketAddress far, Refusal how, int length)
             throws IOException {
-        IcmpError.Kind kind = how.icmp();
+        IcmpError.Kind kind = IcmpError.Kind.valueOf(how.name());
         ensureOpen();
         IpAddress g = IpAddress.of(guest.getAddress());
         IpAddress d = IpAddress.of(far.getAddress());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.device.NeedsNetAdmin;
+import dev.tcpip.device.NeedsTool;
 import dev.tcpip.device.NetNamespace;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.direct.DirectStack;
@@ -15,9 +16,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -33,22 +31,10 @@ import org.junit.jupiter.api.Timeout;
 class DnsForwarderInteropTest {
     private static final long MAC = 0x0200_0000_0a02L;
 
-    private static void need(String tool, String pkg) {
-        for (String dir : List.of("/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/")) {
-            if (Files.isExecutable(Path.of(dir + tool))) {
-                return;
-            }
-        }
-        if ("true".equals(System.getenv("CI"))) {
-            throw new IllegalStateException("CI=true, but " + tool + " is missing: apt-get install " + pkg);
-        }
-        org.junit.jupiter.api.Assumptions.abort("skipped: " + tool + " is missing; apt-get install " + pkg);
-    }
-
     @Test
     void digOverUdpAndTcpGetsDnsmasqsAnswersIncludingOneLargerThan512Bytes() throws Exception {
-        need("dnsmasq", "dnsmasq-base");
-        need("dig", "bind9-dnsutils");
+        NeedsTool.need("dnsmasq", "dnsmasq-base");
+        NeedsTool.need("dig", "bind9-dnsutils");
         int port;
         try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             port = probe.getLocalPort();

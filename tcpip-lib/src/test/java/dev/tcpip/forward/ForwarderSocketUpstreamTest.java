@@ -1,5 +1,6 @@
 package dev.tcpip.forward;
 
+import dev.tcpip.TestServers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -72,11 +73,7 @@ class ForwarderSocketUpstreamTest {
 
     @Test
     void halfCloseEchoThroughTheSocketStackToALoopbackServer() throws Exception {
-        int port = host.tcp().listen(0, flow -> {
-            byte[] all = Payloads.readToEof(flow, 4 << 20);
-            flow.write(ByteBuffer.wrap(all));
-            flow.close();
-        });
+        int port = TestServers.halfCloseEcho(host);
         byte[] sent = Payloads.random(31, 1 << 20);
         TcpFlow f = guest.tcp().connect(new InetSocketAddress(GATEWAY, port));
         f.write(ByteBuffer.wrap(sent.clone()));
@@ -89,11 +86,7 @@ class ForwarderSocketUpstreamTest {
 
     @Test
     void aRefusedLoopbackPortIsRefusedAtTheGuest() throws Exception {
-        int port;
-        try (var probe = java.nio.channels.ServerSocketChannel.open()) {
-            probe.bind(new InetSocketAddress(LOOPBACK, 0));
-            port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
-        }                                                     // closed: nobody listens there now
+        int port = TestServers.closedLoopbackPort();
         long start = System.nanoTime();
         assertThrows(RefusedException.class, () -> guest.tcp().connect(new InetSocketAddress(GATEWAY, port)));
         long ms = (System.nanoTime() - start) / 1_000_000;
@@ -103,8 +96,7 @@ class ForwarderSocketUpstreamTest {
 
     @Test
     void udpEchoThroughTheSocketStack() throws Exception {
-        int port = host.udp().listen(0, d -> host.udp().send(d.src(), d.payload(),
-                UdpSendOptions.fromPort(d.dst().getPort())));
+        int port = TestServers.udpEcho(host);
         BlockingQueue<Datagram> inbox = new ArrayBlockingQueue<>(4);
         guest.udp().listen(6000, inbox::add);
         guest.udp().send(new InetSocketAddress(GATEWAY, port), ByteBuffer.wrap("ping".getBytes()),

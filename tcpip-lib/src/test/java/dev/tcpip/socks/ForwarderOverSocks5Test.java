@@ -1,5 +1,6 @@
 package dev.tcpip.socks;
 
+import dev.tcpip.TestServers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -79,11 +80,7 @@ class ForwarderOverSocks5Test {
 
     @Test
     void tcpHalfCloseEchoIsByteExactThroughTheProxy() throws Exception {
-        int port = host.tcp().listen(0, flow -> {
-            byte[] all = Payloads.readToEof(flow, 4 << 20);
-            flow.write(ByteBuffer.wrap(all));
-            flow.close();
-        });
+        int port = TestServers.halfCloseEcho(host);
         byte[] sent = Payloads.random(16, 2 << 20);
         TcpFlow f = guest.tcp().connect(new InetSocketAddress(GATEWAY, port));
         f.write(ByteBuffer.wrap(sent.clone()));
@@ -98,11 +95,7 @@ class ForwarderOverSocks5Test {
 
     @Test
     void aPortRefusedBehindTheProxyIsRefusedAtTheGuest() throws Exception {
-        int closed;
-        try (var probe = java.nio.channels.ServerSocketChannel.open()) {
-            probe.bind(new InetSocketAddress(LOOPBACK, 0));
-            closed = ((InetSocketAddress) probe.getLocalAddress()).getPort();
-        }
+        int closed = TestServers.closedLoopbackPort();
         assertThrows(RefusedException.class, () -> guest.tcp().connect(new InetSocketAddress(GATEWAY, closed)));
         assertEquals(1, forwarder.stats().upstreamRefused());
         assertEquals(1, socks.stats().failureReplies(5));
@@ -119,8 +112,7 @@ class ForwarderOverSocks5Test {
 
     @Test
     void udpEchoIsCarriedThroughAnAssociation() throws Exception {
-        int port = host.udp().listen(0, d -> host.udp().send(d.src(), d.payload(),
-                UdpSendOptions.fromPort(d.dst().getPort())));
+        int port = TestServers.udpEcho(host);
         BlockingQueue<Datagram> inbox = new ArrayBlockingQueue<>(8);
         guest.udp().listen(6000, inbox::add);
         byte[][] sent = {Payloads.random(1, 1200), Payloads.random(2, 30), Payloads.random(3, 8000)};

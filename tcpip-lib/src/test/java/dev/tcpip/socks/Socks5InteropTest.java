@@ -1,5 +1,6 @@
 package dev.tcpip.socks;
 
+import dev.tcpip.TestServers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tcpip.Datagram;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Payloads;
-import dev.tcpip.ReadResult;
 import dev.tcpip.RefusedException;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.UdpSendOptions;
@@ -98,12 +98,7 @@ class Socks5InteropTest {
     }
 
     int echo() throws IOException {
-        return host.tcp().listen(0, flow -> {
-            while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
-                flow.write(b);
-            }
-            flow.close();
-        });
+        return TestServers.tcpEcho(host);
     }
 
     /**
@@ -155,7 +150,7 @@ class Socks5InteropTest {
     @Test
     void aRefusedPortThroughMicrosocksIsRefusedException(@TempDir Path dir) throws Exception {
         Socks5Stack socks = Socks5Stack.over(host, Socks5Config.of(microsocks(dir)));
-        int closed = freePort();
+        int closed = TestServers.closedLoopbackPort();
         assertThrows(RefusedException.class, () -> socks.tcp().connect(new InetSocketAddress(LOOPBACK, closed)));
         assertEquals(1, socks.stats().failureReplies(5));
     }
@@ -185,8 +180,7 @@ class Socks5InteropTest {
     @Test
     void danteRelaysUdpEchoThroughAnAssociation(@TempDir Path dir) throws Exception {
         Socks5Stack socks = Socks5Stack.over(host, Socks5Config.of(dante(dir)));
-        int echo = host.udp().listen(0, d -> host.udp().send(d.src(), d.payload(),
-                UdpSendOptions.fromPort(d.dst().getPort())));
+        int echo = TestServers.udpEcho(host);
         InetSocketAddress far = new InetSocketAddress(LOOPBACK, echo);
         BlockingQueue<Datagram> inbox = new ArrayBlockingQueue<>(16);
         int port = socks.udp().listen(0, inbox::add);

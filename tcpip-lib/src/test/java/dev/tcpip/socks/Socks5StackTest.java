@@ -1,5 +1,6 @@
 package dev.tcpip.socks;
 
+import dev.tcpip.TestServers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -64,12 +65,7 @@ class Socks5StackTest {
 
     /** A TCP echo server on the host stack (every address); returns its port. */
     int echo() throws IOException {
-        return host.tcp().listen(0, flow -> {
-            while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
-                flow.write(b);
-            }
-            flow.close();
-        });
+        return TestServers.tcpEcho(host);
     }
 
     static byte[] echoThrough(TcpFlow f, byte[] sent) throws IOException {
@@ -193,11 +189,7 @@ class Socks5StackTest {
 
     @Test
     void aClosedPortBehindTheProxyIsRefused() throws Exception {
-        int closed;
-        try (var probe = java.nio.channels.ServerSocketChannel.open()) {
-            probe.bind(new InetSocketAddress(V4, 0));
-            closed = ((InetSocketAddress) probe.getLocalAddress()).getPort();
-        }
+        int closed = TestServers.closedLoopbackPort();
         assertThrows(RefusedException.class, () -> socks.tcp().connect(new InetSocketAddress(V4, closed)));
         assertEquals(1, socks.stats().failureReplies(5));
     }
@@ -223,8 +215,7 @@ class Socks5StackTest {
     // UDP ASSOCIATE
 
     int udpEcho() throws IOException {
-        return host.udp().listen(0, d -> host.udp().send(d.src(), d.payload(),
-                UdpSendOptions.fromPort(d.dst().getPort())));
+        return TestServers.udpEcho(host);
     }
 
     /** A port of the SOCKS5 stack's UDP and what it receives, beside a UDP echo server on the host stack. */

@@ -34,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <tr><td>0x03</td><td>network unreachable</td><td>{@code UnreachableException} NETWORK</td><td>ICMP net unreachable</td></tr>
  * <tr><td>0x04</td><td>host unreachable</td><td>{@code UnreachableException} HOST</td><td>ICMP host unreachable</td></tr>
  * <tr><td>0x05</td><td>connection refused</td><td>{@code RefusedException}</td><td>RST</td></tr>
- * <tr><td>0x06</td><td>TTL expired</td><td>{@code TimedOutException} (servers send it when their connect times out)</td><td>ICMP host unreachable</td></tr>
+ * <tr><td>0x06</td><td>TTL expired</td><td>{@code TimedOutException} (the target did not answer the proxy in time)</td><td>ICMP host unreachable</td></tr>
  * <tr><td>0x07</td><td>command not supported</td><td>{@link Socks5Exception} FAILURE_REPLY</td><td>RST</td></tr>
  * <tr><td>0x08</td><td>address type not supported</td><td>{@link Socks5Exception} FAILURE_REPLY</td><td>RST</td></tr>
  * <tr><td>0x09-0xFF</td><td>unassigned</td><td>{@link Socks5Exception} FAILURE_REPLY</td><td>RST</td></tr>

@@ -296,7 +296,7 @@ class Socks5StackTest {
 
     @Test
     void anIdleAssociationIsClosedAndUnlistenClosesTheOther() throws Exception {
-        socks = Socks5Stack.over(host, Socks5Config.of(server.address()).withUdpIdleTimeout(Duration.ofMillis(200)));
+        socks = Socks5Stack.over(host, Socks5Config.of(server.address()).withUdpIdleTimeout(Duration.ofMillis(500)));
         EchoClient c = new EchoClient();
         assertEquals("a", c.roundTrip("a"));
         await(() -> socks.stats().associationsOpen() == 0 && server.openControls() == 0, "idle association closed");
@@ -311,7 +311,7 @@ class Socks5StackTest {
     void datagramsBeyondTheQueueAreDroppedWhileTheProxyDoesNotAnswer() throws Exception {
         try (var silent = new java.net.ServerSocket(0, 10, V4)) {  // accepts (backlog) and never answers
             socks = Socks5Stack.over(host, Socks5Config.of(new InetSocketAddress(V4, silent.getLocalPort()))
-                    .withConnectTimeout(Duration.ofMillis(300)).withUdpLimits(4, 2, 1 << 20));
+                    .withConnectTimeout(Duration.ofSeconds(1)).withUdpLimits(4, 2, 1 << 20));
             int port = socks.udp().listen(0, d -> { });
             for (int i = 0; i < 5; i++) {
                 socks.udp().send(new InetSocketAddress(V4, 9), ByteBuffer.wrap(new byte[] {(byte) i}),

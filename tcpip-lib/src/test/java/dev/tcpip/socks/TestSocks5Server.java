@@ -136,7 +136,7 @@ final class TestSocks5Server implements AutoCloseable {
         return true;
     }
 
-    private static InetSocketAddress readAddress(DataInputStream in, int atyp) throws IOException {
+    static InetSocketAddress readAddress(DataInputStream in, int atyp) throws IOException {
         byte[] a;
         switch (atyp) {
             case 1 -> a = new byte[4];

@@ -18,6 +18,7 @@ import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.forward.DnsForwarder;
 import dev.tcpip.forward.Forwarder;
 import dev.tcpip.forward.ForwarderConfig;
 import dev.tcpip.socket.SocketStack;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Timeout;
 class ForwarderOverSocks5Test {
     static final InetAddress GATEWAY = InetAddress.ofLiteral("10.0.2.2");
     static final InetAddress LOOPBACK = InetAddress.ofLiteral("127.0.0.1");
+    static final InetAddress DNS = InetAddress.ofLiteral("10.0.2.3");
 
     MemoryNetwork net;
     DirectStack guest;
@@ -57,7 +59,7 @@ class ForwarderOverSocks5Test {
         net = MemoryNetwork.realTime(16);
         guest = DirectStack.create(DirectStackConfig.ipv4("10.0.2.100/24").withGateway("10.0.2.2"),
                 net.connect("guest", LinkConfig.DEFAULTS).device());
-        gateway = DirectStack.create(DirectStackConfig.ipv4("10.0.2.2/24"),
+        gateway = DirectStack.create(DirectStackConfig.ipv4("10.0.2.2/24").withIpv4Alias("10.0.2.3"),
                 net.connect("gateway", LinkConfig.DEFAULTS).device());
         host = SocketStack.create(SocketStackConfig.of(IpFamily.IPV4).withConnectTimeout(Duration.ofSeconds(10)));
         proxy = TestSocks5Server.open();
@@ -130,5 +132,39 @@ class ForwarderOverSocks5Test {
         }
         assertEquals(1, socks.stats().associations(), "one association for the guest's flow");
         assertEquals(3, socks.stats().datagramsReceived());
+    }
+
+    @Test
+    void theDnsForwarderReachesItsResolverThroughTheProxyOverUdpAndTcp() throws Exception {
+        // An echo stands in for the resolver: the forwarder restores the guest's ID on the answer, so the guest
+        // gets its own query back over UDP, and the same bytes over TCP (relayed byte for byte).
+        InetSocketAddress resolver = new InetSocketAddress(LOOPBACK, TestServers.udpEcho(host));
+        int tcpResolver = TestServers.tcpEcho(host);
+        try (DnsForwarder udpDns = DnsForwarder.start(gateway, DNS, socks, DnsForwarder.Config.of(resolver), null)) {
+            BlockingQueue<Datagram> inbox = new ArrayBlockingQueue<>(4);
+            int port = guest.udp().listen(0, inbox::add);
+            byte[] query = Payloads.random(53, 40);
+            guest.udp().send(new InetSocketAddress(DNS, 53), ByteBuffer.wrap(query.clone()),
+                    UdpSendOptions.fromPort(port));
+            Datagram d = inbox.poll(10, TimeUnit.SECONDS);
+            assertNotNull(d, "an answer within 10 s");
+            byte[] got = new byte[d.payload().remaining()];
+            d.payload().get(got);
+            assertArrayEquals(query, got);
+            assertEquals(1, udpDns.stats().udpAnswers());
+        }
+        try (DnsForwarder tcpDns = DnsForwarder.start(gateway, DNS, socks,
+                DnsForwarder.Config.of(new InetSocketAddress(LOOPBACK, tcpResolver)), null)) {
+            byte[] query = Payloads.random(54, 60);
+            query[0] = 0;
+            query[1] = 58;                                      // RFC 1035 §4.2.2: a 2-byte length first
+            TcpFlow f = guest.tcp().connect(new InetSocketAddress(DNS, 53));
+            f.write(ByteBuffer.wrap(query.clone()));
+            assertArrayEquals(query, Payloads.readExactly(f, query.length));
+            f.close();
+            assertEquals(1, tcpDns.stats().tcpConnections());
+        }
+        assertEquals(1, socks.stats().associations(), "UDP through an association");
+        assertEquals(1, socks.stats().connects(), "TCP through a CONNECT");
     }
 }

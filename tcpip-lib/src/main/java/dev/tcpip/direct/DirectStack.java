@@ -2,6 +2,7 @@ package dev.tcpip.direct;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.DatagramHandler;
+import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
 import dev.tcpip.Udp;
@@ -501,6 +502,19 @@ public final class DirectStack implements Stack {
     void ensureOpen() throws ClosedException {
         if (closed) {
             throw new ClosedException("the direct stack " + config.label() + " was disconnected");
+        }
+    }
+
+    /** The live TCP flows with their info, read on the loop in one task (at most {@link #FLOWS_LIMIT}). */
+    @Override
+    public List<FlowInfo> flows() {
+        if (closed || loop.isClosed()) {
+            return List.of();
+        }
+        try {
+            return onLoop(now -> tcp.flows(FLOWS_LIMIT));
+        } catch (IOException e) {
+            return List.of();                            // the loop closed meanwhile: no live flows
         }
     }
 

@@ -41,5 +41,18 @@ public enum StackCounter {
     // (SYN cookies off), SYN cookies (RFC 4987 §3.6) sent / final ACKs validated / ACKs that failed, SYNs
     // refused (RST) because the connection table is full, TIME_WAIT entries ended early to bound their table
     TCP_DROPPED_MALFORMED, TCP_RESETS_SENT, TCP_SYNS_DROPPED, TCP_SYN_COOKIES_SENT, TCP_SYN_COOKIES_VALIDATED,
-    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED
+    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED;
+
+    /**
+     * Whether this counter counts something dropped or refused (a frame, datagram, segment or reply not delivered
+     * or not sent): the {@code *DROPPED*}, {@code *MALFORMED*}, {@code *_FULL} and {@code *RATE_LIMITED}
+     * counters, reassembly given up ({@code IP_REASSEMBLY_OVERLAP}, {@code _LIMIT}, {@code _TIMEOUT}) and SYN
+     * cookies that failed. Each such count is also a JFR {@code dev.tcpip.FrameDropped} event naming it.
+     */
+    public boolean isDrop() {
+        String n = name();
+        return n.contains("DROPPED") || n.contains("MALFORMED") || n.endsWith("_FULL") || n.endsWith("RATE_LIMITED")
+                || this == IP_REASSEMBLY_OVERLAP || this == IP_REASSEMBLY_LIMIT || this == IP_REASSEMBLY_TIMEOUT
+                || this == TCP_SYN_COOKIES_FAILED;
+    }
 }

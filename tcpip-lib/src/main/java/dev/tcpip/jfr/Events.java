@@ -141,10 +141,10 @@ final class Events {
         @Description("What began the recovery: fast or timeout")
         String cause;
 
-        @Label("Duration")
+        @Label("Time in Recovery")
         @Description("Time in recovery, on the stack's clock")
         @Timespan(Timespan.NANOSECONDS)
-        long duration;
+        long elapsed;
 
         @Label("Congestion Window")
         @DataAmount

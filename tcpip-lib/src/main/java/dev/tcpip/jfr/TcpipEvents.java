@@ -94,7 +94,7 @@ public final class TcpipEvents {
         }
         ends(e, stack, local, remote);
         e.cause = timeout ? "timeout" : "fast";
-        e.duration = duration;
+        e.elapsed = duration;
         e.cwnd = cwnd;
         e.commit();
     }

@@ -38,7 +38,8 @@ import java.util.OptionalLong;
  * @param bytesSent          data bytes sent, retransmissions included
  * @param bytesAcked         bytes the peer acknowledged (socket stack: as Linux counts them, with the SYN and
  *                           FIN sequence numbers; direct stack: data bytes only)
- * @param bytesReceived      data bytes received in order
+ * @param bytesReceived      data bytes received in order (socket stack: as Linux counts them, with the peer's FIN
+ *                           once it arrived)
  * @param bytesRetransmitted data bytes sent again
  * @param segmentsIn         segments received
  * @param segmentsOut        segments sent

@@ -3,6 +3,7 @@ package dev.tcpip.jfr;
 import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
@@ -165,6 +166,7 @@ final class Events {
     @Description("The direct stack dropped or refused a frame, a datagram or a segment; the reason is the StackCounter")
     @Category({"tcpip", "Stack"})
     @StackTrace(false)
+    @Enabled(false)                                  // a flood makes one per frame: only when asked for
     static final class FrameDropped extends Event {
         @Label("Reason")
         String reason;

@@ -363,7 +363,9 @@ final class SocketFlow implements TcpFlow {
             if (released) {
                 return;
             }
-            TcpInfo last = kernelInfo();              // the socket is still open: its last counts
+            // The socket is still open: its last counts, if its descriptor is known (info() was called) or a JFR
+            // recording wants them; finding it costs a scan of the process's descriptors, not paid by every close.
+            TcpInfo last = descriptor != null || TcpipEvents.closedEnabled() ? kernelInfo() : null;
             lastInfo = (last != null ? last : ownInfo()).withState(TcpInfo.State.CLOSED);
             released = true;
         }
@@ -375,8 +377,10 @@ final class SocketFlow implements TcpFlow {
 
     /**
      * The kernel's {@code TCP_INFO} for this socket ({@link KernelTcpInfo}); once the flow is released, the info it
-     * had just before its socket was closed, with the state CLOSED. Where the kernel's struct is too old to carry
-     * bytes sent, the flow's own count (bytes the kernel took from writes) stands in.
+     * had just before its socket was closed, with the state CLOSED. That last read is made only if this flow's info
+     * was asked while it was open (or a JFR recording takes connection ends): else a released flow reports only its
+     * own counts (bytes the kernel took from writes and gave to reads). Where the kernel's struct is too old to
+     * carry bytes sent, the flow's own count stands in.
      *
      * @throws UnsupportedOperationException no TCP_INFO on this system (not Linux)
      */

@@ -288,9 +288,10 @@ class TapDeviceTest {
         assertTrue(TapErrors.openError(Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
         assertTrue(TapErrors.openError(Posix.EACCES).getMessage().contains("root or CAP_NET_ADMIN"));
         assertTrue(TapErrors.openError(Posix.ENOENT).getMessage().contains("/dev/net/tun does not exist"));
-        assertTrue(TapErrors.setIffError("t", Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapErrors.setIffError("t", Posix.EBUSY).getMessage().contains("in use"));
-        assertTrue(TapErrors.setIffError("t", Posix.EINVAL).getMessage().contains("not a TAP device"));
+        assertTrue(TapErrors.setIffError("t", LinkType.ETHERNET, Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.setIffError("t", LinkType.ETHERNET, Posix.EBUSY).getMessage().contains("in use"));
+        assertTrue(TapErrors.setIffError("t", LinkType.ETHERNET, Posix.EINVAL).getMessage().contains("not a TAP device"));
+        assertTrue(TapErrors.setIffError("t", LinkType.IP, Posix.EINVAL).getMessage().contains("not a TUN device"));
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,12 @@ import org.junit.jupiter.api.io.TempDir;
 class TunDeviceTest {
     private static final int KERNEL_V4 = 0x0a00_0301;          // 10.0.3.1
     private static final int MIB4 = 4 << 20;
+
+    /** No thread of this process is left in a namespace a test made: devices are opened from threads made for it. */
+    @AfterEach
+    void noThreadStaysInAnotherNamespace() throws IOException {
+        assertEquals(java.util.List.of(), ForeignThreads.list(), "threads in another namespace");
+    }
 
     @Test
     @NeedsNetAdmin

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.IpFamily;
 import dev.tcpip.Payloads;
+import dev.tcpip.device.ForeignThreads;
 import dev.tcpip.device.NeedsNetAdmin;
 import dev.tcpip.device.NetNamespace;
 import dev.tcpip.device.TinyHttp;
@@ -22,6 +23,7 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,6 +37,12 @@ import org.junit.jupiter.api.Timeout;
 class TunForwardingTest {
     static final InetAddress FAR4 = InetAddress.ofLiteral("198.51.100.1");
     static final InetAddress FAR6 = InetAddress.ofLiteral("2001:db8:f::1");
+
+    /** The forwarder's threads, and every other, stay in this process's namespace. */
+    @AfterEach
+    void noThreadStaysInAnotherNamespace() throws Exception {
+        assertEquals(java.util.List.of(), ForeignThreads.list(), "threads in another namespace");
+    }
 
     @Test
     @NeedsNetAdmin

@@ -7,6 +7,9 @@ package dev.tcpip.direct;
 public enum StackCounter {
     // Ethernet
     ETH_RX_FRAMES, ETH_TX_FRAMES, ETH_DROPPED_MALFORMED, ETH_DROPPED_NOT_FOR_US, ETH_DROPPED_UNKNOWN_TYPE,
+    // a point-to-point IP link (a TUN device): datagrams in and out, and those of neither version 4 nor 6 (or
+    // of a version the stack was not configured for)
+    IPLINK_RX_FRAMES, IPLINK_TX_FRAMES, IPLINK_DROPPED_UNKNOWN_VERSION,
     // ARP (RFC 826)
     ARP_RX, ARP_TX_REQUESTS, ARP_TX_REPLIES, ARP_DROPPED_MALFORMED, ARP_NOT_FOR_US, ARP_ADDRESS_CONFLICT,
     ARP_CACHE_EVICTED, ARP_CACHE_FULL, ARP_PENDING_QUEUE_FULL, ARP_RESOLUTION_FAILED, ARP_PENDING_DROPPED,

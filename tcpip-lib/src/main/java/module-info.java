@@ -9,6 +9,7 @@
  */
 module dev.tcpip {
     requires jdk.net;
+    requires jdk.jfr;     // the JDK's flight recorder (dev.tcpip.jfr's events): part of the JDK, not a dependency
 
     exports dev.tcpip;
     exports dev.tcpip.socket;

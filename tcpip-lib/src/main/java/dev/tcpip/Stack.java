@@ -13,6 +13,17 @@ public interface Stack extends AutoCloseable {
     /** The UDP layer of this stack. */
     Udp udp();
 
+    /** The most rows {@link #flows()} returns. */
+    int FLOWS_LIMIT = 1024;
+
+    /**
+     * The live TCP flows of this stack with their info, at most {@link #FLOWS_LIMIT} of them: flows connecting or
+     * handed to the application that have not ended (a flow in TIME-WAIT, closed or aborted is no longer listed).
+     * Stack-wide counters are not here (the direct stack's {@code counters()}). Never throws; empty once the stack
+     * is disconnected.
+     */
+    java.util.List<FlowInfo> flows();
+
     /**
      * Closes every listener and every flow of this stack and releases its resources. Blocked calls on
      * its flows return ({@code read} gives {@code Eof}, {@code write} throws {@link ClosedException});

@@ -70,6 +70,17 @@ public interface TcpFlow extends AutoCloseable {
      */
     boolean resetByPeer();
 
+    /**
+     * The flow's state and counts now, as {@code ss -ti} shows them (see {@link TcpInfo} for where each field comes
+     * from on each stack, and which may be absent). Never throws for a flow that has ended: it then returns the
+     * info as the flow last had it, with the state {@link TcpInfo.State#CLOSED} (the direct stack: as the
+     * connection was released; the socket stack: as the kernel reported it just before the socket was closed, if this
+     * flow's info was asked while it was open, else the stack's own byte counts).
+     *
+     * @throws UnsupportedOperationException the socket stack on a system without Linux's {@code TCP_INFO}
+     */
+    TcpInfo info();
+
     /** The peer's address and port ({@code dst}). */
     InetSocketAddress dst();
 

@@ -1,10 +1,12 @@
 package dev.tcpip.cli;
 
+import dev.tcpip.FlowInfo;
 import dev.tcpip.Stack;
 import dev.tcpip.Tcp;
 import dev.tcpip.Udp;
 import dev.tcpip.direct.DirectStack;
 import java.io.IOException;
+import java.util.List;
 
 /** The direct stack on a TAP device, with the capture file it may write; closing closes both. */
 final class DirectOnTap implements Stack {
@@ -28,6 +30,11 @@ final class DirectOnTap implements Stack {
     @Override
     public Udp udp() {
         return direct.udp();
+    }
+
+    @Override
+    public List<FlowInfo> flows() {
+        return direct.flows();
     }
 
     /** Disconnects the stack (which closes the TAP device), then completes the capture file. */

@@ -99,6 +99,11 @@ final class Gateway implements Callable<Integer> {
             description = "A UDP flow idle this long ends (default: ${DEFAULT-VALUE}).")
     int udpTimeout;
 
+    @Option(names = "--stats", paramLabel = "SECONDS",
+            description = "Every SECONDS, print the table of live flows on stderr, the guest's (the direct stack) and"
+                    + " the host's (the socket stack), as ss -ti shows them.")
+    String stats;
+
     /** A --publish rule. */
     record Publish(boolean udp, int hostPort, int guestPort) {
     }
@@ -132,6 +137,8 @@ final class Gateway implements Callable<Integer> {
         InetSocketAddress dnsTo = dnsUpstream();
         DirectStackConfig config = stackConfig(net);
         long stackMac = StackOptions.macOrRandom(mac, spec.commandLine());
+        Duration statsPeriod = FlowStats.period(stats, spec.commandLine());
+        FlowStats printer = null;
 
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
@@ -173,8 +180,15 @@ final class Gateway implements Callable<Integer> {
             }
             System.out.println("ready gateway=" + net.gateway + " dns=" + net.dns + " guest=" + net.guest);
             System.out.flush();
+            java.util.Map<String, dev.tcpip.Stack> stacks = new java.util.LinkedHashMap<>();
+            stacks.put("guest", stack);
+            stacks.put("host", host);
+            printer = FlowStats.start(statsPeriod, stacks, System.err);
             stop.await();
         } finally {
+            if (printer != null) {
+                printer.close();
+            }
             for (AutoCloseable s : services.reversed()) {
                 try {
                     s.close();

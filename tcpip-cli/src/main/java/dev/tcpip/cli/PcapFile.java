@@ -43,7 +43,12 @@ final class PcapFile implements FrameRecorder, AutoCloseable {
 
     /** Creates or truncates {@code path}: classic pcap, Ethernet link type, nanosecond timestamps. */
     static PcapFile create(Path path) throws IOException {
-        return new PcapFile(path, PcapWriter.open(path, PcapWriter.LinkType.ETHERNET, PcapWriter.Precision.NANOS));
+        return create(path, dev.tcpip.device.LinkType.ETHERNET);
+    }
+
+    /** As {@link #create(Path)}, with the link type of a device of {@code link} (raw IP for a TUN device). */
+    static PcapFile create(Path path, dev.tcpip.device.LinkType link) throws IOException {
+        return new PcapFile(path, PcapWriter.open(path, PcapWriter.LinkType.of(link), PcapWriter.Precision.NANOS));
     }
 
     Path path() {

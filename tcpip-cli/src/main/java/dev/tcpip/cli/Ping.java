@@ -67,8 +67,8 @@ final class Ping implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw usage("invalid HOST '" + host + "': unknown host");
         }
-        if (stackOptions.tap == null) {
-            throw usage("ping runs on the direct stack only: give --tap IFNAME and --ipv4 A.B.C.D/N"
+        if (!stackOptions.direct()) {
+            throw usage("ping runs on the direct stack only: give --tap IFNAME (or --tun IFNAME) and --ipv4 A.B.C.D/N"
                     + " (the socket stack cannot send ICMP)");
         }
         CountDownLatch stop = new CountDownLatch(1);

@@ -37,6 +37,11 @@ final class Serve implements Callable<Integer> {
     @Option(names = "--udp-echo", paramLabel = "PORT", description = "UDP echo: each datagram goes back to its source.")
     Integer udpEcho;
 
+    @Option(names = "--stats", paramLabel = "SECONDS",
+            description = "Every SECONDS, print the table of live flows on stderr (as ss -ti: addresses, state, bytes"
+                    + " each way, cwnd, srtt, retransmissions, delivery rate).")
+    String stats;
+
     /** How long open flows may go on after a stop signal (CLI.md). */
     static final java.time.Duration GRACE = java.time.Duration.ofSeconds(1);
 
@@ -50,10 +55,13 @@ final class Serve implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "no service named: give at least one of --echo, --discard, --http, --udp-echo");
         }
+        java.time.Duration statsPeriod = FlowStats.period(stats, spec.commandLine());
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         Drain drain = new Drain();
-        try (Stack stack = stackOptions.open()) {
+        try (Stack stack = stackOptions.open();
+             FlowStats printer = FlowStats.start(statsPeriod,
+                     java.util.Map.of(stack instanceof DirectOnTap ? "direct" : "socket", stack), System.err)) {
             List<String> ready = new ArrayList<>();
             List<Integer> tcpPorts = new ArrayList<>();
             if (echo != null) {

@@ -6,6 +6,7 @@ import dev.tcpip.device.FaultInjectingDevice;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.device.TapDevice;
+import dev.tcpip.device.TunDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.socket.SocketStack;
@@ -20,7 +21,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
-/** The stack options every network command takes. Without --tap the command runs on the host's sockets. */
+/**
+ * The stack options every network command takes. Without --tap or --tun the command runs on the host's sockets;
+ * with --tun the direct stack runs on a TUN device (IP only: no Ethernet, no ARP, no MAC address).
+ */
 public final class StackOptions {
 
     /** Duplicate address detection takes up to 1 s of delay plus 1 s per probe (RFC 4862 §5.4.2, 4861 §10). */
@@ -32,6 +36,11 @@ public final class StackOptions {
     @Option(names = "--tap", paramLabel = "IFNAME",
             description = "Run the direct stack on TAP device IFNAME, created if absent (needs root or CAP_NET_ADMIN).")
     String tap;
+
+    @Option(names = "--tun", paramLabel = "IFNAME",
+            description = "Run the direct stack on TUN device IFNAME (IP only), created if absent (needs root or"
+                    + " CAP_NET_ADMIN).")
+    String tun;
 
     @Option(names = "--ipv4", paramLabel = "A.B.C.D/N", description = "The direct stack's IPv4 address and prefix.")
     String ipv4;
@@ -67,45 +76,63 @@ public final class StackOptions {
 
     /** Opens the stack these options describe. */
     Stack open() throws IOException {
-        if (tap == null) {
+        if (tap == null && tun == null) {
             String directOnly = ipv4 != null ? "--ipv4" : gateway != null ? "--gateway" : !ipv6.isEmpty() ? "--ipv6"
                     : slaac ? "--slaac"
                     : mac != null ? "--mac" : pcap != null ? "--pcap" : mtu != 1500 ? "--mtu"
                     : loss != null ? "--loss" : seed != null ? "--seed" : null;
             if (directOnly != null) {
-                throw usage("option '" + directOnly + "' is for the direct stack and needs --tap");
+                throw usage("option '" + directOnly + "' is for the direct stack and needs --tap or --tun");
             }
             return SocketStack.dual();
         }
         return openDirect();
     }
 
-    /** The direct stack on the TAP device; usage errors (exit 2) name the bad option. */
+    /** Whether a direct-stack device (--tap or --tun) is given. */
+    boolean direct() {
+        return tap != null || tun != null;
+    }
+
+    /** The direct stack on the TAP or TUN device; usage errors (exit 2) name the bad option. */
     DirectOnTap openDirect() throws IOException {
-        if (tap == null) {
-            throw usage("this command runs on the direct stack only: give --tap IFNAME and --ipv4 A.B.C.D/N");
+        if (tap == null && tun == null) {
+            throw usage("this command runs on the direct stack only: give --tap IFNAME (or --tun IFNAME) and"
+                    + " --ipv4 A.B.C.D/N");
+        }
+        if (tap != null && tun != null) {
+            throw usage("options '--tap' and '--tun' cannot be used together: the direct stack runs on one device");
+        }
+        if (tun != null && mac != null) {
+            throw usage("option '--mac' is for --tap: a TUN device carries IP only and has no MAC address");
         }
         DirectStackConfig config = config();
         long stackMac = stackMac();
+        String option = tap != null ? "--tap" : "--tun";
         try {
-            TapDevice.checkName(tap);
+            TapDevice.checkName(tap != null ? tap : tun);
         } catch (IllegalArgumentException e) {
-            throw usage("invalid value for option '--tap': " + e.getMessage());
+            throw usage("invalid value for option '" + option + "': " + e.getMessage());
         }
         Faults faults = loss != null && loss > 0 ? Faults.NONE.withLoss(loss / 100) : Faults.NONE;
         // Checksum offload: the kernel skips verifying the stack's TCP and UDP checksums, which is sound only
         // while nothing alters a frame on its way from the stack to the device (--loss only drops).
-        NetworkDevice device = TapDevice.open(tap, mtu, stackMac, !faults.altersFrames());
+        NetworkDevice device = tap != null ? TapDevice.open(tap, mtu, stackMac, !faults.altersFrames())
+                : TunDevice.open(tun, mtu, !faults.altersFrames());
         PcapFile capture = null;
         try {
-            ((TapDevice) device).setLinkUp();
+            if (device instanceof TapDevice t) {
+                t.setLinkUp();
+            } else {
+                ((TunDevice) device).setLinkUp();
+            }
             if (!faults.isNone()) {
                 long s = seed != null ? seed : new SecureRandom().nextLong();
                 System.err.printf("tcpip: dropping %.2f%% of frames each way (--loss), seed %d%n", loss, s);
                 device = new FaultInjectingDevice(device, faults, faults, s);
             }
             if (pcap != null) {
-                capture = PcapFile.create(pcap);
+                capture = PcapFile.create(pcap, device.linkType());
                 device = new CapturingDevice(device, capture, Clock.system());
             }
             DirectStack stack = DirectStack.create(config, device);
@@ -129,8 +156,8 @@ public final class StackOptions {
 
     private DirectStackConfig config() {
         if (ipv4 == null && ipv6.isEmpty() && !slaac) {
-            throw usage("option '--ipv4' (or '--ipv6' / '--slaac') is required with --tap: the direct stack's"
-                    + " address, e.g. --ipv4 10.0.0.2/24");
+            throw usage("option '--ipv4' (or '--ipv6' / '--slaac') is required with --tap or --tun: the direct"
+                    + " stack's address, e.g. --ipv4 10.0.0.2/24");
         }
         if (mtu < 68 || mtu > 65_521) {
             throw usage("invalid value for option '--mtu': " + mtu + " (68..65521)");

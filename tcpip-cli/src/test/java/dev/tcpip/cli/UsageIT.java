@@ -109,6 +109,10 @@ class UsageIT {
                 {"--tap", "nc", "--tap", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
                 {"--pcap", "serve", "--pcap", "x.pcap", "--echo", "7"},
                 {"--tap", "ping", "10.0.0.1"},
+                {"--tun", "serve", "--tap", "tap9", "--tun", "tun9", "--ipv4", "10.0.0.2/24", "--echo", "7"},
+                {"--mac", "serve", "--tun", "tun9", "--ipv4", "10.0.0.2/24", "--mac", "02:00:00:00:00:09", "--echo", "7"},
+                {"--tun", "nc", "--tun", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
+                {"--ipv4", "serve", "--tun", "tun9", "--echo", "7"},
         };
         for (String[] c : cases) {
             Cli.Result r = Cli.run(30, java.util.Arrays.copyOfRange(c, 1, c.length));

@@ -47,8 +47,9 @@ public final class FaultInjectingDevice extends WrappingDevice {
                     + " checksums, so the receiver would not check them and would take corrupted frames as sound;"
                     + " open it without checksum offload");
         }
-        this.egress = new Way(egress, Seeds.random(seed, "egress"), egressCounters);
-        this.ingress = new Way(ingress, Seeds.random(seed, "ingress"), ingressCounters);
+        int intact = inner.linkType().headerLength();     // an IP link's frames may be corrupted from byte 0
+        this.egress = new Way(egress, Seeds.random(seed, "egress"), egressCounters, intact);
+        this.ingress = new Way(ingress, Seeds.random(seed, "ingress"), ingressCounters, intact);
     }
 
     /** What the injector did to frames going {@code direction}: drops by reason, duplicates, reorders... */
@@ -81,8 +82,8 @@ public final class FaultInjectingDevice extends WrappingDevice {
         final DeviceCounters counters;
         final long reorderDelay;
 
-        Way(Faults faults, RandomGenerator rnd, DeviceCounters counters) {
-            this.model = new FaultModel(faults, rnd, ETHERNET_HEADER);
+        Way(Faults faults, RandomGenerator rnd, DeviceCounters counters, int intact) {
+            this.model = new FaultModel(faults, rnd, intact);
             this.none = faults.isNone();
             this.counters = counters;
             this.reorderDelay = faults.reorderDelay().toNanos();

@@ -21,8 +21,9 @@ import java.util.Objects;
  * @param corrupt probability of flipping bits in a frame. Default 0.
  * @param corruptMaxBits a corrupted frame gets 1 to this many distinct flipped bits, uniformly, anywhere
  *     after the Ethernet header (a corrupted header would be dropped by a real NIC's FCS check; what matters
- *     is that IP, TCP and UDP checksums catch the rest; a {@link FaultModel} on other bytes may spare another
- *     prefix or none). Default 1, in 1..64.
+ *     is that IP, TCP and UDP checksums catch the rest), or anywhere in the datagram on an IP link, which has
+ *     no link header (the IPv4 header checksum, or for IPv6 the transport's, catches it); a {@link FaultModel}
+ *     on other bytes may spare another prefix or none. Default 1, in 1..64.
  * @param burst the Gilbert-Elliott two-state burst-loss model. Default {@link Burst#NONE}.
  */
 public record Faults(double loss, double duplicate, double reorder, Duration reorderDelay, double corrupt,

@@ -1,14 +1,12 @@
 package dev.tcpip.device;
 
-import static dev.tcpip.device.NetworkDevice.ETHERNET_HEADER;
-
 import dev.tcpip.wire.Checksum;
 import dev.tcpip.wire.FrameLayout;
 import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.VirtioNetHeader;
 
 /**
- * Generic segmentation offload for {@link TapDevice}'s writer: merges a run of consecutive frames of its
+ * Generic segmentation offload for the writer of a {@link TapDevice} or {@link TunDevice}: merges a run of consecutive frames of its
  * transmit ring that are TCP segments of one flow into one frame, whose virtio-net header asks the kernel to
  * take it as that run ({@code VIRTIO_NET_HDR_GSO_TCPV4} or {@code _TCPV6}, virtio 1.2 §5.1.6.2). One write(2)
  * then runs the kernel's receive path once for the run instead of once per segment: delivered locally, the
@@ -16,7 +14,7 @@ import dev.tcpip.wire.VirtioNetHeader;
  *
  * <p>Segments merge only when that is exactly so, that is when the kernel's segmentation
  * ({@code tcp_gso_segment()}, {@code inet_gso_segment()}) gives back the very segments: the same Ethernet
- * header; IPv4 with no options and not a fragment, the same TOS, flags (DF), TTL and addresses, and
+ * header (a TUN device's frames have none); IPv4 with no options and not a fragment, the same TOS, flags (DF), TTL and addresses, and
  * identifications that count up by one (as segmentation numbers them), or IPv6 with TCP as the next header
  * (no extension header) and the same traffic class, flow label, hop limit and addresses; the same ports,
  * acknowledgement number, data offset, window, urgent pointer and options (so the same timestamps);
@@ -49,16 +47,22 @@ final class GsoCoalescer {
     private final int[] lens;
     private final int slotSize;
     private final int mask;
-    private final FrameLayout first = new FrameLayout();
-    private final FrameLayout other = new FrameLayout();
+    private final int linkHeader;
+    private final FrameLayout first;
+    private final FrameLayout other;
     /** The merged frame {@link #build} makes: a virtio-net header, then the frame. */
-    final byte[] out = new byte[VnetHeader.LENGTH + ETHERNET_HEADER + MAX_IP_DATAGRAM];
+    final byte[] out;
 
-    GsoCoalescer(byte[] ring, int[] lens, int slotSize, int mask) {
+    /** A coalescer over the ring's arrays, for frames with a link header of {@code linkHeader} bytes (14 or 0). */
+    GsoCoalescer(byte[] ring, int[] lens, int slotSize, int mask, int linkHeader) {
         this.ring = ring;
         this.lens = lens;
         this.slotSize = slotSize;
         this.mask = mask;
+        this.linkHeader = linkHeader;
+        this.first = new FrameLayout(linkHeader);
+        this.other = new FrameLayout(linkHeader);
+        this.out = new byte[VnetHeader.LENGTH + linkHeader + MAX_IP_DATAGRAM];
     }
 
     private int frame(long i) {
@@ -135,11 +139,11 @@ final class GsoCoalescer {
         }
         other.locate(out, VnetHeader.LENGTH, at - VnetHeader.LENGTH);   // the first one's headers, all payloads
         other.setTcpFlags(ACK | push);                        // PSH if any segment of the run had it
-        other.setIpLength(at - VnetHeader.LENGTH - ETHERNET_HEADER);
+        other.setIpLength(at - VnetHeader.LENGTH - linkHeader);
         other.setChecksum(Checksum.fold(other.pseudoHeaderSum()));
         boolean v4 = other.ipVersion() == 4;
         new VirtioNetHeader(VirtioNetHeader.F_NEEDS_CSUM, v4 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6,
-                headers, mss, l4, other.checksumFieldOffset()).write(out, 0);   // hdr_len: Ethernet, IP, TCP headers
+                headers, mss, l4, other.checksumFieldOffset()).write(out, 0);   // hdr_len: link, IP, TCP headers
         return at;
     }
 

@@ -17,7 +17,7 @@ final class MemoryPort implements NetworkDevice {
     private final DeviceCounters counters = new DeviceCounters();
     private final Pipe up;          // null: unshaped, frames go straight to the switch
     private final Pipe down;
-    private FrameReceiver receiver; // guarded by this; read on the loop through down's sink
+    private final PipeInlet inlet;
     private volatile boolean attached;
     private volatile boolean closed;
 
@@ -28,6 +28,7 @@ final class MemoryPort implements NetworkDevice {
         this.sw = sw;
         this.up = link.shapes() ? new Pipe(clock, link) : null;
         this.down = new Pipe(clock, link);
+        this.inlet = new PipeInlet(name, down, counters);
     }
 
     String name() {
@@ -50,24 +51,11 @@ final class MemoryPort implements NetworkDevice {
 
     @Override
     public synchronized void attach(EventLoop loop, FrameReceiver rx) {
-        if (receiver != null) {
-            throw new IllegalStateException("device " + name + " is already attached");
-        }
-        if (closed) {
-            throw new IllegalStateException("device " + name + " is closed");
-        }
-        receiver = rx;
-        down.bind(loop, this::received);
+        inlet.attach(loop, rx);
         if (up != null) {
             up.bind(loop, (f, o, l) -> sw.forward(this, f, o, l));
         }
         attached = true;
-    }
-
-    private void received(byte[] frame, int off, int len) {
-        counters.increment(Counter.RX_FRAMES);
-        counters.add(Counter.RX_BYTES, len);
-        receiver.receive(frame, off, len);
     }
 
     @Override
@@ -113,7 +101,7 @@ final class MemoryPort implements NetworkDevice {
         }
         closed = true;
         sw.remove(this);
-        down.unbind();
+        inlet.close();
         if (up != null) {
             up.unbind();
         }

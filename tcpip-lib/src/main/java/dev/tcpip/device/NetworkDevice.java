@@ -3,12 +3,15 @@ package dev.tcpip.device;
 import dev.tcpip.time.EventLoop;
 
 /**
- * An Ethernet interface: a stack sends frames through it and receives frames on its own
- * {@link EventLoop}. Implementations: the ports of a {@link MemoryNetwork}, a Linux {@link TapDevice}, and
- * wrappers around any device ({@link FaultInjectingDevice}, {@link CapturingDevice}).
+ * A network interface: a stack sends frames through it and receives frames on its own {@link EventLoop}.
+ * Implementations: the ports of a {@link MemoryNetwork}, a Linux {@link TapDevice}, the two ends of a
+ * {@link PointToPointLink}, a Linux {@link TunDevice}, and wrappers around any device
+ * ({@link FaultInjectingDevice}, {@link CapturingDevice}).
  *
- * <p>A frame is a whole Ethernet frame without preamble and FCS: destination MAC at offset 0, source MAC at
- * 6, EtherType at 12, payload from 14, at most {@link #mtu()} {@code + 14} bytes.
+ * <p>What a frame is depends on the {@link #linkType()}. On Ethernet (the default) it is a whole Ethernet frame
+ * without preamble and FCS: destination MAC at offset 0, source MAC at 6, EtherType at 12, payload from 14, at
+ * most {@link #mtu()} {@code + 14} bytes. On an IP link it is one IPv4 or IPv6 datagram, at most {@link #mtu()}
+ * bytes.
  *
  * <pre>{@code
  * NetworkDevice dev = network.connect("a", LinkConfig.DEFAULTS).device();
@@ -23,12 +26,24 @@ public interface NetworkDevice extends AutoCloseable {
 
     /**
      * The device's MAC address as a 48-bit number in the low bits ({@code 0x0200_0000_0001L} is
-     * 02:00:00:00:00:01). A {@code long} until the wire layer's MAC value type lands.
+     * 02:00:00:00:00:01). A {@code long} until the wire layer's MAC value type lands. An IP link has no
+     * link-layer addresses: there it is only an identifier, from which a stack forms its IPv6 link-local
+     * interface identifier (RFC 4291 §2.5.1) and seeds its randomness.
      */
     long mac();
 
-    /** The largest payload of a frame (the IP MTU); frames of more than {@code mtu() + 14} bytes are dropped. */
+    /** The largest payload of a frame (the IP MTU); frames of more than {@link #maxFrame()} bytes are dropped. */
     int mtu();
+
+    /** What the frames are: Ethernet unless the device says otherwise; a wrapper answers for the device it wraps. */
+    default LinkType linkType() {
+        return LinkType.ETHERNET;
+    }
+
+    /** The largest frame: {@code mtu() + 14} on Ethernet, {@code mtu()} on an IP link. */
+    default int maxFrame() {
+        return linkType().maxFrame(mtu());
+    }
 
     /**
      * Connects the device to its owner: from now on, every received frame is handed to {@code receiver} on

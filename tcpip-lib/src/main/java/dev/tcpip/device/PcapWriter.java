@@ -42,6 +42,15 @@ public final class PcapWriter implements Closeable, Flushable {
         public int code() {
             return code;
         }
+
+        /**
+         * The link type for the frames of a device of {@code link}: {@link #ETHERNET}, or {@link #RAW} for an IP
+         * link. RAW (101) rather than LINKTYPE_IPV4/IPV6 (228/229): one file holds a link's IPv4 and IPv6 datagrams
+         * alike, which RAW tells apart by the version nibble, while 228 and 229 each promise one version only.
+         */
+        public static LinkType of(dev.tcpip.device.LinkType link) {
+            return link == dev.tcpip.device.LinkType.IP ? RAW : ETHERNET;
+        }
     }
 
     /** The timestamp resolution, chosen by the file's magic number. */

@@ -11,7 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few Linux system calls the device layer needs (a TAP device, entering a network namespace), through the Foreign Function & Memory API (no JNI, no C).
+ * The few Linux system calls the device layer needs (TAP and TUN devices, entering a network namespace), through the Foreign Function & Memory API (no JNI, no C).
  * Every call takes a per-thread segment that receives {@code errno} ({@link Linker.Option#captureCallState}).
  * {@code read} and {@code write} are critical downcalls allowed to touch heap arrays, so frames move between
  * the kernel and Java arrays without an intermediate native buffer; they never block (the descriptor is
@@ -34,6 +34,8 @@ final class Posix {
     static final int O_RDWR = 2;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
     // <sys/eventfd.h>
     static final int EFD_NONBLOCK = O_NONBLOCK;
     static final int EFD_CLOEXEC = O_CLOEXEC;
@@ -61,6 +63,8 @@ final class Posix {
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(INT, PTR, INT),
             ERRNO_OPT, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL = downcall("ioctl", FunctionDescriptor.of(INT, INT, LONG, PTR),
+            ERRNO_OPT, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FCNTL = downcall("fcntl", FunctionDescriptor.of(INT, INT, INT, INT),
             ERRNO_OPT, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle READ = downcall("read", FunctionDescriptor.of(LONG, INT, PTR, LONG),
             ERRNO_OPT, Linker.Option.critical(true));
@@ -112,6 +116,15 @@ final class Posix {
     static int ioctl(MemorySegment st, int fd, long request, MemorySegment arg) {
         try {
             return (int) IOCTL.invokeExact(st, fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** fcntl(2) with an int argument (ignored by commands that take none, such as F_GETFL). */
+    static int fcntl(MemorySegment st, int fd, int cmd, int arg) {
+        try {
+            return (int) FCNTL.invokeExact(st, fd, cmd, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -3,7 +3,7 @@ package dev.tcpip.device;
 import java.lang.foreign.MemorySegment;
 
 /**
- * What the TAP reader read in one turn, packed one after another in one reusable array: each frame after its
+ * What the TAP or TUN reader read in one turn, packed one after another in one reusable array: each frame after its
  * virtio-net header.
  */
 final class ReceiveBatch {
@@ -13,10 +13,11 @@ final class ReceiveBatch {
     int used;
     int count;
 
-    ReceiveBatch(int capacity) {
+    /** A batch of {@code capacity} bytes for records (a frame and its header) of at least {@code minRecord} bytes. */
+    ReceiveBatch(int capacity, int minRecord) {
         bytes = new byte[capacity];
         segment = MemorySegment.ofArray(bytes);
-        lens = new int[capacity / NetworkDevice.ETHERNET_HEADER + 1];
+        lens = new int[capacity / minRecord + 1];
     }
 
     int room() {

@@ -9,19 +9,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * Sets a TAP device up through ioctl(2): creates or attaches to the interface, sets up its virtio-net header,
- * reads or sets its MTU and brings it up; also checks interface names. Calls go through {@link Posix}; failures
- * become {@link TapErrors}' messages.
+ * Sets a TAP or TUN device up through ioctl(2): creates or attaches to the interface, sets up its virtio-net
+ * header, reads or sets its MTU, brings it up, gives it an address and routes; also checks interface names and
+ * asks a descriptor opened elsewhere what it is. Calls go through {@link Posix}; failures become
+ * {@link TapErrors}' messages.
  */
 final class TapControl {
     /** IFNAMSIZ in {@code <linux/if.h>}: 16 bytes with the terminating NUL. */
     static final int MAX_NAME = 15;
 
     // <linux/if_tun.h>
-    private static final short IFF_TAP = 0x0002;
-    private static final short IFF_NO_PI = 0x1000;
-    private static final short IFF_VNET_HDR = 0x4000;
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_TAP = 0x0002;
+    static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
     private static final long TUNSETIFF = 0x400454caL;          // _IOW('T', 202, int)
+    private static final long TUNGETIFF = 0x800454d2L;          // _IOR('T', 210, unsigned int)
     private static final long TUNSETOFFLOAD = 0x400454d0L;      // _IOW('T', 208, unsigned int)
     private static final long TUNSETVNETHDRSZ = 0x400454d8L;    // _IOW('T', 216, int)
     private static final long TUNSETVNETLE = 0x400454dcL;       // _IOW('T', 220, int)
@@ -57,19 +60,21 @@ final class TapControl {
     }
 
     /**
-     * Opens {@code /dev/net/tun} non-blocking and attaches it to TAP device {@code name} (created if absent),
-     * with the virtio-net header set up; returns the descriptor.
+     * Opens {@code /dev/net/tun} non-blocking and attaches it to the TAP device ({@code link} Ethernet) or TUN
+     * device ({@code link} IP) {@code name}, created if absent, with the virtio-net header set up; returns the
+     * descriptor.
      */
-    static int open(Arena a, MemorySegment st, String name) throws IOException {
+    static int open(Arena a, MemorySegment st, String name, LinkType link) throws IOException {
         int fd = Posix.open(st, a.allocateFrom("/dev/net/tun"), Posix.O_RDWR | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
         if (fd < 0) {
             throw TapErrors.openError(Posix.errno(st));
         }
         try {
             MemorySegment ifr = ifreq(a, name);
-            ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR));
+            short kind = link == LinkType.IP ? IFF_TUN : IFF_TAP;
+            ifr.set(ValueLayout.JAVA_SHORT, IFREQ_UNION, (short) (kind | IFF_NO_PI | IFF_VNET_HDR));
             if (Posix.ioctl(st, fd, TUNSETIFF, ifr) < 0) {
-                throw TapErrors.setIffError(name, Posix.errno(st));
+                throw TapErrors.setIffError(name, link, Posix.errno(st));
             }
             setUpVnetHeader(a, st, fd, name);
             return fd;
@@ -84,11 +89,41 @@ final class TapControl {
      * persistent device left: 10 bytes, little-endian, no offloads from the kernel towards us.
      * TUNSETOFFLOAD takes its flags as the argument itself, not through a pointer.
      */
-    private static void setUpVnetHeader(Arena a, MemorySegment st, int fd, String name) throws IOException {
+    static void setUpVnetHeader(Arena a, MemorySegment st, int fd, String name) throws IOException {
         if (Posix.ioctl(st, fd, TUNSETVNETHDRSZ, a.allocateFrom(ValueLayout.JAVA_INT, VirtioNetHeader.LENGTH)) < 0
                 || Posix.ioctl(st, fd, TUNSETVNETLE, a.allocateFrom(ValueLayout.JAVA_INT, 1)) < 0
                 || Posix.ioctl(st, fd, TUNSETOFFLOAD, MemorySegment.NULL) < 0) {
-            throw new IOException("TAP device " + name + ": cannot set up the virtio-net header: "
+            throw new IOException("device " + name + ": cannot set up the virtio-net header: "
+                    + Posix.strerror(Posix.errno(st)));
+        }
+    }
+
+    /** What {@code TUNGETIFF} says of a TUN/TAP descriptor: its interface's name and its {@code IFF_} flags. */
+    record Attached(String name, int flags) {
+        boolean has(int flag) {
+            return (flags & flag) == flag;
+        }
+    }
+
+    /**
+     * Asks descriptor {@code fd} which interface it is attached to and with which flags ({@code TUNGETIFF}).
+     *
+     * @throws IOException if it is not a descriptor of an attached TUN/TAP device
+     */
+    static Attached attached(Arena a, MemorySegment st, int fd) throws IOException {
+        MemorySegment ifr = a.allocate(IFREQ, 8);
+        if (Posix.ioctl(st, fd, TUNGETIFF, ifr) < 0) {
+            throw new IOException("descriptor " + fd + " is not an attached TUN/TAP device (TUNGETIFF: "
+                    + Posix.strerror(Posix.errno(st)) + ")");
+        }
+        return new Attached(ifr.getString(0), ifr.get(ValueLayout.JAVA_SHORT, IFREQ_UNION) & 0xffff);
+    }
+
+    /** Makes {@code fd} non-blocking (fcntl(2) F_SETFL with O_NONBLOCK added), as the reader's poll loop needs. */
+    static void setNonBlocking(MemorySegment st, int fd) throws IOException {
+        int flags = Posix.fcntl(st, fd, Posix.F_GETFL, 0);
+        if (flags < 0 || Posix.fcntl(st, fd, Posix.F_SETFL, flags | Posix.O_NONBLOCK) < 0) {
+            throw new IOException("descriptor " + fd + ": cannot make it non-blocking: "
                     + Posix.strerror(Posix.errno(st)));
         }
     }
@@ -179,17 +214,31 @@ final class TapControl {
 
     /** Adds the default IPv4 route through {@code gateway} on {@code name} (route(8)'s SIOCADDRT). */
     static void addDefaultRoute(String name, int gateway) throws IOException {
+        addRoute(name, 0, 0, gateway, "add the default route via " + ipv4Text(gateway) + " on " + name);
+    }
+
+    /**
+     * Adds the IPv4 route to {@code dst}/{@code prefix} straight through interface {@code name}, with no gateway
+     * (a point-to-point link's only neighbour is its other end), as {@code ip route add DST/N dev NAME} does.
+     */
+    static void addDeviceRoute(String name, int dst, int prefix) throws IOException {
+        addRoute(name, dst, prefix, 0, "add the route to " + ipv4Text(dst) + "/" + prefix + " on " + name);
+    }
+
+    /** SIOCADDRT: {@code dst}/{@code prefix} on {@code name}, via {@code gateway} unless it is 0. */
+    private static void addRoute(String name, int dst, int prefix, int gateway, String what) throws IOException {
+        int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
             withInetSocket(a, st, name, (sock, ignored) -> {
                 MemorySegment rt = a.allocate(RTENTRY, 8);
-                sockaddrIn(rt, 8, 0);                                   // rt_dst 0.0.0.0
+                sockaddrIn(rt, 8, dst & mask);                          // rt_dst
                 sockaddrIn(rt, 24, gateway);                            // rt_gateway
-                sockaddrIn(rt, 40, 0);                                  // rt_genmask 0.0.0.0
-                rt.set(ValueLayout.JAVA_SHORT, 56, (short) (RTF_UP | RTF_GATEWAY));
+                sockaddrIn(rt, 40, mask);                               // rt_genmask
+                rt.set(ValueLayout.JAVA_SHORT, 56, (short) (RTF_UP | (gateway != 0 ? RTF_GATEWAY : 0)));
                 rt.set(ValueLayout.ADDRESS, 88, a.allocateFrom(name));  // rt_dev
                 return Posix.ioctl(st, sock, SIOCADDRT, rt) < 0 ? Posix.errno(st) : 0;
-            }, "add the default route via " + ipv4Text(gateway) + " on " + name);
+            }, what);
         }
     }
 

@@ -1,12 +1,8 @@
 package dev.tcpip.device;
 
-import dev.tcpip.time.EventLoop;
 import dev.tcpip.wire.MacAddress;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
-import java.util.Objects;
 
 /**
  * A Linux TAP device (see the kernel's {@code Documentation/networking/tuntap.rst}): Ethernet frames written
@@ -29,9 +25,11 @@ import java.util.Objects;
  * eventfd), waits for them to leave, and only then closes the descriptors, so that no read or write can
  * reach a descriptor number the process has reused meanwhile.
  *
- * <p>This class is the public face; the work is done by {@link TapControl} (the ioctls, with
- * {@link TapErrors}' messages), {@link TransmitRing}, {@link TapWriter} (with {@link GsoCoalescer}),
- * {@link VnetHeader} and {@link TapReader} (with its {@link ReceiveBatch}es), all through {@link Posix}.
+ * <p>This class is the public face; what it shares with {@link TunDevice} is in {@link KernelDevice}, and the
+ * work is done by {@link TapControl} (the ioctls, with {@link TapErrors}' messages), {@link TransmitRing},
+ * {@link TapWriter} (with {@link GsoCoalescer}), {@link VnetHeader} and {@link TapReader} (with its
+ * {@link ReceiveBatch}es), all through {@link Posix}; each takes the link type, so the same classes serve a TUN
+ * device's bare IP datagrams.
  *
  * <p><b>The virtio-net header and checksum offload.</b> With {@code IFF_VNET_HDR} each frame read or written
  * has a 10-byte {@code struct virtio_net_hdr} in front ({@code <linux/virtio_net.h>}). Opening sets it to 10
@@ -78,43 +76,15 @@ import java.util.Objects;
  * }
  * }</pre>
  */
-public final class TapDevice implements NetworkDevice {
+public final class TapDevice extends KernelDevice {
 
     /** IFNAMSIZ in {@code <linux/if.h>}: 16 bytes with the terminating NUL. */
     public static final int MAX_NAME = TapControl.MAX_NAME;
-    /** The system property that turns GSO off when it is {@code false}; see the class comment. */
+    /** The system property that turns GSO off when it is {@code false} (TAP and TUN); see the class comment. */
     public static final String GSO_PROPERTY = "tcpip.tap.gso";
 
-    private final String name;
-    private final long mac;
-    private final int mtu;
-    private final boolean checksumOffload;
-    private final boolean segmentationOffload;
-    private final int tapFd;
-    private final int wakeFd;
-    private final DeviceCounters counters = new DeviceCounters();
-    private final Object stateLock = new Object();
-    /** The network namespace of the kernel's side of the device; null: this process's own. */
-    private final String netns;
-    private final TransmitRing ring;
-    private final TapWriter writer;
-    private final TapReader reader;
-    private boolean attached;                                  // guarded by stateLock
-    private volatile boolean closed;
-
     private TapDevice(String netns, String name, long mac, int mtu, boolean checksumOffload, int tapFd, int wakeFd) {
-        this.netns = netns;
-        this.name = name;
-        this.mac = mac;
-        this.mtu = mtu;
-        this.checksumOffload = checksumOffload;
-        this.segmentationOffload = checksumOffload && !"false".equals(System.getProperty(GSO_PROPERTY));
-        this.tapFd = tapFd;
-        this.wakeFd = wakeFd;
-        this.reader = new TapReader(name, tapFd, wakeFd, mtu, counters, this::isClosed);
-        this.ring = new TransmitRing(mtu + ETHERNET_HEADER);
-        this.writer = new TapWriter(name, tapFd, ring, counters, checksumOffload, segmentationOffload,
-                this::isClosed);
+        super("TAP", netns, name, mac, mtu, LinkType.ETHERNET, true, checksumOffload, tapFd, wakeFd);
     }
 
     /**
@@ -160,57 +130,9 @@ public final class TapDevice implements NetworkDevice {
         if (new MacAddress(mac).isMulticast()) {               // the constructor checks for 48 bits
             throw new IllegalArgumentException("not a unicast MAC address: " + new MacAddress(mac));
         }
-        if (mtu != 0 && (mtu < 68 || mtu > 65_521)) {         // RFC 791 §3.2 minimum; the tun driver's maximum
-            throw new IllegalArgumentException("mtu must be within 68..65521: " + mtu);
-        }
-        int[] opened = inside(netns, () -> openFd(name, mtu));   // {fd, mtu}
-        int fd = opened[0];
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = Posix.errnoSegment(a);
-            int wake = -1;
-            try {
-                wake = TapControl.eventfd(st);
-                TapDevice tap = new TapDevice(netns, name, mac, opened[1], checksumOffload, fd, wake);
-                tap.writer.start();
-                return tap;
-            } catch (IOException | RuntimeException e) {
-                Posix.close(st, fd);
-                if (wake >= 0) {
-                    Posix.close(st, wake);
-                }
-                throw e;
-            }
-        }
-    }
-
-    /** Opens the device and sets its MTU (0 keeps it); returns {descriptor, MTU}. */
-    private static int[] openFd(String name, int mtu) throws IOException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = Posix.errnoSegment(a);
-            int fd = TapControl.open(a, st, name);
-            try {
-                int actualMtu = mtu == 0
-                        ? TapControl.interfaceMtu(a, st, name) : TapControl.setInterfaceMtu(a, st, name, mtu);
-                return new int[] {fd, actualMtu};
-            } catch (IOException | RuntimeException e) {
-                Posix.close(st, fd);
-                throw e;
-            }
-        }
-    }
-
-    /** Runs {@code body} here (netns null) or on a short-lived thread inside namespace {@code netns}. */
-    private static <T> T inside(String netns, java.util.concurrent.Callable<T> body) throws IOException {
-        if (netns == null) {
-            try {
-                return body.call();
-            } catch (IOException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
-            }
-        }
-        return NetNamespace.inside(netns, body);
+        checkMtu(mtu);
+        int[] opened = openFd(netns, name, mtu, LinkType.ETHERNET);   // {fd, mtu}
+        return started(opened[0], wake -> new TapDevice(netns, name, mac, opened[1], checksumOffload, opened[0], wake));
     }
 
     /**
@@ -229,14 +151,6 @@ public final class TapDevice implements NetworkDevice {
         return (bits | 0x0200_0000_0000L) & ~0x0100_0000_0000L;
     }
 
-    /** Brings the kernel's side of the interface up ({@code IFF_UP}, as {@code ip link set NAME up}). */
-    public void setLinkUp() throws IOException {
-        inside(netns, () -> {
-            TapControl.setLinkUp(name);
-            return null;
-        });
-    }
-
     /**
      * Configures the kernel's side of the device as a guest's interface, as {@code slirp4netns --configure} does:
      * IPv4 {@code address}/{@code prefix} on it, link up, and the default route via {@code gateway} (addresses as
@@ -246,128 +160,16 @@ public final class TapDevice implements NetworkDevice {
         if (prefix < 0 || prefix > 32) {
             throw new IllegalArgumentException("prefix must be within 0..32: " + prefix);
         }
-        inside(netns, () -> {
-            TapControl.setIpv4Address(name, address, prefix);
-            TapControl.setLinkUp(name);
-            TapControl.addDefaultRoute(name, gateway);
+        inDeviceNamespace(() -> {
+            TapControl.setIpv4Address(name(), address, prefix);
+            TapControl.setLinkUp(name());
+            TapControl.addDefaultRoute(name(), gateway);
             return null;
         });
     }
 
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public long mac() {
-        return mac;
-    }
-
-    @Override
-    public int mtu() {
-        return mtu;
-    }
-
-    /** True if opened with checksum offload: the kernel does not verify the checksums of TCP and UDP sent. */
-    @Override
-    public boolean offloadsChecksums() {
-        return checksumOffload;
-    }
-
-    /**
-     * True if the writer merges runs of TCP segments into one frame for the kernel to segment (GSO): opened
-     * with checksum offload and not turned off by {@value #GSO_PROPERTY}{@code =false}; see the class comment.
-     */
-    public boolean offloadsSegmentation() {
-        return segmentationOffload;
-    }
-
-    /** Frames and bytes sent and received, and drops by reason. */
-    public DeviceCounters counters() {
-        return counters;
-    }
-
-    private boolean isClosed() {
-        return closed;
-    }
-
-    @Override
-    public void attach(EventLoop loop, FrameReceiver receiver) {
-        Objects.requireNonNull(loop, "loop");
-        Objects.requireNonNull(receiver, "receiver");
-        synchronized (stateLock) {
-            if (closed) {
-                throw new IllegalStateException("TAP device " + name + " is closed");
-            }
-            if (attached) {
-                throw new IllegalStateException("TAP device " + name + " is already attached");
-            }
-            attached = true;
-            reader.start(loop, receiver);
-        }
-    }
-
-    @Override
-    public void send(byte[] frame, int off, int len) {
-        Objects.checkFromIndexSize(off, len, frame.length);
-        if (len < ETHERNET_HEADER) {
-            counters.increment(Counter.DROPPED_RUNT);
-            return;
-        }
-        if (len > mtu + ETHERNET_HEADER) {
-            counters.increment(Counter.DROPPED_TOO_BIG);
-            return;
-        }
-        if (closed) {
-            counters.increment(Counter.DROPPED_DETACHED);
-            return;
-        }
-        if (!ring.offer(frame, off, len)) {
-            counters.increment(Counter.DROPPED_QUEUE_FULL);    // the ring is full: drop, never block the loop
-        }
-    }
-
-    /**
-     * Stops the reader and the writer (which first writes what the ring holds), waits for them to end, then
-     * closes the descriptors: the interface vanishes unless it is persistent. Idempotent; may be called on the
-     * loop.
-     */
-    @Override
-    public void close() {
-        synchronized (stateLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        reader.stop();
-        writer.stop();
-        boolean interrupted = join(reader.thread()) | join(writer.thread());
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment st = Posix.errnoSegment(a);
-            Posix.close(st, tapFd);
-            Posix.close(st, wakeFd);
-        }
-    }
-
-    /** Waits for {@code t} (if any) to end; returns whether this thread was interrupted meanwhile. */
-    private static boolean join(Thread t) {
-        boolean interrupted = false;
-        while (t != null && t.isAlive()) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        return interrupted;
-    }
-
     @Override
     public String toString() {
-        return "TapDevice[" + name + ", " + new MacAddress(mac) + ", mtu " + mtu + "]";
+        return "TapDevice[" + name() + ", " + new MacAddress(mac()) + ", mtu " + mtu() + "]";
     }
 }

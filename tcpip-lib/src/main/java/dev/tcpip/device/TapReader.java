@@ -1,7 +1,5 @@
 package dev.tcpip.device;
 
-import static dev.tcpip.device.NetworkDevice.ETHERNET_HEADER;
-
 import dev.tcpip.time.EventLoop;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The TAP device's reader thread: waits in poll(2) on the TAP and a wake-up eventfd, reads every ready frame
+ * The reader thread of a TAP or TUN device: waits in poll(2) on the device and a wake-up eventfd, reads every
+ * ready frame (after its virtio-net header, unless the descriptor has none)
  * into one of a few reusable {@link ReceiveBatch}es and hands each batch to the loop as one task, so receiving
  * allocates nothing per frame. When every batch is queued on the loop it waits, and the kernel's queue drops,
  * as a NIC's ring does.
@@ -26,31 +25,41 @@ final class TapReader {
     private final int tapFd;
     private final int wakeFd;
     private final int mtu;
+    private final LinkType link;
+    private final int vnet;
     private final DeviceCounters counters;
     private final BooleanSupplier closed;
     private final BlockingQueue<ReceiveBatch> free = new ArrayBlockingQueue<>(BATCHES);
     private volatile Thread thread;
 
-    /** A reader for TAP device {@code name}; it stops once {@code closed} and the eventfd is signalled. */
-    TapReader(String name, int tapFd, int wakeFd, int mtu, DeviceCounters counters, BooleanSupplier closed) {
+    /**
+     * A reader for device {@code name} of {@code link} frames, each read after a virtio-net header if
+     * {@code vnetHeader}; it stops once {@code closed} and the eventfd is signalled.
+     */
+    TapReader(String name, int tapFd, int wakeFd, int mtu, LinkType link, boolean vnetHeader, DeviceCounters counters,
+              BooleanSupplier closed) {
         this.name = name;
         this.tapFd = tapFd;
         this.wakeFd = wakeFd;
         this.mtu = mtu;
+        this.link = link;
+        this.vnet = vnetHeader ? VnetHeader.LENGTH : 0;
         this.counters = counters;
         this.closed = closed;
         for (int i = 0; i < BATCHES; i++) {
-            free.add(new ReceiveBatch(Math.max(BATCH_BYTES, maxRead())));
+            free.add(new ReceiveBatch(Math.max(BATCH_BYTES, maxRead()), vnet + link.minFrame()));
         }
     }
 
     private int maxRead() {
-        return VnetHeader.LENGTH + mtu + ETHERNET_HEADER + VLAN_SLACK;
+        return vnet + link.maxFrame(mtu) + VLAN_SLACK;
     }
+
+
 
     /** Starts the thread, which hands frames to {@code receiver} on {@code loop}. */
     void start(EventLoop loop, FrameReceiver receiver) {
-        thread = Thread.ofPlatform().name("tcpip-tap-" + name).daemon(true).start(() -> readLoop(loop, receiver));
+        thread = Thread.ofPlatform().name("tcpip-" + name).daemon(true).start(() -> readLoop(loop, receiver));
     }
 
     /** The thread, or null before {@link #start}. */
@@ -142,9 +151,9 @@ final class TapReader {
                 }
                 return;
             }
-            if (n < VnetHeader.LENGTH) {
+            if (n < vnet + link.minFrame()) {
                 counters.increment(Counter.DROPPED_RUNT);
-            } else if (VnetHeader.asksForOffload(batch.bytes, batch.used)) {
+            } else if (vnet != 0 && VnetHeader.asksForOffload(batch.bytes, batch.used)) {
                 counters.increment(Counter.DROPPED_OFFLOAD);   // never with TUNSETOFFLOAD 0
             } else {
                 batch.add((int) n);
@@ -157,15 +166,13 @@ final class TapReader {
         try {
             int off = 0;
             for (int i = 0; i < batch.count; i++) {
-                int frame = off + VnetHeader.LENGTH;
-                int len = batch.lens[i] - VnetHeader.LENGTH;
+                int frame = off + vnet;
+                int len = batch.lens[i] - vnet;
                 off += batch.lens[i];
                 if (closed.getAsBoolean()) {
                     break;
                 }
-                if (len < ETHERNET_HEADER) {
-                    counters.increment(Counter.DROPPED_RUNT);
-                } else if (len > mtu + ETHERNET_HEADER) {
+                if (len > link.maxFrame(mtu)) {
                     counters.increment(Counter.DROPPED_TOO_BIG);
                 } else {
                     counters.increment(Counter.RX_FRAMES);
@@ -182,7 +189,7 @@ final class TapReader {
     private void fail(String message) {
         if (!closed.getAsBoolean()) {
             System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.ERROR,
-                    "TAP device " + name + ": " + message + "; no more frames are received");
+                    "device " + name + ": " + message + "; no more frames are received");
         }
     }
 }

@@ -6,10 +6,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * The TAP device's writer thread: drains the {@link TransmitRing} with one write(2) per frame, or, with
+ * The writer thread of a TAP or TUN device: drains the {@link TransmitRing} with one write(2) per frame, or, with
  * segmentation offload, one per run of TCP segments that {@link GsoCoalescer} merges; parks when the ring is
- * empty. Keeping the writes off the loop matters because a TAP write runs the kernel's receive path for the
- * frame inside the system call. Each write is a critical downcall that reads the heap array in place.
+ * empty. Keeping the writes off the loop matters because a TAP or TUN write runs the kernel's receive path for
+ * the frame inside the system call. Each write is a critical downcall that reads the heap array in place. On a
+ * descriptor without a virtio-net header (a TUN descriptor opened elsewhere) each frame is written bare.
  */
 final class TapWriter {
     private final String name;
@@ -18,20 +19,31 @@ final class TapWriter {
     private final DeviceCounters counters;
     private final boolean checksumOffload;
     private final boolean segmentationOffload;
+    private final int linkHeader;
+    private final int vnet;
     private final BooleanSupplier closed;
     private final Thread thread;
 
-    /** A writer (not started) for TAP device {@code name} on descriptor {@code fd}; it stops once {@code closed}. */
+    /**
+     * A writer (not started) for device {@code name} on descriptor {@code fd}, whose frames have a link header of
+     * {@code linkHeader} bytes, each written after a virtio-net header if {@code vnetHeader} (offloads need it);
+     * it stops once {@code closed}.
+     */
     TapWriter(String name, int fd, TransmitRing ring, DeviceCounters counters, boolean checksumOffload,
-              boolean segmentationOffload, BooleanSupplier closed) {
+              boolean segmentationOffload, int linkHeader, boolean vnetHeader, BooleanSupplier closed) {
+        if (!vnetHeader && checksumOffload) {
+            throw new IllegalArgumentException("checksum offload needs the virtio-net header");
+        }
         this.name = name;
         this.fd = fd;
         this.ring = ring;
         this.counters = counters;
         this.checksumOffload = checksumOffload;
         this.segmentationOffload = segmentationOffload;
+        this.linkHeader = linkHeader;
+        this.vnet = vnetHeader ? VnetHeader.LENGTH : 0;
         this.closed = closed;
-        this.thread = Thread.ofPlatform().name("tcpip-tap-" + name + "-tx").daemon(true).unstarted(this::writeLoop);
+        this.thread = Thread.ofPlatform().name("tcpip-" + name + "-tx").daemon(true).unstarted(this::writeLoop);
         ring.consumer(thread);
     }
 
@@ -52,9 +64,9 @@ final class TapWriter {
     private void writeLoop() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
-            VnetHeader header = new VnetHeader(checksumOffload);
+            VnetHeader header = new VnetHeader(checksumOffload, linkHeader);
             GsoCoalescer gso = segmentationOffload
-                    ? new GsoCoalescer(ring.bytes, ring.lens, ring.slotSize, ring.mask) : null;
+                    ? new GsoCoalescer(ring.bytes, ring.lens, ring.slotSize, ring.mask, linkHeader) : null;
             MemorySegment merged = gso != null ? MemorySegment.ofArray(gso.out) : null;
             long h = ring.next();
             while (true) {
@@ -78,13 +90,15 @@ final class TapWriter {
                     }
                     int len = ring.length(h);
                     int at = ring.slot(h);
-                    header.write(ring.bytes, at, len);
-                    MemorySegment seg = ring.segment.asSlice(at, VnetHeader.LENGTH + len);
+                    if (vnet != 0) {
+                        header.write(ring.bytes, at, len);
+                    }
+                    MemorySegment seg = ring.segment.asSlice(at + VnetHeader.LENGTH - vnet, vnet + len);
                     long n;
                     do {
-                        n = Posix.write(st, fd, seg, VnetHeader.LENGTH + len);
+                        n = Posix.write(st, fd, seg, vnet + len);
                     } while (n < 0 && Posix.errno(st) == Posix.EINTR);
-                    if (n == VnetHeader.LENGTH + len) {
+                    if (n == vnet + len) {
                         counters.increment(Counter.TX_FRAMES);
                         counters.add(Counter.TX_BYTES, len);
                     } else {
@@ -112,7 +126,7 @@ final class TapWriter {
             counters.add(Counter.TX_BYTES, gso.frameBytes(h, k));
         } else if (n < 0 && Posix.errno(st) == Posix.EINVAL) {
             System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.WARNING,
-                    "TAP device " + name + ": the kernel refuses TCP segmentation offload; segments go one by one");
+                    "device " + name + ": the kernel refuses TCP segmentation offload; segments go one by one");
             return false;
         } else {
             counters.add(Counter.DROPPED_QUEUE_FULL, k);        // EAGAIN or the kernel refused it

@@ -5,7 +5,7 @@ import dev.tcpip.wire.FrameLayout;
 import dev.tcpip.wire.VirtioNetHeader;
 
 /**
- * Decides the virtio-net header of each TAP frame: for a frame to write, zeros or checksum offload's
+ * Decides the virtio-net header of each TAP or TUN frame: for a frame to write, zeros or checksum offload's
  * {@code NEEDS_CSUM} (see {@link TapDevice}); for a frame read, whether it asks for an offload this device
  * turned off. One per writer thread: it keeps a {@link FrameLayout} to reuse.
  */
@@ -14,11 +14,15 @@ final class VnetHeader {
     static final int LENGTH = VirtioNetHeader.LENGTH;
 
     private final boolean offload;
-    private final FrameLayout layout = new FrameLayout();
+    private final FrameLayout layout;
 
-    /** Headers for a device with or without checksum offload. */
-    VnetHeader(boolean offload) {
+    /**
+     * Headers for a device with or without checksum offload whose frames have a link header of
+     * {@code linkHeader} bytes (14 on a TAP device, 0 on a TUN device).
+     */
+    VnetHeader(boolean offload, int linkHeader) {
         this.offload = offload;
+        this.layout = new FrameLayout(linkHeader);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.tcpip.device;
 import java.util.Objects;
 
 /**
- * The common part of devices that wrap another: identity, MTU, checksum offload and closing pass through to
+ * The common part of devices that wrap another: identity, MTU, link type, checksum offload and closing pass through to
  * {@code inner}.
  */
 abstract class WrappingDevice implements NetworkDevice {
@@ -26,6 +26,11 @@ abstract class WrappingDevice implements NetworkDevice {
     @Override
     public int mtu() {
         return inner.mtu();
+    }
+
+    @Override
+    public LinkType linkType() {
+        return inner.linkType();
     }
 
     @Override

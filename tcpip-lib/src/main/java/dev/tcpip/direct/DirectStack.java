@@ -2,10 +2,12 @@ package dev.tcpip.direct;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.DatagramHandler;
+import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
 import dev.tcpip.Udp;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.device.LinkType;
 import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.direct.icmp.Icmpv4;
 import dev.tcpip.direct.icmp.Icmpv6;
@@ -18,6 +20,8 @@ import dev.tcpip.direct.ip.Ipv6;
 import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.direct.link.Arp;
 import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.link.Link;
+import dev.tcpip.direct.link.PointToPoint;
 import dev.tcpip.direct.ndp.Ndp;
 import dev.tcpip.direct.ndp.Neighbors;
 import dev.tcpip.direct.stats.Counters;
@@ -51,7 +55,9 @@ import java.util.random.RandomGenerator;
 /**
  * The pure-Java stack: Ethernet, ARP, IPv4 and IPv6 (either or both) with fragmentation and reassembly, ICMPv4,
  * ICMPv6 with Neighbor Discovery, SLAAC and MLDv2 reports, UDP and TCP on one {@link NetworkDevice}, all state owned
- * by one {@link EventLoop}.
+ * by one {@link EventLoop}. On a device of {@link LinkType#IP} (a TUN device, a point-to-point link) IP goes
+ * straight to the device: no Ethernet, no ARP, no address resolution, duplicate address detection, MLD or router
+ * solicitation, and every destination is sent to the link's other end (see {@code Ndp} and ARCHITECTURE.md).
  * Application calls post commands to the loop and wait for its answer; UDP handlers run on application
  * threads of the loop ({@link EventLoop#spawn}), so the stack runs unchanged in real time and in a
  * {@link dev.tcpip.time.Simulation}.
@@ -95,12 +101,15 @@ public final class DirectStack implements Stack {
             throw new IllegalArgumentException("mtu " + mtu + " exceeds the device's " + device.mtu());
         }
         Scheduler scheduler = loop;
-        Ethernet eth = new Ethernet(device, mtu, counters);
+        Link eth = device.linkType() == LinkType.IP
+                ? new PointToPoint(device, mtu, counters) : new Ethernet(device, mtu, counters);
         // In a simulation the ISN, port and NDP randomness comes from the seed, so that a run replays exactly.
         RandomGenerator random = loop instanceof SimulatedLoop sl
                 ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
         if (config.address() != null) {
-            this.arp = new Arp(eth, config.address(), config.ipv4Aliases(), config.arp(), counters, scheduler);
+            this.arp = eth instanceof Ethernet ethernet
+                    ? new Arp(ethernet, config.address(), config.ipv4Aliases(), config.arp(), counters, scheduler)
+                    : null;                               // a point-to-point link resolves nothing
             this.ipv4 = new Ipv4(config, mtu, eth, arp, counters, scheduler);
             this.icmp = new Icmpv4(ipv4, counters, scheduler, config.icmpErrorsPerSecond(), config.icmpErrorBurst(),
                     new TokenBucket(config.echoRepliesPerSecond(), config.echoReplyBurst()));
@@ -117,8 +126,8 @@ public final class DirectStack implements Stack {
             RandomGenerator ndpRandom = loop instanceof SimulatedLoop sl
                     ? sl.simulation().random("ndp-" + device.mac()) : new SecureRandom();
             this.neighbors = new Neighbors(config.ipv6().ndp(), counters, scheduler, ndpRandom);
-            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, neighbors, counters, scheduler,
-                    ndpRandom.nextInt());
+            this.ipv6 = new Ipv6(config.ipv6(), mtu, eth, eth.resolvesAddresses() ? neighbors : Ipv6.NO_RESOLUTION,
+                    counters, scheduler, ndpRandom.nextInt());
             this.icmp6 = new Icmpv6(ipv6, counters, scheduler, (int) device.mac() ^ 0x7470,
                     new TokenBucket(config.echoRepliesPerSecond(), config.echoReplyBurst()));
             this.ndp = new Ndp(ipv6, neighbors, counters, scheduler, ndpRandom);
@@ -133,9 +142,9 @@ public final class DirectStack implements Stack {
         }
         this.ip = new DualIp(ipv4, ipv6);
         this.udpLayer = new UdpLayer(ip, counters, config.udpQueuePerPort(), config.udpQueueBytesPerPort());
-        Ethernet.Receiver arpIn = arp == null ? null : arp::input;
-        Ethernet.Receiver ipv4In = ipv4 == null ? null : ipv4::input;
-        Ethernet.Receiver ipv6In = ipv6 == null ? null : ipv6::input;
+        Link.Receiver arpIn = arp == null ? null : arp::input;
+        Link.Receiver ipv4In = ipv4 == null ? null : ipv4::input;
+        Link.Receiver ipv6In = ipv6 == null ? null : ipv6::input;
         eth.bind(arpIn, ipv4In, ipv6In);
         ip.register(IpProtocol.UDP, udpLayer);
         this.udp = new DirectUdp(() -> !closed, config.label(), loop, udpLayer);
@@ -413,7 +422,7 @@ public final class DirectStack implements Stack {
             throw new IllegalArgumentException("not a unicast MAC address: " + mac);
         }
         if (arp == null) {
-            throw new IllegalStateException("this stack has no IPv4");
+            throw new IllegalStateException("this stack has no ARP: no IPv4, or a point-to-point link");
         }
         onLoop(now -> {
             arp.addStatic(now, ip.bits(), mac.bits());
@@ -452,7 +461,9 @@ public final class DirectStack implements Stack {
             udpLayer.close();
             if (ipv4 != null) {
                 icmp.close();
-                arp.close(now);
+                if (arp != null) {
+                    arp.close(now);
+                }
                 ipv4.reassembly().clear();
             }
             if (ipv6 != null) {
@@ -501,6 +512,19 @@ public final class DirectStack implements Stack {
     void ensureOpen() throws ClosedException {
         if (closed) {
             throw new ClosedException("the direct stack " + config.label() + " was disconnected");
+        }
+    }
+
+    /** The live TCP flows with their info, read on the loop in one task (at most {@link #FLOWS_LIMIT}). */
+    @Override
+    public List<FlowInfo> flows() {
+        if (closed || loop.isClosed()) {
+            return List.of();
+        }
+        try {
+            return onLoop(now -> tcp.flows(FLOWS_LIMIT));
+        } catch (IOException e) {
+            return List.of();                            // the loop closed meanwhile: no live flows
         }
     }
 

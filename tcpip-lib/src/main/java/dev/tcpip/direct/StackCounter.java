@@ -7,6 +7,9 @@ package dev.tcpip.direct;
 public enum StackCounter {
     // Ethernet
     ETH_RX_FRAMES, ETH_TX_FRAMES, ETH_DROPPED_MALFORMED, ETH_DROPPED_NOT_FOR_US, ETH_DROPPED_UNKNOWN_TYPE,
+    // a point-to-point IP link (a TUN device): datagrams in and out, and those of neither version 4 nor 6 (or
+    // of a version the stack was not configured for)
+    IPLINK_RX_FRAMES, IPLINK_TX_FRAMES, IPLINK_DROPPED_UNKNOWN_VERSION,
     // ARP (RFC 826)
     ARP_RX, ARP_TX_REQUESTS, ARP_TX_REPLIES, ARP_DROPPED_MALFORMED, ARP_NOT_FOR_US, ARP_ADDRESS_CONFLICT,
     ARP_CACHE_EVICTED, ARP_CACHE_FULL, ARP_PENDING_QUEUE_FULL, ARP_RESOLUTION_FAILED, ARP_PENDING_DROPPED,
@@ -41,5 +44,18 @@ public enum StackCounter {
     // (SYN cookies off), SYN cookies (RFC 4987 §3.6) sent / final ACKs validated / ACKs that failed, SYNs
     // refused (RST) because the connection table is full, TIME_WAIT entries ended early to bound their table
     TCP_DROPPED_MALFORMED, TCP_RESETS_SENT, TCP_SYNS_DROPPED, TCP_SYN_COOKIES_SENT, TCP_SYN_COOKIES_VALIDATED,
-    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED
+    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED;
+
+    /**
+     * Whether this counter counts something dropped or refused (a frame, datagram, segment or reply not delivered
+     * or not sent): the {@code *DROPPED*}, {@code *MALFORMED*}, {@code *_FULL} and {@code *RATE_LIMITED}
+     * counters, reassembly given up ({@code IP_REASSEMBLY_OVERLAP}, {@code _LIMIT}, {@code _TIMEOUT}) and SYN
+     * cookies that failed. Each such count is also a JFR {@code dev.tcpip.FrameDropped} event naming it.
+     */
+    public boolean isDrop() {
+        String n = name();
+        return n.contains("DROPPED") || n.contains("MALFORMED") || n.endsWith("_FULL") || n.endsWith("RATE_LIMITED")
+                || this == IP_REASSEMBLY_OVERLAP || this == IP_REASSEMBLY_LIMIT || this == IP_REASSEMBLY_TIMEOUT
+                || this == TCP_SYN_COOKIES_FAILED;
+    }
 }

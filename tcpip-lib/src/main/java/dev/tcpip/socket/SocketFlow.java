@@ -5,6 +5,8 @@ import dev.tcpip.Direction;
 import dev.tcpip.ReadResult;
 import dev.tcpip.ResetException;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
+import dev.tcpip.jfr.TcpipEvents;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -14,6 +16,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -65,19 +68,35 @@ final class SocketFlow implements TcpFlow {
     private final Closeable aborter = this::abort;
     private volatile boolean released;
 
-    private SocketFlow(SocketStack stack, SocketChannel ch) throws IOException {
+    /** This side connected (else a listener accepted it): for the JFR event. */
+    private final boolean active;
+    /** The socket's descriptor for TCP_INFO, found on first use ({@link KernelTcpInfo#find}); null until then. */
+    private volatile KernelTcpInfo.Descriptor descriptor;
+    /** The info as the flow was released, read just before its socket was closed. */
+    private volatile TcpInfo lastInfo;
+    /** Bytes the kernel took from writes and gave to reads: the flow's own counts, if TCP_INFO cannot be read. */
+    private volatile long bytesWritten;
+    private volatile long bytesRead;
+
+    private SocketFlow(SocketStack stack, SocketChannel ch, boolean active) throws IOException {
         this.stack = stack;
         this.ch = ch;
+        this.active = active;
         this.src = (InetSocketAddress) ch.getLocalAddress();
         this.dst = (InetSocketAddress) ch.getRemoteAddress();
         this.readBuf = ByteBuffer.allocateDirect(stack.config().readBufferSize());
     }
 
-    static SocketFlow open(SocketStack stack, SocketChannel ch) throws IOException {
-        SocketFlow f = new SocketFlow(stack, ch);
+    /** A flow over a connected channel, tracked by the stack; {@code active}: this side connected. */
+    static SocketFlow open(SocketStack stack, SocketChannel ch, boolean active) throws IOException {
+        SocketFlow f = new SocketFlow(stack, ch, active);
         stack.track(f.aborter);
+        stack.flowOpened(f);
+        TcpipEvents.opened(EVENT_STACK, f.src, f.dst, active);
         return f;
     }
+
+    private static final String EVENT_STACK = "socket";
 
     // --- reading ---
 
@@ -127,6 +146,7 @@ final class SocketFlow implements TcpFlow {
         }
         ByteBuffer fresh = null;
         if (n >= 0) {
+            bytesRead += n;                     // one thread reads at a time (channelBusy)
             readBuf.flip();
             fresh = ByteBuffer.allocate(n);
             fresh.put(readBuf).flip();
@@ -212,13 +232,13 @@ final class SocketFlow implements TcpFlow {
                 if (bufs.length == 1) {
                     ByteBuffer b = bufs[0]; // the common case: a plain write(2), no gathering
                     while (b.hasRemaining()) {
-                        ch.write(b);
+                        bytesWritten += ch.write(b);  // under writeLock: one writer
                     }
                     return;
                 }
                 int i = 0;
                 while (i < bufs.length) {
-                    ch.write(bufs, i, bufs.length - i);
+                    bytesWritten += ch.write(bufs, i, bufs.length - i);
                     while (i < bufs.length && !bufs[i].hasRemaining()) {
                         i++;
                     }
@@ -339,9 +359,82 @@ final class SocketFlow implements TcpFlow {
     }
 
     private void release() {
-        released = true;
+        synchronized (this) {
+            if (released) {
+                return;
+            }
+            // The socket is still open: its last counts, if its descriptor is known (info() was called) or a JFR
+            // recording wants them; finding it costs a scan of the process's descriptors, not paid by every close.
+            TcpInfo last = descriptor != null || TcpipEvents.closedEnabled() ? kernelInfo() : null;
+            lastInfo = (last != null ? last : ownInfo()).withState(TcpInfo.State.CLOSED);
+            released = true;
+        }
         stack.untrack(aborter);
+        stack.flowReleased(this);
         SocketStack.closeQuietly(ch);
+        TcpipEvents.closed(EVENT_STACK, src, dst, lastInfo);
+    }
+
+    /**
+     * The kernel's {@code TCP_INFO} for this socket ({@link KernelTcpInfo}); once the flow is released, the info it
+     * had just before its socket was closed, with the state CLOSED. That last read is made only if this flow's info
+     * was asked while it was open (or a JFR recording takes connection ends): else a released flow reports only its
+     * own counts (bytes the kernel took from writes and gave to reads). Where the kernel's struct is too old to
+     * carry bytes sent, the flow's own count stands in.
+     *
+     * @throws UnsupportedOperationException no TCP_INFO on this system (not Linux)
+     */
+    @Override
+    public TcpInfo info() {
+        TcpInfo last = lastInfo;
+        if (last != null) {
+            return last;
+        }
+        if (!KernelTcpInfo.available()) {
+            throw new UnsupportedOperationException("TCP_INFO is Linux's: the socket stack cannot read a flow's"
+                    + " state on " + System.getProperty("os.name"));
+        }
+        TcpInfo now = kernelInfo();
+        last = lastInfo;                              // released while we asked: its final info
+        return last != null ? last : now != null ? now : ownInfo();
+    }
+
+    /** The kernel's info, or null if the socket cannot be found or is closed. */
+    private TcpInfo kernelInfo() {
+        KernelTcpInfo.Descriptor d = descriptor;
+        if (d == null) {
+            d = KernelTcpInfo.find(src, dst);
+            if (d == null) {
+                return null;
+            }
+            descriptor = d;
+        }
+        TcpInfo k = KernelTcpInfo.read(d);
+        if (k != null && k.bytesSent() == 0 && bytesWritten > 0) {
+            k = withBytesSent(k, bytesWritten);          // a kernel before 4.19 has no tcpi_bytes_sent
+        }
+        return k;
+    }
+
+    /**
+     * What the flow knows without the kernel (its descriptor could not be found): its byte counts and whether it
+     * is open; every kernel-only field zero or absent.
+     */
+    private TcpInfo ownInfo() {
+        OptionalLong none = OptionalLong.empty();
+        TcpInfo.State s = released ? TcpInfo.State.CLOSED : writeClosed != null ? TcpInfo.State.FIN_WAIT_1
+                : eof ? TcpInfo.State.CLOSE_WAIT : TcpInfo.State.ESTABLISHED;
+        return new TcpInfo(s, TcpInfo.CongestionState.OPEN, 0, none, none, none, 0, 0, none, none, 0, none, 0,
+                bytesWritten, 0, bytesRead, 0, 0, 0, 0, none, none, none, none, none, none, false, none, none, none, 0);
+    }
+
+    private static TcpInfo withBytesSent(TcpInfo i, long sent) {
+        return new TcpInfo(i.state(), i.congestionState(), i.rto(), i.rtt(), i.rttVariance(), i.minRtt(), i.mss(),
+                i.cwnd(), i.ssthresh(), i.sendWindow(), i.sendWindowScale(), i.receiveWindow(),
+                i.receiveWindowScale(), sent, i.bytesAcked(), i.bytesReceived(), i.bytesRetransmitted(),
+                i.segmentsIn(), i.segmentsOut(), i.retransmissions(), i.timeouts(), i.lost(), i.sacked(), i.dsacks(),
+                i.reorderingSeen(), i.deliveryRate(), i.appLimited(), i.pacingRate(), i.rwndLimited(),
+                i.sndbufLimited(), i.unsentBytes());
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.tcpip.socket;
 
 import dev.tcpip.ClosedException;
+import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
+import dev.tcpip.TcpInfo;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -26,6 +28,8 @@ public final class SocketStack implements Stack {
     private final SocketUdp udp;
     /** Everything that {@link #disconnect()} must close: listeners, flows, UDP channels. */
     private final Set<Closeable> resources = ConcurrentHashMap.newKeySet();
+    /** The TCP flows open now (bounded by the process's descriptors), for {@link #flows()}. */
+    private final Set<SocketFlow> flows = ConcurrentHashMap.newKeySet();
     private volatile boolean disconnected;
 
     private SocketStack(SocketStackConfig config) {
@@ -90,6 +94,40 @@ public final class SocketStack implements Stack {
             closeQuietly(c);
         }
         resources.clear();
+    }
+
+    /**
+     * The open flows with the kernel's info for each ({@link SocketFlow#info()}), at most {@link #FLOWS_LIMIT}: flows
+     * connected or accepted and not yet closed or aborted. Empty on a system without TCP_INFO.
+     */
+    @Override
+    public List<FlowInfo> flows() {
+        List<FlowInfo> out = new ArrayList<>();
+        if (disconnected) {
+            return out;
+        }
+        for (SocketFlow f : flows) {
+            if (out.size() >= FLOWS_LIMIT) {
+                break;
+            }
+            try {
+                TcpInfo i = f.info();
+                if (i.state() != TcpInfo.State.CLOSED) {
+                    out.add(new FlowInfo(f.src(), f.dst(), i));
+                }
+            } catch (UnsupportedOperationException e) {
+                return List.of();
+            }
+        }
+        return out;
+    }
+
+    void flowOpened(SocketFlow f) {
+        flows.add(f);
+    }
+
+    void flowReleased(SocketFlow f) {
+        flows.remove(f);
     }
 
     @Override

@@ -70,7 +70,7 @@ public final class SocketTcp implements Tcp {
             }
             long millis = Math.max(1, stack.config().connectTimeout().toMillis());
             ch.socket().connect(dst, (int) Math.min(millis, Integer.MAX_VALUE));
-            return SocketFlow.open(stack, ch);
+            return SocketFlow.open(stack, ch, true);
         } catch (IOException | UnresolvedAddressException | UnsupportedAddressTypeException e) {
             SocketStack.closeQuietly(ch);
             throw mapConnectError(dst, e);
@@ -178,7 +178,7 @@ public final class SocketTcp implements Tcp {
                 if (keepalive != null) {
                     applyKeepalive(ch, keepalive);
                 }
-                flow = SocketFlow.open(stack, ch);
+                flow = SocketFlow.open(stack, ch, false);
             } catch (IOException e) {
                 SocketStack.closeQuietly(ch);
                 return;

@@ -3,6 +3,7 @@ package dev.tcpip.socks;
 import dev.tcpip.Direction;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -89,6 +90,12 @@ final class Socks5Flow implements TcpFlow {
     @Override
     public boolean resetByPeer() {
         return proxied.resetByPeer();
+    }
+
+    /** The connection to the proxy's: the proxy's connection to the target is out of sight. */
+    @Override
+    public TcpInfo info() {
+        return proxied.info();
     }
 
     @Override

@@ -1,12 +1,15 @@
 package dev.tcpip.socks;
 
 import dev.tcpip.ClosedException;
+import dev.tcpip.FlowInfo;
 import dev.tcpip.Stack;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
 import dev.tcpip.Udp;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,6 +87,29 @@ public final class Socks5Stack implements Stack {
     @Override
     public Udp udp() {
         return udp;
+    }
+
+    /**
+     * The CONNECT flows handed out and not yet closed or aborted, each with its target as {@code dst} and the info
+     * of its connection to the proxy; UDP associations' control connections are not listed.
+     */
+    @Override
+    public List<FlowInfo> flows() {
+        List<FlowInfo> rows = new ArrayList<>();
+        for (Socks5Flow f : flows) {
+            if (rows.size() >= FLOWS_LIMIT) {
+                break;
+            }
+            try {
+                TcpInfo info = f.info();
+                if (info.state() != TcpInfo.State.CLOSED && info.state() != TcpInfo.State.TIME_WAIT) {
+                    rows.add(new FlowInfo(f.src(), f.dst(), info));
+                }
+            } catch (RuntimeException e) {
+                // the underlying stack cannot say (no TCP_INFO): the flow is left out
+            }
+        }
+        return rows;
     }
 
     public Socks5Config config() {

@@ -3,13 +3,14 @@ package dev.tcpip.wire;
 import java.util.Arrays;
 
 /**
- * Where the headers of an Ethernet frame are, for code that works on whole frames in place (the TAP device's
+ * Where the headers of a frame are, for code that works on whole frames in place (the TAP and TUN devices'
  * checksum and segmentation offload): the IP datagram, its transport header, the TCP payload, and the few
  * fields such code reads and fixes up. One locator is reused frame after frame, so nothing is allocated per
  * frame; {@link #locate} points it at a frame, and the accessors then describe that frame. All positions
  * are indexes into the frame's array.
  *
- * <p>The locator parses no more than it must and trusts nothing: it finds an untagged Ethernet frame with an
+ * <p>The locator parses no more than it must and trusts nothing: it finds an untagged Ethernet frame (or, for
+ * a locator {@linkplain #FrameLayout(int) made for an IP link}, a bare datagram told by its version nibble) with an
  * IPv4 datagram (version 4, a header of 20 to 60 bytes, a total length from the header's to what the frame
  * holds) or an IPv6 one (version 6, a payload length the frame holds). IPv6 extension headers are not walked:
  * {@link #protocol()} is the next header of the fixed header, so a datagram with extension headers never
@@ -23,6 +24,7 @@ public final class FrameLayout {
     private static final int TCP_CHECKSUM = 16;
     private static final int UDP_CHECKSUM = 6;
 
+    private final int linkHeader;
     private byte[] b;
     private int frame;
     private int length;
@@ -35,6 +37,22 @@ public final class FrameLayout {
     private int l4;
     private int l4Length;
 
+    /** A locator for Ethernet frames. */
+    public FrameLayout() {
+        this(EthernetView.HEADER_LENGTH);
+    }
+
+    /**
+     * A locator for frames with a link header of {@code linkHeader} bytes: 14 for Ethernet, 0 for an IP link
+     * (a TUN device), whose frames are bare IPv4 or IPv6 datagrams.
+     */
+    public FrameLayout(int linkHeader) {
+        if (linkHeader != 0 && linkHeader != EthernetView.HEADER_LENGTH) {
+            throw new IllegalArgumentException("a link header is 0 (IP) or 14 (Ethernet) bytes: " + linkHeader);
+        }
+        this.linkHeader = linkHeader;
+    }
+
     /**
      * Points this locator at the frame {@code buf[off..off + len)}; true if it carries an IPv4 or IPv6
      * datagram as the class comment says, else false and {@link #ipVersion()} is 0.
@@ -45,12 +63,14 @@ public final class FrameLayout {
         frame = off;
         length = len;
         version = 0;
-        ip = off + EthernetView.HEADER_LENGTH;
-        int room = len - EthernetView.HEADER_LENGTH;
-        if (len < EthernetView.HEADER_LENGTH) {
+        ip = off + linkHeader;
+        int room = len - linkHeader;
+        if (len < linkHeader + 1) {
             return false;
         }
-        int type = Bytes.u16(buf, off + 12);
+        int nibble = (buf[ip] & 0xf0) >>> 4;
+        int type = linkHeader == 0 ? (nibble == 4 ? EtherType.IPV4 : nibble == 6 ? EtherType.IPV6 : -1)
+                : Bytes.u16(buf, off + 12);
         if (type == EtherType.IPV4 && room >= IPV4_HEADER && (buf[ip] & 0xf0) == 0x40) {
             ipHeaderLength = (buf[ip] & 0x0f) * 4;
             ipLength = Bytes.u16(buf, ip + 2);
@@ -98,7 +118,7 @@ public final class FrameLayout {
 
     /** Whether the frame holds more than its datagram (Ethernet padding). */
     public boolean padded() {
-        return EthernetView.HEADER_LENGTH + ipLength != length;
+        return linkHeader + ipLength != length;
     }
 
     /** An IPv4 fragment: MF set or a fragment offset. */
@@ -205,7 +225,7 @@ public final class FrameLayout {
         return l4Length - tcpHeaderLength();
     }
 
-    /** The length of the Ethernet, IP and TCP headers: where the payload begins, counted from the frame. */
+    /** The length of the link, IP and TCP headers: where the payload begins, counted from the frame. */
     public int headersLength() {
         return payloadOffset() - frame;
     }
@@ -229,7 +249,7 @@ public final class FrameLayout {
     /**
      * Whether {@code other} (located, the same IP version and header lengths) has this frame's headers but for
      * what segmentation changes from segment to segment: the IP length, IPv4 identification and header
-     * checksum, and the TCP sequence number, flags and checksum. The same Ethernet header; IPv4 TOS, flags and
+     * checksum, and the TCP sequence number, flags and checksum. The same Ethernet header (if any); IPv4 TOS, flags and
      * fragment offset, TTL, protocol, addresses and options, or IPv6 version, traffic class, flow label, next
      * header, hop limit and addresses; TCP ports, acknowledgement number, data offset, window, urgent pointer
      * and options.
@@ -238,7 +258,7 @@ public final class FrameLayout {
         int headers = headersLength();
         int ipAt = ip - frame;
         int l4At = l4 - frame;
-        boolean same = equal(other, 0, EthernetView.HEADER_LENGTH) && (version == 4
+        boolean same = equal(other, 0, linkHeader) && (version == 4
                 ? equal(other, ipAt + 1, ipAt + 2) && equal(other, ipAt + 6, ipAt + 10) && equal(other, ipAt + 12, l4At)
                 : equal(other, ipAt, ipAt + 4) && equal(other, ipAt + 6, l4At));
         return same && equal(other, l4At, l4At + 4)                 // ports

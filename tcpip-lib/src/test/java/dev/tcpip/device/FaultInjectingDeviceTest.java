@@ -198,4 +198,35 @@ class FaultInjectingDeviceTest {
         assertEquals(100 - lossy.counters(FrameDirection.SENT).get(Counter.DROPPED_LOSS), sent.size());
         assertEquals(A, lossy.mac());
     }
+
+    /** An IP link has no link header to spare: corruption may flip any bit of the datagram, the first bytes too. */
+    @Test
+    void onAnIpLinkCorruptionMayHitTheFirstBytesAndTheLinkTypePassesThrough() {
+        List<byte[]> sent = new ArrayList<>();
+        NetworkDevice ipLink = new NetworkDevice() {
+            @Override public long mac() { return A; }
+            @Override public int mtu() { return 1500; }
+            @Override public LinkType linkType() { return LinkType.IP; }
+            @Override public void attach(dev.tcpip.time.EventLoop loop, FrameReceiver receiver) { }
+            @Override public void send(byte[] frame, int off, int len) {
+                sent.add(java.util.Arrays.copyOfRange(frame, off, off + len));
+            }
+            @Override public void close() { }
+        };
+        FaultInjectingDevice corrupting = new FaultInjectingDevice(ipLink, Faults.NONE.withCorrupt(1.0, 1), Faults.NONE, 5);
+        assertEquals(LinkType.IP, corrupting.linkType());
+        assertEquals(1500, corrupting.maxFrame(), "an IP link's frames are at most the MTU");
+        int early = 0;
+        for (int i = 0; i < 200; i++) {
+            corrupting.send(new byte[20], 0, 20);            // a 20-byte datagram of zeros: the flipped bit shows
+            byte[] got = sent.getLast();
+            int firstSet = -1;
+            for (int k = 0; k < got.length && firstSet < 0; k++) {
+                firstSet = got[k] != 0 ? k : -1;
+            }
+            assertTrue(firstSet >= 0, "every frame is corrupted");
+            early += firstSet < 14 ? 1 : 0;
+        }
+        assertTrue(early > 100, "bits flipped within the first 14 bytes in " + early + " of 200 frames");
+    }
 }

@@ -71,6 +71,39 @@ class GsoCoalescerTest {
         assertSegmentsBackInto(segments, out);
     }
 
+    /** A TUN device's segments have no Ethernet header: the merged frame's offsets count from the IP header. */
+    @Test
+    void onAnIpLinkBareDatagramsMergeWithOffsetsFromTheIpHeader() {
+        List<byte[]> frames = run(false, MSS, MSS, 500);
+        List<byte[]> datagrams = frames.stream().map(f -> Arrays.copyOfRange(f, 14, f.length)).toList();
+        int slotSize = H + 1500;
+        byte[] bytes = new byte[8 * slotSize];
+        int[] lens = new int[8];
+        for (int i = 0; i < datagrams.size(); i++) {
+            System.arraycopy(datagrams.get(i), 0, bytes, i * slotSize + H, datagrams.get(i).length);
+            lens[i] = datagrams.get(i).length;
+        }
+        GsoCoalescer gso = new GsoCoalescer(bytes, lens, slotSize, 7, 0);
+        assertEquals(3, gso.run(0, 3));
+        int len = gso.build(0, 3);
+        byte[] out = Arrays.copyOf(gso.out, len);
+        assertEquals(VirtioNetHeader.GSO_TCPV4, out[1], "gso_type");
+        assertEquals(20 + 32, le16(out, 2), "hdr_len: IP and TCP headers only");
+        assertEquals(MSS, le16(out, 4), "gso_size");
+        assertEquals(20, le16(out, 6), "csum_start");
+        assertEquals(len - H, u16(out, H + 2), "IPv4 total length");
+        assertEquals(0, Checksum.compute(out, H, 20), "a right IPv4 header checksum");
+        byte[] payloads = new byte[2 * MSS + 500];
+        for (int i = 0, at = 0; i < 3; i++) {
+            byte[] d = datagrams.get(i);
+            System.arraycopy(d, 52, payloads, at, d.length - 52);
+            at += d.length - 52;
+        }
+        assertArrayEquals(payloads, Arrays.copyOfRange(out, H + 52, len), "the payloads in order");
+        assertEquals(1, new GsoCoalescer(bytes, lens, slotSize, 7, 14).run(0, 3),
+                "read as Ethernet frames they are not TCP segments");
+    }
+
     @Test
     void aRunEndsAfterAShortSegmentAndBeforeTheRingsTailAndPushesIfAnySegmentDid() {
         Ring ring = new Ring(1500, 8);
@@ -320,7 +353,7 @@ class GsoCoalescerTest {
             mask = slots - 1;
             bytes = new byte[slots * slotSize];
             lens = new int[slots];
-            gso = new GsoCoalescer(bytes, lens, slotSize, mask);
+            gso = new GsoCoalescer(bytes, lens, slotSize, mask, 14);
         }
 
         void put(long from, List<byte[]> frames) {

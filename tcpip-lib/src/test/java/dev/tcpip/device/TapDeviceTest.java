@@ -63,7 +63,6 @@ class TapDeviceTest {
     @NeedsNetAdmin
     void opensTheDeviceInsideANamedNamespaceAndConfiguresTheGuestSideThere() throws Exception {
         try (NetNamespace ns = NetNamespace.create("guest")) {
-            String own = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/net")).toString();
             try (TapDevice tap = TapDevice.open(ns.name(), "tapg0", 1500, MAC, false)) {
                 tap.configureIpv4(0x0a00_0264, 24, 0x0a00_0202);       // 10.0.2.100/24 via 10.0.2.2
                 String addr = ns.ip("-4", "addr", "show", "tapg0");
@@ -72,15 +71,7 @@ class TapDeviceTest {
                 assertTrue(route.contains("default via 10.0.2.2 dev tapg0"), route);
                 assertFalse(NetNamespace.exec(30, java.util.List.of("ip", "link", "show")).contains("tapg0"),
                         "the device is not in this process's namespace");
-                try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
-                    for (java.nio.file.Path task : tasks.toList()) {
-                        java.nio.file.Path nsLink = task.resolve("ns/net");
-                        if (java.nio.file.Files.exists(nsLink)) {
-                            assertEquals(own, java.nio.file.Files.readSymbolicLink(nsLink).toString(),
-                                    "thread " + task.getFileName() + " stayed in this process's namespace");
-                        }
-                    }
-                }
+                assertEquals(java.util.List.of(), ForeignThreads.list(), "threads outside this process's namespace");
             }
             assertFalse(ns.ip("link", "show").contains("tapg0"), "the device went with its descriptor");
         }
@@ -288,9 +279,10 @@ class TapDeviceTest {
         assertTrue(TapErrors.openError(Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
         assertTrue(TapErrors.openError(Posix.EACCES).getMessage().contains("root or CAP_NET_ADMIN"));
         assertTrue(TapErrors.openError(Posix.ENOENT).getMessage().contains("/dev/net/tun does not exist"));
-        assertTrue(TapErrors.setIffError("t", Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
-        assertTrue(TapErrors.setIffError("t", Posix.EBUSY).getMessage().contains("in use"));
-        assertTrue(TapErrors.setIffError("t", Posix.EINVAL).getMessage().contains("not a TAP device"));
+        assertTrue(TapErrors.setIffError("t", LinkType.ETHERNET, Posix.EPERM).getMessage().contains("root or CAP_NET_ADMIN"));
+        assertTrue(TapErrors.setIffError("t", LinkType.ETHERNET, Posix.EBUSY).getMessage().contains("in use"));
+        assertTrue(TapErrors.setIffError("t", LinkType.ETHERNET, Posix.EINVAL).getMessage().contains("not a TAP device"));
+        assertTrue(TapErrors.setIffError("t", LinkType.IP, Posix.EINVAL).getMessage().contains("not a TUN device"));
     }
 
     @Test

@@ -23,7 +23,7 @@ class VnetHeaderTest {
     void withoutOffloadTheHeaderIsZeroAndTheFrameUntouched() {
         byte[] frame = ipv4(6, 40, 0);
         byte[] b = withHeaderRoom(frame, (byte) 0x5a);
-        new VnetHeader(false).write(b, 0, frame.length);
+        new VnetHeader(false, 14).write(b, 0, frame.length);
         assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
         assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length));
     }
@@ -33,7 +33,7 @@ class VnetHeaderTest {
         byte[] frame = ipv4(6, 1000, 0);
         int checksum = u16(frame, 34 + 16);
         byte[] b = withHeaderRoom(frame, (byte) 0);
-        new VnetHeader(true).write(b, 0, frame.length);
+        new VnetHeader(true, 14).write(b, 0, frame.length);
         assertHeader(b, 0, 34, 16);
         assertEquals(checksum, completed(b, 0, 34, 16), "completing the partial checksum gives the stack's");
     }
@@ -46,7 +46,7 @@ class VnetHeaderTest {
         int at = 2048;
         Arrays.fill(ring, at, at + H, (byte) 0x77);        // a slot's stale header is overwritten
         System.arraycopy(frame, 0, ring, at + H, frame.length);
-        new VnetHeader(true).write(ring, at, frame.length);
+        new VnetHeader(true, 14).write(ring, at, frame.length);
         assertHeader(ring, at, 54, 6);
         assertEquals(checksum, completed(ring, at, 54, 6));
     }
@@ -69,14 +69,33 @@ class VnetHeaderTest {
         byte[] withOptions = ipv4(6, 100, 4);
         for (byte[] frame : new byte[][] {fragment, laterFragment, noUdpChecksum, icmp, hopByHop, truncated, arp}) {
             byte[] b = withHeaderRoom(frame, (byte) 0x33);
-            new VnetHeader(true).write(b, 0, frame.length);
+            new VnetHeader(true, 14).write(b, 0, frame.length);
             assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
             assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length), "the frame is left as it was");
         }
         byte[] b = withHeaderRoom(withOptions, (byte) 0);
-        new VnetHeader(true).write(b, 0, withOptions.length);
+        new VnetHeader(true, 14).write(b, 0, withOptions.length);
         assertHeader(b, 0, 34 + 4, 16);                      // IP options move the transport header
         assertEquals(u16(withOptions, 38 + 16), completed(b, 0, 38, 16));
+    }
+
+    /** A TUN device's frames are bare datagrams: the checksum field is counted from the IP header. */
+    @Test
+    void onAnIpLinkTheOffsetsAreCountedFromTheIpHeader() {
+        byte[] v4 = Arrays.copyOfRange(ipv4(6, 1000, 0), 14, 14 + 20 + 20 + 1000);
+        byte[] b = withHeaderRoom(v4, (byte) 0x44);
+        new VnetHeader(true, 0).write(b, 0, v4.length);
+        assertHeader(b, 0, 20, 16);
+        assertEquals(u16(v4, 20 + 16), completed(b, 0, 20, 16));
+        byte[] v6 = Arrays.copyOfRange(ipv6(17, 300), 14, 14 + 40 + 8 + 300);
+        b = withHeaderRoom(v6, (byte) 0x44);
+        new VnetHeader(true, 0).write(b, 0, v6.length);
+        assertHeader(b, 0, 40, 6);
+        assertEquals(u16(v6, 40 + 6), completed(b, 0, 40, 6));
+        byte[] ethernet = ipv4(6, 1000, 0);                  // read as a datagram, version nibble 0: not IP
+        b = withHeaderRoom(ethernet, (byte) 0x44);
+        new VnetHeader(true, 0).write(b, 0, ethernet.length);
+        assertArrayEquals(new byte[H], Arrays.copyOf(b, H));
     }
 
     @Test

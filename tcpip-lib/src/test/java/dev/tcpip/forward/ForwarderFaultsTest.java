@@ -13,7 +13,8 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The forwarding path's bulk and half-close runs with loss, reordering and corruption on the guest's link (every
- * frame of the guest and of the gateway meets the faults on its way out), byte-exact. Seeds per fault kind:
+ * frame of the guest and of the gateway meets the faults on its way out), byte-exact; on an Ethernet and on a
+ * point-to-point IP link (a simulated TUN: no ARP, replies from far addresses straight to the other end). Seeds per fault kind:
  * {@code -Dtcpip.sim.seeds} (default 3; the issue's full run is 50).
  */
 class ForwarderFaultsTest {
@@ -35,12 +36,14 @@ class ForwarderFaultsTest {
 
     @TestFactory
     Stream<DynamicTest> bulkAndHalfCloseEchoUnderFaults() {
-        return Stream.of(Kind.values()).flatMap(kind -> LongStream.rangeClosed(1, SEEDS).mapToObj(seed ->
-                DynamicTest.dynamicTest(kind + " seed " + seed, () -> run(kind, seed))));
+        return Stream.of(false, true).flatMap(p2p -> Stream.of(Kind.values()).flatMap(kind ->
+                LongStream.rangeClosed(1, SEEDS).mapToObj(seed -> DynamicTest.dynamicTest(
+                        (p2p ? "point-to-point " : "") + kind + " seed " + seed, () -> run(kind, seed, p2p)))));
     }
 
-    static void run(Kind kind, long seed) throws Exception {
-        try (GatewayPath p = new GatewayPath(seed, ForwarderConfig.DEFAULTS, LINK.withFaults(kind.faults, Faults.NONE))) {
+    static void run(Kind kind, long seed, boolean pointToPoint) throws Exception {
+        try (GatewayPath p = new GatewayPath(seed, ForwarderConfig.DEFAULTS, LINK.withFaults(kind.faults, Faults.NONE),
+                s -> s, false, pointToPoint)) {
             ForwarderSimulationTest.bulk(p, 1 << 20, 1 << 20, Duration.ofHours(1));
             p.call("listen", () -> p.server.tcp().listen(7, GatewayPath::echo));
             ForwarderSimulationTest.halfCloseEcho(p, at(SERVER, 7), seed, 200_000, Duration.ofHours(1));

@@ -190,6 +190,11 @@ class ForwarderSimulationTest {
             }
 
             @Override
+            public java.util.List<dev.tcpip.FlowInfo> flows() {
+                return real.flows();
+            }
+
+            @Override
             public void disconnect() {
                 real.disconnect();
             }

@@ -7,6 +7,7 @@ import dev.tcpip.TcpFlow;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
+import dev.tcpip.device.PointToPointLink;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.time.AppTask;
@@ -38,6 +39,7 @@ final class GatewayPath implements AutoCloseable {
     final Simulation sim;
     final MemoryNetwork guestNet;
     final MemoryNetwork serverNet;
+    final PointToPointLink guestLink;    // the guest's link when it is point-to-point (a simulated TUN), else null
     final DirectStack guest;
     final DirectStack gateway;
     final DirectStack upstream;
@@ -59,13 +61,25 @@ final class GatewayPath implements AutoCloseable {
      * server 2001:db8:1::10, silent 2001:db8:1::20), with duplicate address detection and router solicitation off.
      */
     GatewayPath(long seed, ForwarderConfig config, LinkConfig guestLink, UnaryOperator<Stack> view, boolean ipv6) {
+        this(seed, config, guestLink, view, ipv6, false);
+    }
+
+    /**
+     * With {@code pointToPoint}, the guest and the gateway share a {@link PointToPointLink} of {@code guestLink}
+     * (the relay's shape: the gateway on a TUN, the guest the host behind it) instead of an Ethernet.
+     */
+    GatewayPath(long seed, ForwarderConfig config, LinkConfig guestLink, UnaryOperator<Stack> view, boolean ipv6,
+                boolean pointToPoint) {
         sim = new Simulation(SimulationConfig.withSeed(seed).maxStepsPerRun(400_000_000L));
         guestNet = MemoryNetwork.simulated(sim);
         serverNet = MemoryNetwork.simulated(sim);
+        this.guestLink = pointToPoint ? PointToPointLink.simulated(sim, guestLink) : null;
         guest = DirectStack.create(config(ipv6, "10.0.2.100/24", "fd00:2::100/64", ipv6 ? "fd00:2::2" : "10.0.2.2"),
-                guestNet.connect("guest", guestLink).device(), sim.newLoop("guest"));
+                pointToPoint ? this.guestLink.a().device() : guestNet.connect("guest", guestLink).device(),
+                sim.newLoop("guest"));
         gateway = DirectStack.create(config(ipv6, "10.0.2.2/24", "fd00:2::2/64", null),
-                guestNet.connect("gateway", guestLink).device(), sim.newLoop("gateway"));
+                pointToPoint ? this.guestLink.b().device() : guestNet.connect("gateway", guestLink).device(),
+                sim.newLoop("gateway"));
         upstream = DirectStack.create(config(ipv6, "192.0.2.1/24", "2001:db8:1::1/64", null),
                 serverNet.connect("upstream", LinkConfig.DEFAULTS).device(), sim.newLoop("upstream"));
         server = DirectStack.create(config(ipv6, "192.0.2.10/24", "2001:db8:1::10/64", null),
@@ -144,6 +158,9 @@ final class GatewayPath implements AutoCloseable {
     @Override
     public void close() {
         forwarder.close();
+        if (guestLink != null) {
+            guestLink.close();
+        }
         guestNet.close();
         serverNet.close();
         sim.close();

@@ -114,6 +114,11 @@ class Socks5HandshakeTest {
         }
 
         @Override
+        public dev.tcpip.TcpInfo info() {
+            throw new UnsupportedOperationException("a scripted connection has no TCP state");
+        }
+
+        @Override
         public InetSocketAddress dst() {
             return PROXY;
         }
@@ -170,6 +175,11 @@ class Socks5HandshakeTest {
                     public void unlisten(int port) {
                     }
                 };
+            }
+
+            @Override
+            public List<dev.tcpip.FlowInfo> flows() {
+                return List.of();
             }
 
             @Override

@@ -104,6 +104,19 @@ class Socks5StackTest {
     }
 
     @Test
+    void flowsListsEachConnectWithItsTargetUntilItCloses() throws Exception {
+        InetSocketAddress target = new InetSocketAddress(V4, echo());
+        TcpFlow f = socks.tcp().connect(target);
+        java.util.List<dev.tcpip.FlowInfo> rows = socks.flows();
+        assertEquals(1, rows.size(), rows.toString());
+        assertEquals(target, rows.getFirst().dst());
+        assertEquals(f.src(), rows.getFirst().src());
+        assertEquals(dev.tcpip.TcpInfo.State.ESTABLISHED, rows.getFirst().info().state());
+        echoThrough(f, "x".getBytes());
+        assertEquals(java.util.List.of(), socks.flows());
+    }
+
+    @Test
     void connectOverIpv6SendsAtyp4() throws Exception {
         InetAddress v6 = InetAddress.ofLiteral("::1");
         int port = echo();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tshark with checksum validation on: no malformed packet, every checksum good, and the decoded fields
  * equal the records'. Skips without tshark, except under CI=true where it must be there.
  */
-class TsharkTest {
+public class TsharkTest {
 
     static final MacAddress A = MacAddress.parse("02:00:00:00:00:0a");
     static final MacAddress B = MacAddress.parse("02:00:00:00:00:0b");
@@ -199,7 +199,8 @@ class TsharkTest {
         return list;
     }
 
-    static Path tshark() {
+    /** The tshark on the PATH, or null. */
+    public static Path tshark() {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
             Path p = Path.of(dir, "tshark");
             if (Files.isExecutable(p)) {

@@ -4,7 +4,7 @@ import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.link.Arp;
-import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.link.Link;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.EtherType;
@@ -17,9 +17,10 @@ import dev.tcpip.wire.MacAddress;
 import dev.tcpip.wire.ParseException;
 
 /**
- * IPv4 for one address on one Ethernet (RFC 791, RFC 1122 §3): routing between the on-link prefix and the
+ * IPv4 for one address on one link (RFC 791, RFC 1122 §3): routing between the on-link prefix and the
  * default gateway, output with fragmentation, input with reassembly and demultiplexing to ICMP and the
- * registered transports. {@link Ipv6} is its sibling; {@link DualIp} picks one by destination.
+ * registered transports. On Ethernet next hops are resolved by ARP; on a point-to-point link (no ARP) every
+ * datagram goes to the link's other end, whatever its destination. {@link Ipv6} is its sibling; {@link DualIp} picks one by destination.
  */
 public final class Ipv4 implements IpLayer {
     public static final int HEADER = Ipv4View.MIN_HEADER_LENGTH;
@@ -33,8 +34,9 @@ public final class Ipv4 implements IpLayer {
     private final int gateway;          // 0: none
     private final int mtu;
     private final int ttl;
-    private final Ethernet eth;
-    private final Arp arp;
+    private final Link eth;
+    private final Arp arp;              // null on a point-to-point link
+    private final int[] ownAddresses;   // the address and its aliases
     private final Counters counters;
     private final Reassembly reassembly;
     private final TransportHandler[] transports = new TransportHandler[256];
@@ -50,8 +52,14 @@ public final class Ipv4 implements IpLayer {
     private int curPayload;
     private boolean curBroadcast;
 
-    public Ipv4(DirectStackConfig config, int mtu, Ethernet eth, Arp arp, Counters counters, Scheduler scheduler) {
+    /** IPv4 on {@code eth}; {@code arp} resolves next hops, and is null exactly when the link resolves nothing. */
+    public Ipv4(DirectStackConfig config, int mtu, Link eth, Arp arp, Counters counters, Scheduler scheduler) {
+        if ((arp == null) == eth.resolvesAddresses()) {
+            throw new IllegalArgumentException("ARP goes with a link that resolves addresses, and only with one");
+        }
         this.own = config.address();
+        this.ownAddresses = java.util.stream.Stream.concat(java.util.stream.Stream.of(config.address()),
+                config.ipv4Aliases().stream()).mapToInt(Ipv4Address::bits).toArray();
         this.addr = own.bits();
         this.mask = config.netmask();
         this.directedBroadcast = config.directedBroadcast().bits();
@@ -141,6 +149,11 @@ public final class Ipv4 implements IpLayer {
 
     /** The on-link next hop toward {@code dst}, or 0 if there is no route. Broadcasts go to themselves. */
     int nextHop(int dst) {
+        if (arp == null) {
+            // A point-to-point link's one neighbour is its other end: every destination is sent there, with no
+            // next-hop address to resolve (RFC 1812 §2.2.7: point-to-point lines need no addresses of their own).
+            return dst;
+        }
         if (dst == -1 || ((dst ^ addr) & mask) == 0) {
             return dst;                                   // RFC 1122 §3.3.1.1: on-link, sent directly
         }
@@ -149,7 +162,12 @@ public final class Ipv4 implements IpLayer {
 
     /** Whether {@code a} is this interface's address or one of its aliases. */
     public boolean isOwn(int a) {
-        return arp.isOwn(a);
+        for (int o : ownAddresses) {
+            if (o == a) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isBroadcast(int dst) {
@@ -226,7 +244,7 @@ public final class Ipv4 implements IpLayer {
             delivery.sent();
             return;
         }
-        long mac = arp.lookup(now, hop);
+        long mac = arp == null ? 0 : arp.lookup(now, hop);
         if (mac != -1) {
             transmit(mac, src, dst, protocol, ttl, df, id, p, off, len);
             delivery.sent();

@@ -4,7 +4,7 @@ import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.InterfaceAddress;
 import dev.tcpip.direct.link.Arp;
-import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.link.Link;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.IpAddress;
@@ -13,7 +13,7 @@ import dev.tcpip.wire.Ipv6Header;
 import dev.tcpip.wire.MacAddress;
 
 /**
- * IPv6 for one Ethernet interface (RFC 8200), composed of one-job parts: {@link Ipv6Addresses} (addresses,
+ * IPv6 for one interface, Ethernet or point-to-point (RFC 8200), composed of one-job parts: {@link Ipv6Addresses} (addresses,
  * groups, source selection), {@link Ipv6Routes} (prefixes, routers, destination cache), {@link Ipv6Output}
  * (resolution and fragmentation), {@code Ipv6Input} (the extension header walk), {@code Ipv6Reassembled} and
  * {@code Ipv6Demux} (delivery to ICMPv6 and the transports). This class wires them and is the {@link IpLayer}.
@@ -25,7 +25,7 @@ public final class Ipv6 implements IpLayer {
     public static final long FOREVER = Long.MAX_VALUE;
 
     private final DirectStackConfig.Ipv6Config config;
-    private final Ethernet eth;
+    private final Link eth;
     private final Resolver neighbors;
     private final Reassembly reassembly;
     private final Ipv6Addresses addresses;
@@ -34,7 +34,11 @@ public final class Ipv6 implements IpLayer {
     private final Ipv6Demux demux;
     private final Ipv6Input input;
 
-    public Ipv6(DirectStackConfig.Ipv6Config config, int mtu, Ethernet eth, Resolver neighbors, Counters counters,
+    /**
+     * IPv6 on {@code eth}, whose next hops {@code neighbors} resolves: the neighbour cache on Ethernet,
+     * {@link #NO_RESOLUTION} on a point-to-point link.
+     */
+    public Ipv6(DirectStackConfig.Ipv6Config config, int mtu, Link eth, Resolver neighbors, Counters counters,
          Scheduler scheduler, int firstId) {
         this.config = config;
         this.eth = eth;
@@ -42,7 +46,7 @@ public final class Ipv6 implements IpLayer {
         this.demux = new Ipv6Demux(counters);
         this.reassembly = new Reassembly(config.reassembly(), counters, scheduler, demux::timeExceededReassembly);
         this.addresses = new Ipv6Addresses(eth);
-        this.routes = new Ipv6Routes(config, mtu, neighbors);
+        this.routes = new Ipv6Routes(config, mtu, neighbors, !eth.resolvesAddresses());
         this.output = new Ipv6Output(eth, counters, routes, neighbors, config.hopLimit(), firstId);
         this.input = new Ipv6Input(addresses, counters, reassembly, demux);
     }
@@ -79,6 +83,37 @@ public final class Ipv6 implements IpLayer {
 
         /** Fails every waiter and stops the timers. */
         void close(long now);
+    }
+
+    /**
+     * The resolver of a point-to-point link: it has no link-layer addresses, so there is nothing to resolve
+     * (RFC 4861 §7.2 resolves link-layer addresses) and every next hop is the link's other end at once.
+     */
+    public static final Resolver NO_RESOLUTION = new Resolver() {
+        @Override
+        public boolean known(Ipv6Address ip) {
+            return true;
+        }
+
+        @Override
+        public long lookup(long now, Ipv6Address ip) {
+            return 0;
+        }
+
+        @Override
+        public boolean enqueue(long now, Ipv6Address ip, Arp.Waiter w) {
+            w.resolved(now, 0);
+            return true;
+        }
+
+        @Override
+        public void close(long now) {
+        }
+    };
+
+    /** Whether the link is point-to-point: no address resolution, DAD, MLD or router solicitation (see Ndp). */
+    public boolean pointToPoint() {
+        return !eth.resolvesAddresses();
     }
 
     public void bind(Control icmpLayer) {
@@ -181,7 +216,7 @@ public final class Ipv6 implements IpLayer {
         output.output(now, (Ipv6Address) src, (Ipv6Address) dst, protocol, hops, null, p, off, len, delivery);
     }
 
-    /** A received IPv6 packet (the Ethernet payload). */
+    /** A received IPv6 packet (the Ethernet payload, or the frame on a point-to-point link). */
     public void input(long now, byte[] buf, int off, int len) {
         input.input(now, buf, off, len);
     }

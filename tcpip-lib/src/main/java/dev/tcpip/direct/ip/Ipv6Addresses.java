@@ -1,7 +1,7 @@
 package dev.tcpip.direct.ip;
 
 import dev.tcpip.direct.InterfaceAddress;
-import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.link.Link;
 import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.MacAddress;
 import java.util.ArrayList;
@@ -42,11 +42,11 @@ public final class Ipv6Addresses {
         }
     }
 
-    private final Ethernet eth;
+    private final Link eth;
     private final List<Addr> addresses = new ArrayList<>();
     private final Set<Ipv6Address> groups = new HashSet<>();
 
-    Ipv6Addresses(Ethernet eth) {
+    Ipv6Addresses(Link eth) {
         this.eth = eth;
     }
 

@@ -2,7 +2,7 @@ package dev.tcpip.direct.ip;
 
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.link.Arp;
-import dev.tcpip.direct.link.Ethernet;
+import dev.tcpip.direct.link.Link;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.Ipv6Address;
@@ -20,14 +20,14 @@ import java.util.List;
  * loop.
  */
 public final class Ipv6Output {
-    private final Ethernet eth;
+    private final Link eth;
     private final Counters counters;
     private final Ipv6Routes routes;
     private final Ipv6.Resolver neighbors;
     private int hopLimit;
     private int nextId;
 
-    Ipv6Output(Ethernet eth, Counters counters, Ipv6Routes routes, Ipv6.Resolver neighbors, int hopLimit,
+    Ipv6Output(Link eth, Counters counters, Ipv6Routes routes, Ipv6.Resolver neighbors, int hopLimit,
                int firstId) {
         this.eth = eth;
         this.counters = counters;

@@ -31,12 +31,14 @@ public final class Ipv6Routes {
     private final int limit;
     private final int deviceMtu;
     private final Ipv6.Resolver neighbors;
+    private final boolean pointToPoint;
     private final List<Prefix> prefixes = new ArrayList<>();
     private final Map<Ipv6Address, Long> routers = new LinkedHashMap<>();
     private final Map<Ipv6Address, Dest> destinations = new LinkedHashMap<>();
     private int linkMtu;
 
-    Ipv6Routes(DirectStackConfig.Ipv6Config config, int deviceMtu, Ipv6.Resolver neighbors) {
+    Ipv6Routes(DirectStackConfig.Ipv6Config config, int deviceMtu, Ipv6.Resolver neighbors, boolean pointToPoint) {
+        this.pointToPoint = pointToPoint;
         this.limit = config.ndp().destinationCacheSize();
         this.deviceMtu = deviceMtu;
         this.linkMtu = deviceMtu;
@@ -101,7 +103,9 @@ public final class Ipv6Routes {
     }
 
     private boolean isOnLink(long now, Ipv6Address dst) {
-        if (Ipv6.isLinkLocal(dst)) {
+        // A point-to-point link's one neighbour is its other end, so every destination is sent there (RFC 4861
+        // §2.2: such a link connects exactly two interfaces).
+        if (pointToPoint || Ipv6.isLinkLocal(dst)) {
             return true;
         }
         for (Prefix p : prefixes) {

@@ -14,7 +14,7 @@ import dev.tcpip.wire.ParseException;
  * ARP, IPv4 and IPv6 on, and
  * sends frames from one reused buffer (the device copies what it is given).
  */
-public final class Ethernet {
+public final class Ethernet implements Link {
     private final NetworkDevice device;
     private final MacAddress mac;
     private final Counters counters;
@@ -32,12 +32,8 @@ public final class Ethernet {
         this.tx = new byte[mtu + EthernetView.HEADER_LENGTH];
     }
 
-    /** A protocol above Ethernet: takes the payload of a received frame. Runs on the loop. */
-    public interface Receiver {
-        void input(long now, byte[] buf, int off, int len);
-    }
-
     /** The receivers of ARP, IPv4 and IPv6 frames; null where that protocol is not configured. */
+    @Override
     public void bind(Receiver a, Receiver ip, Receiver ip6) {
         this.arp = a;
         this.ipv4 = ip;
@@ -45,6 +41,7 @@ public final class Ethernet {
     }
 
     /** Takes frames to {@code mac} from now on. */
+    @Override
     public void acceptMulticast(long mac) {
         if (!accepts(mac)) {
             multicast = java.util.Arrays.copyOf(multicast, multicast.length + 1);
@@ -61,10 +58,17 @@ public final class Ethernet {
         return false;
     }
 
+    @Override
+    public boolean resolvesAddresses() {
+        return true;
+    }
+
+    @Override
     public MacAddress mac() {
         return mac;
     }
 
+    @Override
     public void input(long now, byte[] frame, int off, int len) {
         counters.inc(StackCounter.ETH_RX_FRAMES);
         EthernetView eth;
@@ -110,16 +114,19 @@ public final class Ethernet {
     }
 
     /** The transmit buffer: an Ethernet header (written by {@link #header}) then up to the MTU of payload. */
+    @Override
     public byte[] buffer() {
         return tx;
     }
 
     /** Writes the header for {@code dst} and {@code etherType}; returns the payload's offset. */
+    @Override
     public int header(long dst, int etherType) {
         return new EthernetHeader(new MacAddress(dst), mac, etherType).emit(tx, 0);
     }
 
     /** Sends the first {@code len} bytes of the buffer. */
+    @Override
     public void transmit(int len) {
         counters.inc(StackCounter.ETH_TX_FRAMES);
         device.send(tx, 0, len);

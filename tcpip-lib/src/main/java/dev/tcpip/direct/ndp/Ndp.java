@@ -30,6 +30,13 @@ import java.util.random.RandomGenerator;
  * solicitations and advertisements, router solicitation on start, router advertisements (default routers,
  * on-link prefixes, MTU, SLAAC), redirects, duplicate address detection, and the MLDv2 reports (RFC 3810) that
  * announce the solicited-node groups. Runs on the stack's loop.
+ *
+ * <p>On a point-to-point link (a TUN device) there are no link-layer addresses and one other end: no address
+ * resolution, hence no neighbor solicitations or advertisements, and redirects (which name a link-layer target)
+ * are ignored; addresses are not probed for duplicates (DupAddrDetectTransmits 0, which RFC 4862 §5.4 allows:
+ * the other end is the host that routes into the link, and nothing else can claim an address on it); no MLD
+ * reports (RFC 3810 serves multicast routers, and none listens on such a link) and no router solicitations
+ * (the other end configures itself and advertises nothing). Router advertisements that do come are still taken.
  */
 public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
     /** RFC 4861 §10: MAX_RTR_SOLICITATION_DELAY, RTR_SOLICITATION_INTERVAL. */
@@ -53,6 +60,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
     private final Scheduler scheduler;
     private final RandomGenerator random;
     private final DirectStackConfig.Ipv6Config config;
+    private final boolean pointToPoint;
     private boolean routerAdvertised;
     private Advertiser advertiser;      // non-null while this stack advertises itself as the link's router
     /** Callers of {@link #whenSettled}: completed once no address is tentative any more. */
@@ -68,6 +76,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         this.scheduler = scheduler;
         this.random = random;
         this.config = ip.config();
+        this.pointToPoint = ip.pointToPoint();
     }
 
     /** Configures the link-local and static addresses (each through DAD) and starts router solicitation. */
@@ -77,7 +86,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         for (DirectStackConfig.StaticAddress s : config.addresses()) {
             configure(now, s.address(), s.prefixLength(), InterfaceAddress.Origin.STATIC);
         }
-        if (config.routerSolicitations() > 0) {
+        if (config.routerSolicitations() > 0 && !pointToPoint) {
             // RFC 4861 §6.3.7: after a random delay of up to MAX_RTR_SOLICITATION_DELAY (1 s).
             scheduler.at(now + (long) (random.nextDouble() * SECOND), t -> solicitRouters(t, 1));
         }
@@ -92,7 +101,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
         Ipv6Addresses.Addr a = ip.addAddress(now, address, prefixLength, origin);
         // RFC 4862 §5.4.2: join the solicited-node group before the first probe (and report it, RFC 3810 §6.1).
         join(now, address.solicitedNode());
-        if (config.dadTransmits() == 0) {
+        if (config.dadTransmits() == 0 || pointToPoint) {
             a.state = InterfaceAddress.State.PREFERRED;
             return a;
         }
@@ -168,7 +177,7 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
     // ---- MLDv2 (RFC 3810) ----
 
     private void join(long now, Ipv6Address group) {
-        if (addresses.join(group)) {
+        if (addresses.join(group) && !pointToPoint) {
             // RFC 3810 §6.1: a state change report, sent again once ([Robustness Variable] 2).
             report(now, 4, List.of(group));
             scheduler.at(now + SECOND, t -> report(t, 4, List.of(group)));
@@ -296,6 +305,11 @@ public final class Ndp implements Neighbors.Solicitor, Icmpv6.Discovery {
 
     @Override
     public void input(long now, Ipv6Address src, Ipv6Address dst, int hopLimit, Icmpv6View m) {
+        if (pointToPoint && m.type() != Icmpv6Message.ROUTER_ADVERTISEMENT
+                && m.type() != Icmpv6Message.ROUTER_SOLICITATION) {
+            counters.inc(StackCounter.ICMP6_IGNORED);      // nothing to resolve, report or redirect here
+            return;
+        }
         if (m.type() == MLD_QUERY) {
             mldQuery(now, hopLimit);
             return;

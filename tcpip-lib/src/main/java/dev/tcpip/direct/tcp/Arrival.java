@@ -48,6 +48,7 @@ final class Arrival {
                 Segments.cookieSynAck(layer, id, seg, now);
                 l.lastCookieCounter = SynCookies.counter(now);
                 layer.counters.inc(StackCounter.TCP_SYN_COOKIES_SENT);
+                TcpEvents.synCookieSent(id, seg.mss());
             } else {
                 layer.counters.inc(StackCounter.TCP_SYNS_DROPPED);  // drop: the peer retries
             }

@@ -14,8 +14,12 @@ sealed abstract class CongestionControl permits NewReno, Cubic {
 
     CongestionControl(int smss, int initialWindowSegments) {
         this.smss = smss;
-        // RFC 6928 §2: IW = min(10*MSS, max(2*MSS, 14600)); the configured count replaces 10.
-        this.cwnd = Math.min(initialWindowSegments * smss, Math.max(2 * smss, initialWindowSegments * 1460));
+        this.cwnd = initialWindow(smss, initialWindowSegments);
+    }
+
+    /** RFC 6928 §2: IW = min(10*MSS, max(2*MSS, 14600)); the configured count replaces 10. */
+    static int initialWindow(int smss, int initialWindowSegments) {
+        return Math.min(initialWindowSegments * smss, Math.max(2 * smss, initialWindowSegments * 1460));
     }
 
     static CongestionControl of(TcpConfig.CongestionControlKind kind, int smss, int iw) {

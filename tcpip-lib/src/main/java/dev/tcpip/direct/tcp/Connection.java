@@ -4,6 +4,8 @@ import dev.tcpip.ClosedException;
 import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
 import dev.tcpip.ResetException;
+import dev.tcpip.TcpInfo;
+import java.util.OptionalLong;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import java.nio.ByteBuffer;
@@ -29,6 +31,7 @@ final class Connection {
     final RetransmitTimer retransmitTimer;
     final Timers timers;
     final WriteQueue writes;
+    final DeliveryRate delivery = new DeliveryRate();
     /** The listener that accepted this connection (passive open), else null. */
     final DirectTcp.Listener listener;
     final DirectTcpFlow flow;
@@ -41,6 +44,10 @@ final class Connection {
     boolean countedEmbryonic;
     /** The connection has been removed from the table. */
     boolean released;
+    /** The handshake completed and the flow was handed out: its end is worth an info and an event. */
+    boolean opened;
+    /** The info as the connection was released (read by the flow from any thread once the loop is gone). */
+    volatile TcpInfo lastInfo;
 
     // the application's pending calls (writes: in WriteQueue)
     LoopFuture<DirectTcpFlow> pendingConnect;
@@ -240,6 +247,10 @@ final class Connection {
         }
         released = true;
         tcb.state = TcpState.CLOSED;
+        if (opened) {
+            lastInfo = info();               // before the parts below forget what it counted
+            TcpEvents.closed(this, lastInfo);
+        }
         timers.stopAll();
         receiver.clear();
         recovery.clear();
@@ -263,5 +274,38 @@ final class Connection {
                 sender.bytesRetransmitted, receiver.bytesReceived, segments.segmentsSent,
                 sender.segmentsRetransmitted, receiver.segmentsReceived, recovery.sackBlocksReceived,
                 recovery.duplicateAcks, retransmitTimer.timeouts, recovery.fastRetransmits, recovery.lossProbes);
+    }
+
+    /** The connection's state and counts ({@link TcpInfo}), on the loop; once released, as it was then. */
+    TcpInfo info() {
+        TcpInfo last = lastInfo;
+        if (released && last != null) {
+            return last;
+        }
+        CongestionControl cc = sender.cc();
+        RtoEstimator rto = retransmitTimer.rto();
+        Rack rack = recovery.rack();
+        SentSegments board = recovery.scoreboard();
+        boolean sack = board != null;
+        long minRtt = rack.minRtt() != Long.MAX_VALUE ? rack.minRtt() : rto.minRtt();
+        int cwnd = cc != null ? cc.cwnd() : CongestionControl.initialWindow(tcb.smss, config.initialWindow());
+        int ssthresh = cc != null ? cc.ssthresh() : Integer.MAX_VALUE;
+        TcpState s = tcb.state != null ? tcb.state : TcpState.CLOSED;
+        return new TcpInfo(TcpInfo.State.valueOf(s.name()), recovery.congestionState(), rto.rto(),
+                rto.measured() ? OptionalLong.of(rto.srtt()) : OptionalLong.empty(),
+                rto.measured() ? OptionalLong.of(rto.rttvar()) : OptionalLong.empty(),
+                minRtt != Long.MAX_VALUE ? OptionalLong.of(minRtt) : OptionalLong.empty(),
+                tcb.smss, cwnd, ssthresh == Integer.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(ssthresh),
+                OptionalLong.of(sender.wnd()), tcb.sndWscale, OptionalLong.of(receiver.window()), tcb.rcvWscale,
+                sender.bytesSent, sender.bytesAcked, receiver.bytesReceived, sender.bytesRetransmitted,
+                receiver.segmentsReceived, segments.segmentsSent, sender.segmentsRetransmitted,
+                OptionalLong.of(retransmitTimer.timeouts),
+                sack ? OptionalLong.of(board.lostSegments()) : OptionalLong.empty(),
+                sack ? OptionalLong.of(board.sackedSegments()) : OptionalLong.empty(),
+                OptionalLong.of(recovery.dsacksReceived),
+                sack ? OptionalLong.of(rack.reorderEvents()) : OptionalLong.empty(),
+                delivery.rate() >= 0 ? OptionalLong.of(delivery.rate()) : OptionalLong.empty(), delivery.appLimited(),
+                OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
+                Math.max(0, sender.unsent()) + writes.waiting());
     }
 }

@@ -2,6 +2,7 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.FlowHandler;
+import dev.tcpip.FlowInfo;
 import dev.tcpip.Keepalive;
 import dev.tcpip.Ports;
 import dev.tcpip.RefusedException;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 
@@ -285,6 +287,25 @@ public final class DirectTcp implements Tcp, TransportHandler {
         return connections.size();
     }
 
+    /**
+     * The live flows (on the loop), at most {@code limit}: connections connecting or handed to the application,
+     * not yet in TIME-WAIT or closed; half-open entries of a listener's backlog are not flows yet.
+     */
+    public List<FlowInfo> flows(int limit) {
+        List<FlowInfo> out = new ArrayList<>(Math.min(limit, connections.size()));
+        for (Connection c : connections.values()) {
+            if (out.size() >= limit) {
+                break;
+            }
+            TcpState s = c.tcb.state;
+            if (s == null || s == TcpState.TIME_WAIT || s == TcpState.CLOSED || !c.opened && c.pendingConnect == null) {
+                continue;
+            }
+            out.add(new FlowInfo(c.flow.src(), c.flow.dst(), c.info()));
+        }
+        return out;
+    }
+
     /** Connections in TIME-WAIT (on the loop). */
     public int timeWaitCount() {
         return timeWait.size();
@@ -442,6 +463,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
             c.countedEmbryonic = false;
             c.listener.embryonic--;
         }
+        c.opened = true;
+        TcpEvents.opened(c, c.pendingConnect != null);
         if (c.pendingConnect != null) {
             LoopFuture<DirectTcpFlow> f = c.pendingConnect;
             c.pendingConnect = null;

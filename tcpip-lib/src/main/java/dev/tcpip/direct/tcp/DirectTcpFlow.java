@@ -5,6 +5,7 @@ import dev.tcpip.Direction;
 import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
 import java.io.IOException;
@@ -156,6 +157,28 @@ public final class DirectTcpFlow implements TcpFlow {
             return c.stats();
         }
         return loop().<TcpStats>submit(f -> f.complete(c.stats())).await();
+    }
+
+    /**
+     * Read on the loop (from the loop itself directly); once the loop is gone, the info kept as the connection was
+     * released, else (a loop closed under a live connection, as a simulation's end does) the connection's fields
+     * as they were left, with the state CLOSED.
+     */
+    @Override
+    public TcpInfo info() {
+        EventLoop loop = loop();
+        if (loop.inLoop()) {
+            return c.info();
+        }
+        if (!loop.isClosed()) {
+            try {
+                return loop.<TcpInfo>submit(f -> f.complete(c.info())).await();
+            } catch (IOException e) {
+                // the loop closed meanwhile: as below
+            }
+        }
+        TcpInfo last = c.lastInfo;
+        return last != null ? last : c.info().withState(TcpInfo.State.CLOSED);
     }
 
     /** The keep-alive settings applied to this flow, or null. */

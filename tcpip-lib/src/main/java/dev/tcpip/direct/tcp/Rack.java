@@ -24,6 +24,8 @@ final class Rack {
     private int dsackRound;
     private int reoWndMult = 1;               // RACK.reo_wnd_mult
     private int reoWndPersist;                // RACK.reo_wnd_persist
+    /** Times step 3 found a segment delivered below one delivered before (statistics). */
+    private long reorderEvents;
 
     /** An ACK arrives: segments it delivers are compared with what was delivered before it (step 3). */
     void beginAck() {
@@ -43,6 +45,7 @@ final class Rack {
             srtt = srtt == 0 ? Math.max(sample, 1) : (7 * srtt + sample) / 8;
             if (fackSet && Seq.lt(end, fackBeforeAck)) {
                 reorderingSeen = true;                // step 3: delivered below what was delivered before
+                reorderEvents++;
             }
         }
         if (!fackSet || Seq.gt(end, fack)) {
@@ -81,6 +84,10 @@ final class Rack {
 
     boolean reorderingSeen() {
         return reorderingSeen;
+    }
+
+    long reorderEvents() {
+        return reorderEvents;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tcpip.direct.tcp;
 
+import dev.tcpip.TcpInfo;
 import dev.tcpip.wire.TcpView;
 
 /**
@@ -34,7 +35,12 @@ final class Recovery {
     private boolean probing;
     private int probeEnd;
     private boolean probeRetransmitted;
-    long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes; // statistics
+    /** Without SACK, after a timeout: {@code LOSS} until SND.UNA reaches {@code lossEnd} (statistics only). */
+    private boolean goBackLoss;
+    private int lossEnd;
+    /** When the recovery (or go-back-N loss) now running began, for its JFR event. */
+    private long recoveryStart;
+    long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes, dsacksReceived; // statistics
 
     Recovery(Connection c) {
         this.c = c;
@@ -69,6 +75,7 @@ final class Recovery {
             if (active && !afterTimeout) {
                 rack.onRecoveryEnd();
             }
+            entered(true, flight, now);
             active = true;
             afterTimeout = true;
             dupAcks = 0;
@@ -79,6 +86,9 @@ final class Recovery {
         }
         // RFC 5681 §3.1 / RFC 6298 §5.4: one segment from SND.UNA, go back N; RFC 6582: leave recovery.
         reset();
+        entered(true, flight, now);
+        goBackLoss = true;
+        lossEnd = s.max();
         s.goBack();
         s.output(now);
     }
@@ -106,6 +116,9 @@ final class Recovery {
             }
         }
         sackBlocksReceived += blocks;
+        if (dsack) {
+            dsacksReceived++;
+        }
         return dsack;
     }
 
@@ -118,6 +131,11 @@ final class Recovery {
         }
         c.retransmitTimer.onNewAck(seg, ack, now);
         long srtt = c.retransmitTimer.rto().srtt();
+        if (goBackLoss && Seq.ge(ack, lossEnd)) {
+            goBackLoss = false;
+            TcpEvents.recoveryLeft(c, true, now - recoveryStart, cc.cwnd());
+        }
+        c.delivery.onAck(now, acked, srtt, s.unsent() <= 0 && c.writes.waiting() == 0);
         if (active) {
             if (Seq.ge(ack, recoveryPoint)) {
                 // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery; after fast
@@ -127,6 +145,7 @@ final class Recovery {
                     int flight = Seq.diff(s.max(), s.una());
                     cc.set(Math.min(cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
                 }
+                TcpEvents.recoveryLeft(c, afterTimeout, now - recoveryStart, cc.cwnd());
                 active = false;
                 afterTimeout = false;
                 if (t.sackOk) {
@@ -227,6 +246,7 @@ final class Recovery {
         recoveryPoint = s.max();
         fastRetransmits++;
         s.cc().onLoss(now, flight);
+        entered(false, flight, now);
         if (t.sackOk) {
             probing = false;
             c.timers.probe.disarm();
@@ -235,6 +255,39 @@ final class Recovery {
         }
         s.resend(s.una(), s.max(), now);
         s.cc().inflate(DUP_THRESH * t.smss); // RFC 6582 §3.2 step 2: cwnd = ssthresh + 3*SMSS
+    }
+
+    /**
+     * The congestion state as Linux names it ({@code tcpi_ca_state}): recovery after a timeout is LOSS, fast
+     * recovery RECOVERY; duplicate ACKs or SACKed data without a loss yet DISORDER; else OPEN.
+     */
+    TcpInfo.CongestionState congestionState() {
+        if (active) {
+            return afterTimeout ? TcpInfo.CongestionState.LOSS : TcpInfo.CongestionState.RECOVERY;
+        }
+        if (goBackLoss) {
+            return TcpInfo.CongestionState.LOSS;
+        }
+        if (dupAcks > 0 || t.sackOk && sent.sackedBytes() > 0) {
+            return TcpInfo.CongestionState.DISORDER;
+        }
+        return TcpInfo.CongestionState.OPEN;
+    }
+
+    /** SACK's scoreboard and RACK's state, for statistics (null without SACK). */
+    SentSegments scoreboard() {
+        return t.sackOk ? sent : null;
+    }
+
+    Rack rack() {
+        return rack;
+    }
+
+    /** A recovery (or a go-back-N loss) began: its start time, and its event once cwnd has reacted. */
+    private void entered(boolean timeout, int flight, long now) {
+        recoveryStart = now;
+        CongestionControl cc = c.sender.cc();
+        TcpEvents.recoveryEntered(c, timeout, cc.cwnd(), cc.ssthresh(), flight);
     }
 
     boolean inSackRecovery() {
@@ -343,6 +396,7 @@ final class Recovery {
     }
 
     private void reset() {
+        goBackLoss = false;
         dupAcks = 0;
         active = false;
         afterTimeout = false;

@@ -128,6 +128,7 @@ final class RetransmitTimer {
                 }
                 timeouts++;
                 rto.backOff(); // RFC 6298 §5.5
+                TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), 0);
                 c.sender.sendSyn(now);
                 arm(now);
                 return;
@@ -159,6 +160,7 @@ final class RetransmitTimer {
             return;
         }
         timeouts++;
+        TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), flight);
         arm(now);
         c.recovery.onTimeout(flight, now);
     }

@@ -16,6 +16,7 @@ final class RtoEstimator {
     private long rto;
     private int backoff;
     private boolean measured;
+    private long minRtt = Long.MAX_VALUE;
 
     RtoEstimator(long initialRto, long minRto, long maxRto) {
         this.minRto = minRto;
@@ -26,6 +27,7 @@ final class RtoEstimator {
     /** One round-trip sample {@code r}, in nanoseconds. */
     void sample(long r) {
         r = Math.max(r, 1);
+        minRtt = Math.min(minRtt, r);
         if (!measured) {                          // RFC 6298 §2.2
             srtt = r;
             rttvar = r / 2;
@@ -58,6 +60,11 @@ final class RtoEstimator {
 
     long rttvar() {
         return rttvar;
+    }
+
+    /** The smallest sample so far, {@code Long.MAX_VALUE} before the first. */
+    long minRtt() {
+        return minRtt;
     }
 
     boolean measured() {

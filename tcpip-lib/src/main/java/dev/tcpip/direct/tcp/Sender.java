@@ -34,7 +34,7 @@ final class Sender {
     private boolean finSent;
     private int finSeq;
 
-    long bytesSent, bytesRetransmitted, segmentsRetransmitted; // statistics
+    long bytesSent, bytesRetransmitted, segmentsRetransmitted, bytesAcked; // statistics
 
     Sender(Connection c) {
         this.c = c;
@@ -288,6 +288,7 @@ final class Sender {
         int acked = Seq.diff(ack, sndUna);
         int dataAcked = Math.min(acked, buffer.length());
         buffer.acknowledge(dataAcked);
+        bytesAcked += dataAcked;
         c.writes.freed(dataAcked);
         sndUna = ack;
         if (Seq.lt(sndNxt, ack)) {

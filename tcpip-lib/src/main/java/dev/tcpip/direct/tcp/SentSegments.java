@@ -53,6 +53,17 @@ final class SentSegments {
         return lostBytes;
     }
 
+    /** Entries now marked lost (and not retransmitted since): O(entries), for statistics. */
+    int lostSegments() {
+        int n = 0;
+        for (int i = head; i < tail; i++) {
+            if ((flags[i] & LOST) != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The sequence number past the last entry, or {@code fallback} when there is none. */
     int endSeq(int fallback) {
         return isEmpty() ? fallback : end[tail - 1];

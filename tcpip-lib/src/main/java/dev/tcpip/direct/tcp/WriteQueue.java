@@ -43,6 +43,7 @@ final class WriteQueue {
     /** Writes handed over and not yet drained; null until the first. */
     private volatile ConcurrentLinkedQueue<byte[]> queued;
     /** Bytes writers may still hand over (see above). */
+    private final long capacity;
     private volatile long budget;
     /** A drain task is posted and has not started. */
     private volatile boolean drainPosted;
@@ -73,7 +74,23 @@ final class WriteQueue {
 
     WriteQueue(Connection c, int capacity) {
         this.c = c;
+        this.capacity = capacity;
         this.budget = capacity;
+    }
+
+    /**
+     * Bytes the application wrote that are not in the send buffer yet (on the loop): queued for the drain, and
+     * what a waiting write still holds.
+     */
+    long waiting() {
+        long n = Math.max(0, capacity - budget - c.sender.buffered());
+        PendingWrite w = pending;
+        if (w != null) {
+            for (int i = w.index; i < w.buffers.size(); i++) {
+                n += w.buffers.get(i).remaining();
+            }
+        }
+        return n;
     }
 
     // --- the writer's side (any thread) ---

@@ -143,33 +143,42 @@ class MemoryNetworkTcpSimulationTest {
                               boolean ipv6) {
         replayable(seed, () -> {
             try (Net n = new Net(seed, tcp, link, ipv6)) {
-                AtomicLong serverGot = new AtomicLong(-1);
-                LoopFuture<Void> listening = n.sim.spawn("listen", () -> n.b.tcp().listen(80, flow -> {
-                    LoopFuture<Void> writer = n.loopB.spawn("server-writer", () -> Patterns.write(flow, 2, down, 50_000));
-                    serverGot.set(Patterns.readAndVerify(flow, 1));
-                    writer.await();
-                    flow.close();
-                }));
-                n.sim.runUntil(listening::isDone, Duration.ofSeconds(1));
-                listening.getNow();
-                AtomicLong clientGot = new AtomicLong(-1);
-                LoopFuture<Void> client = n.sim.spawn("client", () -> {
-                    TcpFlow f = n.a.tcp().connect(new InetSocketAddress(n.bAddress, 80));
-                    LoopFuture<Void> writer = n.loopA.spawn("client-writer", () -> Patterns.write(f, 1, up, 65_536));
-                    clientGot.set(Patterns.readAndVerify(f, 2));
-                    writer.await();
-                    f.close();
-                });
-                n.sim.runUntil(() -> client.isDone() && serverGot.get() >= 0, limit);
-                client.getNow();
-                assertEquals(up, serverGot.get(), "bytes a -> b");
-                assertEquals(down, clientGot.get(), "bytes b -> a");
+                exchange(n.sim, n.a, n.loopA, n.b, n.loopB, n.bAddress, up, down, limit);
                 // RFC 6691 §2: segments fit the MTU with every option they carry, so IP never fragments them.
                 assertEquals(0, n.a.counter(StackCounter.IP_FRAGMENTS_TX), "a fragmented TCP segments");
                 assertEquals(0, n.b.counter(StackCounter.IP_FRAGMENTS_TX), "b fragmented TCP segments");
                 n.assertNoStateAfterTimeWait(tcp);
             }
         });
+    }
+
+    /**
+     * b listens on port 80, a connects to {@code bAddress}; {@code up} bytes of pattern 1 go a to b and {@code down}
+     * of pattern 2 b to a at once, each checked byte for byte, then both ends close. Asserts both counts.
+     */
+    static void exchange(Simulation sim, DirectStack a, SimulatedLoop loopA, DirectStack b, SimulatedLoop loopB,
+                         InetAddress bAddress, long up, long down, Duration limit) {
+        AtomicLong serverGot = new AtomicLong(-1);
+        LoopFuture<Void> listening = sim.spawn("listen", () -> b.tcp().listen(80, flow -> {
+            LoopFuture<Void> writer = loopB.spawn("server-writer", () -> Patterns.write(flow, 2, down, 50_000));
+            serverGot.set(Patterns.readAndVerify(flow, 1));
+            writer.await();
+            flow.close();
+        }));
+        sim.runUntil(listening::isDone, Duration.ofSeconds(1));
+        listening.getNow();
+        AtomicLong clientGot = new AtomicLong(-1);
+        LoopFuture<Void> client = sim.spawn("client", () -> {
+            TcpFlow f = a.tcp().connect(new InetSocketAddress(bAddress, 80));
+            LoopFuture<Void> writer = loopA.spawn("client-writer", () -> Patterns.write(f, 1, up, 65_536));
+            clientGot.set(Patterns.readAndVerify(f, 2));
+            writer.await();
+            f.close();
+        });
+        sim.runUntil(() -> client.isDone() && serverGot.get() >= 0, limit);
+        client.getNow();
+        assertEquals(up, serverGot.get(), "bytes a -> b");
+        assertEquals(down, clientGot.get(), "bytes b -> a");
     }
 
     /** The fault kinds of the issue, each at the rate named, applied once to every frame in each direction. */

@@ -1,0 +1,41 @@
+package dev.tcpip.direct.tcp;
+
+import dev.tcpip.TcpInfo;
+import dev.tcpip.jfr.TcpipEvents;
+import java.net.InetSocketAddress;
+
+/** The direct stack's TCP events for JFR ({@link TcpipEvents}), from a connection's own state. */
+final class TcpEvents {
+    private static final String STACK = "direct";
+
+    private TcpEvents() {
+    }
+
+    static void opened(Connection c, boolean active) {
+        TcpipEvents.opened(STACK, c.flow.src(), c.flow.dst(), active);
+    }
+
+    static void closed(Connection c, TcpInfo info) {
+        TcpipEvents.closed(STACK, c.flow.src(), c.flow.dst(), info);
+    }
+
+    static void retransmissionTimeout(Connection c, long rto, int backoffs, long flight) {
+        TcpipEvents.retransmissionTimeout(STACK, c.flow.src(), c.flow.dst(), String.valueOf(c.tcb.state), rto,
+                backoffs, flight);
+    }
+
+    static void recoveryEntered(Connection c, boolean timeout, long cwnd, long ssthresh, long flight) {
+        TcpipEvents.recoveryEntered(STACK, c.flow.src(), c.flow.dst(), timeout, cwnd, ssthresh, flight);
+    }
+
+    static void recoveryLeft(Connection c, boolean timeout, long duration, long cwnd) {
+        TcpipEvents.recoveryLeft(STACK, c.flow.src(), c.flow.dst(), timeout, duration, cwnd);
+    }
+
+    static void synCookieSent(FourTuple id, int peerMss) {
+        if (TcpipEvents.synCookieEnabled()) {
+            TcpipEvents.synCookieSent(STACK, new InetSocketAddress(id.local().toInetAddress(), id.localPort()),
+                    new InetSocketAddress(id.remote().toInetAddress(), id.remotePort()), peerMss);
+        }
+    }
+}

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
@@ -29,8 +30,8 @@ final class FlowStats implements AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     private final Thread thread;
 
-    private FlowStats(Duration period, Map<String, Stack> stacks, PrintStream out) {
-        thread = Thread.ofPlatform().daemon().name("tcpip-stats").start(() -> run(period, stacks, out));
+    private FlowStats(Duration period, Map<String, Stack> stacks, PrintStream out, Supplier<String> footer) {
+        thread = Thread.ofPlatform().daemon().name("tcpip-stats").start(() -> run(period, stacks, out, footer));
     }
 
     /**
@@ -38,7 +39,12 @@ final class FlowStats implements AutoCloseable {
      * nothing, and null is returned.
      */
     static FlowStats start(Duration period, Map<String, Stack> stacks, PrintStream out) {
-        return period == null ? null : new FlowStats(period, stacks, out);
+        return start(period, stacks, out, null);
+    }
+
+    /** As {@link #start(Duration, Map, PrintStream)}, each table followed by the line {@code footer} gives. */
+    static FlowStats start(Duration period, Map<String, Stack> stacks, PrintStream out, Supplier<String> footer) {
+        return period == null ? null : new FlowStats(period, stacks, out, footer);
     }
 
     /**
@@ -68,7 +74,7 @@ final class FlowStats implements AutoCloseable {
         return Duration.ofNanos(nanos);
     }
 
-    private void run(Duration period, Map<String, Stack> stacks, PrintStream out) {
+    private void run(Duration period, Map<String, Stack> stacks, PrintStream out, Supplier<String> footer) {
         try {
             while (!stop.await(period.toNanos(), TimeUnit.NANOSECONDS)) {
                 List<List<String>> rows = new ArrayList<>();
@@ -77,7 +83,8 @@ final class FlowStats implements AutoCloseable {
                         rows.add(row(e.getKey(), f));
                     }
                 }
-                out.print(table(rows));
+                String t = table(rows);
+                out.print(footer == null ? t : t.substring(0, t.length() - 1) + footer.get() + "\n\n");
                 out.flush();
             }
         } catch (InterruptedException e) {

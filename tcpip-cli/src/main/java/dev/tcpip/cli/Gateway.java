@@ -1,8 +1,6 @@
 package dev.tcpip.cli;
 
 import dev.tcpip.TcpFlow;
-import dev.tcpip.device.CapturingDevice;
-import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
@@ -10,17 +8,13 @@ import dev.tcpip.forward.DhcpServer;
 import dev.tcpip.forward.DnsForwarder;
 import dev.tcpip.forward.Forwarder;
 import dev.tcpip.forward.ForwarderConfig;
-import dev.tcpip.forward.ResolvConf;
 import dev.tcpip.forward.RouterAdvertiser;
 import dev.tcpip.forward.Splice;
 import dev.tcpip.socket.SocketStack;
-import dev.tcpip.time.Clock;
 import dev.tcpip.wire.Ipv4Address;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -49,13 +44,12 @@ final class Gateway implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    @Mixin
+    ForwardingOptions common;
+
     @Option(names = "--tap", paramLabel = "IFNAME", required = true,
             description = "The TAP device the guest is on; created if absent (inside --netns when given).")
     String tap;
-
-    @Option(names = "--netns", paramLabel = "NAME",
-            description = "Make the TAP device inside network namespace NAME (/run/netns/NAME); the host side stays here.")
-    String netns;
 
     @Option(names = "--configure",
             description = "Also set up the guest side: its address, MTU, link up and default route via the gateway.")
@@ -70,39 +64,12 @@ final class Gateway implements Callable<Integer> {
             description = "The gateway's IPv6 address; the guest configures itself by SLAAC from its adverts.")
     String ipv6;
 
-    @Option(names = "--dns-upstream", paramLabel = "HOST:PORT",
-            description = "Where DNS queries go (default: the first nameserver of /etc/resolv.conf, port 53).")
-    String dnsUpstream;
-
     @Option(names = "--publish", paramLabel = "[tcp:|udp:]HOSTPORT:GUESTPORT",
             description = "Relay connections to HOSTPORT on every host address to the guest's GUESTPORT (repeatable).")
     List<String> publish = new ArrayList<>();
 
-    @Option(names = "--mtu", paramLabel = "N", defaultValue = "1500", description = "Link MTU (default: ${DEFAULT-VALUE}).")
-    int mtu;
-
     @Option(names = "--mac", paramLabel = "XX:XX:XX:XX:XX:XX", description = "The gateway's MAC (default: random).")
     String mac;
-
-    @Option(names = "--pcap", paramLabel = "FILE", description = "Write every frame on the TAP device to FILE.")
-    Path pcap;
-
-    @Option(names = "--max-flows", paramLabel = "N", description = "TCP plus UDP flows at once (default: 1024).")
-    Integer maxFlows;
-
-    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "A host connect that takes longer is reported to the guest as host unreachable"
-                    + " (default: ${DEFAULT-VALUE}).")
-    int connectTimeout;
-
-    @Option(names = "--udp-timeout", paramLabel = "SECONDS", defaultValue = "60",
-            description = "A UDP flow idle this long ends (default: ${DEFAULT-VALUE}).")
-    int udpTimeout;
-
-    @Option(names = "--stats", paramLabel = "SECONDS",
-            description = "Every SECONDS, print the table of live flows on stderr, the guest's (the direct stack) and"
-                    + " the host's (the socket stack), as ss -ti shows them.")
-    String stats;
 
     /** A --publish rule. */
     record Publish(boolean udp, int hostPort, int guestPort) {
@@ -116,33 +83,17 @@ final class Gateway implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("invalid value for option '--tap': " + e.getMessage());
         }
-        if (mtu < 576 || mtu > 65_520) {
-            throw usage("invalid value for option '--mtu': " + mtu + " (576..65520)");
-        }
-        if (ipv6 != null && mtu < 1280) {
-            throw usage("invalid value for option '--mtu': " + mtu + " is below IPv6's minimum of 1280 (RFC 8200 §5)");
-        }
-        if (netns != null && (netns.isEmpty() || netns.contains("/") || !Files.exists(Path.of("/run/netns", netns)))) {
-            throw usage("invalid value for option '--netns': no network namespace named '" + netns + "' (/run/netns/"
-                    + netns + " does not exist)");
-        }
-        if (maxFlows != null && maxFlows < 1) {
-            throw usage("invalid value for option '--max-flows': " + maxFlows + " (at least 1)");
-        }
-        if (connectTimeout < 1 || udpTimeout < 1) {
-            throw usage("invalid value for option '" + (connectTimeout < 1 ? "--connect-timeout" : "--udp-timeout")
-                    + "': at least 1 second");
-        }
+        common.check(ipv6 != null);
         List<Publish> rules = publishRules();
-        InetSocketAddress dnsTo = dnsUpstream();
+        InetSocketAddress dnsTo = common.dnsUpstream();
         DirectStackConfig config = stackConfig(net);
         long stackMac = StackOptions.macOrRandom(mac, spec.commandLine());
-        Duration statsPeriod = FlowStats.period(stats, spec.commandLine());
+        Duration statsPeriod = common.statsPeriod();
         FlowStats printer = null;
 
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
-        TapDevice device = TapDevice.open(netns, tap, mtu, stackMac, true);
+        TapDevice device = TapDevice.open(common.netns, tap, common.mtu, stackMac, true);
         PcapFile capture = null;
         DirectStack stack = null;
         SocketStack host = SocketStack.dual();
@@ -152,25 +103,14 @@ final class Gateway implements Callable<Integer> {
             if (configure) {
                 device.configureIpv4(net.guest.bits(), net.prefix, net.gateway.bits());
             }
-            NetworkDevice link = device;
-            if (pcap != null) {
-                capture = PcapFile.create(pcap);
-                link = new CapturingDevice(device, capture, Clock.system());
-            }
-            stack = DirectStack.create(config, link);
+            capture = common.capture(device);
+            stack = DirectStack.create(config, common.link(device, capture));
             if (ipv6 != null) {
                 // A tentative address is no source yet (RFC 4862 §5.4); the adverts go out once DAD is done.
                 stack.awaitIpv6Addresses(Duration.ofSeconds(10));
                 services.add(RouterAdvertiser.start(stack, RouterAdvertiser.defaults(config)));
             }
-            ForwarderConfig fc = ForwarderConfig.DEFAULTS
-                    .withConnectTimeout(Duration.ofSeconds(connectTimeout))
-                    .withUdpIdleTimeout(Duration.ofSeconds(udpTimeout))
-                    .withDestinations(destinations(net));
-            if (maxFlows != null) {
-                fc = fc.withMaxFlows(maxFlows);
-            }
-            Forwarder forwarder = new Forwarder(stack, host, fc);
+            Forwarder forwarder = new Forwarder(stack, host, common.forwarderConfig().withDestinations(destinations(net)));
             services.add(forwarder);
             services.add(DhcpServer.start(stack, dhcpConfig(net)));
             services.add(DnsForwarder.start(stack, net.dns.toInetAddress(), host, DnsForwarder.Config.of(dnsTo), null));
@@ -186,25 +126,7 @@ final class Gateway implements Callable<Integer> {
             printer = FlowStats.start(statsPeriod, stacks, System.err);
             stop.await();
         } finally {
-            if (printer != null) {
-                printer.close();
-            }
-            for (AutoCloseable s : services.reversed()) {
-                try {
-                    s.close();
-                } catch (Exception e) {
-                    System.err.println("tcpip gateway: " + e.getMessage());
-                }
-            }
-            host.disconnect();
-            if (stack != null) {
-                stack.disconnect();          // closes the TAP device: it is gone once the process has exited
-            } else {
-                device.close();
-            }
-            if (capture != null) {
-                capture.close();
-            }
+            ForwardingOptions.shutDown("gateway", printer, services, host, stack, device, capture);
         }
         return 0;
     }
@@ -257,7 +179,7 @@ final class Gateway implements Callable<Integer> {
     /** The slirp layout's DHCP: the guest's address first in a pool of 16, the gateway as router, 1 h leases. */
     private DhcpServer.Config dhcpConfig(Layout net) {
         return new DhcpServer.Config(net.gateway, net.prefix, net.gateway, List.of(net.dns), net.guest, 16,
-                Duration.ofHours(1), Duration.ofSeconds(60), mtu);
+                Duration.ofHours(1), Duration.ofSeconds(60), common.mtu);
     }
 
     /** The gateway's addresses stand for the host's loopback; everything else goes where the guest sent it. */
@@ -270,36 +192,6 @@ final class Gateway implements Callable<Integer> {
         InetAddress gw6 = InetAddress.ofLiteral(ipv6.substring(0, ipv6.indexOf('/')));
         UnaryOperator<InetSocketAddress> v6 = ForwarderConfig.hostTo(gw6, InetAddress.ofLiteral("::1"));
         return d -> v6.apply(v4.apply(d));
-    }
-
-    private InetSocketAddress dnsUpstream() {
-        if (dnsUpstream == null) {
-            try {
-                ResolvConf rc = ResolvConf.read(ResolvConf.DEFAULT);
-                if (rc.nameservers().isEmpty()) {
-                    throw usage("no nameserver in " + ResolvConf.DEFAULT + ": give --dns-upstream HOST:PORT");
-                }
-                return new InetSocketAddress(rc.nameservers().getFirst(), ResolvConf.DNS_PORT);
-            } catch (IOException e) {
-                throw usage("cannot read " + ResolvConf.DEFAULT + " (" + e.getMessage() + "): give --dns-upstream"
-                        + " HOST:PORT");
-            }
-        }
-        Matcher m = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)\\]|([^:\\[\\]]+)):(\\d{1,5})").matcher(dnsUpstream);
-        if (!m.matches()) {
-            throw usage("invalid value for option '--dns-upstream': '" + dnsUpstream + "': expected HOST:PORT"
-                    + " ([ADDR]:PORT for IPv6)");
-        }
-        int port = Integer.parseInt(m.group(3));
-        if (port < 1 || port > 65_535) {
-            throw usage("invalid value for option '--dns-upstream': '" + dnsUpstream + "': port must be 1..65535");
-        }
-        String h = m.group(1) != null ? m.group(1) : m.group(2);
-        try {
-            return new InetSocketAddress(InetAddress.getByName(h), port);
-        } catch (IOException e) {
-            throw usage("invalid value for option '--dns-upstream': '" + dnsUpstream + "': unknown host " + h);
-        }
     }
 
     private List<Publish> publishRules() {
@@ -327,7 +219,7 @@ final class Gateway implements Callable<Integer> {
     private AutoCloseable publish(Publish p, SocketStack host, DirectStack stack, Layout net) throws IOException {
         InetSocketAddress to = new InetSocketAddress(net.guest.toInetAddress(), p.guestPort());
         if (p.udp()) {
-            return PublishedUdp.start(host, stack, to, p.hostPort(), Duration.ofSeconds(udpTimeout));
+            return PublishedUdp.start(host, stack, to, p.hostPort(), Duration.ofSeconds(common.udpTimeout));
         }
         int port = host.tcp().listen(p.hostPort(), outside -> {
             TcpFlow inside;

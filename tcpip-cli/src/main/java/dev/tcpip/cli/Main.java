@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "tcpip", mixinStandardHelpOptions = true, version = "tcpip 0.1.0",
         description = "A user-space TCP/IP stack for Java.",
-        subcommands = {Serve.class, Nc.class, Ping.class, Bench.class, Demo.class, Gateway.class},
+        subcommands = {Serve.class, Nc.class, Ping.class, Bench.class, Demo.class, Gateway.class,
+                Relay.class},
         usageHelpAutoWidth = true)
 public final class Main implements Runnable {
 
@@ -66,6 +67,6 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed: serve, nc, ping, demo, bench or gateway");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is needed: serve, nc, ping, demo, bench, gateway or relay");
     }
 }

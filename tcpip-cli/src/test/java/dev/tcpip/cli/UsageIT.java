@@ -74,7 +74,7 @@ class UsageIT {
 
     @Test
     void helpWorksOnEveryCommand() throws Exception {
-        for (String cmd : new String[] {"serve", "nc", "ping", "demo", "bench"}) {
+        for (String cmd : new String[] {"serve", "nc", "ping", "demo", "bench", "gateway", "relay"}) {
             Cli.Result r = Cli.run(30, cmd, "--help");
             assertEquals(0, r.code(), cmd);
             assertTrue(r.out().contains("Usage: tcpip " + cmd), r.out());
@@ -114,11 +114,46 @@ class UsageIT {
                 {"--tun", "nc", "--tun", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
                 {"--ipv4", "serve", "--tun", "tun9", "--echo", "7"},
         };
+        assertUsageErrors(cases, "Try 'tcpip ");
+    }
+
+    @Test
+    void relayOptionsAreCheckedBeforeAnyDeviceIsOpened() throws Exception {
+        String dns = "--dns-upstream=127.0.0.1:53";
+        String[][] cases = {
+                {"--tun", "relay", dns},
+                {"--tun", "relay", dns, "--tun", "a-name-far-too-long"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", "127.0.0.1"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", "127.0.0.1:0"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", "127.0.0.1:70000"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", "user@127.0.0.1:1080"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", ":pass@127.0.0.1:1080"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", "user:@127.0.0.1:1080"},
+                {"--socks5", "relay", dns, "--tun", "tun9", "--socks5", "u:p@[::1:1080"},
+                {"--mtu", "relay", dns, "--tun", "tun9", "--mtu", "100"},
+                {"--mtu", "relay", dns, "--tun", "tun9", "--mtu", "1000", "--ipv6", "fd00:3::1/64"},
+                {"--netns", "relay", dns, "--tun", "tun9", "--netns", "tcpip-no-such-ns"},
+                {"--max-flows", "relay", dns, "--tun", "tun9", "--max-flows", "0"},
+                {"--udp-timeout", "relay", dns, "--tun", "tun9", "--udp-timeout", "0"},
+                {"--ipv4", "relay", dns, "--tun", "tun9", "--ipv4", "10.0.3.255/24"},
+                {"--ipv4", "relay", dns, "--tun", "tun9", "--ipv4", "10.0.3.254/24"},
+                {"--ipv4", "relay", dns, "--tun", "tun9", "--ipv4", "10.0.3.1"},
+                {"--ipv6", "relay", dns, "--tun", "tun9", "--ipv6", "fd00:3::ffff:ffff:ffff:ffff/64"},
+                {"--ipv6", "relay", dns, "--tun", "tun9", "--ipv6", "10.0.3.1/64"},
+                {"--dns-upstream", "relay", "--tun", "tun9", "--dns-upstream", "127.0.0.1"},
+                {"--stats", "relay", dns, "--tun", "tun9", "--stats", "0"},
+        };
+        assertUsageErrors(cases, "Try 'tcpip relay --help'");
+    }
+
+    /** Each case, {option, args...}: exit 2, the message naming the option and the hint given. */
+    private static void assertUsageErrors(String[][] cases, String hint) throws Exception {
         for (String[] c : cases) {
             Cli.Result r = Cli.run(30, java.util.Arrays.copyOfRange(c, 1, c.length));
             String line = String.join(" ", c);
             assertEquals(2, r.code(), line + ": " + r.err());
             assertTrue(r.err().contains(c[0]), line + " names " + c[0] + ": " + r.err());
+            assertTrue(r.err().contains(hint), line + ": " + r.err());
         }
     }
 

@@ -18,7 +18,6 @@ import dev.tcpip.device.NetNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -247,19 +246,10 @@ class GatewayIT {
     }
 
     private Path random(String name, int bytes) throws IOException {
-        Path f = dir.resolve(name + bytes + ".bin");
-        if (!Files.exists(f)) {
-            byte[] b = new byte[bytes];
-            new Random(bytes).nextBytes(b);
-            Files.write(f, b);
-        }
-        return f;
+        return GatewayWorld.random(dir, name, bytes);
     }
 
-    /** Runs a Python program inside {@code ns} (bounded); its stdout. */
     private String python(NetNamespace ns, String name, String program) throws Exception {
-        Path f = dir.resolve(name + ".py");
-        Files.writeString(f, program);
-        return sh(ns, 60, "python3 " + f);
+        return GatewayWorld.python(ns, dir, name, program);
     }
 }

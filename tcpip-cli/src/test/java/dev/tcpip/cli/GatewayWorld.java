@@ -25,7 +25,7 @@ final class GatewayWorld implements AutoCloseable {
     /** The far server's services. */
     static final int FAR_HTTP = 80;
     static final int FAR_ECHO = 7;
-    /** dnsmasq on the host loopback, answering far.test with {@link #FAR}. */
+    /** dnsmasq on the host loopback and {@link #HOST_SIDE}, answering far.test with {@link #FAR}. */
     static final int DNS_PORT = 5353;
 
     final NetNamespace host;
@@ -64,7 +64,7 @@ final class GatewayWorld implements AutoCloseable {
             w.serve(host, "--http", String.valueOf(HOST_HTTP), "--echo", String.valueOf(HOST_ECHO),
                     "--udp-echo", String.valueOf(HOST_ECHO));
             w.processes.add(new ProcessBuilder(host.command("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv",
-                    "--no-hosts", "--port=" + DNS_PORT, "--listen-address=127.0.0.1", "--bind-interfaces",
+                    "--no-hosts", "--port=" + DNS_PORT, "--listen-address=127.0.0.1," + HOST_SIDE, "--bind-interfaces",
                     "--pid-file=", "--log-facility=-", "--user=root", "--address=/far.test/" + FAR))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
             w.awaitDnsmasq();
@@ -126,9 +126,68 @@ final class GatewayWorld implements AutoCloseable {
         return cli;
     }
 
+    /**
+     * {@code tcpip relay --tun tun0 --netns GUEST --configure --dns-upstream HOST_SIDE:DNS_PORT ARGS}, run in the host
+     * namespace, started and ready.
+     */
+    Cli relay(NetNamespace guest, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("relay", "--tun", "tun0", "--netns", guest.name(), "--configure",
+                "--dns-upstream", HOST_SIDE + ":" + DNS_PORT));
+        all.addAll(List.of(args));
+        Cli cli = Cli.start(Cli.builder(host.command(), all.toArray(String[]::new)));
+        started.add(cli);
+        String ready = cli.awaitLine("ready");
+        if (!ready.equals("ready relay=tun0")) {
+            throw new AssertionError("unexpected ready line: " + ready);
+        }
+        return cli;
+    }
+
+    /**
+     * A server started in the host namespace (killed by {@link #close}) with 8192 file descriptors allowed, once
+     * something listens on 127.0.0.1:{@code port} there (bounded: 50 tries of 0.2 s).
+     */
+    void daemon(int port, java.nio.file.Path log, String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(host.command("bash", "-c", "ulimit -n 8192; exec " + command))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        for (int i = 0; i < 50; i++) {
+            try {
+                sh(host, 10, "nc -z -w 1 127.0.0.1 " + port);
+                return;
+            } catch (IOException notYet) {
+                if (!p.isAlive()) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+        }
+        throw new IOException(command + " is not listening on 127.0.0.1:" + port + ": "
+                + java.nio.file.Files.readString(log));
+    }
+
     /** A bash script inside {@code ns} (bounded, pipefail); its stdout, or fails with its stderr. */
     static String sh(NetNamespace ns, long timeoutSeconds, String script) throws IOException, InterruptedException {
         return ns.run(timeoutSeconds, "bash", "-c", "set -o pipefail; " + script);
+    }
+
+    /** {@code bytes} seeded random bytes in {@code dir} (made once per name and size); the file. */
+    static java.nio.file.Path random(java.nio.file.Path dir, String name, int bytes) throws IOException {
+        java.nio.file.Path f = dir.resolve(name + bytes + ".bin");
+        if (!java.nio.file.Files.exists(f)) {
+            byte[] b = new byte[bytes];
+            new java.util.Random(bytes).nextBytes(b);
+            java.nio.file.Files.write(f, b);
+        }
+        return f;
+    }
+
+    /** Runs a Python program (written to {@code dir}) inside {@code ns}, bounded; its stdout. */
+    static String python(NetNamespace ns, java.nio.file.Path dir, String name, String program)
+            throws IOException, InterruptedException {
+        java.nio.file.Path f = dir.resolve(name + ".py");
+        java.nio.file.Files.writeString(f, program);
+        return sh(ns, 120, "python3 " + f);
     }
 
     @Override
@@ -137,8 +196,14 @@ final class GatewayWorld implements AutoCloseable {
             c.close();
         }
         for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor();
+            p.destroy();                                   // SIGTERM: danted also ends the children it forked
+            if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        for (NetNamespace ns : List.of(host, far)) {
+            stopLeftovers(ns);
         }
         Exception first = null;
         for (NetNamespace ns : guests) {
@@ -148,6 +213,18 @@ final class GatewayWorld implements AutoCloseable {
         first = closeQuietly(host, first);
         if (first != null) {
             throw first;
+        }
+    }
+
+    /** Kills, by pid, whatever still runs in {@code ns}: only processes this world started can be there. */
+    private static void stopLeftovers(NetNamespace ns) {
+        try {
+            String pids = NetNamespace.exec(10, List.of("ip", "netns", "pids", ns.name())).strip();
+            for (String pid : pids.isEmpty() ? new String[0] : pids.split("\\s+")) {
+                ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            System.err.println("GatewayWorld: could not list the processes left in " + ns.name() + ": " + e);
         }
     }
 

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The forwarding path's bulk and half-close runs with loss, reordering and corruption on the guest's link (every
  * frame of the guest and of the gateway meets the faults on its way out), byte-exact; on an Ethernet and on a
- * point-to-point IP link (a simulated TUN: no ARP, replies from far addresses straight to the other end). Seeds per fault kind:
+ * point-to-point IP link (a simulated TUN: no ARP, replies from far addresses straight to the other end), and on that
+ * link with the forwarder's upstream a {@link dev.tcpip.socks.Socks5Stack} through a proxy on the server network (the
+ * relay's shape with {@code --socks5}). Seeds per fault kind:
  * {@code -Dtcpip.sim.seeds} (default 3; the issue's full run is 50).
  */
 class ForwarderFaultsTest {
@@ -31,6 +33,26 @@ class ForwarderFaultsTest {
 
         Kind(Faults faults) {
             this.faults = faults;
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> throughSocks5OnAPointToPointLinkUnderFaults() {
+        return Stream.of(Kind.values()).flatMap(kind -> LongStream.rangeClosed(1, SEEDS).mapToObj(seed ->
+                DynamicTest.dynamicTest("socks5 point-to-point " + kind + " seed " + seed, () -> viaSocks5(kind, seed))));
+    }
+
+    static void viaSocks5(Kind kind, long seed) throws Exception {
+        try (ForwarderSocks5SimulationTest.Path x = ForwarderSocks5SimulationTest.path(seed, 1080,
+                Duration.ofSeconds(10), LINK.withFaults(kind.faults, Faults.NONE), true)) {
+            GatewayPath p = x.p();
+            ForwarderSimulationTest.bulk(p, 1 << 20, 1 << 20, Duration.ofHours(1));
+            p.call("listen", () -> p.server.tcp().listen(7, GatewayPath::echo));
+            ForwarderSimulationTest.halfCloseEcho(p, at(SERVER, 7), seed, 200_000, Duration.ofHours(1));
+            org.junit.jupiter.api.Assertions.assertEquals(2, p.call("stats", x.socks()::stats).connects(),
+                    "both flows went through the proxy");
+        } catch (Exception | AssertionError e) {
+            throw new AssertionError("SOCKS5 " + kind + " failed with seed " + seed + ": " + e, e);
         }
     }
 

@@ -42,14 +42,20 @@ class ForwarderSocks5SimulationTest {
 
     /** SOCKS5 through {@code PROXY:proxyPort}; port 1080 serves SOCKS5, any other only accepts and never answers. */
     static Path path(long seed, int proxyPort, Duration connectTimeout) throws Exception {
+        return path(seed, proxyPort, connectTimeout, LINK, false);
+    }
+
+    /** As {@link #path(long, int, Duration)}, the guest's link {@code guestLink}, point-to-point (a TUN) if asked. */
+    static Path path(long seed, int proxyPort, Duration connectTimeout, LinkConfig guestLink, boolean pointToPoint)
+            throws Exception {
         AtomicReference<Socks5Stack> socks = new AtomicReference<>();
-        GatewayPath p = new GatewayPath(seed, ForwarderConfig.DEFAULTS, LINK, up -> {
+        GatewayPath p = new GatewayPath(seed, ForwarderConfig.DEFAULTS, guestLink, up -> {
             EventLoop loop = ((DirectStack) up).loop();
             socks.set(Socks5Stack.over(up, Socks5Config.of(new InetSocketAddress(PROXY, proxyPort))
                     .withConnectTimeout(connectTimeout)
                     .withThreads(body -> loop.spawn("socks5", body::run), loopTimer(loop))));
             return socks.get();
-        });
+        }, false, pointToPoint);
         DirectStack proxy = DirectStack.create(DirectStackConfig.ipv4("192.0.2.30/24"),
                 p.serverNet.connect("proxy", LinkConfig.DEFAULTS).device(), p.sim.newLoop("proxy"));
         p.call("proxy", () -> StackSocks5Server.listen(proxy, 1080, body -> proxy.loop().spawn("proxy", body::run)));

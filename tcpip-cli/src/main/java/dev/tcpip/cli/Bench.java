@@ -29,7 +29,10 @@ import picocli.CommandLine.Spec;
                 "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named),",
                 "gateway (iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest namespace",
                 "to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in turn; needs root;",
-                "a system that is not installed is skipped with a line on stderr)."})
+                "a system that is not installed is skipped with a line on stderr),",
+                "relay (iperf3 both ways at MTU 1500 and 65520 and connects/s from a guest namespace to a far one, routed by",
+                "the kernel over veth and through tcpip relay, direct and via microsocks; the relay's heap per idle",
+                "connection at 10,000 connections; needs root)."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */
@@ -49,6 +52,7 @@ final class Bench implements Callable<Integer> {
         WORKLOADS.put("direct-tcp", DirectTcpBench::run);
         WORKLOADS.put("tap", TapBench::run);
         WORKLOADS.put("gateway", GatewayBench::run);
+        WORKLOADS.put("relay", RelayBench::run);
     }
 
     /** A workload that cannot run here (for example without root); the message says why. */

@@ -41,11 +41,11 @@ final class GatewayBench {
     static final String GATEWAY = "10.0.2.2";
     private static final String GUEST = "10.0.2.100";
     private static final String TAP = "tap0";
-    private static final int IPERF_PORT = 5201;
+    static final int IPERF_PORT = 5201;
     private static final int ECHO_PORT = 7007;
     private static final int HTTP_PORT = 8080;
     static final int[] MTUS = {1500, 65520};
-    private static final long START_SECONDS = 60;
+    static final long START_SECONDS = 60;
     private static final long STOP_SECONDS = 15;
 
     private GatewayBench() {
@@ -247,6 +247,14 @@ final class GatewayBench {
         if (!g.printsReady()) {
             return pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         }
+        return startReady(pb, g.name(), log);
+    }
+
+    /**
+     * Starts {@code pb} (stderr already going to {@code log}) and waits, at most {@link #START_SECONDS}, for a line
+     * starting with "ready" on its stdout, which is read to its end so that the process never blocks on it.
+     */
+    static Process startReady(ProcessBuilder pb, String name, Path log) throws IOException {
         Process p = pb.start();
         CompletableFuture<String> ready = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
@@ -260,13 +268,13 @@ final class GatewayBench {
             } catch (IOException e) {
                 // the process went away; reported below
             }
-            ready.completeExceptionally(new IOException(g.name() + " ended before printing 'ready'"));
+            ready.completeExceptionally(new IOException(name + " ended before printing 'ready'"));
         });
         try {
             ready.get(START_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             p.destroyForcibly();
-            throw new IOException(g.name() + " did not get ready within " + START_SECONDS + " s: " + e.getMessage()
+            throw new IOException(name + " did not get ready within " + START_SECONDS + " s: " + e.getMessage()
                     + "; its output: " + tail(log));
         }
         return p;
@@ -302,7 +310,7 @@ final class GatewayBench {
     }
 
     /** The same bounded poll for the iperf3 server's listening socket in the host namespace. */
-    private static void awaitListening(NetNamespace host, int port, Process server) throws Exception {
+    static void awaitListening(NetNamespace host, int port, Process server) throws Exception {
         for (int attempt = 0; attempt < 100; attempt++) {
             if (!server.isAlive()) {
                 throw new IOException("iperf3 -s exited with " + server.exitValue());
@@ -326,12 +334,17 @@ final class GatewayBench {
 
     /** iperf3 from the guest to 10.0.2.2 ({@code -R}: the host sends); bits per second the receiver counted. */
     private static double iperf3(NetNamespace guest, int seconds, boolean reverse) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("iperf3", "-c", GATEWAY, "-p", String.valueOf(IPERF_PORT), "-t",
+        return iperf3(guest, GATEWAY, seconds, reverse);
+    }
+
+    /** iperf3 from {@code client}'s namespace to {@code server}:5201 ({@code -R}: the server sends); receiver's bit/s. */
+    static double iperf3(NetNamespace client, String server, int seconds, boolean reverse) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("iperf3", "-c", server, "-p", String.valueOf(IPERF_PORT), "-t",
                 String.valueOf(seconds), "--connect-timeout", "10000", "-J"));
         if (reverse) {
             cmd.add("-R");
         }
-        String json = NetNamespace.exec(seconds + 60L, guest.command(cmd.toArray(String[]::new)));
+        String json = NetNamespace.exec(seconds + 60L, client.command(cmd.toArray(String[]::new)));
         return iperfBitsPerSecond(json);
     }
 
@@ -440,7 +453,7 @@ final class GatewayBench {
         return false;
     }
 
-    private static String tail(Path log) {
+    static String tail(Path log) {
         try {
             String s = Files.readString(log).strip();
             return s.isEmpty() ? "(none)" : s.substring(Math.max(0, s.length() - 2000));

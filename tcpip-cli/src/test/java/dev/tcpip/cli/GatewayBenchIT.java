@@ -64,7 +64,7 @@ class GatewayBenchIT {
     }
 
     /** "work / system" to value, from the bench's JSON array (one flat object per line). */
-    private static Map<String, Double> figures(String json) {
+    static Map<String, Double> figures(String json) {
         Map<String, Double> out = new LinkedHashMap<>();
         Matcher m = Pattern.compile("\\{\"work\": \"([^\"]*)\", \"system\": \"([^\"]*)\", \"value\": ([-0-9.eE]+)")
                 .matcher(json);

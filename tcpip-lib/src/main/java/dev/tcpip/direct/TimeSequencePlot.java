@@ -16,7 +16,9 @@ import java.util.Locale;
  * each end, the ACK line (green) and the receive window's right edge (gold) as steps, SACKed ranges (purple). Below,
  * sharing the time axis: the congestion window and the slow-start threshold (bytes), periods of loss recovery
  * shaded, retransmission timeouts as dashed red lines. Axes carry units and tick labels; a legend and a title
- * naming the flow head the picture. The SVG is plain text written here, readable in any browser.
+ * naming the flow head the picture. The SVG is plain text written here, readable in any browser. The sequence axis
+ * spans the data sent, ACKed and SACKed; the window's edge gets at most a quarter more room above it and is drawn
+ * along the top border where it goes beyond (a receiver that is closing may offer its whole close buffer).
  *
  * <p><b>Bounded size.</b> The plot area is {@value #PLOT_WIDTH} pixels wide and every series is reduced to what
  * those pixel columns can show: a line (ACK, window edge, cwnd, ssthresh) keeps, per column, its first, lowest,
@@ -140,6 +142,7 @@ public final class TimeSequencePlot {
             t1 = Math.max(events.getLast().time(), t0 + 1_000);   // at least a microsecond wide
             double lo = Double.MAX_VALUE;
             double hi = -Double.MAX_VALUE;
+            double edge = -Double.MAX_VALUE;
             double cw = 0;
             for (FlowEvent e : events) {
                 switch (e) {
@@ -149,7 +152,8 @@ public final class TimeSequencePlot {
                     }
                     case FlowEvent.SegmentReceived r -> {
                         lo = Math.min(lo, r.ack());
-                        hi = Math.max(hi, Math.max(r.ack(), r.windowEdge()));
+                        hi = Math.max(hi, r.ack());
+                        edge = Math.max(edge, r.windowEdge());
                         for (FlowEvent.Range b : r.sack()) {
                             lo = Math.min(lo, b.start());
                             hi = Math.max(hi, b.end());
@@ -168,6 +172,9 @@ public final class TimeSequencePlot {
                 lo = 0;
                 hi = 1;
             }
+            // The window's edge may lie far above the data (a closing receiver offers its whole close buffer): it
+            // gets at most a quarter more room above the data, and is clipped at the top beyond.
+            hi = Math.max(hi, Math.min(edge, hi + (hi - lo) / 4));
             double pad = Math.max(1, (hi - lo) * 0.02);
             seq0 = lo - pad;
             seq1 = hi + pad;
@@ -178,8 +185,10 @@ public final class TimeSequencePlot {
             return LEFT + (double) (t - t0) / (t1 - t0) * PLOT_WIDTH;
         }
 
+        /** The row of sequence number {@code v}, held to the panel (a value beyond it is drawn at its border). */
         private double ySeq(double v) {
-            return SEQ_TOP + SEQ_HEIGHT - (v - seq0) / (seq1 - seq0) * SEQ_HEIGHT;
+            return Math.clamp(SEQ_TOP + SEQ_HEIGHT - (v - seq0) / (seq1 - seq0) * SEQ_HEIGHT, SEQ_TOP,
+                    SEQ_TOP + SEQ_HEIGHT);
         }
 
         private double yCwnd(double v) {
@@ -222,7 +231,7 @@ public final class TimeSequencePlot {
             long retransmissions = events.stream()
                     .filter(e -> e instanceof FlowEvent.SegmentSent s && s.retransmission()).count();
             List<Item> items = List.of(new Item("data sent", SENT, "bar"),
-                    new Item(retransmissions > MAX_MARKERS ? "retransmitted (merged per pixel)" : "retransmitted",
+                    new Item(retransmissions > MAX_MARKERS ? "retransmitted (merged)" : "retransmitted",
                             RETRANSMITTED, "beam"),
                     new Item("ACK", ACK, "line"), new Item("receive window edge", WINDOW, "line"),
                     new Item("SACKed", SACK, "bar"), new Item("cwnd", CWND, "line"),
@@ -249,7 +258,7 @@ public final class TimeSequencePlot {
                 }
                 out.append('\n');
                 text(x + 18, y, "start", "", it.label());
-                x += 26 + it.label().length() * 6.6;
+                x += 30 + it.label().length() * 7.0;
             }
             out.append("</g>\n");
         }
@@ -304,10 +313,10 @@ public final class TimeSequencePlot {
                     default -> { }
                 }
             }
-            bars("sent", SENT, 1, sent, false);
-            bars("sacked", SACK, 3, sacked, false);
             steps("window", WINDOW, 1.5, window, false, true);
             steps("acks", ACK, 1.5, acks, false, true);
+            bars("sent", SENT, 1, sent, false);
+            bars("sacked", SACK, 3, sacked, false);
             bars("retransmissions", RETRANSMITTED, 2, resent, resent.size() <= MAX_MARKERS);
             out.append("</g>\n</g>\n");
         }

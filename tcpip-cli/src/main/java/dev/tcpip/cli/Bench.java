@@ -30,8 +30,8 @@ import picocli.CommandLine.Spec;
                 "gateway (iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest namespace",
                 "to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in turn; needs root;",
                 "a system that is not installed is skipped with a line on stderr).",
-                "--plot FILE.svg draws one more direct-tcp bulk flow (MTU 1500, not counted in the figures) as a",
-                "time-sequence graph."})
+                "--plot FILE.svg draws one more direct-tcp bulk flow (MTU 1500, not counted",
+                "in the figures) as a time-sequence graph."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */

@@ -53,8 +53,8 @@ import picocli.CommandLine.Option;
         description = {"Two direct stacks on an in-memory network, no root needed: ping, UDP and TCP between",
                 "a client and a server, with round-trip times and throughput.",
                 "Writes the first 256 bytes of every frame of the client to a pcap file; exits 0 if everything succeeded.",
-                "With --plot, draws the timed TCP transfer as a time-sequence graph (SVG); with --loss, that transfer",
-                "loses frames and has to recover."})
+                "With --plot, draws the timed TCP transfer as a time-sequence graph (SVG);",
+                "with --loss, that transfer loses frames and has to recover."})
 final class Demo implements Callable<Integer> {
     private static final int SNAPLEN = 256;
     private static final int CHUNK = 64 * 1024;

@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
                 "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named),",
                 "gateway (iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest namespace",
                 "to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in turn; needs root;",
-                "a system that is not installed is skipped with a line on stderr)."})
+                "a system that is not installed is skipped with a line on stderr).",
+                "--plot FILE.svg draws one more direct-tcp bulk flow (MTU 1500, not counted",
+                "in the figures) as a time-sequence graph."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */
@@ -37,11 +39,16 @@ final class Bench implements Callable<Integer> {
         List<Figure> run(Settings settings) throws Exception;
     }
 
-    /** How long to measure: {@code quick} shrinks every workload for smoke tests. */
-    record Settings(boolean quick) {
+    /**
+     * How long to measure: {@code quick} shrinks every workload for smoke tests; {@code plot}, if not null, is where
+     * the direct-tcp workload draws one flow's time-sequence graph.
+     */
+    record Settings(boolean quick, Path plot) {
     }
 
     static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
+    /** The workload whose flow --plot draws. */
+    static final String PLOTTED = "direct-tcp";
 
     static {
         WORKLOADS.put("socket", SocketBench::run);
@@ -70,6 +77,11 @@ final class Bench implements Callable<Integer> {
     @Option(names = "--quick", description = "Short runs, for smoke tests (figures are not meaningful).")
     boolean quick;
 
+    @Option(names = "--plot", paramLabel = "FILE.svg",
+            description = "Record one more bulk flow of the direct-tcp workload, after its measured rounds and not counted"
+                    + " in them, and draw its time-sequence graph to FILE.svg.")
+    Path plot;
+
     @Override
     public Integer call() throws Exception {
         List<String> run = names.isEmpty() ? List.copyOf(WORKLOADS.keySet()) : names;
@@ -79,8 +91,12 @@ final class Bench implements Callable<Integer> {
                         "unknown workload '" + n + "'; known: " + String.join(", ", WORKLOADS.keySet()));
             }
         }
+        if (plot != null && !run.contains(PLOTTED)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "option '--plot' draws a flow of the " + PLOTTED + " workload, which is not among those run");
+        }
         List<Figure> figures = new ArrayList<>();
-        Settings settings = new Settings(quick);
+        Settings settings = new Settings(quick, plot);
         for (String n : run) {
             System.err.println("tcpip bench: running " + n + " ...");
             try {

@@ -3,11 +3,13 @@ package dev.tcpip.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tcpip.direct.PlotReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -120,6 +122,44 @@ class UsageIT {
             assertEquals(2, r.code(), line + ": " + r.err());
             assertTrue(r.err().contains(c[0]), line + " names " + c[0] + ": " + r.err());
         }
+    }
+
+    @Test
+    void demoWithLossPlotsItsTransferWithTheRetransmissionsMarked(@TempDir Path dir) throws Exception {
+        Path svg = dir.resolve("demo.svg");
+        Cli.Result r = Cli.run(120, "demo", "--pcap", dir.resolve("demo.pcap").toString(), "--bytes", "4000000",
+                "--loss", "2", "--plot", svg.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "2.0% loss each way: (\\d+) frames dropped, (\\d+) segments retransmitted").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        long retransmitted = Long.parseLong(m.group(2));
+        assertTrue(Long.parseLong(m.group(1)) > 0 && retransmitted > 0, "2 % of about 4,000 frames: " + m.group());
+        assertTrue(r.out().contains("plot  of A's side") && r.out().contains(svg.toString()), r.out());
+        PlotReader plot = PlotReader.parse(Files.readString(svg));
+        assertEquals("svg", plot.root().getLocalName());
+        assertTrue(plot.root().getTextContent().contains("10.0.0.1:") && plot.root().getTextContent()
+                .contains("10.0.0.2:9"), "the title names the flow");
+        // One marker per retransmitted segment: the data segments counted above, and any FIN or SYN sent again.
+        List<double[]> marks = plot.bars("retransmissions");
+        assertEquals("false", plot.group("retransmissions").getAttribute("data-merged"));
+        assertEquals(Integer.parseInt(plot.group("retransmissions").getAttribute("data-count")), marks.size());
+        assertTrue(marks.size() >= retransmitted, marks.size() + " markers for " + retransmitted + " retransmissions");
+        PlotReader.Panel panel = plot.panel("seq-panel");
+        for (double[] b : marks) {
+            assertTrue(panel.inside(new double[] {b[0], b[1]}) && panel.inside(new double[] {b[0], b[2]}));
+        }
+        assertTrue(!plot.points("acks").isEmpty() && !plot.points("cwnd").isEmpty());
+    }
+
+    @Test
+    void demoLossAndBenchPlotAreCheckedAsUsage() throws Exception {
+        Cli.Result r = Cli.run(30, "demo", "--loss", "60");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--loss"), r.err());
+        r = Cli.run(30, "bench", "socket", "--plot", "x.svg");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--plot") && r.err().contains("direct-tcp"), r.err());
     }
 
     @Test

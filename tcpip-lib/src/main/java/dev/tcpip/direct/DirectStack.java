@@ -5,6 +5,7 @@ import dev.tcpip.DatagramHandler;
 import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Stack;
+import dev.tcpip.TcpFlow;
 import dev.tcpip.Udp;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.LinkType;
@@ -49,6 +50,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -337,6 +339,54 @@ public final class DirectStack implements Stack {
             this.tcp.stopForwarding();
             return null;
         });
+    }
+
+    // ---- recording flows ----
+
+    /** The most events one {@link FlowRecording} keeps: 16 Mi (a few hundred MB of heap if all are used). */
+    public static final int MAX_RECORDING = 1 << 24;
+
+    /**
+     * Every TCP flow this stack opens or accepts from now on records its events, the last {@code capacity} of them
+     * ({@link FlowRecording}; read with {@link #recording}); 0 turns it off for later flows, leaving recordings
+     * already running alone. Off by default: a flow without a recording pays one field read and test per hook.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is outside 0..{@link #MAX_RECORDING}
+     */
+    public void recordFlows(int capacity) throws IOException {
+        checkCapacity(capacity, 0);
+        ensureOpen();
+        onLoop(now -> {
+            tcp.recordFlows(capacity);
+            return null;
+        });
+    }
+
+    /**
+     * Starts recording {@code flow}'s events from now on, the last {@code capacity} of them, or returns the recording
+     * it already has (whose capacity stays).
+     *
+     * @throws IllegalArgumentException if {@code capacity} is outside 1..{@link #MAX_RECORDING} or {@code flow} is
+     *                                  not a TCP flow of this stack
+     * @throws IllegalStateException    if the flow has ended without a recording
+     */
+    public FlowRecording record(TcpFlow flow, int capacity) throws IOException {
+        checkCapacity(capacity, 1);
+        Objects.requireNonNull(flow, "flow");
+        ensureOpen();
+        return onLoop(now -> tcp.record(flow, capacity));
+    }
+
+    /** The recording of {@code flow} if one was started, from any thread, during the flow or after it ended. */
+    public Optional<FlowRecording> recording(TcpFlow flow) {
+        return Optional.ofNullable(tcp.recording(flow));
+    }
+
+    private static void checkCapacity(int capacity, int min) {
+        if (capacity < min || capacity > MAX_RECORDING) {
+            throw new IllegalArgumentException("recording capacity " + capacity + " is outside " + min + ".."
+                    + MAX_RECORDING);
+        }
     }
 
     /** Forwarding's SYN counts (see {@link ForwardedSynStats}). */

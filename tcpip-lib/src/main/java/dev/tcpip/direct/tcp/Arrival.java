@@ -118,10 +118,17 @@ final class Arrival {
     static void segment(Connection c, TcpView seg, long now) {
         c.receiver.segmentsReceived++;
         c.timers.heard(now);
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.received(seg, c.tcb.sndWscale, now);
+        }
         switch (c.tcb.state) {
             case SYN_SENT -> synSent(c, seg, now);
             case CLOSED -> Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg, now);
             default -> otherStates(c, seg, now);
+        }
+        if (rec != null) {
+            rec.processed(c, now);
         }
     }
 

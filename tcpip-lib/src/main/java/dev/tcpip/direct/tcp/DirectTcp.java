@@ -9,6 +9,7 @@ import dev.tcpip.RefusedException;
 import dev.tcpip.Tcp;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.FlowRecording;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.direct.ip.IcmpError;
@@ -90,6 +91,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
     private volatile boolean disconnected;
     private ForwardedSyns forwarded;                      // null: forwarding off
+    /** Events each new connection records, 0 for none ({@link #recordFlows}). */
+    private int recordCapacity;
 
     /**
      * @param loop   the stack's loop, which owns all TCP state
@@ -205,6 +208,9 @@ public final class DirectTcp implements Tcp, TransportHandler {
         t.ourMss = Segments.ourMss(this, c.id.remote());
         t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
         t.smss = Math.min(t.ourMss, config.defaultMss());
+        if (recordCapacity > 0) {
+            c.record(recordCapacity);
+        }
     }
 
     @Override
@@ -304,6 +310,43 @@ public final class DirectTcp implements Tcp, TransportHandler {
             out.add(new FlowInfo(c.flow.src(), c.flow.dst(), c.info()));
         }
         return out;
+    }
+
+    // --- recording ---
+
+    /**
+     * Every connection made from now on (opened or accepted; on the loop) records up to {@code capacity} events
+     * from its first SYN; 0 turns this off for later connections, leaving running recordings alone.
+     */
+    public void recordFlows(int capacity) {
+        recordCapacity = capacity;
+    }
+
+    /**
+     * Starts recording {@code flow} now (on the loop) with room for {@code capacity} events, or returns the recording
+     * it already has.
+     *
+     * @throws IllegalArgumentException if the flow is not one of this layer's
+     * @throws IllegalStateException    if it has ended without a recording
+     */
+    public FlowRecording record(TcpFlow flow, int capacity) {
+        if (!(flow instanceof DirectTcpFlow f) || f.layer() != this) {
+            throw new IllegalArgumentException("not a flow of this stack: " + flow);
+        }
+        FlowRecorder running = f.recording;
+        if (running != null) {
+            return running;
+        }
+        Connection c = f.connection();
+        if (c.released) {
+            throw new IllegalStateException("the flow has ended: nothing more to record: " + flow);
+        }
+        return c.record(capacity);
+    }
+
+    /** The recording of {@code flow}, if one was started (from any thread); null otherwise. */
+    public FlowRecording recording(TcpFlow flow) {
+        return flow instanceof DirectTcpFlow f && f.layer() == this ? f.recording : null;
     }
 
     /** Connections in TIME-WAIT (on the loop). */

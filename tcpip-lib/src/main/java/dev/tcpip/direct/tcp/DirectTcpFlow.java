@@ -27,6 +27,8 @@ public final class DirectTcpFlow implements TcpFlow {
     private final InetSocketAddress dst;
     /** Written by writers as their write is taken; read by {@link #noDelay()}. */
     private volatile boolean noDelay;
+    /** The connection's recorder once one was started (written on the loop, read from any thread). */
+    volatile FlowRecorder recording;
 
     DirectTcpFlow(DirectTcp layer, Connection c) {
         this.layer = layer;
@@ -37,6 +39,14 @@ public final class DirectTcpFlow implements TcpFlow {
 
     private EventLoop loop() {
         return layer.loop();
+    }
+
+    DirectTcp layer() {
+        return layer;
+    }
+
+    Connection connection() {
+        return c;
     }
 
     /** What the handshake negotiated (on the loop, or in a simulation while it is not running). */

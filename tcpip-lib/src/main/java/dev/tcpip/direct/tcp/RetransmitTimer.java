@@ -128,7 +128,7 @@ final class RetransmitTimer {
                 }
                 timeouts++;
                 rto.backOff(); // RFC 6298 §5.5
-                TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), 0);
+                TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), 0, now);
                 c.sender.sendSyn(now);
                 arm(now);
                 return;
@@ -160,7 +160,7 @@ final class RetransmitTimer {
             return;
         }
         timeouts++;
-        TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), flight);
+        TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), flight, now);
         arm(now);
         c.recovery.onTimeout(flight, now);
     }

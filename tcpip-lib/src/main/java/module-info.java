@@ -17,4 +17,5 @@ module dev.tcpip {
     exports dev.tcpip.wire;
     exports dev.tcpip.direct;
     exports dev.tcpip.forward;
+    exports dev.tcpip.net;
 }

@@ -2,6 +2,7 @@ package dev.tcpip.socket;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.Direction;
+import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
 import dev.tcpip.ResetException;
 import dev.tcpip.TcpFlow;
@@ -435,6 +436,23 @@ final class SocketFlow implements TcpFlow {
                 i.segmentsIn(), i.segmentsOut(), i.retransmissions(), i.timeouts(), i.lost(), i.sacked(), i.dsacks(),
                 i.reorderingSeen(), i.deliveryRate(), i.appLimited(), i.pacingRate(), i.rwndLimited(),
                 i.sndbufLimited(), i.unsentBytes());
+    }
+
+    /** SO_KEEPALIVE with the kernel's idle, interval and count options (whole seconds), or SO_KEEPALIVE off. */
+    @Override
+    public void setKeepalive(Keepalive keepalive) throws IOException {
+        if (released) {
+            return;
+        }
+        try {
+            if (keepalive == null) {
+                ch.setOption(StandardSocketOptions.SO_KEEPALIVE, false);
+            } else {
+                SocketTcp.applyKeepalive(ch, keepalive);
+            }
+        } catch (ClosedChannelException e) {
+            // released meanwhile: nothing to apply it to
+        }
     }
 
     @Override

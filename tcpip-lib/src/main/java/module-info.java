@@ -4,7 +4,8 @@
  * {@code dev.tcpip.time}; the direct stack's public face in {@code dev.tcpip.direct}. The direct stack's layers
  * ({@code dev.tcpip.direct.link}, {@code .ip}, {@code .icmp}, {@code .ndp}, {@code .udp}, {@code .tcp},
  * {@code .stats}) are not exported: their public types are for each other only. Forwarding (a direct stack
- * relaying every guest flow to an upstream stack) is in {@code dev.tcpip.forward}.
+ * relaying every guest flow to an upstream stack) is in {@code dev.tcpip.forward}; {@code java.net} sockets and
+ * {@code javax.net} socket factories over any stack in {@code dev.tcpip.net}.
  */
 module dev.tcpip {
     requires jdk.net;

@@ -10,7 +10,7 @@ import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.device.PcapWriter;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
-import dev.tcpip.direct.PingReply;
+import dev.tcpip.PingReply;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.time.Clock;
 import java.io.IOException;

@@ -108,7 +108,7 @@ class UsageIT {
                 {"--loss", "nc", "--tap", "tap9", "--ipv4", "10.0.0.2/24", "--loss", "101", "10.0.0.1", "7"},
                 {"--tap", "nc", "--tap", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
                 {"--pcap", "serve", "--pcap", "x.pcap", "--echo", "7"},
-                {"--tap", "ping", "10.0.0.1"},
+                {"--ipv4", "ping", "--ipv4", "10.0.0.2/24", "10.0.0.1"},
         };
         for (String[] c : cases) {
             Cli.Result r = Cli.run(30, java.util.Arrays.copyOfRange(c, 1, c.length));

@@ -1,5 +1,6 @@
 package dev.tcpip.direct;
 
+import dev.tcpip.PingReply;
 import dev.tcpip.ClosedException;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.FlowInfo;

@@ -42,8 +42,8 @@ import picocli.CommandLine.Option;
  * throughput, and where the capture of A's frames is. Exit status 0 if every step succeeded.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Two direct stacks on an in-memory network, no root needed: ping, UDP and TCP between",
-                "a client and a server, with round-trip times and throughput.",
+        description = {"Two direct stacks on an in-memory network, no root needed: ping, UDP and TCP between"
+                + " a client and a server, with round-trip times and throughput.",
                 "Writes the first 256 bytes of every frame of the client to a pcap file; exits 0 if everything succeeded."})
 final class Demo implements Callable<Integer> {
     private static final int SNAPLEN = 256;

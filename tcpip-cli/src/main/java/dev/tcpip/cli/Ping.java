@@ -4,9 +4,8 @@ import dev.tcpip.PingReply;
 import dev.tcpip.Stack;
 import dev.tcpip.TcpipException;
 import dev.tcpip.socket.SocketStack;
-import dev.tcpip.wire.Ipv6Address;
+import dev.tcpip.wire.AddressText;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -14,12 +13,12 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * {@code tcpip ping [-c COUNT] HOST}: ICMP echo (RFC 792, RFC 4443) and a line per reply; from the direct stack with
@@ -56,7 +55,7 @@ final class Ping implements Callable<Integer> {
             defaultValue = "2")
     double timeout;
 
-    @Parameters(paramLabel = "HOST", description = "An IPv4 or IPv6 address (a link-local one with %IFNAME).")
+    @Parameters(paramLabel = "HOST", description = "An IPv4 or IPv6 address (link-local: ADDR%%IFNAME).")
     String host;
 
     @Override
@@ -81,7 +80,7 @@ final class Ping implements Callable<Integer> {
         int received = 0;
         try (Stack stack = stackOptions.open()) {
             Pinger pinger = stack instanceof DirectOnTap direct ? direct.direct()::ping : ((SocketStack) stack)::ping;
-            System.out.printf("PING %s: %d data bytes%n", text(dst), size);
+            System.out.printf("PING %s: %d data bytes%n", AddressText.of(dst), size);
             for (int i = 0; i < count && stop.getCount() > 0; i++) {
                 if (i > 0 && stop.await((long) (interval * 1e9), TimeUnit.NANOSECONDS)) {
                     break;                                   // interrupted by SIGINT or SIGTERM: pacing, not sync
@@ -90,7 +89,7 @@ final class Ping implements Callable<Integer> {
                     PingReply r = pinger.ping(dst, size, Duration.ofNanos((long) (timeout * 1e9)));
                     received++;
                     System.out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d time=%.3f ms%n", size + 8,
-                            text(r.from()), r.sequence(), r.rtt().toNanos() / 1e6);
+                            AddressText.of(r.from()), r.sequence(), r.rtt().toNanos() / 1e6);
                 } catch (TcpipException e) {
                     System.out.println("no reply: " + Main.describe(e));
                 }
@@ -99,7 +98,7 @@ final class Ping implements Callable<Integer> {
         }
         System.out.printf("%d received%n", received);
         if (received == 0) {
-            System.err.println("tcpip ping: no reply from " + text(dst));
+            System.err.println("tcpip ping: no reply from " + AddressText.of(dst));
             return Main.FAILURE;
         }
         return 0;
@@ -109,11 +108,6 @@ final class Ping implements Callable<Integer> {
     @FunctionalInterface
     private interface Pinger {
         PingReply ping(InetAddress dst, int size, Duration timeout) throws IOException;
-    }
-
-    /** An address as ping prints it: IPv6 in RFC 5952 form (2001:db8::1, not InetAddress's 2001:db8:0:0:0:0:0:1). */
-    static String text(InetAddress a) {
-        return a instanceof Inet6Address v6 ? Ipv6Address.of(v6).toString() : a.getHostAddress();
     }
 
     private CommandLine.ParameterException usage(String message) {

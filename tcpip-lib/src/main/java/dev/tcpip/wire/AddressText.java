@@ -29,6 +29,11 @@ public final class AddressText {
         return a.getHostAddress();
     }
 
+    /** {@code 10.0.0.1:80}, {@code [2001:db8::1]:80}: the stack's own address type with a port. */
+    public static String of(IpAddress a, int port) {
+        return (a instanceof Ipv6Address ? "[" + a + "]" : String.valueOf(a)) + ":" + port;
+    }
+
     /** {@code 127.0.0.1:1}, {@code [::1]:8080}, {@code example.org:443} (unresolved); {@code "null"} for null. */
     public static String of(InetSocketAddress a) {
         if (a == null) {

@@ -22,16 +22,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Runs the named workloads (all by default) and prints a table.",
-                "Workloads: socket (the socket stack beside plain java.nio on loopback),",
-                "direct-udp (two direct stacks on a memory network beside kernel UDP on loopback),",
-                "direct-tcp (TCP between two direct stacks on a memory network beside the socket stack on loopback),",
-                "tap (1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel",
-                "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named),",
-                "gateway (iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest namespace",
-                "to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in turn; needs root;",
-                "a system that is not installed is skipped with a line on stderr).",
-                "--plot FILE.svg draws one more direct-tcp bulk flow (MTU 1500, not counted",
-                "in the figures) as a time-sequence graph."})
+                "--plot FILE.svg draws one more direct-tcp bulk flow (MTU 1500, not counted in the figures) as a"
+                        + " time-sequence graph."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */
@@ -68,7 +60,16 @@ final class Bench implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "WORKLOAD", arity = "0..*", description = "Which workloads to run (default: all).")
+    @Parameters(paramLabel = "WORKLOAD", arity = "0..*", description = {"Which workloads to run (default: all):",
+            "socket: the socket stack beside plain java.nio on loopback.",
+            "direct-udp: two direct stacks on a memory network beside kernel UDP on loopback.",
+            "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback.",
+            "tap: 1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel"
+                    + " over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1"
+                    + " when named.",
+            "gateway: iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest"
+                    + " namespace to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in"
+                    + " turn; needs root; a system that is not installed is skipped with a line on stderr."})
     List<String> names = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as a JSON array to FILE.")

@@ -15,8 +15,8 @@ import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.device.PcapWriter;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.PingReply;
 import dev.tcpip.direct.FlowRecording;
-import dev.tcpip.direct.PingReply;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TimeSequencePlot;
 import dev.tcpip.time.Clock;
@@ -50,11 +50,11 @@ import picocli.CommandLine.Option;
  * throughput, and where the capture of A's frames is. Exit status 0 if every step succeeded.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Two direct stacks on an in-memory network, no root needed: ping, UDP and TCP between",
-                "a client and a server, with round-trip times and throughput.",
+        description = {"Two direct stacks on an in-memory network, no root needed: ping, UDP and TCP between"
+                + " a client and a server, with round-trip times and throughput.",
                 "Writes the first 256 bytes of every frame of the client to a pcap file; exits 0 if everything succeeded.",
-                "With --plot, draws the timed TCP transfer as a time-sequence graph (SVG);",
-                "with --loss, that transfer loses frames and has to recover."})
+                "With --plot, draws the timed TCP transfer as a time-sequence graph (SVG); with --loss, that transfer"
+                        + " loses frames and has to recover."})
 final class Demo implements Callable<Integer> {
     private static final int SNAPLEN = 256;
     private static final int CHUNK = 64 * 1024;

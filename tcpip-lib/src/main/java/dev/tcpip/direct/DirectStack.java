@@ -4,6 +4,7 @@ import dev.tcpip.ClosedException;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
+import dev.tcpip.PingReply;
 import dev.tcpip.Stack;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.Udp;
@@ -35,6 +36,7 @@ import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.SimulatedLoop;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Ipv6Address;
@@ -437,13 +439,13 @@ public final class DirectStack implements Stack {
         long nanos = timeout.toNanos();
         if (dst instanceof Inet6Address v6) {
             if (icmp6 == null) {
-                throw new UnreachableException("this stack has no IPv6: " + dst);
+                throw new UnreachableException("this stack has no IPv6: " + AddressText.of(dst));
             }
             Ipv6Address to = Ipv6Address.of(v6);
             return loop.<PingReply>submit((now, f) -> icmp6.ping(now, to, size, nanos, f)).await();
         }
         if (!(dst instanceof Inet4Address v4) || icmp == null) {
-            throw new UnreachableException("this stack has no IPv4: " + dst);
+            throw new UnreachableException("this stack has no IPv4: " + AddressText.of(dst));
         }
         Ipv4Address to = Ipv4Address.of(v4);
         return loop.<PingReply>submit((now, f) -> icmp.ping(now, to, size, nanos, f)).await();

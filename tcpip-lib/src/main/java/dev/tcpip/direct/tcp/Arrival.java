@@ -4,6 +4,7 @@ import dev.tcpip.RefusedException;
 import dev.tcpip.ResetException;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.TcpView;
 
@@ -142,7 +143,7 @@ final class Arrival {
         if (seg.has(TcpHeader.RST)) {                                        // second
             if (ack) {
                 c.abort(new ResetException("connection refused"),
-                        new RefusedException("connection to " + c.id.remote() + ":" + c.id.remotePort() + " refused"),
+                        new RefusedException("connection to " + AddressText.of(c.id.remote(), c.id.remotePort()) + " refused"),
                         false, now);
             }
             return;

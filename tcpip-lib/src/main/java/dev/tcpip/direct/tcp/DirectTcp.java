@@ -18,6 +18,7 @@ import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
@@ -153,7 +154,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     public TcpFlow connect(InetSocketAddress dst, Keepalive keepalive) throws IOException {
         checkOpen();
         if (dst.isUnresolved()) {
-            throw new UnreachableException("unresolved address: " + dst);
+            throw new UnreachableException("unresolved address: " + AddressText.of(dst));
         }
         IpAddress remote = IpAddress.of(dst.getAddress());
         int remotePort = Ports.check(dst.getPort());
@@ -177,7 +178,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         int port = ports.allocate(new FourTuple(local, 0, remote, remotePort),
                 p -> listeners.containsKey(p) || connections.containsKey(new FourTuple(local, p, remote, remotePort)));
         if (port < 0) {
-            f.fail(new IOException("no free ephemeral port toward " + remote + ":" + remotePort));
+            f.fail(new IOException("no free ephemeral port toward " + AddressText.of(remote, remotePort)));
             return;
         }
         if (!makeRoom()) {
@@ -430,7 +431,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 // RFC 1122 §4.2.3.9: a hard error aborts a connection being opened.
                 if (c.tcb.state == TcpState.SYN_SENT) {
                     c.abort(new ClosedException("connection refused"),
-                            new RefusedException("connection to " + c.id.remote() + " refused (ICMP "
+                            new RefusedException("connection to " + AddressText.of(c.id.remote(), c.id.remotePort()) + " refused (ICMP "
                                     + error.kind() + ")"), false, now);
                 }
             }
@@ -447,7 +448,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 // overflow, no ARP reply yet): the SYN is retried as before. An established connection keeps trying.
                 if (c.tcb.state == TcpState.SYN_SENT && !ip.isOwn(error.reporter())) {
                     c.abort(new ClosedException("destination unreachable"),
-                            new UnreachableException(c.id.remote() + ":" + c.id.remotePort() + " unreachable (ICMP "
+                            new UnreachableException(AddressText.of(c.id.remote(), c.id.remotePort()) + " unreachable (ICMP "
                                     + error.kind() + " from " + error.reporter() + ")",
                                     error.kind() == IcmpError.Kind.NET_UNREACHABLE ? UnreachableException.Scope.NETWORK
                                             : UnreachableException.Scope.HOST, null), false, now);

@@ -191,6 +191,17 @@ public final class DirectTcpFlow implements TcpFlow {
         return last != null ? last : c.info().withState(TcpInfo.State.CLOSED);
     }
 
+    @Override
+    public void setKeepalive(Keepalive keepalive) throws IOException {
+        if (loop().isClosed()) {
+            return;
+        }
+        loop().<Void>submit((now, f) -> {
+            c.timers.setKeepalive(keepalive, now);
+            f.complete(null);
+        }).await();
+    }
+
     /** The keep-alive settings applied to this flow, or null. */
     public Keepalive keepalive() {
         return c.timers.keepaliveSettings();

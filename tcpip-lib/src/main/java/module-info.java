@@ -5,7 +5,8 @@
  * ({@code dev.tcpip.direct.link}, {@code .ip}, {@code .icmp}, {@code .ndp}, {@code .udp}, {@code .tcp},
  * {@code .stats}) are not exported: their public types are for each other only. Forwarding (a direct stack
  * relaying every guest flow to an upstream stack) is in {@code dev.tcpip.forward}. A SOCKS5 client as a stack (an upstream
- * for forwarding through a proxy) is in {@code dev.tcpip.socks}.
+ * for forwarding through a proxy) is in {@code dev.tcpip.socks}; {@code java.net} sockets and {@code javax.net} socket
+ * factories over any stack in {@code dev.tcpip.net}.
  */
 module dev.tcpip {
     requires jdk.net;
@@ -19,4 +20,5 @@ module dev.tcpip {
     exports dev.tcpip.direct;
     exports dev.tcpip.forward;
     exports dev.tcpip.socks;
+    exports dev.tcpip.net;
 }

@@ -81,6 +81,18 @@ public interface TcpFlow extends AutoCloseable {
      */
     TcpInfo info();
 
+    /**
+     * Turns TCP keep-alive on for this open flow with these settings, or off ({@code null}): what {@code connect}
+     * and {@code listen} with a {@link Keepalive} do at the start, for a flow that already runs (as
+     * {@code Socket.setKeepAlive} asks). The direct stack restarts its idle timer from now; the socket stack sets
+     * {@code SO_KEEPALIVE} and the kernel's three options. A flow that has ended ignores it.
+     *
+     * @throws UnsupportedOperationException a flow of a stack that cannot change keep-alive once open (this default)
+     */
+    default void setKeepalive(Keepalive keepalive) throws IOException {
+        throw new UnsupportedOperationException("keep-alive cannot be changed on " + getClass().getSimpleName());
+    }
+
     /** The peer's address and port ({@code dst}). */
     InetSocketAddress dst();
 

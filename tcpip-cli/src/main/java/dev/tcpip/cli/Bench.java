@@ -22,17 +22,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Runs the named workloads (all by default) and prints a table.",
-                "Workloads: socket (the socket stack beside plain java.nio on loopback),",
-                "direct-udp (two direct stacks on a memory network beside kernel UDP on loopback),",
-                "direct-tcp (TCP between two direct stacks on a memory network beside the socket stack on loopback),",
-                "tap (1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel",
-                "over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1 when named),",
-                "gateway (iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest namespace",
-                "to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in turn; needs root;",
-                "a system that is not installed is skipped with a line on stderr),",
-                "relay (iperf3 both ways at MTU 1500 and 65520 and connects/s from a guest namespace to a far one, routed by",
-                "the kernel over veth and through tcpip relay, direct and via microsocks; the relay's heap per idle",
-                "connection at 10,000 connections; needs root)."})
+                "--plot FILE.svg draws one more direct-tcp bulk flow (MTU 1500, not counted in the figures) as a"
+                        + " time-sequence graph."})
 final class Bench implements Callable<Integer> {
 
     /** A workload: a name and what it measures. */
@@ -40,11 +31,16 @@ final class Bench implements Callable<Integer> {
         List<Figure> run(Settings settings) throws Exception;
     }
 
-    /** How long to measure: {@code quick} shrinks every workload for smoke tests. */
-    record Settings(boolean quick) {
+    /**
+     * How long to measure: {@code quick} shrinks every workload for smoke tests; {@code plot}, if not null, is where
+     * the direct-tcp workload draws one flow's time-sequence graph.
+     */
+    record Settings(boolean quick, Path plot) {
     }
 
     static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
+    /** The workload whose flow --plot draws. */
+    static final String PLOTTED = "direct-tcp";
 
     static {
         WORKLOADS.put("socket", SocketBench::run);
@@ -65,7 +61,19 @@ final class Bench implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(paramLabel = "WORKLOAD", arity = "0..*", description = "Which workloads to run (default: all).")
+    @Parameters(paramLabel = "WORKLOAD", arity = "0..*", description = {"Which workloads to run (default: all):",
+            "socket: the socket stack beside plain java.nio on loopback.",
+            "direct-udp: two direct stacks on a memory network beside kernel UDP on loopback.",
+            "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback.",
+            "tap: 1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel"
+                    + " over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1"
+                    + " when named.",
+            "gateway: iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest"
+                    + " namespace to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in"
+                    + " turn; needs root; a system that is not installed is skipped with a line on stderr.",
+            "relay: iperf3 both ways at MTU 1500 and 65520 and connects/s from a guest namespace to a far one,"
+                    + " routed by the kernel over veth and through tcpip relay, direct and via microsocks; the relay's"
+                    + " heap per idle connection at 10,000 connections; needs root."})
     List<String> names = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as a JSON array to FILE.")
@@ -73,6 +81,11 @@ final class Bench implements Callable<Integer> {
 
     @Option(names = "--quick", description = "Short runs, for smoke tests (figures are not meaningful).")
     boolean quick;
+
+    @Option(names = "--plot", paramLabel = "FILE.svg",
+            description = "Record one more bulk flow of the direct-tcp workload, after its measured rounds and not counted"
+                    + " in them, and draw its time-sequence graph to FILE.svg.")
+    Path plot;
 
     @Override
     public Integer call() throws Exception {
@@ -83,8 +96,12 @@ final class Bench implements Callable<Integer> {
                         "unknown workload '" + n + "'; known: " + String.join(", ", WORKLOADS.keySet()));
             }
         }
+        if (plot != null && !run.contains(PLOTTED)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "option '--plot' draws a flow of the " + PLOTTED + " workload, which is not among those run");
+        }
         List<Figure> figures = new ArrayList<>();
-        Settings settings = new Settings(quick);
+        Settings settings = new Settings(quick, plot);
         for (String n : run) {
             System.err.println("tcpip bench: running " + n + " ...");
             try {

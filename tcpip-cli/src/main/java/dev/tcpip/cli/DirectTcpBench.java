@@ -7,20 +7,25 @@ import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.FlowRecording;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.direct.TimeSequencePlot;
 import dev.tcpip.socket.SocketStack;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Locale;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * TCP between two direct stacks on a real-time memory network ({@code direct-memory}: each stack on its own
@@ -128,7 +133,33 @@ final class DirectTcpBench {
                 "bytes/endpoint beyond buffers"));
         out.add(new Figure("tcp-idle-heap-" + idleSocket, "socket-loopback", socket[0],
                 "JVM bytes/endpoint (kernel memory not counted)"));
+        if (s.plot() != null) {
+            plot(bulk, s.plot());
+        }
         return out;
+    }
+
+    /** One more bulk transfer at MTU 1500, not counted: the client's flow recorded and drawn to {@code file}. */
+    static void plot(long total, Path file) throws Exception {
+        AtomicReference<FlowRecording> recording = new AtomicReference<>();
+        double gbps = bulk(Pair.direct(1500), total, (client, flow) -> {
+            if (flow == null) {
+                client.recordFlows(Demo.recordingCapacity(total));       // the next flow: the bulk one
+            } else {
+                client.recordFlows(0);
+                recording.set(client.recording(flow).orElseThrow());
+            }
+        });
+        FlowRecording r = recording.get();
+        TimeSequencePlot.write(r, file);
+        System.err.printf(Locale.ROOT, "tcpip bench: plot of one direct-tcp bulk flow (MTU 1500, %d MiB, %.2f Gbit/s"
+                + " while recorded, not counted), %d events%s: %s%n", total >> 20, gbps, r.events().size(),
+                r.dropped() > 0 ? " (the " + r.dropped() + " before them dropped)" : "", file.toAbsolutePath());
+    }
+
+    /** Called with the client's direct stack before it connects (flow null), then with the flow it opened. */
+    interface Recorder {
+        void around(DirectStack client, TcpFlow flow) throws IOException;
     }
 
     private static void addPair(List<Figure> out, String work, double direct, double socket, String unit) {
@@ -147,6 +178,11 @@ final class DirectTcpBench {
 
     /** One flow, 64 KiB writes, a reader that drops the data; Gbit/s from the first write to the last byte read. */
     static double bulk(Pair p, long total) throws Exception {
+        return bulk(p, total, null);
+    }
+
+    /** As above; {@code recorder}, if not null, is told of the connection (direct pairs only). */
+    static double bulk(Pair p, long total, Recorder recorder) throws Exception {
         try (p) {
             CompletableFuture<Long> received = new CompletableFuture<>();
             int port = p.server.tcp().listen(0, flow -> {
@@ -157,7 +193,13 @@ final class DirectTcpBench {
                 received.complete(n);
                 flow.close();
             });
+            if (recorder != null) {
+                recorder.around((DirectStack) p.client, null);
+            }
             TcpFlow flow = p.connect(port);
+            if (recorder != null) {
+                recorder.around((DirectStack) p.client, flow);
+            }
             ByteBuffer data = ByteBuffer.allocate(CHUNK);
             long start = System.nanoTime();
             for (long sent = 0; sent < total; sent += CHUNK) {

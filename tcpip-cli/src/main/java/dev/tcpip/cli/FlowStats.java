@@ -3,10 +3,9 @@ package dev.tcpip.cli;
 import dev.tcpip.FlowInfo;
 import dev.tcpip.Stack;
 import dev.tcpip.TcpInfo;
+import dev.tcpip.wire.AddressText;
 import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.net.Inet6Address;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +94,7 @@ final class FlowStats implements AutoCloseable {
     /** One flow's cells, in {@link #HEADER}'s order. */
     static List<String> row(String stack, FlowInfo f) {
         TcpInfo i = f.info();
-        return List.of(stack, address(f.src()), address(f.dst()), i.state().name(), Long.toString(i.bytesSent()),
+        return List.of(stack, AddressText.of(f.src()), AddressText.of(f.dst()), i.state().name(), Long.toString(i.bytesSent()),
                 Long.toString(i.bytesReceived()), Long.toString(i.cwnd()),
                 i.rtt().isPresent() ? String.format(Locale.ROOT, "%.3fms", i.rtt().getAsLong() / 1e6) : "-",
                 Long.toString(i.retransmissions()),
@@ -141,13 +140,6 @@ final class FlowStats implements AutoCloseable {
         }
         b.setLength(end);
         b.append('\n');
-    }
-
-    /** {@code HOST:PORT}, IPv6 in brackets, as the user would type it. */
-    static String address(InetSocketAddress a) {
-        String host = a.getAddress() instanceof Inet6Address v6
-                ? "[" + dev.tcpip.wire.Ipv6Address.of(v6) + "]" : a.getAddress().getHostAddress();
-        return host + ":" + a.getPort();
     }
 
     /** Bytes per second as bits per second with a unit: {@code 940.1Mbit/s}. */

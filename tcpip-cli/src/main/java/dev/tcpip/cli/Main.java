@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit status. */
     static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        Synopsis.install(cl);
         cl.setExitCodeExceptionMapper(t -> FAILURE);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof CommandLine.ParameterException pe) {

@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
  * (FIN) at the end of stdin, and the connection to stdout; exits 0 once both directions are finished.
  */
 @Command(name = "nc", mixinStandardHelpOptions = true,
-        description = {"Connects to HOST PORT (or with -l, accepts one connection on PORT), copies stdin to the",
-                "connection, half-closing it at the end of stdin, and the connection to stdout."})
+        description = "Connects to HOST PORT (or with -l, accepts one connection on PORT), copies stdin to the"
+                + " connection, half-closing it at the end of stdin, and the connection to stdout.")
 final class Nc implements Callable<Integer> {
 
     private static final int CHUNK = 64 * 1024;

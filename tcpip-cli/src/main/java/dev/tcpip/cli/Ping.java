@@ -1,9 +1,11 @@
 package dev.tcpip.cli;
 
+import dev.tcpip.PingReply;
+import dev.tcpip.Stack;
 import dev.tcpip.TcpipException;
-import dev.tcpip.direct.PingReply;
-import dev.tcpip.wire.Ipv6Address;
-import java.net.Inet6Address;
+import dev.tcpip.socket.SocketStack;
+import dev.tcpip.wire.AddressText;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -11,16 +13,22 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
-/** {@code tcpip ping [-c COUNT] HOST}: ICMP echo (RFC 792) from the direct stack; a line per reply. */
+/**
+ * {@code tcpip ping [-c COUNT] HOST}: ICMP echo (RFC 792, RFC 4443) and a line per reply; from the direct stack with
+ * {@code --tap} or {@code --tun}, else from the host through a Linux ping socket ({@link SocketStack#ping}), which needs no privilege
+ * but a group within {@code net.ipv4.ping_group_range}.
+ */
 @Command(name = "ping", mixinStandardHelpOptions = true,
-        description = {"Sends ICMP echo requests from the direct stack (--tap is required) and prints a line per reply.",
+        description = {"Sends ICMP echo requests and prints a line per reply: from the direct stack with --tap or"
+                + " --tun, else from the host's ICMP echo sockets (allowed to the groups in the sysctl"
+                + " net.ipv4.ping_group_range).",
                 "Exits 0 if any reply came, 1 otherwise."})
 final class Ping implements Callable<Integer> {
 
@@ -47,7 +55,7 @@ final class Ping implements Callable<Integer> {
             defaultValue = "2")
     double timeout;
 
-    @Parameters(paramLabel = "HOST", description = "An IPv4 or IPv6 address (a link-local one with %IFNAME).")
+    @Parameters(paramLabel = "HOST", description = "An IPv4 or IPv6 address (link-local: ADDR%%IFNAME).")
     String host;
 
     @Override
@@ -67,24 +75,21 @@ final class Ping implements Callable<Integer> {
         } catch (UnknownHostException e) {
             throw usage("invalid HOST '" + host + "': unknown host");
         }
-        if (!stackOptions.direct()) {
-            throw usage("ping runs on the direct stack only: give --tap IFNAME (or --tun IFNAME) and --ipv4 A.B.C.D/N"
-                    + " (the socket stack cannot send ICMP)");
-        }
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         int received = 0;
-        try (DirectOnTap stack = stackOptions.openDirect()) {
-            System.out.printf("PING %s: %d data bytes%n", text(dst), size);
+        try (Stack stack = stackOptions.open()) {
+            Pinger pinger = stack instanceof DirectOnTap direct ? direct.direct()::ping : ((SocketStack) stack)::ping;
+            System.out.printf("PING %s: %d data bytes%n", AddressText.of(dst), size);
             for (int i = 0; i < count && stop.getCount() > 0; i++) {
                 if (i > 0 && stop.await((long) (interval * 1e9), TimeUnit.NANOSECONDS)) {
                     break;                                   // interrupted by SIGINT or SIGTERM: pacing, not sync
                 }
                 try {
-                    PingReply r = stack.direct().ping(dst, size, Duration.ofNanos((long) (timeout * 1e9)));
+                    PingReply r = pinger.ping(dst, size, Duration.ofNanos((long) (timeout * 1e9)));
                     received++;
                     System.out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d time=%.3f ms%n", size + 8,
-                            text(r.from()), r.sequence(), r.rtt().toNanos() / 1e6);
+                            AddressText.of(r.from()), r.sequence(), r.rtt().toNanos() / 1e6);
                 } catch (TcpipException e) {
                     System.out.println("no reply: " + Main.describe(e));
                 }
@@ -93,15 +98,16 @@ final class Ping implements Callable<Integer> {
         }
         System.out.printf("%d received%n", received);
         if (received == 0) {
-            System.err.println("tcpip ping: no reply from " + text(dst));
+            System.err.println("tcpip ping: no reply from " + AddressText.of(dst));
             return Main.FAILURE;
         }
         return 0;
     }
 
-    /** An address as ping prints it: IPv6 in RFC 5952 form (2001:db8::1, not InetAddress's 2001:db8:0:0:0:0:0:1). */
-    static String text(InetAddress a) {
-        return a instanceof Inet6Address v6 ? Ipv6Address.of(v6).toString() : a.getHostAddress();
+    /** One echo request and its reply, from either stack. */
+    @FunctionalInterface
+    private interface Pinger {
+        PingReply ping(InetAddress dst, int size, Duration timeout) throws IOException;
     }
 
     private CommandLine.ParameterException usage(String message) {

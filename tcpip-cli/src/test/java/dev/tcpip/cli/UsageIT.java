@@ -1,13 +1,16 @@
 package dev.tcpip.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tcpip.direct.PlotReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,18 +71,50 @@ class UsageIT {
         } // closed again: nobody listens there now
         Cli.Result r = Cli.run(30, "nc", "127.0.0.1", String.valueOf(port));
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("refused"), r.err());
-        assertEquals(1, r.err().strip().lines().count(), r.err());
+        // The address as typed: 127.0.0.1:PORT, never InetSocketAddress's /127.0.0.1:PORT.
+        assertEquals("tcpip nc: refused: connection to 127.0.0.1:" + port + " refused", r.err().strip());
     }
 
+    /**
+     * Every command's --help, at the 80 columns picocli uses off a terminal: no line is longer, no word or option
+     * label is cut across lines (the synopsis breaks between options only), and no line ends early while the next
+     * line's first word would have fitted (a description written as separate lines instead of one paragraph).
+     */
     @Test
-    void helpWorksOnEveryCommand() throws Exception {
-        for (String cmd : new String[] {"serve", "nc", "ping", "demo", "bench", "gateway", "relay"}) {
-            Cli.Result r = Cli.run(30, cmd, "--help");
+    void helpWorksOnEveryCommandAndWrapsCleanlyAt80Columns() throws Exception {
+        for (String cmd : new String[] {"", "serve", "nc", "ping", "demo", "bench", "gateway", "relay"}) {
+            Cli.Result r = cmd.isEmpty() ? Cli.run(30, "--help") : Cli.run(30, cmd, "--help");
             assertEquals(0, r.code(), cmd);
-            assertTrue(r.out().contains("Usage: tcpip " + cmd), r.out());
+            assertTrue(r.out().startsWith("Usage: tcpip " + cmd), r.out());
+            assertFalse((r.out() + r.err()).contains("WARN"), r.err());
+            List<String> lines = r.out().lines().toList();
+            boolean synopsis = true;
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                String where = "tcpip " + cmd + " --help, line " + (i + 1) + ": '" + line + "'";
+                assertTrue(line.length() <= 80, where + " is longer than 80 columns");
+                assertFalse(line.endsWith("%") || line.endsWith("-"), where + " cuts a word");
+                synopsis &= i == 0 || line.startsWith(" ");
+                if (synopsis) {
+                    assertEquals(line.chars().filter(c -> c == '[').count(), line.chars().filter(c -> c == ']').count(),
+                            where + " breaks inside an option");
+                }
+                if (i + 1 < lines.size()) {
+                    String next = lines.get(i + 1).strip();
+                    String word = next.split(" ", 2)[0];
+                    int indent = lines.get(i + 1).indexOf(next);
+                    // Text going on: a paragraph's next line (column 0 after column 0) or a table cell's (indented
+                    // past the option and command columns), not a heading's first row or the next row.
+                    // A sentence that ended ('.', ':') may end its line: what follows is another item.
+                    boolean paragraph = indent == 0 && !line.startsWith(" ");
+                    boolean continues = !next.isEmpty() && Character.isLowerCase(next.charAt(0))
+                            && (paragraph || indent > 8) && !line.endsWith(".") && !line.endsWith(":");
+                    // picocli keeps a table cell's last column free: 79 is the widest any line can be filled to.
+                    assertFalse(continues && line.length() + 1 + word.length() <= 79,
+                            where + " ends early: '" + word + "' would have fitted");
+                }
+            }
         }
-        assertEquals(0, Cli.run(30, "--help").code());
     }
 
     @Test
@@ -108,7 +143,7 @@ class UsageIT {
                 {"--loss", "nc", "--tap", "tap9", "--ipv4", "10.0.0.2/24", "--loss", "101", "10.0.0.1", "7"},
                 {"--tap", "nc", "--tap", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
                 {"--pcap", "serve", "--pcap", "x.pcap", "--echo", "7"},
-                {"--tap", "ping", "10.0.0.1"},
+                {"--ipv4", "ping", "--ipv4", "10.0.0.2/24", "10.0.0.1"},
                 {"--tun", "serve", "--tap", "tap9", "--tun", "tun9", "--ipv4", "10.0.0.2/24", "--echo", "7"},
                 {"--mac", "serve", "--tun", "tun9", "--ipv4", "10.0.0.2/24", "--mac", "02:00:00:00:00:09", "--echo", "7"},
                 {"--tun", "nc", "--tun", "a-name-far-too-long", "--ipv4", "10.0.0.2/24", "10.0.0.1", "7"},
@@ -155,6 +190,44 @@ class UsageIT {
             assertTrue(r.err().contains(c[0]), line + " names " + c[0] + ": " + r.err());
             assertTrue(r.err().contains(hint), line + ": " + r.err());
         }
+    }
+
+    @Test
+    void demoWithLossPlotsItsTransferWithTheRetransmissionsMarked(@TempDir Path dir) throws Exception {
+        Path svg = dir.resolve("demo.svg");
+        Cli.Result r = Cli.run(120, "demo", "--pcap", dir.resolve("demo.pcap").toString(), "--bytes", "4000000",
+                "--loss", "2", "--plot", svg.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "2.0% loss each way: (\\d+) frames dropped, (\\d+) segments retransmitted").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        long retransmitted = Long.parseLong(m.group(2));
+        assertTrue(Long.parseLong(m.group(1)) > 0 && retransmitted > 0, "2 % of about 4,000 frames: " + m.group());
+        assertTrue(r.out().contains("plot  of A's side") && r.out().contains(svg.toString()), r.out());
+        PlotReader plot = PlotReader.parse(Files.readString(svg));
+        assertEquals("svg", plot.root().getLocalName());
+        assertTrue(plot.root().getTextContent().contains("10.0.0.1:") && plot.root().getTextContent()
+                .contains("10.0.0.2:9"), "the title names the flow");
+        // One marker per retransmitted segment: the data segments counted above, and any FIN or SYN sent again.
+        List<double[]> marks = plot.bars("retransmissions");
+        assertEquals("false", plot.group("retransmissions").getAttribute("data-merged"));
+        assertEquals(Integer.parseInt(plot.group("retransmissions").getAttribute("data-count")), marks.size());
+        assertTrue(marks.size() >= retransmitted, marks.size() + " markers for " + retransmitted + " retransmissions");
+        PlotReader.Panel panel = plot.panel("seq-panel");
+        for (double[] b : marks) {
+            assertTrue(panel.inside(new double[] {b[0], b[1]}) && panel.inside(new double[] {b[0], b[2]}));
+        }
+        assertTrue(!plot.points("acks").isEmpty() && !plot.points("cwnd").isEmpty());
+    }
+
+    @Test
+    void demoLossAndBenchPlotAreCheckedAsUsage() throws Exception {
+        Cli.Result r = Cli.run(30, "demo", "--loss", "60");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--loss"), r.err());
+        r = Cli.run(30, "bench", "socket", "--plot", "x.svg");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--plot") && r.err().contains("direct-tcp"), r.err());
     }
 
     @Test

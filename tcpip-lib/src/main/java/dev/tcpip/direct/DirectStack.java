@@ -4,7 +4,9 @@ import dev.tcpip.ClosedException;
 import dev.tcpip.DatagramHandler;
 import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
+import dev.tcpip.PingReply;
 import dev.tcpip.Stack;
+import dev.tcpip.TcpFlow;
 import dev.tcpip.Udp;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.LinkType;
@@ -34,6 +36,7 @@ import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.SimulatedLoop;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
 import dev.tcpip.wire.Ipv6Address;
@@ -49,6 +52,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
@@ -339,6 +343,54 @@ public final class DirectStack implements Stack {
         });
     }
 
+    // ---- recording flows ----
+
+    /** The most events one {@link FlowRecording} keeps: 16 Mi (a few hundred MB of heap if all are used). */
+    public static final int MAX_RECORDING = 1 << 24;
+
+    /**
+     * Every TCP flow this stack opens or accepts from now on records its events, the last {@code capacity} of them
+     * ({@link FlowRecording}; read with {@link #recording}); 0 turns it off for later flows, leaving recordings
+     * already running alone. Off by default: a flow without a recording pays one field read and test per hook.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is outside 0..{@link #MAX_RECORDING}
+     */
+    public void recordFlows(int capacity) throws IOException {
+        checkCapacity(capacity, 0);
+        ensureOpen();
+        onLoop(now -> {
+            tcp.recordFlows(capacity);
+            return null;
+        });
+    }
+
+    /**
+     * Starts recording {@code flow}'s events from now on, the last {@code capacity} of them, or returns the recording
+     * it already has (whose capacity stays).
+     *
+     * @throws IllegalArgumentException if {@code capacity} is outside 1..{@link #MAX_RECORDING} or {@code flow} is
+     *                                  not a TCP flow of this stack
+     * @throws IllegalStateException    if the flow has ended without a recording
+     */
+    public FlowRecording record(TcpFlow flow, int capacity) throws IOException {
+        checkCapacity(capacity, 1);
+        Objects.requireNonNull(flow, "flow");
+        ensureOpen();
+        return onLoop(now -> tcp.record(flow, capacity));
+    }
+
+    /** The recording of {@code flow} if one was started, from any thread, during the flow or after it ended. */
+    public Optional<FlowRecording> recording(TcpFlow flow) {
+        return Optional.ofNullable(tcp.recording(flow));
+    }
+
+    private static void checkCapacity(int capacity, int min) {
+        if (capacity < min || capacity > MAX_RECORDING) {
+            throw new IllegalArgumentException("recording capacity " + capacity + " is outside " + min + ".."
+                    + MAX_RECORDING);
+        }
+    }
+
     /** Forwarding's SYN counts (see {@link ForwardedSynStats}). */
     public ForwardedSynStats forwardedSyns() throws IOException {
         return onLoop(now -> tcp.forwardedSyns());
@@ -387,13 +439,13 @@ public final class DirectStack implements Stack {
         long nanos = timeout.toNanos();
         if (dst instanceof Inet6Address v6) {
             if (icmp6 == null) {
-                throw new UnreachableException("this stack has no IPv6: " + dst);
+                throw new UnreachableException("this stack has no IPv6: " + AddressText.of(dst));
             }
             Ipv6Address to = Ipv6Address.of(v6);
             return loop.<PingReply>submit((now, f) -> icmp6.ping(now, to, size, nanos, f)).await();
         }
         if (!(dst instanceof Inet4Address v4) || icmp == null) {
-            throw new UnreachableException("this stack has no IPv4: " + dst);
+            throw new UnreachableException("this stack has no IPv4: " + AddressText.of(dst));
         }
         Ipv4Address to = Ipv4Address.of(v4);
         return loop.<PingReply>submit((now, f) -> icmp.ping(now, to, size, nanos, f)).await();

@@ -1,7 +1,7 @@
 package dev.tcpip.jfr;
 
 import dev.tcpip.TcpInfo;
-import java.net.Inet6Address;
+import dev.tcpip.wire.AddressText;
 import java.net.InetSocketAddress;
 import java.util.OptionalLong;
 
@@ -128,20 +128,11 @@ public final class TcpipEvents {
 
     private static void ends(Events.TcpEvent e, String stack, InetSocketAddress local, InetSocketAddress remote) {
         e.stack = stack;
-        e.local = format(local);
-        e.remote = format(remote);
+        e.local = AddressText.of(local);
+        e.remote = AddressText.of(remote);
     }
 
     private static long orUnknown(OptionalLong v) {
         return v.orElse(-1);
-    }
-
-    /** {@code HOST:PORT}, an IPv6 address in brackets, no leading slash. */
-    public static String format(InetSocketAddress a) {
-        if (a == null || a.getAddress() == null) {
-            return String.valueOf(a);
-        }
-        String host = a.getAddress().getHostAddress();
-        return (a.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

@@ -2,11 +2,13 @@ package dev.tcpip.socket;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.Direction;
+import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
 import dev.tcpip.ResetException;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.TcpInfo;
 import dev.tcpip.jfr.TcpipEvents;
+import dev.tcpip.wire.AddressText;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -222,7 +224,7 @@ final class SocketFlow implements TcpFlow {
         try {
             ClosedException closed = writeClosed;
             if (closed != null) {
-                throw new ClosedException("flow to " + dst + " is closed for writing", closed);
+                throw new ClosedException("flow to " + AddressText.of(dst) + " is closed for writing", closed);
             }
             try {
                 if (nodelay != noDelay) {
@@ -255,10 +257,10 @@ final class SocketFlow implements TcpFlow {
     private ClosedException endOfWriting(IOException cause) {
         ClosedException c = cause instanceof ClosedException ce ? ce
                 : cause.getMessage() != null && cause.getMessage().toLowerCase().contains("reset")
-                ? new ResetException("connection to " + dst + " reset by peer", cause)
+                ? new ResetException("connection to " + AddressText.of(dst) + " reset by peer", cause)
                 : cause instanceof ClosedChannelException
-                ? new ClosedException("flow to " + dst + " is closed", cause)
-                : new ClosedException("connection to " + dst + " ended: " + cause.getMessage(), cause);
+                ? new ClosedException("flow to " + AddressText.of(dst) + " is closed", cause)
+                : new ClosedException("connection to " + AddressText.of(dst) + " ended: " + cause.getMessage(), cause);
         if (c instanceof ResetException) {
             resetByPeer = true;
         }
@@ -290,7 +292,7 @@ final class SocketFlow implements TcpFlow {
         writeLock.lock(); // waits for a write in progress: close flushes pending writes
         try {
             if (writeClosed == null) {
-                writeClosed = new ClosedException("flow to " + dst + " was closed by this side");
+                writeClosed = new ClosedException("flow to " + AddressText.of(dst) + " was closed by this side");
                 try {
                     ch.shutdownOutput();
                 } catch (IOException ignored) {
@@ -338,7 +340,7 @@ final class SocketFlow implements TcpFlow {
      * connection as a plain close does, with a FIN (or a RST if unread data is left).
      */
     void closeNow() {
-        endOfWriting(new ClosedException("flow to " + dst + " was aborted"));
+        endOfWriting(new ClosedException("flow to " + AddressText.of(dst) + " was aborted"));
         eof = true;
         release();
         wakeReaders(false);
@@ -437,6 +439,23 @@ final class SocketFlow implements TcpFlow {
                 i.sndbufLimited(), i.unsentBytes());
     }
 
+    /** SO_KEEPALIVE with the kernel's idle, interval and count options (whole seconds), or SO_KEEPALIVE off. */
+    @Override
+    public void setKeepalive(Keepalive keepalive) throws IOException {
+        if (released) {
+            return;
+        }
+        try {
+            if (keepalive == null) {
+                ch.setOption(StandardSocketOptions.SO_KEEPALIVE, false);
+            } else {
+                SocketTcp.applyKeepalive(ch, keepalive);
+            }
+        } catch (ClosedChannelException e) {
+            // released meanwhile: nothing to apply it to
+        }
+    }
+
     @Override
     public boolean resetByPeer() {
         return resetByPeer;
@@ -464,6 +483,6 @@ final class SocketFlow implements TcpFlow {
 
     @Override
     public String toString() {
-        return "SocketFlow[" + src + " -> " + dst + "]";
+        return "SocketFlow[" + src + " -> " + AddressText.of(dst) + "]";
     }
 }

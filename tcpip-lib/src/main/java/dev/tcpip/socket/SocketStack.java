@@ -3,8 +3,11 @@ package dev.tcpip.socket;
 import dev.tcpip.ClosedException;
 import dev.tcpip.FlowInfo;
 import dev.tcpip.IpFamily;
+import dev.tcpip.PingReply;
 import dev.tcpip.Stack;
 import dev.tcpip.TcpInfo;
+import dev.tcpip.UnreachableException;
+import dev.tcpip.wire.AddressText;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -12,10 +15,13 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.ProtocolFamily;
 import java.net.StandardProtocolFamily;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The socket stack: TCP and UDP over the host's sockets (java.nio), the seed's {@code Tcpv4_socket} and
@@ -30,6 +36,8 @@ public final class SocketStack implements Stack {
     private final Set<Closeable> resources = ConcurrentHashMap.newKeySet();
     /** The TCP flows open now (bounded by the process's descriptors), for {@link #flows()}. */
     private final Set<SocketFlow> flows = ConcurrentHashMap.newKeySet();
+    /** The next echo request's sequence number. */
+    private final AtomicInteger pingSequence = new AtomicInteger();
     private volatile boolean disconnected;
 
     private SocketStack(SocketStackConfig config) {
@@ -94,6 +102,36 @@ public final class SocketStack implements Stack {
             closeQuietly(c);
         }
         resources.clear();
+    }
+
+    /**
+     * Sends one ICMP echo request (ICMPv6 to an IPv6 address) with {@code size} data bytes through a Linux ping socket
+     * and waits for its reply, as {@code DirectStack.ping} does on the direct stack. No privilege is needed: the
+     * process's group must be within {@code net.ipv4.ping_group_range} (for IPv6 as well).
+     *
+     * @param size 0..65,507 over IPv4, 0..65,527 over IPv6
+     * @throws java.net.SocketException the sysctl forbids this process's groups (EACCES; the message names the
+     *                                  sysctl, its value and how to widen it), or another socket error
+     * @throws dev.tcpip.TimedOutException no reply within {@code timeout}
+     * @throws UnreachableException no route (ENETUNREACH, EHOSTUNREACH), or a family this stack does not serve
+     * @throws UnsupportedOperationException not Linux
+     */
+    public PingReply ping(InetAddress dst, int size, Duration timeout) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(timeout, "timeout");
+        int max = dst instanceof Inet6Address ? 65_527 : 65_507; // the IP datagram's 65,535 less the headers
+        if (size < 0 || size > max) {
+            throw new IllegalArgumentException("ping size must be within 0.." + max + ": " + size);
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        ensureOpen();
+        if (!serves(dst)) {
+            throw new UnreachableException("a " + config.family() + " stack does not reach " + AddressText.of(dst),
+                    UnreachableException.Scope.NETWORK, null);
+        }
+        return PingSocket.ping(dst, size, pingSequence.getAndIncrement() & 0xffff, timeout);
     }
 
     /**

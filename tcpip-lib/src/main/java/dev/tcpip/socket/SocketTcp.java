@@ -8,6 +8,7 @@ import dev.tcpip.Tcp;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.TimedOutException;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.wire.AddressText;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.ConnectException;
@@ -52,11 +53,11 @@ public final class SocketTcp implements Tcp {
         Objects.requireNonNull(dst, "dst");
         stack.ensureOpen();
         if (dst.isUnresolved()) {
-            throw new UnreachableException("unresolved address: " + dst);
+            throw new UnreachableException("unresolved address: " + AddressText.of(dst));
         }
         InetAddress to = dst.getAddress();
         if (!stack.serves(to)) {
-            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to,
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + AddressText.of(to),
                     UnreachableException.Scope.NETWORK, null);
         }
         SocketChannel ch = SocketChannel.open(SocketStack.familyOf(to));
@@ -79,16 +80,17 @@ public final class SocketTcp implements Tcp {
 
     /** The kernel's connect errors as the seed's typed errors. */
     static IOException mapConnectError(InetSocketAddress dst, Exception e) {
+        String to = AddressText.of(dst);
         return switch (e) {
             case ConnectException c when c.getMessage() != null && c.getMessage().contains("refused") ->
-                    new RefusedException("connection to " + dst + " refused", e);
-            case SocketTimeoutException t -> new TimedOutException("connection to " + dst + " timed out", e);
+                    new RefusedException("connection to " + to + " refused", e);
+            case SocketTimeoutException t -> new TimedOutException("connection to " + to + " timed out", e);
             // EHOSTUNREACH is NoRouteToHostException; ENETUNREACH a SocketException "Network is unreachable".
-            case NoRouteToHostException n -> new UnreachableException("no route to " + dst, e);
+            case NoRouteToHostException n -> new UnreachableException("no route to " + to, e);
             case SocketException s when s.getMessage() != null && s.getMessage().contains("unreachable") ->
-                    new UnreachableException(dst + ": " + s.getMessage(), scopeOf(s), e);
-            case UnresolvedAddressException u -> new UnreachableException("unresolved address: " + dst, e);
-            case UnsupportedAddressTypeException u -> new UnreachableException("unsupported address: " + dst, e);
+                    new UnreachableException(to + ": " + s.getMessage(), scopeOf(s), e);
+            case UnresolvedAddressException u -> new UnreachableException("unresolved address: " + to, e);
+            case UnsupportedAddressTypeException u -> new UnreachableException("unsupported address: " + to, e);
             case IOException io -> io;
             default -> new IOException(e);
         };

@@ -7,6 +7,7 @@ import dev.tcpip.RefusedException;
 import dev.tcpip.Udp;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.wire.AddressText;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -52,11 +53,11 @@ public final class SocketUdp implements Udp {
         Objects.requireNonNull(options, "options");
         stack.ensureOpen();
         if (dst.isUnresolved()) {
-            throw new UnreachableException("unresolved address: " + dst);
+            throw new UnreachableException("unresolved address: " + AddressText.of(dst));
         }
         InetAddress to = dst.getAddress();
         if (!stack.serves(to)) {
-            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + to,
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + AddressText.of(to),
                     UnreachableException.Scope.NETWORK, null);
         }
         int max = to instanceof Inet4Address ? MAX_IPV4_PAYLOAD : MAX_IPV6_PAYLOAD;
@@ -88,12 +89,12 @@ public final class SocketUdp implements Udp {
             }
         } catch (PortUnreachableException e) {
             // A connected port (listen with a remote) hears of an earlier datagram's ICMP port unreachable here.
-            throw new RefusedException(dst + ": port unreachable", e);
+            throw new RefusedException(AddressText.of(dst) + ": port unreachable", e);
         } catch (NoRouteToHostException e) {
-            throw new UnreachableException("no route to " + dst, e);
+            throw new UnreachableException("no route to " + AddressText.of(dst), e);
         } catch (SocketException e) {
             if (e.getMessage() != null && e.getMessage().contains("unreachable")) {
-                throw new UnreachableException(dst + ": " + e.getMessage(), SocketTcp.scopeOf(e), e);
+                throw new UnreachableException(AddressText.of(dst) + ": " + e.getMessage(), SocketTcp.scopeOf(e), e);
             }
             throw e;
         }
@@ -149,7 +150,7 @@ public final class SocketUdp implements Udp {
         stack.ensureOpen();
         InetAddress to = remote.getAddress();
         if (to == null || !stack.serves(to)) {
-            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + remote,
+            throw new UnreachableException("a " + stack.config().family() + " stack does not reach " + AddressText.of(remote),
                     UnreachableException.Scope.NETWORK, null);
         }
         if (port != 0) {

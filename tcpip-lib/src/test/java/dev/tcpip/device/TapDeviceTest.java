@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
-import dev.tcpip.direct.PingReply;
+import dev.tcpip.PingReply;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.RealTimeLoop;
 import dev.tcpip.wire.Checksum;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tcpip.Payloads;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
-import dev.tcpip.direct.PingReply;
+import dev.tcpip.PingReply;
 import dev.tcpip.direct.StackCounter;
 import java.io.IOException;
 import java.lang.foreign.Arena;

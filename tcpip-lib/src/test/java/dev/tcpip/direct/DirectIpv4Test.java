@@ -1,5 +1,6 @@
 package dev.tcpip.direct;
 
+import dev.tcpip.PingReply;
 import static dev.tcpip.direct.SimKit.at;
 import static dev.tcpip.direct.SimKit.ip;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

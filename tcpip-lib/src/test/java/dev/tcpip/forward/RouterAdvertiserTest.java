@@ -8,7 +8,7 @@ import dev.tcpip.device.LinkConfig;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.InterfaceAddress;
-import dev.tcpip.direct.PingReply;
+import dev.tcpip.PingReply;
 import dev.tcpip.direct.RouterAdvertisementConfig;
 import dev.tcpip.direct.SimKit;
 import dev.tcpip.direct.StackCounter;

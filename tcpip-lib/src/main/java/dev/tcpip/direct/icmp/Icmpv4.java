@@ -1,7 +1,7 @@
 package dev.tcpip.direct.icmp;
 
 import dev.tcpip.UnreachableException;
-import dev.tcpip.direct.PingReply;
+import dev.tcpip.PingReply;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.ip.Delivery;
 import dev.tcpip.direct.ip.IcmpError;

@@ -2,7 +2,7 @@ package dev.tcpip.direct.icmp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.TimedOutException;
-import dev.tcpip.direct.PingReply;
+import dev.tcpip.PingReply;
 import dev.tcpip.direct.ip.Delivery;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.time.LoopFuture;

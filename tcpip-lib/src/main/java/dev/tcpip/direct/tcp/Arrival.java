@@ -4,6 +4,7 @@ import dev.tcpip.RefusedException;
 import dev.tcpip.ResetException;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.TcpView;
 
@@ -118,10 +119,17 @@ final class Arrival {
     static void segment(Connection c, TcpView seg, long now) {
         c.receiver.segmentsReceived++;
         c.timers.heard(now);
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.received(seg, c.tcb.sndWscale, now);
+        }
         switch (c.tcb.state) {
             case SYN_SENT -> synSent(c, seg, now);
             case CLOSED -> Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg, now);
             default -> otherStates(c, seg, now);
+        }
+        if (rec != null) {
+            rec.processed(c, now);
         }
     }
 
@@ -135,7 +143,7 @@ final class Arrival {
         if (seg.has(TcpHeader.RST)) {                                        // second
             if (ack) {
                 c.abort(new ResetException("connection refused"),
-                        new RefusedException("connection to " + c.id.remote() + ":" + c.id.remotePort() + " refused"),
+                        new RefusedException("connection to " + AddressText.of(c.id.remote(), c.id.remotePort()) + " refused"),
                         false, now);
             }
             return;

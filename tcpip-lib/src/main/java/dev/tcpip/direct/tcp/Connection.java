@@ -48,6 +48,8 @@ final class Connection {
     boolean opened;
     /** The info as the connection was released (read by the flow from any thread once the loop is gone). */
     volatile TcpInfo lastInfo;
+    /** Records what the connection does, or null (off: each hook reads this field and goes on). */
+    FlowRecorder recorder;
 
     // the application's pending calls (writes: in WriteQueue)
     LoopFuture<DirectTcpFlow> pendingConnect;
@@ -263,6 +265,15 @@ final class Connection {
         }
         wakeReaderData();
         wakeCloser();
+    }
+
+    /** Starts recording with room for {@code capacity} events (on the loop); a recording already running stays. */
+    FlowRecorder record(int capacity) {
+        if (recorder == null) {
+            recorder = new FlowRecorder(this, capacity);
+            flow.recording = recorder;
+        }
+        return recorder;
     }
 
     TcpStats stats() {

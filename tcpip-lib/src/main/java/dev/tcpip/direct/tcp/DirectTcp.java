@@ -9,6 +9,7 @@ import dev.tcpip.RefusedException;
 import dev.tcpip.Tcp;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.UnreachableException;
+import dev.tcpip.direct.FlowRecording;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.direct.ip.IcmpError;
@@ -17,6 +18,7 @@ import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
@@ -90,6 +92,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
     private volatile boolean disconnected;
     private ForwardedSyns forwarded;                      // null: forwarding off
+    /** Events each new connection records, 0 for none ({@link #recordFlows}). */
+    private int recordCapacity;
 
     /**
      * @param loop   the stack's loop, which owns all TCP state
@@ -150,7 +154,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     public TcpFlow connect(InetSocketAddress dst, Keepalive keepalive) throws IOException {
         checkOpen();
         if (dst.isUnresolved()) {
-            throw new UnreachableException("unresolved address: " + dst);
+            throw new UnreachableException("unresolved address: " + AddressText.of(dst));
         }
         IpAddress remote = IpAddress.of(dst.getAddress());
         int remotePort = Ports.check(dst.getPort());
@@ -174,7 +178,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         int port = ports.allocate(new FourTuple(local, 0, remote, remotePort),
                 p -> listeners.containsKey(p) || connections.containsKey(new FourTuple(local, p, remote, remotePort)));
         if (port < 0) {
-            f.fail(new IOException("no free ephemeral port toward " + remote + ":" + remotePort));
+            f.fail(new IOException("no free ephemeral port toward " + AddressText.of(remote, remotePort)));
             return;
         }
         if (!makeRoom()) {
@@ -205,6 +209,9 @@ public final class DirectTcp implements Tcp, TransportHandler {
         t.ourMss = Segments.ourMss(this, c.id.remote());
         t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
         t.smss = Math.min(t.ourMss, config.defaultMss());
+        if (recordCapacity > 0) {
+            c.record(recordCapacity);
+        }
     }
 
     @Override
@@ -306,6 +313,43 @@ public final class DirectTcp implements Tcp, TransportHandler {
         return out;
     }
 
+    // --- recording ---
+
+    /**
+     * Every connection made from now on (opened or accepted; on the loop) records up to {@code capacity} events
+     * from its first SYN; 0 turns this off for later connections, leaving running recordings alone.
+     */
+    public void recordFlows(int capacity) {
+        recordCapacity = capacity;
+    }
+
+    /**
+     * Starts recording {@code flow} now (on the loop) with room for {@code capacity} events, or returns the recording
+     * it already has.
+     *
+     * @throws IllegalArgumentException if the flow is not one of this layer's
+     * @throws IllegalStateException    if it has ended without a recording
+     */
+    public FlowRecording record(TcpFlow flow, int capacity) {
+        if (!(flow instanceof DirectTcpFlow f) || f.layer() != this) {
+            throw new IllegalArgumentException("not a flow of this stack: " + flow);
+        }
+        FlowRecorder running = f.recording;
+        if (running != null) {
+            return running;
+        }
+        Connection c = f.connection();
+        if (c.released) {
+            throw new IllegalStateException("the flow has ended: nothing more to record: " + flow);
+        }
+        return c.record(capacity);
+    }
+
+    /** The recording of {@code flow}, if one was started (from any thread); null otherwise. */
+    public FlowRecording recording(TcpFlow flow) {
+        return flow instanceof DirectTcpFlow f && f.layer() == this ? f.recording : null;
+    }
+
     /** Connections in TIME-WAIT (on the loop). */
     public int timeWaitCount() {
         return timeWait.size();
@@ -387,7 +431,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 // RFC 1122 §4.2.3.9: a hard error aborts a connection being opened.
                 if (c.tcb.state == TcpState.SYN_SENT) {
                     c.abort(new ClosedException("connection refused"),
-                            new RefusedException("connection to " + c.id.remote() + " refused (ICMP "
+                            new RefusedException("connection to " + AddressText.of(c.id.remote(), c.id.remotePort()) + " refused (ICMP "
                                     + error.kind() + ")"), false, now);
                 }
             }
@@ -404,7 +448,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
                 // overflow, no ARP reply yet): the SYN is retried as before. An established connection keeps trying.
                 if (c.tcb.state == TcpState.SYN_SENT && !ip.isOwn(error.reporter())) {
                     c.abort(new ClosedException("destination unreachable"),
-                            new UnreachableException(c.id.remote() + ":" + c.id.remotePort() + " unreachable (ICMP "
+                            new UnreachableException(AddressText.of(c.id.remote(), c.id.remotePort()) + " unreachable (ICMP "
                                     + error.kind() + " from " + error.reporter() + ")",
                                     error.kind() == IcmpError.Kind.NET_UNREACHABLE ? UnreachableException.Scope.NETWORK
                                             : UnreachableException.Scope.HOST, null), false, now);

@@ -27,6 +27,8 @@ public final class DirectTcpFlow implements TcpFlow {
     private final InetSocketAddress dst;
     /** Written by writers as their write is taken; read by {@link #noDelay()}. */
     private volatile boolean noDelay;
+    /** The connection's recorder once one was started (written on the loop, read from any thread). */
+    volatile FlowRecorder recording;
 
     DirectTcpFlow(DirectTcp layer, Connection c) {
         this.layer = layer;
@@ -37,6 +39,14 @@ public final class DirectTcpFlow implements TcpFlow {
 
     private EventLoop loop() {
         return layer.loop();
+    }
+
+    DirectTcp layer() {
+        return layer;
+    }
+
+    Connection connection() {
+        return c;
     }
 
     /** What the handshake negotiated (on the loop, or in a simulation while it is not running). */
@@ -179,6 +189,17 @@ public final class DirectTcpFlow implements TcpFlow {
         }
         TcpInfo last = c.lastInfo;
         return last != null ? last : c.info().withState(TcpInfo.State.CLOSED);
+    }
+
+    @Override
+    public void setKeepalive(Keepalive keepalive) throws IOException {
+        if (loop().isClosed()) {
+            return;
+        }
+        loop().<Void>submit((now, f) -> {
+            c.timers.setKeepalive(keepalive, now);
+            f.complete(null);
+        }).await();
     }
 
     /** The keep-alive settings applied to this flow, or null. */

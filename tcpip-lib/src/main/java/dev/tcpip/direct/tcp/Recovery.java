@@ -133,7 +133,7 @@ final class Recovery {
         long srtt = c.retransmitTimer.rto().srtt();
         if (goBackLoss && Seq.ge(ack, lossEnd)) {
             goBackLoss = false;
-            TcpEvents.recoveryLeft(c, true, now - recoveryStart, cc.cwnd());
+            TcpEvents.recoveryLeft(c, true, now - recoveryStart, cc.cwnd(), now);
         }
         c.delivery.onAck(now, acked, srtt, s.unsent() <= 0 && c.writes.waiting() == 0);
         if (active) {
@@ -145,7 +145,7 @@ final class Recovery {
                     int flight = Seq.diff(s.max(), s.una());
                     cc.set(Math.min(cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
                 }
-                TcpEvents.recoveryLeft(c, afterTimeout, now - recoveryStart, cc.cwnd());
+                TcpEvents.recoveryLeft(c, afterTimeout, now - recoveryStart, cc.cwnd(), now);
                 active = false;
                 afterTimeout = false;
                 if (t.sackOk) {
@@ -287,7 +287,7 @@ final class Recovery {
     private void entered(boolean timeout, int flight, long now) {
         recoveryStart = now;
         CongestionControl cc = c.sender.cc();
-        TcpEvents.recoveryEntered(c, timeout, cc.cwnd(), cc.ssthresh(), flight);
+        TcpEvents.recoveryEntered(c, timeout, cc.cwnd(), cc.ssthresh(), flight, now);
     }
 
     boolean inSackRecovery() {

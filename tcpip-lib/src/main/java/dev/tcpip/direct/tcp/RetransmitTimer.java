@@ -3,6 +3,7 @@ package dev.tcpip.direct.tcp;
 import dev.tcpip.ClosedException;
 import dev.tcpip.TimedOutException;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.TcpView;
 
 /**
@@ -123,12 +124,12 @@ final class RetransmitTimer {
             case SYN_SENT, SYN_RECEIVED -> {
                 if (++retries > synRetries) {
                     c.abort(new ClosedException("connection timed out"),
-                            new TimedOutException("no answer to SYN from " + c.id.remote()), false, now);
+                            new TimedOutException("no answer to SYN from " + AddressText.of(c.id.remote(), c.id.remotePort())), false, now);
                     return;
                 }
                 timeouts++;
                 rto.backOff(); // RFC 6298 §5.5
-                TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), 0);
+                TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), 0, now);
                 c.sender.sendSyn(now);
                 arm(now);
                 return;
@@ -160,7 +161,7 @@ final class RetransmitTimer {
             return;
         }
         timeouts++;
-        TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), flight);
+        TcpEvents.retransmissionTimeout(c, rto.rto(), rto.backoffs(), flight, now);
         arm(now);
         c.recovery.onTimeout(flight, now);
     }

@@ -193,6 +193,10 @@ final class Sender {
     void send(int seq, int len, boolean fin, long now) {
         boolean retransmit = Seq.lt(seq, sndMax);
         c.segments.data(seq, len, fin, now);
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.sent(c, seq, len, false, fin, retransmit, now);
+        }
         if (len > 0) {
             bytesSent += len;
             if (retransmit) {
@@ -326,6 +330,10 @@ final class Sender {
 
     void sendSyn(long now) {
         c.segments.syn(iss, now);
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.sent(c, iss, 0, true, false, Seq.lt(iss, sndMax), now);
+        }
         sndNxt = iss + 1;
         sndMax = iss + 1;
         c.retransmitTimer.onSynSent(now);

@@ -4,7 +4,10 @@ import dev.tcpip.TcpInfo;
 import dev.tcpip.jfr.TcpipEvents;
 import java.net.InetSocketAddress;
 
-/** The direct stack's TCP events for JFR ({@link TcpipEvents}), from a connection's own state. */
+/**
+ * The direct stack's TCP events for JFR ({@link TcpipEvents}), from a connection's own state, and for the
+ * connection's {@link FlowRecorder} when it has one.
+ */
 final class TcpEvents {
     private static final String STACK = "direct";
 
@@ -19,16 +22,28 @@ final class TcpEvents {
         TcpipEvents.closed(STACK, c.flow.src(), c.flow.dst(), info);
     }
 
-    static void retransmissionTimeout(Connection c, long rto, int backoffs, long flight) {
+    static void retransmissionTimeout(Connection c, long rto, int backoffs, long flight, long now) {
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.timeout(rto, backoffs, now);
+        }
         TcpipEvents.retransmissionTimeout(STACK, c.flow.src(), c.flow.dst(), String.valueOf(c.tcb.state), rto,
                 backoffs, flight);
     }
 
-    static void recoveryEntered(Connection c, boolean timeout, long cwnd, long ssthresh, long flight) {
+    static void recoveryEntered(Connection c, boolean timeout, long cwnd, long ssthresh, long flight, long now) {
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.recoveryEntered(c, timeout, cwnd, ssthresh, now);
+        }
         TcpipEvents.recoveryEntered(STACK, c.flow.src(), c.flow.dst(), timeout, cwnd, ssthresh, flight);
     }
 
-    static void recoveryLeft(Connection c, boolean timeout, long duration, long cwnd) {
+    static void recoveryLeft(Connection c, boolean timeout, long duration, long cwnd, long now) {
+        FlowRecorder rec = c.recorder;
+        if (rec != null) {
+            rec.recoveryLeft(c, timeout, cwnd, now);
+        }
         TcpipEvents.recoveryLeft(STACK, c.flow.src(), c.flow.dst(), timeout, duration, cwnd);
     }
 

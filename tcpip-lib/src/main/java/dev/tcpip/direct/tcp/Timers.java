@@ -37,8 +37,17 @@ final class Timers {
 
     // --- keep-alive ---
 
+    /** Keep-alive with these settings from now on, or none ({@code k} null). */
     void setKeepalive(Keepalive k, long now) {
         keepaliveSettings = k;
+        if (k == null) {
+            keepaliveProbe = null;
+            keepalive.disarm();
+            return;
+        }
+        if (c.released) {
+            return;
+        }
         keepaliveProbe = new KeepaliveProbe(k, now);
         keepalive.arm(keepaliveProbe.firstDeadline());
     }

@@ -11,6 +11,7 @@ import dev.tcpip.direct.Refusal;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.Ipv4;
 import dev.tcpip.time.EventLoop;
+import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.UdpView;
 import java.io.IOException;
@@ -60,7 +61,7 @@ public final class DirectUdp implements Udp {
         }
         ensureOpen();
         if (dst.isUnresolved()) {
-            throw new UnreachableException("unresolved address: " + dst);
+            throw new UnreachableException("unresolved address: " + AddressText.of(dst));
         }
         byte[] msg = new byte[UdpView.HEADER_LENGTH + n];
         payload.get(msg, UdpView.HEADER_LENGTH, n);
@@ -119,7 +120,7 @@ public final class DirectUdp implements Udp {
         IpAddress from = IpAddress.of(src.getAddress());
         IpAddress to = IpAddress.of(dst.getAddress());
         if (from.getClass() != to.getClass()) {
-            throw new IllegalArgumentException("mixed address families: " + src + " → " + dst);
+            throw new IllegalArgumentException("mixed address families: " + AddressText.of(src) + " → " + AddressText.of(dst));
         }
         loop.<Void>submit((now, f) -> layer.sendFrom(now, from, src.getPort(), to, dst.getPort(),
                 UdpSendOptions.DEFAULT, msg, f)).await();

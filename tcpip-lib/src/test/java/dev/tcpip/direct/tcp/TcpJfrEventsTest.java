@@ -92,7 +92,7 @@ class TcpJfrEventsTest {
                 n.sim.runUntil(l::isDone, Duration.ofSeconds(1));
                 LoopFuture<Void> c = n.sim.spawn("client", () -> {
                     TcpFlow f = n.a.tcp().connect(new InetSocketAddress(n.bAddress, 80));
-                    client[0] = dev.tcpip.jfr.TcpipEvents.format(f.src());
+                    client[0] = dev.tcpip.wire.AddressText.of(f.src());
                     Patterns.write(f, 1, bytes, 65_536);
                     f.close();
                     n.a.udp().send(new InetSocketAddress(n.bAddress, 9), ByteBuffer.wrap(new byte[10]));

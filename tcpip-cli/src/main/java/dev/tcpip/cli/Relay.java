@@ -69,9 +69,10 @@ final class Relay implements Callable<Integer> {
             description = "The TUN interface's IPv6 address and prefix; the relay's is the one after it.")
     String ipv6;
 
-    @Option(names = "--socks5", paramLabel = "[USER:PASS@]HOST:PORT",
+    @Option(names = "--socks5", paramLabel = "[USER[:PASS]@]HOST:PORT",
             description = "Relay through this SOCKS5 proxy (RFC 1928: CONNECT, UDP ASSOCIATE), with user/password"
-                    + " authentication (RFC 1929) when USER:PASS@ is given (the user has no ':').")
+                    + " authentication (RFC 1929) when USER:PASS@ is given (the user has no ':'); with USER@ alone"
+                    + " the password is read from " + PASSWORD_VARIABLE + ", out of sight of ps.")
     String socks5;
 
     /** The device's addressing: the kernel's side and the relay's (the next address) on one prefix. */
@@ -250,9 +251,14 @@ final class Relay implements Callable<Integer> {
         }
     }
 
+    /** The environment variable that holds the proxy password of {@code --socks5 USER@HOST:PORT}. */
+    static final String PASSWORD_VARIABLE = "TCPIP_SOCKS5_PASSWORD";
+
     /**
-     * {@code --socks5 [USER:PASS@]HOST:PORT}: the credentials are everything before the last '@', the user up to
-     * their first ':' (so a user has no ':', a password may), each 1..255 octets (RFC 1929 §2).
+     * {@code --socks5 [USER[:PASS]@]HOST:PORT}: the credentials are everything before the last '@', the user up to
+     * their first ':' (so a user has no ':', a password may), each 1..255 octets (RFC 1929 §2). Without ':' the
+     * password comes from {@value #PASSWORD_VARIABLE}, which keeps it out of the process list ({@code ps} shows
+     * every argument to every user).
      */
     private Socks5Config socks5Config() {
         int at = socks5.lastIndexOf('@');
@@ -264,16 +270,29 @@ final class Relay implements Callable<Integer> {
         if (at < 0) {
             return c;
         }
-        String credentials = socks5.substring(0, at);
-        int colon = credentials.indexOf(':');
-        if (colon < 0) {
-            throw common.usage("invalid value for option '--socks5': credentials are USER:PASS@ (no ':' in the"
-                    + " user), got no ':' before the '@'");
-        }
         try {
-            return c.withCredentials(credentials.substring(0, colon), credentials.substring(colon + 1));
+            String[] userPassword = credentials(socks5.substring(0, at), System.getenv(PASSWORD_VARIABLE));
+            return c.withCredentials(userPassword[0], userPassword[1]);
         } catch (IllegalArgumentException e) {
             throw common.usage("invalid value for option '--socks5': " + e.getMessage());
         }
+    }
+
+    /**
+     * USER:PASS, or USER alone with the password from the environment ({@code fromEnvironment}, null when unset).
+     *
+     * @return {user, password}
+     * @throws IllegalArgumentException naming what is missing
+     */
+    static String[] credentials(String text, String fromEnvironment) {
+        int colon = text.indexOf(':');
+        if (colon >= 0) {
+            return new String[] {text.substring(0, colon), text.substring(colon + 1)};
+        }
+        if (fromEnvironment == null) {
+            throw new IllegalArgumentException("credentials are USER:PASS@, or USER@ with the password in "
+                    + PASSWORD_VARIABLE + " (not set)");
+        }
+        return new String[] {text, fromEnvironment};
     }
 }

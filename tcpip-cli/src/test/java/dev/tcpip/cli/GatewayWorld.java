@@ -131,10 +131,17 @@ final class GatewayWorld implements AutoCloseable {
      * namespace, started and ready.
      */
     Cli relay(NetNamespace guest, String... args) throws IOException {
+        return relay(guest, java.util.Map.of(), args);
+    }
+
+    /** {@link #relay(NetNamespace, String...)} with these variables added to the command's environment. */
+    Cli relay(NetNamespace guest, java.util.Map<String, String> environment, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("relay", "--tun", "tun0", "--netns", guest.name(), "--configure",
                 "--dns-upstream", HOST_SIDE + ":" + DNS_PORT));
         all.addAll(List.of(args));
-        Cli cli = Cli.start(Cli.builder(host.command(), all.toArray(String[]::new)));
+        ProcessBuilder pb = Cli.builder(host.command(), all.toArray(String[]::new));
+        pb.environment().putAll(environment);
+        Cli cli = Cli.start(pb);
         started.add(cli);
         String ready = cli.awaitLine("ready");
         if (!ready.equals("ready relay=tun0")) {

@@ -151,7 +151,11 @@ class RelayIT {
         world.daemon(DANTE, dir.resolve("danted.log"), "danted -f " + conf + " -p " + dir.resolve("danted.pid"));
         relay("direct", "--ipv6", RELAY6 + "/64", "--stats", "1");
         relay("microsocks", "--socks5", "127.0.0.1:" + MICROSOCKS, "--stats", "1");
-        relay("microsocks-auth", "--socks5", "relay:s3c:ret@127.0.0.1:" + MICROSOCKS_AUTH);
+        // The password through the environment, as a user keeps it out of ps (the inline USER:PASS@ form is
+        // RelayCredentialsTest's).
+        guests.put("microsocks-auth", world.guest());
+        relays.put("microsocks-auth", new Watched(world.relay(guests.get("microsocks-auth"),
+                java.util.Map.of(Relay.PASSWORD_VARIABLE, "s3c:ret"), "--socks5", "relay@127.0.0.1:" + MICROSOCKS_AUTH)));
         relay("dante", "--socks5", "127.0.0.1:" + DANTE);
         // The far network is routed into each guest's TUN by --configure's default route.
         assertTrue(guests.get("direct").ip("route", "show").contains("default dev tun0"));

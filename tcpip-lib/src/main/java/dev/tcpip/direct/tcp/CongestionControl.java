@@ -4,7 +4,7 @@ import dev.tcpip.direct.TcpConfig;
 
 /**
  * The congestion window (RFC 5681 §3): one interface, two algorithms. The loss-recovery procedure
- * ({@link LossRecovery}) decides when a loss happened; the algorithm decides how the window reacts.
+ * ({@link Recovery}) decides when a loss happened; the algorithm decides how the window reacts.
  * Windows are in bytes; {@code smss} is the sender's segment size.
  */
 sealed abstract class CongestionControl permits NewReno, Cubic {

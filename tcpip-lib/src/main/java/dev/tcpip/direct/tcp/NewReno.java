@@ -1,6 +1,6 @@
 package dev.tcpip.direct.tcp;
 
-/** Reno's window (RFC 5681 §3.1) with NewReno's recovery (RFC 6582, driven by {@link LossRecovery}). */
+/** Reno's window (RFC 5681 §3.1) with NewReno's recovery (RFC 6582, driven by {@link Recovery}). */
 final class NewReno extends CongestionControl {
     private int bytesAcked; // RFC 5681 §3.1 congestion avoidance by byte counting
 

@@ -97,4 +97,65 @@ class DhcpClientTest {
             assertNull(c.address(), "released");
         });
     }
+
+    /** The DHCP messages to port 67 the raw device has received, in order. */
+    private static List<dev.tcpip.wire.DhcpMessage> requests(SimKit.Raw raw) throws Exception {
+        List<dev.tcpip.wire.DhcpMessage> out = new ArrayList<>();
+        for (byte[] f : raw.received) {
+            if (f.length < 42 || (f[12] & 0xff) != 0x08 || f[13] != 0 || f[23] != dev.tcpip.wire.IpProtocol.UDP) {
+                continue;
+            }
+            int udp = 14 + (f[14] & 0xf) * 4;
+            if (((f[udp + 2] & 0xff) << 8 | f[udp + 3] & 0xff) == 67) {
+                out.add(dev.tcpip.wire.DhcpMessage.parse(f, udp + 8, f.length - udp - 8));
+            }
+        }
+        return out;
+    }
+
+    private static void answer(SimKit.Raw raw, dev.tcpip.wire.DhcpMessage req, int type) {
+        Ipv4Address srv = Ipv4Address.parse("10.0.2.2");
+        List<dev.tcpip.wire.DhcpMessage.Option> o = List.of(
+                dev.tcpip.wire.DhcpMessage.Option.ofByte(dev.tcpip.wire.DhcpMessage.OPT_MESSAGE_TYPE, type),
+                dev.tcpip.wire.DhcpMessage.Option.ofAddresses(dev.tcpip.wire.DhcpMessage.OPT_SERVER_ID, List.of(srv)));
+        var m = new dev.tcpip.wire.DhcpMessage(dev.tcpip.wire.DhcpMessage.BOOTREPLY, req.xid(), 0, true,
+                Ipv4Address.ANY, Ipv4Address.parse("10.0.2.77"), Ipv4Address.ANY, Ipv4Address.ANY, req.chaddr(), o);
+        byte[] udp = SimKit.udp("10.0.2.2", 67, "255.255.255.255", 68, m.toBytes());
+        raw.send(SimKit.ipFrame(dev.tcpip.wire.MacAddress.BROADCAST, raw.mac,
+                SimKit.ipv4("10.0.2.2", "255.255.255.255", dev.tcpip.wire.IpProtocol.UDP, 1, false, 0, udp)));
+    }
+
+    @Test
+    void aNakToTheRequestStartsOverAtInitAndAWrongXidIsIgnored() throws Exception {
+        SimKit.run(kit -> {
+            SimKit.Raw srv = kit.raw("scripted-server");
+            DirectStack c = kit.stack("client", DirectStackConfig.ipv4Dynamic(), LinkConfig.DEFAULTS);
+            DhcpClient dhcp = DhcpClient.start(c, DhcpClient.Config.DEFAULTS);
+            kit.sim.runFor(Duration.ofMillis(100));
+            var discover = requests(srv).getLast();
+            assertEquals(dev.tcpip.wire.DhcpMessage.DISCOVER, discover.messageType());
+            assertTrue(discover.broadcast(), "no address yet: replies broadcast (RFC 2131 §4.1)");
+            answer(srv, new dev.tcpip.wire.DhcpMessage(discover.op(), discover.xid() + 1, 0, true, Ipv4Address.ANY,
+                    Ipv4Address.ANY, Ipv4Address.ANY, Ipv4Address.ANY, discover.chaddr(), discover.options()),
+                    dev.tcpip.wire.DhcpMessage.OFFER);
+            kit.sim.runFor(Duration.ofMillis(100));
+            assertEquals(DhcpClient.State.SELECTING, dhcp.state(), "another xid's offer is not ours");
+            answer(srv, discover, dev.tcpip.wire.DhcpMessage.OFFER);
+            kit.sim.runFor(Duration.ofMillis(100));
+            assertEquals(DhcpClient.State.REQUESTING, dhcp.state());
+            var request = requests(srv).getLast();
+            assertEquals(dev.tcpip.wire.DhcpMessage.REQUEST, request.messageType());
+            assertEquals(Ipv4Address.parse("10.0.2.77"),
+                    request.address(dev.tcpip.wire.DhcpMessage.OPT_REQUESTED_ADDRESS));
+            answer(srv, request, dev.tcpip.wire.DhcpMessage.NAK);
+            kit.sim.runFor(Duration.ofMillis(100));
+            assertEquals(1, dhcp.stats().naks());
+            assertEquals(DhcpClient.State.SELECTING, dhcp.state(), "INIT again, discovering");
+            var again = requests(srv).getLast();
+            assertEquals(dev.tcpip.wire.DhcpMessage.DISCOVER, again.messageType());
+            assertNotEquals(discover.xid(), again.xid(), "a new transaction");
+            assertNull(c.address());
+            dhcp.close();
+        });
+    }
 }

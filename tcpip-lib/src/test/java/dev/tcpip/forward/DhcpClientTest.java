@@ -158,4 +158,20 @@ class DhcpClientTest {
             dhcp.close();
         });
     }
+
+    @Test
+    void aStaticStackTakesNoRunTimeAddressAndNoClient() throws Exception {
+        SimKit.run(kit -> {
+            DirectStack s = kit.stack("static", DirectStackConfig.ipv4("10.0.2.9/24"), LinkConfig.DEFAULTS);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> s.setIpv4(Ipv4Address.parse("10.0.2.10"), 24, null));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> DhcpClient.start(s, DhcpClient.Config.DEFAULTS));
+            DirectStack d = kit.stack("dynamic", DirectStackConfig.ipv4Dynamic(), LinkConfig.DEFAULTS);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> d.setIpv4(Ipv4Address.parse("10.0.2.0"), 24, null), "the network address is no host");
+            assertEquals(s.address(), Ipv4Address.parse("10.0.2.9"));
+            assertNull(d.address());
+        });
+    }
 }

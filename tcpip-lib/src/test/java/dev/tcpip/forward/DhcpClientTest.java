@@ -47,7 +47,6 @@ class DhcpClientTest {
             assertEquals(lease.address(), c.address());
             assertEquals(GW, c.ipv4Gateway());
             assertTrue(server.leases().getFirst().bound());
-            // The address works: the gateway answers a ping from it.
             assertEquals(0, c.counter(dev.tcpip.direct.StackCounter.ARP_ADDRESS_CONFLICT));
 
             // T1 = 60 s: a unicast REQUEST, the server ACKs, the lease runs from then.

@@ -4,6 +4,7 @@ import dev.tcpip.FlowInfo;
 import dev.tcpip.Stack;
 import dev.tcpip.Tcp;
 import dev.tcpip.Udp;
+import dev.tcpip.direct.DhcpClient;
 import dev.tcpip.direct.DirectStack;
 import java.io.IOException;
 import java.util.List;
@@ -12,10 +13,16 @@ import java.util.List;
 final class DirectOnTap implements Stack {
     private final DirectStack direct;
     private final PcapFile pcap;                 // null without --pcap
+    private final DhcpClient dhcp;               // null without --dhcp
 
     DirectOnTap(DirectStack direct, PcapFile pcap) {
+        this(direct, pcap, null);
+    }
+
+    DirectOnTap(DirectStack direct, PcapFile pcap, DhcpClient dhcp) {
         this.direct = direct;
         this.pcap = pcap;
+        this.dhcp = dhcp;
     }
 
     DirectStack direct() {
@@ -40,6 +47,9 @@ final class DirectOnTap implements Stack {
     /** Disconnects the stack (which closes the TAP device), then completes the capture file. */
     @Override
     public void disconnect() {
+        if (dhcp != null) {
+            dhcp.close();                        // RELEASE the lease (RFC 2131 §4.4.6)
+        }
         direct.disconnect();
         if (pcap != null) {
             try {

@@ -8,6 +8,7 @@ import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.device.TunDevice;
 import dev.tcpip.direct.DirectStack;
+import dev.tcpip.direct.DhcpClient;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.socket.SocketStack;
 import dev.tcpip.time.Clock;
@@ -48,6 +49,13 @@ public final class StackOptions {
     @Option(names = "--gateway", paramLabel = "A.B.C.D", description = "Default IPv4 gateway.")
     String gateway;
 
+    @Option(names = "--dhcp", description = "With --tap: obtain the IPv4 address, gateway and DNS by DHCP (RFC 2131)"
+            + " instead of --ipv4; the lease is printed on stderr once bound.")
+    boolean dhcp;
+
+    /** How long --dhcp waits for a lease before giving up. */
+    private static final java.time.Duration DHCP_BOUND = java.time.Duration.ofSeconds(60);
+
     @Option(names = "--ipv6", paramLabel = "ADDR/N",
             description = "A static IPv6 address (repeatable). A link-local address from the MAC is always configured.")
     List<String> ipv6 = new ArrayList<>();
@@ -77,7 +85,7 @@ public final class StackOptions {
     /** Opens the stack these options describe. */
     Stack open() throws IOException {
         if (tap == null && tun == null) {
-            String directOnly = ipv4 != null ? "--ipv4" : gateway != null ? "--gateway" : !ipv6.isEmpty() ? "--ipv6"
+            String directOnly = ipv4 != null ? "--ipv4" : dhcp ? "--dhcp" : gateway != null ? "--gateway" : !ipv6.isEmpty() ? "--ipv6"
                     : slaac ? "--slaac"
                     : mac != null ? "--mac" : pcap != null ? "--pcap" : mtu != 1500 ? "--mtu"
                     : loss != null ? "--loss" : seed != null ? "--seed" : null;
@@ -105,6 +113,9 @@ public final class StackOptions {
         }
         if (tun != null && mac != null) {
             throw usage("option '--mac' is for --tap: a TUN device carries IP only and has no MAC address");
+        }
+        if (dhcp && tap == null) {
+            throw usage("option '--dhcp' needs --tap: DHCP runs over Ethernet");
         }
         DirectStackConfig config = config();
         long stackMac = stackMac();
@@ -144,7 +155,28 @@ public final class StackOptions {
                 stack.disconnect();
                 throw e;
             }
-            return new DirectOnTap(stack, capture);
+            DhcpClient client = null;
+            if (dhcp) {
+                try {
+                    client = DhcpClient.start(stack, DhcpClient.Config.DEFAULTS);
+                    DhcpClient.Lease l = client.awaitLease(DHCP_BOUND);
+                    System.err.println("tcpip: dhcp lease " + l.address() + "/" + l.prefixLength() + " router "
+                            + (l.router() == null ? "none" : l.router()) + " dns " + (l.dns().isEmpty() ? "none"
+                            : l.dns().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(",")))
+                            + " server " + l.server() + " lease " + l.leaseTime().toSeconds() + "s");
+                } catch (dev.tcpip.TimedOutException e) {
+                    client.close();
+                    stack.disconnect();
+                    throw new IOException("no DHCP lease on " + tap + " within " + DHCP_BOUND.toSeconds() + " s");
+                } catch (IOException | RuntimeException e) {
+                    if (client != null) {
+                        client.close();
+                    }
+                    stack.disconnect();
+                    throw e;
+                }
+            }
+            return new DirectOnTap(stack, capture, client);
         } catch (IOException | RuntimeException e) {
             device.close();
             if (capture != null) {
@@ -155,7 +187,11 @@ public final class StackOptions {
     }
 
     private DirectStackConfig config() {
-        if (ipv4 == null && ipv6.isEmpty() && !slaac) {
+        if (dhcp && (ipv4 != null || gateway != null)) {
+            throw usage("options '--dhcp' and '" + (ipv4 != null ? "--ipv4" : "--gateway") + "' cannot be used"
+                    + " together: DHCP gives the address and gateway");
+        }
+        if (ipv4 == null && ipv6.isEmpty() && !slaac && !dhcp) {
             throw usage("option '--ipv4' (or '--ipv6' / '--slaac') is required with --tap or --tun: the direct"
                     + " stack's address, e.g. --ipv4 10.0.0.2/24");
         }
@@ -180,6 +216,8 @@ public final class StackOptions {
             } catch (IllegalArgumentException e) {
                 throw usage("invalid value for option '--gateway': '" + gateway + "': " + e.getMessage());
             }
+        } else if (dhcp) {
+            c = DirectStackConfig.ipv4Dynamic();
         } else {
             if (gateway != null) {
                 throw usage("option '--gateway' is an IPv4 gateway and needs --ipv4");

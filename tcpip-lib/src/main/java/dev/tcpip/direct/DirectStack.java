@@ -93,6 +93,11 @@ public final class DirectStack implements Stack {
     private final DirectTcp tcp;
     private volatile boolean closed;
     private final int mtu;
+    // The IPv4 address as last set on the loop (config's, or setIpv4's), for reading from any thread.
+    private volatile Ipv4Address ipv4Address;
+    private volatile int ipv4Prefix;
+    private volatile Ipv4Address ipv4Gateway;
+    private final RandomGenerator random;
 
     private DirectStack(DirectStackConfig config, NetworkDevice device, EventLoop loop, boolean ownsLoop) {
         this.config = Objects.requireNonNull(config, "config");
@@ -110,6 +115,13 @@ public final class DirectStack implements Stack {
         // In a simulation the ISN, port and NDP randomness comes from the seed, so that a run replays exactly.
         RandomGenerator random = loop instanceof SimulatedLoop sl
                 ? sl.simulation().random("tcp-" + config.label()) : new SecureRandom();
+        this.random = random;
+        this.ipv4Address = config.address();
+        this.ipv4Prefix = config.prefixLength();
+        this.ipv4Gateway = config.gateway();
+        if (config.dynamicIpv4() && device.linkType() == LinkType.IP) {
+            throw new IllegalArgumentException("an IPv4 address given at run time needs an Ethernet link (ARP, DHCP)");
+        }
         if (config.address() != null) {
             this.arp = eth instanceof Ethernet ethernet
                     ? new Arp(ethernet, config.address(), config.ipv4Aliases(), config.arp(), counters, scheduler)
@@ -206,9 +218,101 @@ public final class DirectStack implements Stack {
         return new MacAddress(device.mac());
     }
 
-    /** The IPv4 address, or {@code null} on an IPv6-only stack. */
+    /**
+     * The IPv4 address, or {@code null} on an IPv6-only stack and while a stack made with
+     * {@link DirectStackConfig#ipv4Dynamic()} has none.
+     */
     public Ipv4Address address() {
-        return config.address();
+        Ipv4Address a = ipv4Address;
+        return a == null || a.bits() == 0 ? null : a;
+    }
+
+    /** The IPv4 prefix length of {@link #address()} (0 without one). */
+    public int ipv4PrefixLength() {
+        return address() == null ? 0 : ipv4Prefix;
+    }
+
+    /** The IPv4 default gateway, or {@code null} for none. */
+    public Ipv4Address ipv4Gateway() {
+        return address() == null ? null : ipv4Gateway;
+    }
+
+    /**
+     * Gives a stack made with {@link DirectStackConfig#ipv4Dynamic()} its IPv4 address, prefix and default gateway
+     * (null: none) at run time, replacing any it had, and announces it (RFC 5227 §2.3: two ARP announcements 2 s
+     * apart). {@link DhcpClient} calls it once bound. Flows on an address it replaces are left to fail.
+     *
+     * @throws IllegalStateException the stack's IPv4 address was configured statically
+     * @throws IllegalArgumentException not a unicast host address of its prefix, or a gateway off the prefix
+     */
+    public void setIpv4(Ipv4Address address, int prefixLength, Ipv4Address gateway) throws IOException {
+        Objects.requireNonNull(address, "address");
+        checkDynamic();
+        DirectStackConfig.checkIpv4(address, prefixLength, gateway);
+        onLoop(now -> {
+            setIpv4OnLoop(now, address, prefixLength, gateway);
+            return null;
+        });
+    }
+
+    /** Takes the IPv4 address set by {@link #setIpv4} away again: back to UDP from 0.0.0.0 to broadcast only. */
+    public void clearIpv4() throws IOException {
+        checkDynamic();
+        onLoop(now -> {
+            setIpv4OnLoop(now, Ipv4Address.ANY, 0, null);
+            return null;
+        });
+    }
+
+    private void checkDynamic() {
+        if (!config.dynamicIpv4()) {
+            throw new IllegalStateException("the IPv4 address of " + this + " is static (use DirectStackConfig"
+                    + ".ipv4Dynamic() for one set at run time)");
+        }
+    }
+
+    /** {@link #setIpv4} on the loop (0.0.0.0: clear). */
+    void setIpv4OnLoop(long now, Ipv4Address address, int prefixLength, Ipv4Address gateway) {
+        ipv4.setAddress(address, prefixLength, gateway);
+        arp.setAddress(address.bits());
+        ipv4Address = address;
+        ipv4Prefix = address.bits() == 0 ? 0 : prefixLength;
+        ipv4Gateway = address.bits() == 0 ? null : gateway;
+        if (address.bits() != 0) {
+            arp.announce();                               // RFC 5227 §2.3: ANNOUNCE_NUM 2, ANNOUNCE_INTERVAL 2 s
+            loop.at(now + Duration.ofSeconds(2).toNanos(), t -> {
+                if (address.equals(ipv4Address) && !closed) {
+                    arp.announce();
+                }
+            });
+        }
+    }
+
+    // ---- for DhcpClient: on the loop only ----
+
+    /** RFC 5227 §2.1.1: one ARP probe for {@code target}. */
+    void arpProbe(Ipv4Address target) {
+        arp.probe(target.bits());
+    }
+
+    /** Runs {@code conflict} when another host shows it uses {@code ip} (null: stop watching). */
+    void arpWatch(Ipv4Address ip, Runnable conflict) {
+        arp.watch(ip == null ? 0 : ip.bits(), conflict);
+    }
+
+    /** Sends one UDP datagram from the loop (no waiting; a failure is dropped like a lost datagram). */
+    void sendUdpOnLoop(long now, Ipv4Address src, int srcPort, Ipv4Address dst, int dstPort, byte[] payload) {
+        if (closed) {
+            return;
+        }
+        byte[] msg = new byte[8 + payload.length];
+        System.arraycopy(payload, 0, msg, 8, payload.length);
+        udpLayer.sendFrom(now, src, srcPort, dst, dstPort, dev.tcpip.UdpSendOptions.DEFAULT, msg, loop.newFuture());
+    }
+
+    /** The stack's randomness: seeded in a simulation, so a run replays. */
+    RandomGenerator random() {
+        return random;
     }
 
     /** The link-local IPv6 address formed from the MAC (RFC 4862 §5.3), or {@code null} without IPv6. */
@@ -590,7 +694,8 @@ public final class DirectStack implements Stack {
 
     @Override
     public String toString() {
-        return "DirectStack[" + (config.address() == null ? "" : config.address() + "/" + config.prefixLength() + ", ")
+        Ipv4Address a = ipv4Address;
+        return "DirectStack[" + (a == null ? "" : a + "/" + ipv4Prefix + ", ")
                 + (ipv6 == null ? "" : config.ipv6().addresses() + ", ") + mac() + "]";
     }
 }

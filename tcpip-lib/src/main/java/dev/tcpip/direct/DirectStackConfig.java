@@ -13,7 +13,8 @@ import java.util.Objects;
  * Build one with {@link #ipv4(String)}, {@link #ipv6(String)} or {@link #ipv6LinkLocal()} and the {@code with*}
  * methods; {@code ipv4(...).withIpv6(...)} is a dual stack.
  *
- * @param address the stack's IPv4 address (unicast, not 0.0.0.0); {@code null} for an IPv6-only stack
+ * @param address the stack's IPv4 address (unicast); {@code null} for an IPv6-only stack; 0.0.0.0 (prefix 0) for
+ *     an address given at run time ({@link #ipv4Dynamic()})
  * @param prefixLength the on-link prefix, 1..30 (RFC 950 §2.1; /31 and /32 have no directed broadcast)
  * @param gateway the default router, on-link; {@code null} for none: off-link destinations are then
  *     unreachable (RFC 1122 §3.3.1.1)
@@ -124,6 +125,12 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
             if (gateway != null) {
                 throw new IllegalArgumentException("an IPv4 gateway needs an IPv4 address: " + gateway);
             }
+        } else if (address.bits() == 0) {
+            // ipv4Dynamic(): IPv4 without an address until DhcpClient (or DirectStack.setIpv4) gives it one.
+            if (prefixLength != 0 || gateway != null || ipv4Aliases != null && !ipv4Aliases.isEmpty()) {
+                throw new IllegalArgumentException("an IPv4 stack without an address (0.0.0.0) takes no prefix,"
+                        + " gateway or alias");
+            }
         } else {
             checkIpv4(address, prefixLength, gateway);
         }
@@ -159,7 +166,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         }
     }
 
-    private static void checkIpv4(Ipv4Address address, int prefixLength, Ipv4Address gateway) {
+    static void checkIpv4(Ipv4Address address, int prefixLength, Ipv4Address gateway) {
         range("prefixLength", prefixLength, 1, 30);
         int mask = mask(prefixLength);
         if (address.bits() == 0 || address.isMulticast() || (address.bits() >>> 24) == 127
@@ -183,6 +190,21 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
         return new DirectStackConfig(Ipv4Address.parse(cidr.substring(0, slash)),
                 Integer.parseInt(cidr.substring(slash + 1)), null, 0, 64, ArpLimits.DEFAULTS,
                 ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null, 2 << 20, 1000, 100, List.of());
+    }
+
+    /**
+     * IPv4 without an address yet (0.0.0.0/0): the stack sends and takes only UDP between 0.0.0.0 and the limited
+     * broadcast (RFC 1122 §3.2.1.3(a)) until {@link DirectStack#setIpv4} adds an address at run time, as
+     * {@link DhcpClient} does. Prefix, gateway and aliases stay unset here.
+     */
+    public static DirectStackConfig ipv4Dynamic() {
+        return new DirectStackConfig(Ipv4Address.ANY, 0, null, 0, 64, ArpLimits.DEFAULTS,
+                ReassemblyLimits.DEFAULTS, 100, 20, 1024, TcpConfig.DEFAULTS, null, 2 << 20, 1000, 100, List.of());
+    }
+
+    /** Whether IPv4's address is given at run time ({@link #ipv4Dynamic()}) rather than configured here. */
+    public boolean dynamicIpv4() {
+        return address != null && address.bits() == 0;
     }
 
     public DirectStackConfig withGateway(String gw) {
@@ -251,7 +273,7 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
 
     /** Whether {@code a} is {@link #address()} or one of {@link #ipv4Aliases()}. */
     public boolean ownsIpv4(Ipv4Address a) {
-        return a.equals(address) || ipv4Aliases.contains(a);
+        return a.bits() != 0 && a.equals(address) || ipv4Aliases.contains(a);
     }
 
     public DirectStackConfig withTcp(TcpConfig t) {
@@ -307,8 +329,11 @@ public record DirectStackConfig(Ipv4Address address, int prefixLength, Ipv4Addre
 
     /** A name for logs and threads: the IPv4 address, else the first static IPv6 address, else "ipv6". */
     public String label() {
-        if (address != null) {
+        if (address != null && address.bits() != 0) {
             return address.toString();
+        }
+        if (address != null) {
+            return "dynamic";
         }
         return ipv6.addresses().isEmpty() ? "ipv6" : ipv6.addresses().getFirst().address().toString();
     }

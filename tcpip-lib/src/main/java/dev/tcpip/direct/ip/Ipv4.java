@@ -27,16 +27,17 @@ public final class Ipv4 implements IpLayer {
     /** RFC 791 §3.1: total length is 16 bits. */
     public static final int MAX_PAYLOAD = 0xffff - HEADER;
 
-    private final Ipv4Address own;
-    private final int addr;
-    private final int mask;
-    private final int directedBroadcast;
-    private final int gateway;          // 0: none
+    // The address: configured, or set and cleared at run time (setAddress, DHCP). 0.0.0.0 while there is none.
+    private Ipv4Address own;
+    private int addr;
+    private int mask;
+    private int directedBroadcast;
+    private int gateway;                // 0: none
     private final int mtu;
     private final int ttl;
     private final Link eth;
     private final Arp arp;              // null on a point-to-point link
-    private final int[] ownAddresses;   // the address and its aliases
+    private int[] ownAddresses;         // the address and its aliases (empty without an address)
     private final Counters counters;
     private final Reassembly reassembly;
     private final TransportHandler[] transports = new TransportHandler[256];
@@ -59,10 +60,10 @@ public final class Ipv4 implements IpLayer {
         }
         this.own = config.address();
         this.ownAddresses = java.util.stream.Stream.concat(java.util.stream.Stream.of(config.address()),
-                config.ipv4Aliases().stream()).mapToInt(Ipv4Address::bits).toArray();
+                config.ipv4Aliases().stream()).mapToInt(Ipv4Address::bits).filter(a -> a != 0).toArray();
         this.addr = own.bits();
-        this.mask = config.netmask();
-        this.directedBroadcast = config.directedBroadcast().bits();
+        this.mask = addr == 0 ? 0 : config.netmask();
+        this.directedBroadcast = addr == 0 ? -1 : config.directedBroadcast().bits();
         this.gateway = config.gateway() == null ? 0 : config.gateway().bits();
         this.mtu = mtu;
         this.ttl = config.ttl();
@@ -94,6 +95,28 @@ public final class Ipv4 implements IpLayer {
 
     public Ipv4Address address() {
         return own;
+    }
+
+    /**
+     * Gives the interface {@code address}/{@code prefixLength} with {@code gateway} (null: none) at run time, or
+     * takes its address away with 0.0.0.0 (prefix and gateway ignored): then only UDP between 0.0.0.0 and the
+     * limited broadcast is sent and taken (RFC 1122 §3.2.1.3(a), a DHCP client's way, RFC 2131 §4.1).
+     * The caller checks the values ({@code DirectStack.setIpv4}).
+     */
+    public void setAddress(Ipv4Address address, int prefixLength, Ipv4Address gateway) {
+        own = address;
+        addr = address.bits();
+        if (addr == 0) {
+            ownAddresses = new int[0];
+            mask = 0;
+            directedBroadcast = -1;
+            this.gateway = 0;
+            return;
+        }
+        ownAddresses = new int[] {addr};
+        mask = -1 << (32 - prefixLength);
+        directedBroadcast = addr | ~mask;
+        this.gateway = gateway == null ? 0 : gateway.bits();
     }
 
     public int defaultTtl() {
@@ -154,7 +177,13 @@ public final class Ipv4 implements IpLayer {
             // next-hop address to resolve (RFC 1812 §2.2.7: point-to-point lines need no addresses of their own).
             return dst;
         }
-        if (dst == -1 || ((dst ^ addr) & mask) == 0) {
+        if (dst == -1) {
+            return dst;                                   // the limited broadcast: on every link
+        }
+        if (addr == 0) {
+            return 0;                                     // no address yet: no prefix, nothing else is reachable
+        }
+        if (((dst ^ addr) & mask) == 0) {
             return dst;                                   // RFC 1122 §3.3.1.1: on-link, sent directly
         }
         return gateway;                                   // else via the default gateway, if any

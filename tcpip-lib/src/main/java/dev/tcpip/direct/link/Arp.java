@@ -52,7 +52,9 @@ public final class Arp {
     }
 
     private final Ethernet eth;
-    private final int ownIp;
+    private int ownIp;                  // 0: no address yet (DirectStackConfig.ipv4Dynamic)
+    private int probed;                 // the address a conflict check watches (RFC 5227 §2.1.1), 0: none
+    private Runnable onConflict;
     private final int[] aliases;        // further addresses we answer for (DirectStackConfig.ipv4Aliases)
     private final DirectStackConfig.ArpLimits limits;
     private final long lifetime;
@@ -80,8 +82,35 @@ public final class Arp {
         this.scheduler = scheduler;
     }
 
+    /** Sets the interface's address at run time (0: none; answers nothing then). */
+    public void setAddress(int ip) {
+        ownIp = ip;
+    }
+
+    /**
+     * RFC 5227 §2.1.1: one ARP probe for {@code target}, a broadcast request with sender IP 0.0.0.0, so that no
+     * host's cache learns an address we may not get.
+     */
+    public void probe(int target) {
+        sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, 0, MacAddress.ZERO, target);
+        counters.inc(StackCounter.ARP_TX_REQUESTS);
+    }
+
+    /**
+     * Watches for another host using {@code ip} while we probe it (RFC 5227 §2.1.1): an ARP packet whose sender IP
+     * is {@code ip} (a reply to our probe, or its owner's own traffic), or another host's probe for {@code ip}.
+     * {@code conflict} runs on the loop for each; {@code ip} 0 stops watching.
+     */
+    public void watch(int ip, Runnable conflict) {
+        probed = ip;
+        onConflict = ip == 0 ? null : conflict;
+    }
+
     /** RFC 5227 §2.3 announcement (gratuitous ARP): a broadcast request for our own address. */
     public void announce() {
+        if (ownIp == 0) {
+            return;                                       // nothing to announce yet
+        }
         sendPacket(MacAddress.BROADCAST.bits(), ArpPacket.REQUEST, ownIp, MacAddress.ZERO, ownIp);
         counters.inc(StackCounter.ARP_TX_REQUESTS);
         for (int alias : aliases) {
@@ -92,6 +121,9 @@ public final class Arp {
 
     /** Whether {@code ip} is the interface's address or one of its aliases: the addresses ARP answers for. */
     public boolean isOwn(int ip) {
+        if (ip == 0) {
+            return false;
+        }
         if (ip == ownIp) {
             return true;
         }
@@ -271,6 +303,11 @@ public final class Arp {
         if (sha == MacAddress.BROADCAST.bits() || (sha & 0x0100_0000_0000L) != 0 || spa == -1) {
             counters.inc(StackCounter.ARP_DROPPED_MALFORMED); // a group address cannot own an IP address
             return;
+        }
+        if (probed != 0 && (spa == probed || spa == 0 && arp.targetIpBits() == probed
+                && arp.operation() == ArpPacket.REQUEST && sha != eth.mac().bits())) {
+            counters.inc(StackCounter.ARP_ADDRESS_CONFLICT);  // RFC 5227 §2.1.1: the probed address is in use
+            onConflict.run();
         }
         if (isOwn(spa)) {
             counters.inc(StackCounter.ARP_ADDRESS_CONFLICT);  // RFC 5227 §2.4: someone else claims our address

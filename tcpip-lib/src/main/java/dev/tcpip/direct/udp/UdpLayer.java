@@ -286,7 +286,7 @@ public final class UdpLayer implements TransportHandler {
      * {@link #send} from a given address and port, which need not be this stack's: forwarding answers a guest from
      * the far address it wrote to.
      */
-    void sendFrom(long now, IpAddress src, int srcPort, IpAddress dst, int dstPort, UdpSendOptions options,
+    public void sendFrom(long now, IpAddress src, int srcPort, IpAddress dst, int dstPort, UdpSendOptions options,
                   byte[] msg, LoopFuture<Void> done) {
         UdpHeader h = new UdpHeader(srcPort, dstPort, msg.length - UdpView.HEADER_LENGTH);
         switch (src) {

@@ -46,6 +46,7 @@ final class Bench implements Callable<Integer> {
         WORKLOADS.put("socket", SocketBench::run);
         WORKLOADS.put("direct-udp", DirectBench::run);
         WORKLOADS.put("direct-tcp", DirectTcpBench::run);
+        WORKLOADS.put("churn", ChurnBench::run);
         WORKLOADS.put("tap", TapBench::run);
         WORKLOADS.put("gateway", GatewayBench::run);
         WORKLOADS.put("relay", RelayBench::run);
@@ -65,6 +66,8 @@ final class Bench implements Callable<Integer> {
             "socket: the socket stack beside plain java.nio on loopback.",
             "direct-udp: two direct stacks on a memory network beside kernel UDP on loopback.",
             "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback.",
+            "churn: connects+closes per second (connect, 1-byte echo, close) from 8 concurrent clients: two direct"
+                    + " stacks on a memory network beside the socket stack and plain java.nio on loopback.",
             "tap: 1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel"
                     + " over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1"
                     + " when named.",

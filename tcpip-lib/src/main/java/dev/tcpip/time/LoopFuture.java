@@ -2,6 +2,8 @@ package dev.tcpip.time;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
@@ -22,6 +24,19 @@ public final class LoopFuture<T> {
     private static final Object PENDING = new Object();
     private static final Object NULL = new Object();
 
+    private static final VarHandle OUTCOME;
+    private static final VarHandle WAITER;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            OUTCOME = l.findVarHandle(LoopFuture.class, "outcome", Object.class);
+            WAITER = l.findVarHandle(LoopFuture.class, "waiter", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private record Failure(Throwable cause) {}
 
     private final EventLoop loop;
@@ -29,6 +44,10 @@ public final class LoopFuture<T> {
     private volatile Object outcome = PENDING;
     /** The simulation's record of threads blocked on this future; guarded by the simulation's lock. */
     Object simWaiters;
+    /** Real time: the first thread that blocked on this future, parked until it is done; null if none. */
+    private volatile Thread waiter;
+    /** Real time: a second thread blocked too and waits on this future's monitor. */
+    volatile boolean monitorWaiters;
 
     LoopFuture(EventLoop loop, Blocking blocking) {
         this.loop = loop;
@@ -51,14 +70,21 @@ public final class LoopFuture<T> {
     }
 
     private boolean finish(Object result) {
-        synchronized (this) {
-            if (outcome != PENDING) {
-                return false;
-            }
-            outcome = result;
+        if (!OUTCOME.compareAndSet(this, PENDING, result)) {
+            return false;
         }
         blocking.completed(this);
         return true;
+    }
+
+    /** Real time: makes the calling thread this future's parked waiter; false if another thread already is. */
+    boolean claimWaiter(Thread self) {
+        return WAITER.compareAndSet(this, null, self) || waiter == self;
+    }
+
+    /** Real time: the parked waiter, or null. */
+    Thread waiter() {
+        return waiter;
     }
 
     public boolean isDone() {

@@ -40,6 +40,67 @@ class RealTimeLoopTest {
     }
 
     @Test
+    void everyThreadAwaitingOneFutureReturnsWhenItCompletes() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("waiters")) {
+            LoopFuture<String> future = loop.newFuture();
+            List<AtomicReference<Object>> got = new ArrayList<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {             // the first parks, the others wait on the monitor
+                AtomicReference<Object> r = new AtomicReference<>();
+                got.add(r);
+                Thread.Builder b = i == 1 ? Thread.ofPlatform() : Thread.ofVirtual();
+                threads.add(b.start(() -> {
+                    try {
+                        r.set(future.await());
+                    } catch (Exception e) {
+                        r.set(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {                 // all blocked before the loop completes the future
+                long deadline = System.nanoTime() + 10_000 * MS;
+                while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                assertEquals(Thread.State.WAITING, t.getState());
+            }
+            loop.execute(() -> future.complete("done"));
+            for (Thread t : threads) {
+                assertTrue(t.join(Duration.ofSeconds(10)));
+            }
+            for (AtomicReference<Object> r : got) {
+                assertEquals("done", r.get());
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedAwaitThrowsAndKeepsTheInterruptStatus() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("interrupt")) {
+            LoopFuture<String> future = loop.newFuture();
+            AtomicReference<Object> r = new AtomicReference<>();
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    r.set(future.await());
+                } catch (Exception e) {
+                    r.set(e);
+                }
+                if (!Thread.currentThread().isInterrupted()) {
+                    r.set("interrupt status lost");
+                }
+            });
+            long deadline = System.nanoTime() + 10_000 * MS;
+            while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            t.interrupt();
+            assertTrue(t.join(Duration.ofSeconds(10)));
+            assertInstanceOf(java.io.InterruptedIOException.class, r.get());
+            assertFalse(future.isDone());
+        }
+    }
+
+    @Test
     void cancelledTimersDoNotRunAndLeaveTheQueue() throws Exception {
         try (RealTimeLoop loop = RealTimeLoop.start("cancel")) {
             List<String> ran = new ArrayList<>();

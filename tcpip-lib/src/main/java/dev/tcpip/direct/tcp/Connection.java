@@ -164,7 +164,7 @@ final class Connection {
             receiver.shutdown();
             wakeReader(now);
         }
-        if (write && writes.error() == null) {
+        if (write && !writes.writesFail()) {
             queueFin(now);
         }
     }
@@ -172,7 +172,7 @@ final class Connection {
     private void queueFin(long now) {
         if (!sender.finQueued() && tcb.state != TcpState.CLOSED) {
             sender.queueFin();
-            writes.end(new ClosedException("flow is closed for writing"));
+            writes.end();
             sender.output(now);
         }
     }
@@ -191,7 +191,7 @@ final class Connection {
         }
         // Keep what the peer still sends for later reads, up to closeBufferLimit.
         receiver.grow(config.closeBufferLimit());
-        if (writes.error() == null) {
+        if (!writes.writesFail()) {
             queueFin(now);
         }
         receiver.windowUpdateIfWorthIt(now);

@@ -54,6 +54,11 @@ final class WriteQueue {
     private volatile boolean ended;
     /** Why writes fail now (local close, reset, keepalive, disconnect); null while writes are allowed. Loop only. */
     private ClosedException error;
+    /**
+     * Why writes fail when no exception was made yet (a local close, the connection released): the exception is
+     * made by the first caller that needs it, so a connection that closes cleanly makes none. Loop only.
+     */
+    private String closedMessage;
     /** The write waiting on the loop, or null. Loop only. */
     private PendingWrite pending;
 
@@ -164,13 +169,13 @@ final class WriteQueue {
     }
 
     private boolean acceptsWrites() {
-        return error == null && !c.sender.finQueued() && c.tcb.state.acceptsWrites();
+        return !writesFail() && !c.sender.finQueued() && c.tcb.state.acceptsWrites();
     }
 
     /** A write that waits on the loop: for room, or (nodelay) until its bytes are sent. */
     void write(List<ByteBuffer> buffers, boolean nodelay, LoopFuture<Void> f, long now) {
-        if (error != null) {
-            f.fail(error);
+        if (writesFail()) {
+            f.fail(error());
             return;
         }
         if (!acceptsWrites()) {
@@ -240,18 +245,27 @@ final class WriteQueue {
         BUDGET.getAndAdd(this, (long) n);
     }
 
+    /** Why writes fail, or null while they are allowed. */
     ClosedException error() {
+        if (error == null && closedMessage != null) {
+            error = new ClosedException(closedMessage);
+        }
         return error;
     }
 
+    /** True once writes fail (closed locally, aborted, released). */
+    boolean writesFail() {
+        return error != null || closedMessage != null;
+    }
+
     /** The application closed for writing (a FIN is queued): later writes, and the pending one, fail. */
-    void end(ClosedException reason) {
-        error = reason;
+    void end() {
+        closedMessage = "flow is closed for writing";
         ended = true;
         if (pending != null) {
             PendingWrite w = pending;
             pending = null;
-            w.future.fail(reason);
+            w.future.fail(error());
         }
     }
 
@@ -266,15 +280,15 @@ final class WriteQueue {
      * did not wait for transmission).
      */
     void release() {
-        if (error == null) {
-            error = new ClosedException("flow is closed");
+        if (!writesFail()) {
+            closedMessage = "flow is closed";
         }
         ended = true;
         if (pending != null) {
             PendingWrite w = pending;
             pending = null;
             if (w.index < w.buffers.size() || w.nodelay) {
-                w.future.fail(error);
+                w.future.fail(error());
             } else {
                 w.future.complete(null);
             }

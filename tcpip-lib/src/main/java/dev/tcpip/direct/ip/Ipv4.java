@@ -226,8 +226,7 @@ public final class Ipv4 implements IpLayer {
 
     @Override
     public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
-        output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len,
-                Delivery.toTransport(transports, own, src, dst, protocol, payload, off, len, mtu));
+        output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len, null);
     }
 
     @Override
@@ -248,14 +247,18 @@ public final class Ipv4 implements IpLayer {
 
     // ---- output (RFC 791 §3.2, RFC 1122 §3.3) ----
 
-    /** Sends one datagram carrying {@code p[off, off+len)}, resolving the next hop and fragmenting as needed. */
+    /**
+     * Sends one datagram carrying {@code p[off, off+len)}, resolving the next hop and fragmenting as needed;
+     * {@code how} hears how it fared, or null: a failure goes to the transport ({@link Delivery}).
+     */
     public void output(long now, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, byte[] p, int off,
-                int len, Delivery delivery) {
+                int len, Delivery how) {
         int d = dst.bits();
         int hop = d == 0 ? 0 : nextHop(d);
         if (hop == 0) {
             counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
-            delivery.failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
+            Delivery.orToTransport(how, transports, own, src, dst, protocol, p, off, len, mtu)
+                    .failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
             return;
         }
         if (len > MAX_PAYLOAD) {
@@ -263,36 +266,38 @@ public final class Ipv4 implements IpLayer {
         }
         if (df && len + HEADER > mtu) {
             counters.inc(StackCounter.IP_DROPPED_DF_TOO_BIG);
-            delivery.failed(now, IcmpError.Kind.FRAGMENTATION_NEEDED, len + HEADER + " bytes exceed the MTU " + mtu);
+            Delivery.orToTransport(how, transports, own, src, dst, protocol, p, off, len, mtu)
+                    .failed(now, IcmpError.Kind.FRAGMENTATION_NEEDED, len + HEADER + " bytes exceed the MTU " + mtu);
             return;
         }
         int id = nextId;
         nextId = (nextId + 1) & 0xffff;                   // RFC 791 §3.2, RFC 6864 §4: unique per src, dst, protocol
         if (isBroadcast(d)) {
             transmit(MacAddress.BROADCAST.bits(), src, dst, protocol, ttl, df, id, p, off, len);
-            delivery.sent();
+            Delivery.sent(how);
             return;
         }
         long mac = arp == null ? 0 : arp.lookup(now, hop);
         if (mac != -1) {
             transmit(mac, src, dst, protocol, ttl, df, id, p, off, len);
-            delivery.sent();
+            Delivery.sent(how);
             return;
         }
+        Delivery waiting = Delivery.orToTransport(how, transports, own, src, dst, protocol, p, off, len, mtu);
         Arp.Waiter waiter = new Arp.Waiter() {
             @Override
             public void resolved(long t, long m) {
                 transmit(m, src, dst, protocol, ttl, df, id, p, off, len);
-                delivery.sent();
+                waiting.sent();
             }
 
             @Override
             public void failed(long t) {
-                delivery.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no ARP reply from " + new Ipv4Address(hop));
+                waiting.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no ARP reply from " + new Ipv4Address(hop));
             }
         };
         if (!arp.enqueue(now, hop, waiter)) {
-            delivery.failed(now, IcmpError.Kind.HOST_UNREACHABLE,
+            waiting.failed(now, IcmpError.Kind.HOST_UNREACHABLE,
                     "too many datagrams wait for the address of " + new Ipv4Address(hop));
         }
     }

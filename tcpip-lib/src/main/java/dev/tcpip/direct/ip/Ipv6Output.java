@@ -24,11 +24,13 @@ public final class Ipv6Output {
     private final Counters counters;
     private final Ipv6Routes routes;
     private final Ipv6.Resolver neighbors;
+    private final TransportHandler[] transports;
     private int hopLimit;
     private int nextId;
 
     Ipv6Output(Link eth, Counters counters, Ipv6Routes routes, Ipv6.Resolver neighbors, int hopLimit,
-               int firstId) {
+               int firstId, TransportHandler[] transports) {
+        this.transports = transports;
         this.eth = eth;
         this.counters = counters;
         this.routes = routes;
@@ -46,45 +48,50 @@ public final class Ipv6Output {
         hopLimit = h;
     }
 
-    /** Sends one packet, with {@code hbh} hop-by-hop options if not null, resolving and fragmenting as needed. */
+    /**
+     * Sends one packet, with {@code hbh} hop-by-hop options if not null, resolving and fragmenting as needed;
+     * {@code how} hears how it fared, or null: a failure goes to the transport ({@link Delivery}).
+     */
     public void output(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, Ipv6Extension.HopByHop hbh,
-                       byte[] p, int off, int len, Delivery delivery) {
+                       byte[] p, int off, int len, Delivery how) {
         if (len + (hbh == null ? 0 : hbh.length()) > 0xffff) {
             throw new IllegalArgumentException("an IPv6 payload is at most 65,535 bytes (RFC 8200 §3): " + len);
         }
         if (dst.isMulticast()) {
             // RFC 2464 §7: multicast maps to 33:33 and the group's last 32 bits; no resolution.
             transmit(MacAddress.ipv6Multicast(dst).bits(), src, dst, protocol, hops, hbh, p, off, len);
-            delivery.sent();
+            Delivery.sent(how);
             return;
         }
         Ipv6Address hop = routes.nextHop(now, dst);
         if (hop == null) {
             counters.inc(StackCounter.IP6_DROPPED_NO_ROUTE);
-            delivery.failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
+            Delivery.orToTransport(how, transports, src, src, dst, protocol, p, off, len, 0)
+                    .failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
             return;
         }
         long mac = neighbors.lookup(now, hop);
         if (mac != -1) {
             transmit(mac, src, dst, protocol, hops, hbh, p, off, len);
-            delivery.sent();
+            Delivery.sent(how);
             return;
         }
+        Delivery waiting = Delivery.orToTransport(how, transports, src, src, dst, protocol, p, off, len, 0);
         Arp.Waiter waiter = new Arp.Waiter() {
             @Override
             public void resolved(long t, long m) {
                 transmit(m, src, dst, protocol, hops, hbh, p, off, len);
-                delivery.sent();
+                waiting.sent();
             }
 
             @Override
             public void failed(long t) {
                 // RFC 4861 §7.3.3: address unreachable (ICMPv6 destination unreachable code 3).
-                delivery.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no neighbor advertisement from " + hop);
+                waiting.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no neighbor advertisement from " + hop);
             }
         };
         if (!neighbors.enqueue(now, hop, waiter)) {
-            delivery.failed(now, IcmpError.Kind.HOST_UNREACHABLE, "too many packets wait for the neighbor " + hop);
+            waiting.failed(now, IcmpError.Kind.HOST_UNREACHABLE, "too many packets wait for the neighbor " + hop);
         }
     }
 

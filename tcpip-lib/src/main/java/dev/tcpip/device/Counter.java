@@ -17,6 +17,10 @@ public enum Counter {
     DROPPED_RUNT,
     /** Dropped: the link's queue ({@link LinkConfig#queueFrames()}) was full (tail drop). */
     DROPPED_QUEUE_FULL,
+    /** Dropped by the link's AQM ({@link CoDel}) at the head of its queue. */
+    DROPPED_AQM,
+    /** Frames the link's AQM ({@link CoDel}) marked CE instead of dropping them (RFC 3168 §5). */
+    CE_MARKED,
     /** Dropped: the device was closed or not attached yet. */
     DROPPED_DETACHED,
     /**

@@ -247,7 +247,11 @@ final class Recovery {
         afterTimeout = false;
         recoveryPoint = s.max();
         fastRetransmits++;
-        s.cc().onLoss(now, flight);
+        if (!c.ecn.inCwr()) {
+            // RFC 3168 §6.1.2: a sender reacts to congestion at most once per window of data; a loss in the window
+            // that ECE has already reduced the window for repairs it without reducing again.
+            s.cc().onLoss(now, flight);
+        }
         c.ecn.reduced();                                  // RFC 3168 §6.1.2: CWR on the next new data
         entered(false, flight, now);
         if (t.sackOk) {

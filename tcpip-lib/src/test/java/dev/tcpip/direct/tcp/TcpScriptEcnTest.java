@@ -128,6 +128,25 @@ class TcpScriptEcnTest extends ScriptFixture {
     }
 
     @Test
+    void aLossInTheWindowEceReducedIsRepairedWithoutASecondReduction() throws Exception {
+        DirectTcpFlow f = passive(PLAIN, true, ECE);                // CUBIC: a reduction is x 0.7 of cwnd
+        write(f, 30 * MSS);
+        for (int i = 0; i < 10; i++) {
+            expectSegment(i);
+        }
+        ece(seg(1));
+        int reduced = (int) (10 * MSS * 0.7);
+        assertEquals(reduced, f.stats().ssthresh());
+        for (int i = 0; i < 3; i++) {
+            ack(seg(1));                                            // segment 1 lost: three duplicate ACKs
+        }
+        assertEquals(Ecn.NOT_ECT, expectSegment(1).ecn(), "fast retransmit, Not-ECT");
+        assertEquals(reduced, f.stats().ssthresh(), "RFC 3168 §6.1.2: once per window");
+        assertEquals(1, f.stats().fastRetransmits());
+        assertEquals(1, f.stats().ecnReductions());
+    }
+
+    @Test
     void anActiveOpenAsksOnlyWhenOnAndFallsBackOnASynRetransmission() throws Exception {
         for (EcnMode mode : EcnMode.values()) {
             p = newPeer(RENO.withEcn(mode));

@@ -191,23 +191,7 @@ final class CoDelQueue {
 
     /** With ECN on, marks slot {@code i} CE if its IP header says ECT(0) or ECT(1); false if it must be dropped. */
     private boolean mark(int i) {
-        if (!ecn || i < 0) {
-            return false;
-        }
-        byte[] f = slots[i];
-        int ip = type.headerLength();
-        int version;
-        if (type == LinkType.ETHERNET) {
-            int etherType = (f[12] & 0xff) << 8 | f[13] & 0xff;
-            version = etherType == 0x0800 ? 4 : etherType == 0x86dd ? 6 : 0;
-        } else {
-            version = (f[0] & 0xff) >> 4;
-        }
-        if (version == 4 && lens[i] >= ip + 20 && Ecn.capable(Ecn.ofIpv4(f, ip))) {
-            Ecn.setIpv4(f, ip, Ecn.CE);
-        } else if (version == 6 && lens[i] >= ip + 40 && Ecn.capable(Ecn.ofIpv6(f, ip))) {
-            Ecn.setIpv6(f, ip, Ecn.CE);
-        } else {
+        if (!ecn || i < 0 || !Ecn.markCe(slots[i], 0, lens[i], type == LinkType.ETHERNET)) {
             return false;
         }
         counters.increment(Counter.CE_MARKED);

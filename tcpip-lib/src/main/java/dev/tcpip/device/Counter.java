@@ -19,7 +19,10 @@ public enum Counter {
     DROPPED_QUEUE_FULL,
     /** Dropped by the link's AQM ({@link CoDel}) at the head of its queue. */
     DROPPED_AQM,
-    /** Frames the link's AQM ({@link CoDel}) marked CE instead of dropping them (RFC 3168 §5). */
+    /**
+     * Frames marked CE (RFC 3168 §5) instead of being dropped: by the link's AQM ({@link CoDel}) or by fault
+     * injection ({@link Faults#ceMark()}).
+     */
     CE_MARKED,
     /** Dropped: the device was closed or not attached yet. */
     DROPPED_DETACHED,

@@ -47,6 +47,33 @@ public final class Ecn {
         buf[off + 11] = (byte) hc;
     }
 
+    /**
+     * Marks the IP datagram in the frame {@code f[off, off+len)} CE if it is ECN-capable (RFC 3168 §5: what a router
+     * does instead of dropping it): an Ethernet frame ({@code ethernet}, IPv4 or IPv6 by its EtherType, no VLAN tag)
+     * or a bare datagram (by its version nibble). Returns false, and changes nothing, for Not-ECT, CE already, or
+     * anything that is not IPv4 or IPv6.
+     */
+    public static boolean markCe(byte[] f, int off, int len, boolean ethernet) {
+        int ip = off + (ethernet ? 14 : 0);
+        int version;
+        if (ethernet) {
+            int etherType = len >= 14 ? (f[off + 12] & 0xff) << 8 | f[off + 13] & 0xff : 0;
+            version = etherType == EtherType.IPV4 ? 4 : etherType == EtherType.IPV6 ? 6 : 0;
+        } else {
+            version = len > 0 ? (f[off] & 0xff) >> 4 : 0;
+        }
+        int end = off + len;
+        if (version == 4 && end >= ip + 20 && capable(ofIpv4(f, ip))) {
+            setIpv4(f, ip, CE);
+            return true;
+        }
+        if (version == 6 && end >= ip + 40 && capable(ofIpv6(f, ip))) {
+            setIpv6(f, ip, CE);
+            return true;
+        }
+        return false;
+    }
+
     /** Sets the ECN field of the IPv6 header at {@code buf[off]} (IPv6 has no header checksum). */
     public static void setIpv6(byte[] buf, int off, int ecn) {
         buf[off + 1] = (byte) (buf[off + 1] & ~0x30 | ecn << 4);

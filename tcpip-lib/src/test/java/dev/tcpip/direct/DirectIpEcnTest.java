@@ -10,6 +10,7 @@ import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.Ipv4Address;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +52,33 @@ class DirectIpEcnTest {
                 assertEquals(expected, heard, v6 ? "IPv6" : "IPv4");
             });
         }
+    }
+
+    /**
+     * RFC 3168 §5.3: reassembly keeps a CE mark: CE and ECT(0) fragments make a CE datagram; CE and Not-ECT ones are
+     * dropped; ECT(0) and Not-ECT ones (no mark to lose) are delivered with the first fragment's field.
+     */
+    @Test
+    void reassemblyKeepsACeMarkOrDropsWhatCannotCarryIt() throws Exception {
+        SimKit.run(kit -> {
+            SimKit.Raw raw = kit.raw("raw");
+            DirectStack b = kit.stack("b", "10.0.0.2/24");
+            b.addStaticArp(Ipv4Address.parse("10.0.0.9"), raw.mac);
+            List<Integer> heard = new ArrayList<>();
+            b.registerTransport(PROTOCOL, recorder(heard));
+            int[][] pairs = {{Ecn.ECT_0, Ecn.CE}, {Ecn.CE, Ecn.ECT_0}, {Ecn.NOT_ECT, Ecn.CE}, {Ecn.ECT_0, Ecn.NOT_ECT}};
+            for (int id = 0; id < pairs.length; id++) {
+                for (int part = 0; part < 2; part++) {
+                    byte[] ip = SimKit.ipv4("10.0.0.9", "10.0.0.2", PROTOCOL, id + 1, part == 0, part * 64,
+                            new byte[64]);
+                    Ecn.setIpv4(ip, 0, pairs[id][part]);
+                    raw.send(SimKit.ipFrame(b.mac(), raw.mac, ip));
+                }
+                kit.sim.runFor(Duration.ofMillis(1));
+            }
+            assertEquals(List.of(Ecn.CE, Ecn.CE, Ecn.ECT_0), heard);
+            assertEquals(1, b.counter(StackCounter.IP_REASSEMBLY_DROPPED_ECN));
+        });
     }
 
     private static TransportHandler recorder(List<Integer> heard) {

@@ -206,8 +206,10 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
-    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
-        output(now, src, dst, protocol, output.hopLimit(), payload, off, len, null);
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off,
+                     int len) {
+        output.output(now, (Ipv6Address) src, (Ipv6Address) dst, protocol, output.hopLimit(), null, ecn, payload,
+                off, len, null);
     }
 
     @Override

@@ -24,10 +24,14 @@ package dev.tcpip.direct.tcp;
  * @param timeouts             retransmission timer expirations
  * @param fastRetransmits      loss recoveries entered on duplicate ACKs, or on losses RACK found (RFC 8985)
  * @param lossProbes           tail loss probes sent (RFC 8985 §7)
+ * @param ecn                  ECN was agreed in the handshake (RFC 3168 §6.1.1)
+ * @param ceReceived           segments received in datagrams marked CE (RFC 3168 §6.1.3)
+ * @param eceReceived          ACKs received with ECE
+ * @param ecnReductions        window reductions for ECE (RFC 3168 §6.1.2), not counting losses
  */
 public record TcpStats(TcpState state, String congestionControl, int mss, int cwnd, int ssthresh, long srtt,
                        long rttvar, long rto, int sndWnd, int rcvWnd, long bytesSent, long bytesRetransmitted,
                        long bytesReceived, long segmentsSent, long segmentsRetransmitted, long segmentsReceived,
                        long sackBlocksReceived, long duplicateAcks, long timeouts, long fastRetransmits,
-                       long lossProbes) {
+                       long lossProbes, boolean ecn, long ceReceived, long eceReceived, long ecnReductions) {
 }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The flooders run at nice 19 and at a bounded rate, at most {@value #RATE_MAX} SYNs per
  * second (hping3: {@value #HPINGS} processes, each waiting {@value #HPING_INTERVAL} between SYNs; the IPv6
- * flooder paces itself), so that the flood lasts long enough for {@value #PROBES_DURING_MIN} or more probes to
+ * flooder paces itself at {@value #RATE6}), so that the flood lasts long enough for {@value #PROBES_DURING_MIN} or more probes to
  * mean something. On a real network the flooders would be other machines; here they share the stack's two
  * cores, and unpaced they write SYNs into the TAP device faster than one read(2) per frame takes them out:
  * the kernel's queue then drops 13-18 % of all frames before the stack sees them, a probe's SYN among them
@@ -47,6 +47,8 @@ class SynFloodIT {
     private static final String HPING_INTERVAL = "u200";
     /** {@value #HPINGS} hping3 processes at one SYN per 200 µs at most each. */
     private static final int RATE_MAX = 80_000;
+    /** The IPv6 flooder's pace: it keeps to it, where hping3's waits make its rate lower than its bound. */
+    private static final int RATE6 = 50_000;
 
     @TempDir
     Path dir;
@@ -78,7 +80,7 @@ class SynFloodIT {
             Cli serve = link.serve("--http", "80");
             Result r = underFlood(link, serve, "http://[" + STACK6 + "]/", () -> {
                 List<String> cmd = new ArrayList<>(List.of("nice", "-n", "19", "python3", script.toString(), "tap0",
-                        STACK_MAC, STACK6, "80", String.valueOf(SYNS), String.valueOf(RATE_MAX)));
+                        STACK_MAC, STACK6, "80", String.valueOf(SYNS), String.valueOf(RATE6)));
                 for (int i = 0; i < 8; i++) {
                     cmd.add("2001:db8:77::" + Integer.toHexString(0x50 + i));
                 }

@@ -42,11 +42,19 @@ class TapEcnIT {
             assertTrue(linux.get("TcpExtTCPDeliveredCE") > 0, "Linux's sender heard ECE from the stack " + linux);
             // Linux sent no retransmission for a loss: no fast retransmit, recovery or timeout. Its tail loss probes
             // (a flight's end waits for the stack's delayed ACK) may resend a segment; those are all it resent.
+            // The one loss ECN cannot prevent: a frame the kernel's queue toward the stack dropped because the
+            // stack's reader was behind (a busy machine); each such drop may cost one repair, and the message
+            // says how many there were.
+            long queueDrops = queueDrops(link);
+            long repairs = 0;
             for (String c : List.of("TcpExtTCPFastRetrans", "TcpExtTCPTimeouts", "TcpExtTCPSackRecovery",
                     "TcpExtTCPRenoRecovery", "TcpExtTCPLossProbeRecovery")) {
-                assertEquals(0, linux.get(c), c + " " + linux);
+                repairs += linux.get(c);
             }
-            assertTrue(linux.get("TcpRetransSegs") <= linux.get("TcpExtTCPLossProbes"), linux.toString());
+            assertTrue(repairs <= queueDrops, "Linux repaired " + repairs + " losses; the device's queue dropped "
+                    + queueDrops + " frames " + linux);
+            assertTrue(linux.get("TcpRetransSegs") <= linux.get("TcpExtTCPLossProbes") + queueDrops,
+                    "queue drops " + queueDrops + " " + linux);
             assertEquals(0, linux.get("TcpExtTCPDSACKOldSent"), "Linux received nothing twice " + linux);
             // tcpip nc -> Linux listener, as the stack saw it: its SYN asked, Linux's SYN-ACK agreed, data was ECT(0).
             String from = "ip.src==" + STACK, to = "ip.src==" + KERNEL;
@@ -81,6 +89,17 @@ class TapEcnIT {
         List<String> all = new java.util.ArrayList<>(options);
         all.add(pcap.toString());
         return all;
+    }
+
+    /** Frames toward the stack that the kernel dropped because the TAP device's queue was full. */
+    private static long queueDrops(TapLink link) throws Exception {
+        String s = link.ns.ip("-s", "-j", "link", "show", "tap0");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\"tx\":\\{\"bytes\":\\d+,\"packets\":\\d+,\"errors\":\\d+,\"dropped\":(\\d+)").matcher(s);
+        if (!m.find()) {
+            throw new AssertionError("no tx statistics in: " + s);
+        }
+        return Long.parseLong(m.group(1));
     }
 
     /** The namespace's SNMP counters (its own: a new namespace starts from zero). */

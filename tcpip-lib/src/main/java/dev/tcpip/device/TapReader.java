@@ -123,13 +123,9 @@ final class TapReader {
     private void readLoop(EventLoop loop, FrameReceiver receiver) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
-            IoUring ring = null;
-            try {
-                ring = "false".equals(System.getProperty(URING_PROPERTY)) ? null : openRing(a, st);
-            } finally {
-                path = ring != null ? "io_uring" : "poll";
-                decided.countDown();
-            }
+            IoUring ring = "false".equals(System.getProperty(URING_PROPERTY)) ? null : openRing(a, st);
+            path = ring != null ? "io_uring" : "poll";
+            decided.countDown();
             if (ring != null) {
                 try {
                     readRing(ring, loop, receiver);
@@ -141,6 +137,8 @@ final class TapReader {
             }
         } catch (InterruptedException e) {
             // close() interrupted the wait for a batch
+        } finally {
+            decided.countDown();                             // also if anything above threw: start() must return
         }
     }
 

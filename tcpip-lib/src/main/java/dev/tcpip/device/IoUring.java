@@ -307,13 +307,24 @@ final class IoUring implements AutoCloseable {
     /** Closes the ring (the kernel cancels what is still pending) and unmaps the rings and the buffers. */
     @Override
     public void close() {
+        close(false);
+    }
+
+    /**
+     * Closes the ring and unmaps the rings; the provided buffers too unless {@code keepBuffers}: when a read
+     * into them may not have ended, they stay mapped (and are lost to the process) rather than let the kernel
+     * write into memory that mmap(2) may hand out again.
+     */
+    void close(boolean keepBuffers) {
         Posix.close(st, fd);
         unmap(st, sqes);
         if (cqRing != sqRing) {
             unmap(st, cqRing);
         }
         unmap(st, sqRing);
-        unmap(st, bufRing);
-        unmap(st, bufs);
+        unmap(st, bufRing);                                    // the kernel holds its own reference to these pages
+        if (!keepBuffers) {
+            unmap(st, bufs);
+        }
     }
 }

@@ -271,8 +271,8 @@ final class TapReader {
      * so that the kernel writes into no buffer once they are unmapped; then closes the ring.
      */
     private void endRing(IoUring ring) {
+        boolean live = true;
         try {
-            boolean live = true;
             ring.prepareCancel(TAG_READ, TAG_CANCEL);
             while (live) {
                 while (live && ring.hasCompletion()) {
@@ -289,12 +289,12 @@ final class TapReader {
                 if (live) {
                     int r = ring.submitAndWait(1);
                     if (r < 0 && r != -Posix.EINTR) {
-                        return;                              // cannot wait: leave the mappings (see finally)
+                        return;                              // cannot wait: the buffers stay mapped (finally)
                     }
                 }
             }
         } finally {
-            ring.close();
+            ring.close(live);
         }
     }
 

@@ -244,7 +244,8 @@ final class TapReader {
                         }
                         int bid = flags >>> IoUring.CQE_BUFFER_SHIFT;
                         int n = Math.max(res, 0);
-                        MemorySegment.copy(ring.buffers(), (long) bid * ring.bufferSize(), batch.segment, batch.used, n);
+                        MemorySegment.copy(ring.buffers(), (long) bid * ring.bufferSize(), batch.segment, batch.used,
+                                n);
                         ring.recycle(bid);
                         take(batch, n);
                     }

@@ -83,8 +83,9 @@ class TapReaderPathTest {
                             assertEquals(Arrays.toString(payload(s)), Arrays.toString(got), "datagram " + s);
                         }
                     }
-                    assertEquals(0, tap.counters().get(Counter.DROPPED_RUNT) + tap.counters().get(Counter.DROPPED_OFFLOAD)
-                            + tap.counters().get(Counter.DROPPED_TOO_BIG), tap.counters().toString());
+                    DeviceCounters c = tap.counters();
+                    assertEquals(0, c.get(Counter.DROPPED_RUNT) + c.get(Counter.DROPPED_OFFLOAD)
+                            + c.get(Counter.DROPPED_TOO_BIG), c.toString());
                 }
                 assertFalse(readerAlive(), "close() returned with the reader still running");
                 return chosen;

@@ -27,13 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
  * every one after it, and the process's resident memory grows by less than 128 MB. This is what SYN cookies
  * (RFC 4987 §3.6) buy: a full backlog no longer shuts the door.
  *
- * <p>The flooders run at nice 19 and at a bounded rate, at most {@value #RATE_MAX} SYNs per
- * second (hping3: {@value #HPINGS} processes, each waiting {@value #HPING_INTERVAL} between SYNs; the IPv6
- * flooder paces itself at {@value #RATE6}), so that the flood lasts long enough for {@value #PROBES_DURING_MIN} or more probes to
- * mean something. On a real network the flooders would be other machines; here they share the stack's two
- * cores, and unpaced they write SYNs into the TAP device faster than one read(2) per frame takes them out:
- * the kernel's queue then drops 13-18 % of all frames before the stack sees them, a probe's SYN among them
- * about one time in seven (BENCHMARKS.md, "SYN flood"), which measures the device's read path, not SYN cookies.
+ * <p>The flooders run at nice 19 and at a bounded rate, at most {@value #RATE_MAX} SYNs per second (hping3:
+ * {@value #HPINGS} processes, each waiting {@value #HPING_INTERVAL} between SYNs; the IPv6 flooder paces itself at
+ * {@value #RATE6}), so that the flood lasts long enough for {@value #PROBES_DURING_MIN} or more probes to mean
+ * something. On a real network the flooders would be other machines; here they share the stack's two cores, and
+ * unpaced they write SYNs into the TAP device faster than the stack takes them out: the kernel's queue then drops
+ * 10-18 % of all frames before the stack sees them, a probe's SYN among them about one time in seven
+ * (BENCHMARKS.md, "SYN flood"), which measures the device's read path, not SYN cookies.
  */
 @NeedsNetAdmin
 @Timeout(value = 600, unit = TimeUnit.SECONDS)

@@ -51,6 +51,8 @@ final class IdleBench {
     /** TIME-WAIT lasts 2 x MSL: 1 s here, so that a run ends soon after its closes (the default is 30 s). */
     private static final Duration MSL = Duration.ofSeconds(1);
     private static final long STEP_TIMEOUT_S = 1200;
+    /** Keep-alive as Linux has it by default (tcp_keepalive_time, _intvl, _probes): 2 h idle, 75 s apart, 9. */
+    static final Keepalive LINUX_KEEPALIVE = new Keepalive(Duration.ofHours(2), Duration.ofSeconds(75), 9);
 
     /** What one run saw. */
     record Result(int requested, int connections, double heapBytesPerConnection, double establishedPerSecond,
@@ -73,14 +75,18 @@ final class IdleBench {
     static List<Figure> run(Bench.Settings s) throws Exception {
         int n = s.connections() != null ? s.connections() : s.quick() ? 2_000 : DEFAULT_CONNECTIONS;
         Duration idle = s.idle() != null ? s.idle() : s.quick() ? Duration.ofSeconds(1) : DEFAULT_IDLE;
-        return run(n, idle).figures();
+        return run(n, idle, LINUX_KEEPALIVE).figures();
     }
 
-    static Result run(int n, Duration idle) throws Exception {
+    /**
+     * Runs the workload with {@code keepalive} at both ends: {@link #LINUX_KEEPALIVE} arms every connection's
+     * keep-alive timer without a probe within a minute's idle period.
+     */
+    static Result run(int n, Duration idle, Keepalive keepalive) throws Exception {
         if (n < 1 || n > ADDRESSES * PORTS_PER_ADDRESS * 64) {
             throw new IllegalArgumentException("connections must be 1.." + ADDRESSES * PORTS_PER_ADDRESS * 64 + ": " + n);
         }
-        int serverPorts = (n + ADDRESSES * PORTS_PER_ADDRESS - 1) / (ADDRESSES * PORTS_PER_ADDRESS);
+        int serverPorts = serverPorts(n);
         TcpConfig tcp = tcpConfig(n);
         DirectStackConfig clientConfig = DirectStackConfig.ipv4("10.0.0.2/8").withTcp(tcp);
         InetAddress[] from = new InetAddress[ADDRESSES];
@@ -90,9 +96,6 @@ final class IdleBench {
             clientConfig = clientConfig.withIpv4Alias(alias);
             from[a] = InetAddress.ofLiteral(alias);
         }
-        // Keep-alive probes once within the idle period (a third of it), then every 10 s, 9 probes.
-        Keepalive keepalive = new Keepalive(idle.dividedBy(3).isZero() ? Duration.ofMillis(1) : idle.dividedBy(3),
-                Duration.ofSeconds(10), 9);
         TcpFlow[] clients = new TcpFlow[n];
         TcpFlow[] servers = new TcpFlow[n];
         try (MemoryNetwork net = MemoryNetwork.realTime(1)) {
@@ -115,6 +118,12 @@ final class IdleBench {
                     });
                     to[p] = new InetSocketAddress(InetAddress.ofLiteral("10.0.0.1"), port);
                 }
+                int warmPort = server.tcp().listen(0, TcpFlow::close);
+                InetSocketAddress warm = new InetSocketAddress(InetAddress.ofLiteral("10.0.0.1"), warmPort);
+                for (int a = 0; a < ADDRESSES; a++) {             // ARP both ways for every address, first
+                    client.tcp().connect(from[a], warm, null).close();
+                }
+                server.tcp().unlisten(warmPort);
                 long before = heapAfterGc();
                 note("heap before: " + before / (1 << 20) + " MiB; establishing " + n + " connections from " + ADDRESSES
                         + " addresses to " + serverPorts + " server port(s)");
@@ -144,10 +153,19 @@ final class IdleBench {
                 note("closed " + n + "; connections in the tables after TIME-WAIT: " + atEnd);
                 return new Result(n, held, perConnection, establishRate, sample.length, echoed, closeRate, atEnd);
             } finally {
+                note("non-zero counters: client " + nonZero(client.counters()) + "; server "
+                        + nonZero(server.counters()) + "; switch " + nonZero(net.switchCounters().snapshot()) + "; ports: client "
+                        + nonZero(net.link("client").port().snapshot()) + ", server "
+                        + nonZero(net.link("server").port().snapshot()));
                 client.disconnect();
                 server.disconnect();
             }
         }
+    }
+
+    /** Server ports for {@code n} connections: each client address uses at most half its ephemeral ports per port. */
+    static int serverPorts(int n) {
+        return (n + ADDRESSES * PORTS_PER_ADDRESS - 1) / (ADDRESSES * PORTS_PER_ADDRESS);
     }
 
     /**
@@ -176,9 +194,10 @@ final class IdleBench {
         }
     }
 
-    /** Connections in {@code tcp}'s table (asked on its loop). */
+    /** Connections in {@code stack}'s table but not in TIME-WAIT (asked on its loop). */
     private static int tableSize(DirectStack stack) throws IOException {
-        return stack.loop().<Integer>submit(f -> f.complete(stack.tcp().connectionCount())).await();
+        return stack.loop().<Integer>submit(f -> f.complete(stack.tcp().connectionCount()
+                - stack.tcp().timeWaitCount())).await();
     }
 
     /** Connections in {@code stack}'s table once every TIME-WAIT entered so far has run out (2 x MSL, on its loop). */
@@ -200,13 +219,14 @@ final class IdleBench {
      * client reads it back. The number that came back intact.
      */
     private static int echo(int[] sample, TcpFlow[] clients, TcpFlow[] servers) throws Exception {
-        Map<InetSocketAddress, Integer> wanted = new HashMap<>();
+        // the socket pair names a connection: one client address and port may talk to more than one server port
+        Map<List<InetSocketAddress>, Integer> wanted = new HashMap<>();
         for (int i : sample) {
-            wanted.put(clients[i].src(), i);
+            wanted.put(List.of(clients[i].src(), clients[i].dst()), i);
         }
         Map<Integer, TcpFlow> peer = new HashMap<>();
         for (TcpFlow s : servers) {
-            Integer i = wanted.get(s.dst());
+            Integer i = wanted.get(List.of(s.dst(), s.src()));
             if (i != null) {
                 peer.put(i, s);
             }
@@ -228,6 +248,16 @@ final class IdleBench {
             }
         });
         return echoed.get();
+    }
+
+    private static String nonZero(Map<?, Long> counters) {
+        StringBuilder sb = new StringBuilder();
+        counters.forEach((k, v) -> {
+            if (v != 0) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(k).append('=').append(v);
+            }
+        });
+        return sb.toString();
     }
 
     /** Heap used after a full collection (System.gc: a full GC with G1 unless told otherwise). */

@@ -46,7 +46,7 @@ final class IdleBench {
     /** Concurrent connects; below the listener's backlog (1024), so no SYN cookie is needed. */
     static final int CONNECTORS = 256;
     /** Ephemeral ports per client address used at most: half of 1024-65535, so a port is found in a few probes. */
-    private static final int PORTS_PER_ADDRESS = 32_256;
+    static final int PORTS_PER_ADDRESS = 32_256;
     private static final int SAMPLE = 1000;
     /** TIME-WAIT lasts 2 x MSL: 1 s here, so that a run ends soon after its closes (the default is 30 s). */
     private static final Duration MSL = Duration.ofSeconds(1);
@@ -75,7 +75,7 @@ final class IdleBench {
     static List<Figure> run(Bench.Settings s) throws Exception {
         int n = s.connections() != null ? s.connections() : s.quick() ? 2_000 : DEFAULT_CONNECTIONS;
         Duration idle = s.idle() != null ? s.idle() : s.quick() ? Duration.ofSeconds(1) : DEFAULT_IDLE;
-        return run(n, idle, LINUX_KEEPALIVE).figures();
+        return run(n, idle, LINUX_KEEPALIVE, PORTS_PER_ADDRESS).figures();
     }
 
     /**
@@ -83,10 +83,15 @@ final class IdleBench {
      * keep-alive timer without a probe within a minute's idle period.
      */
     static Result run(int n, Duration idle, Keepalive keepalive) throws Exception {
-        if (n < 1 || n > ADDRESSES * PORTS_PER_ADDRESS * 64) {
-            throw new IllegalArgumentException("connections must be 1.." + ADDRESSES * PORTS_PER_ADDRESS * 64 + ": " + n);
+        return run(n, idle, keepalive, PORTS_PER_ADDRESS);
+    }
+
+    /** As above with at most {@code portsPerAddress} connections per client address and server port. */
+    static Result run(int n, Duration idle, Keepalive keepalive, int portsPerAddress) throws Exception {
+        int serverPorts = serverPorts(n, portsPerAddress);
+        if (n < 1 || serverPorts > 64) {
+            throw new IllegalArgumentException("connections must be 1.." + ADDRESSES * portsPerAddress * 64 + ": " + n);
         }
-        int serverPorts = serverPorts(n);
         TcpConfig tcp = tcpConfig(n);
         DirectStackConfig clientConfig = DirectStackConfig.ipv4("10.0.0.2/8").withTcp(tcp);
         InetAddress[] from = new InetAddress[ADDRESSES];
@@ -163,9 +168,12 @@ final class IdleBench {
         }
     }
 
-    /** Server ports for {@code n} connections: each client address uses at most half its ephemeral ports per port. */
-    static int serverPorts(int n) {
-        return (n + ADDRESSES * PORTS_PER_ADDRESS - 1) / (ADDRESSES * PORTS_PER_ADDRESS);
+    /**
+     * Server ports for {@code n} connections with at most {@code portsPerAddress} connections per client address and
+     * server port ({@link #PORTS_PER_ADDRESS}: half of each address's ephemeral ports).
+     */
+    static int serverPorts(int n, int portsPerAddress) {
+        return (n + ADDRESSES * portsPerAddress - 1) / (ADDRESSES * portsPerAddress);
     }
 
     /**

@@ -32,10 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exchange one byte (an echo) on a random sample; close them all (the client half-closes each, the server closes
  * each, the client's close returns); wait out TIME-WAIT; the tables must be empty.
  *
- * <p>Figures: {@code connections} (in both tables at once after the idle period), {@code heap bytes per connection}
- * (heap used after a full GC with all of them established and idle, less the same before the first, over
- * {@code n}: both ends of each connection, the client's and the server's, counted together, plus the bench's
- * two references per connection), the establishment rate, the sample echoed and the tables' size at the end.
+ * <p>Figures: {@code connections} (in both tables, not in TIME-WAIT, after the idle period),
+ * {@code heap bytes per connection} (heap used after a full GC with all of them established and idle, less the
+ * same before the first, over {@code n}: both ends of each connection, the client's and the server's, counted
+ * together, plus the bench's two references per connection), the establishment rate, the sample echoed and the
+ * tables' size at the end.
  */
 final class IdleBench {
     static final String WORK = "idle-1m";
@@ -159,8 +160,8 @@ final class IdleBench {
                 return new Result(n, held, perConnection, establishRate, sample.length, echoed, closeRate, atEnd);
             } finally {
                 note("non-zero counters: client " + nonZero(client.counters()) + "; server "
-                        + nonZero(server.counters()) + "; switch " + nonZero(net.switchCounters().snapshot()) + "; ports: client "
-                        + nonZero(net.link("client").port().snapshot()) + ", server "
+                        + nonZero(server.counters()) + "; switch " + nonZero(net.switchCounters().snapshot())
+                        + "; ports: client " + nonZero(net.link("client").port().snapshot()) + ", server "
                         + nonZero(net.link("server").port().snapshot()));
                 client.disconnect();
                 server.disconnect();

@@ -35,7 +35,10 @@ final class Bench implements Callable<Integer> {
      * How long to measure: {@code quick} shrinks every workload for smoke tests; {@code plot}, if not null, is where
      * the direct-tcp workload draws one flow's time-sequence graph.
      */
-    record Settings(boolean quick, Path plot) {
+    record Settings(boolean quick, Path plot, Integer connections, java.time.Duration idle) {
+        Settings(boolean quick, Path plot) {
+            this(quick, plot, null, null);
+        }
     }
 
     static final Map<String, Workload> WORKLOADS = new LinkedHashMap<>();
@@ -51,6 +54,7 @@ final class Bench implements Callable<Integer> {
         WORKLOADS.put("tap", TapBench::run);
         WORKLOADS.put("gateway", GatewayBench::run);
         WORKLOADS.put("relay", RelayBench::run);
+        WORKLOADS.put("idle-1m", IdleBench::run);
     }
 
     /** A workload that cannot run here (for example without root); the message says why. */
@@ -79,7 +83,10 @@ final class Bench implements Callable<Integer> {
                     + " turn; needs root; a system that is not installed is skipped with a line on stderr.",
             "relay: iperf3 both ways at MTU 1500 and 65520 and connects/s from a guest namespace to a far one,"
                     + " routed by the kernel over veth and through tcpip relay, direct and via microsocks; the relay's"
-                    + " heap per idle connection at 10,000 connections; needs root."})
+                    + " heap per idle connection at 10,000 connections; needs root.",
+            "idle-1m: 1,000,000 idle connections at once (--connections) between two direct stacks on a memory"
+                    + " network, keep-alive on, idle 60 s (--idle), a 1-byte echo on 1,000 of them, all closed: heap"
+                    + " bytes per connection and the establishment rate; give the JVM -Xmx12g or more for 1M."})
     List<String> names = new ArrayList<>();
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as a JSON array to FILE.")
@@ -93,8 +100,20 @@ final class Bench implements Callable<Integer> {
                     + " in them, and draw its time-sequence graph to FILE.svg.")
     Path plot;
 
+    @Option(names = "--connections", paramLabel = "N",
+            description = "idle-1m: connections held at once (default 1,000,000; 2,000 with --quick).")
+    Integer connections;
+
+    @Option(names = "--idle", paramLabel = "SECONDS",
+            description = "idle-1m: seconds the connections stay idle (default 60; 1 with --quick).")
+    Integer idleSeconds;
+
     @Override
     public Integer call() throws Exception {
+        if (connections != null && connections < 1 || idleSeconds != null && idleSeconds < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--connections must be at least 1 and --idle at least 0");
+        }
         List<String> run = names.isEmpty() ? List.copyOf(WORKLOADS.keySet()) : names;
         for (String n : run) {
             if (!WORKLOADS.containsKey(n)) {
@@ -107,7 +126,8 @@ final class Bench implements Callable<Integer> {
                     "option '--plot' draws a flow of the " + PLOTTED + " workload, which is not among those run");
         }
         List<Figure> figures = new ArrayList<>();
-        Settings settings = new Settings(quick, plot);
+        Settings settings = new Settings(quick, plot, connections,
+                idleSeconds == null ? null : java.time.Duration.ofSeconds(idleSeconds));
         for (String n : run) {
             System.err.println("tcpip bench: running " + n + " ...");
             try {

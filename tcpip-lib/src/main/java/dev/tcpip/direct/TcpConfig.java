@@ -49,9 +49,10 @@ import java.util.Objects;
  *                             At the limit the oldest TIME_WAIT entry makes room if there is one; else a new
  *                             SYN (or a valid cookie's final ACK) gets a RST and {@code connect} fails with an
  *                             IOException. 65,536. Measured on the heap: an idle connection holds about
- *                             1.9 KB (no buffers until data flows), 4.6 KB with its handler's virtual thread
- *                             parked in read, so a table full of idle flows takes about 300 MB; buffers in
- *                             use come on top. Lower it where memory is tighter.
+ *                             1.5 KB (no buffers until data flows; {@code tcpip bench idle-1m}), and a handler's
+ *                             virtual thread parked in read added about 2.7 KB, so a table full of idle flows
+ *                             takes 100-280 MB; buffers in use come on top. Lower it where memory is tighter;
+ *                             raise it for more (a million idle connections: about 1.5 GB).
  * @param synCookies           answer SYNs past a full backlog with SYN cookies (RFC 4987 §3.6) instead of
  *                             dropping them. On.
  * @param ecn                  Explicit Congestion Notification (RFC 3168, RFC 8311): {@link EcnMode#OFF},

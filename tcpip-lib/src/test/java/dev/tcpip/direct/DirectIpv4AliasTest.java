@@ -105,6 +105,33 @@ class DirectIpv4AliasTest {
     }
 
     @Test
+    void tcpConnectsFromTheAliasItIsGivenAndRefusesAnAddressNotItsOwn() throws Exception {
+        SimKit.run(kit -> {
+            DirectStack gw = kit.stack("gw", gateway(), LinkConfig.DEFAULTS);
+            DirectStack server = kit.stack("server", "10.0.2.100/24");
+            List<String> peers = new java.util.concurrent.CopyOnWriteArrayList<>();
+            server.tcp().listen(80, f -> {
+                peers.add(f.dst().getAddress().getHostAddress());
+                f.close();
+            });
+            LoopFuture<Void> run = kit.sim.spawn("client", () -> {
+                for (String from : List.of("10.0.2.3", "10.0.2.2")) {
+                    TcpFlow f = gw.tcp().connect(ip(from), at("10.0.2.100", 80), null);
+                    assertEquals(from, f.src().getAddress().getHostAddress());
+                    assertTrue(f.read() instanceof ReadResult.Eof, "the server closes");
+                    f.close();
+                }
+                // RFC 9293 §3.10.1: the local socket must be this host's
+                assertThrows(dev.tcpip.UnreachableException.class,
+                        () -> gw.tcp().connect(ip("10.0.2.4"), at("10.0.2.100", 80), null));
+            });
+            kit.sim.runUntil(run::isDone, Duration.ofSeconds(30));
+            run.getNow();
+            assertEquals(List.of("10.0.2.3", "10.0.2.2"), peers);
+        });
+    }
+
+    @Test
     void takesUdpFromTheUnspecifiedAddressToTheLimitedBroadcastOnly() throws Exception {
         SimKit.run(kit -> {
             DirectStack gw = kit.stack("gw", gateway(), LinkConfig.DEFAULTS);

@@ -159,23 +159,47 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
         IpAddress remote = IpAddress.of(dst.getAddress());
         int remotePort = Ports.check(dst.getPort());
-        return loop.<DirectTcpFlow>submit((now, f) -> openActive(remote, remotePort, keepalive, now, f)).await();
+        return loop.<DirectTcpFlow>submit((now, f) -> openActive(null, remote, remotePort, keepalive, now, f)).await();
     }
 
-    /** RFC 9293 §3.10.1 active OPEN: choose the port and ISS, send the SYN. */
-    private void openActive(IpAddress remote, int remotePort, Keepalive keepalive, long now,
+    /**
+     * As {@link #connect(InetSocketAddress, Keepalive)} from the local address {@code from} (the primary address or
+     * an alias of this stack; a bind before connect), so that one stack can hold more connections to one server
+     * port than one address's ephemeral ports (RFC 9293 §3.3.1: the socket pair names the connection).
+     *
+     * @throws UnreachableException {@code from} is not one of this stack's addresses, or {@code dst} has no route
+     */
+    public TcpFlow connect(java.net.InetAddress from, InetSocketAddress dst, Keepalive keepalive) throws IOException {
+        checkOpen();
+        if (dst.isUnresolved()) {
+            throw new UnreachableException("unresolved address: " + AddressText.of(dst));
+        }
+        IpAddress local = IpAddress.of(from);
+        IpAddress remote = IpAddress.of(dst.getAddress());
+        int remotePort = Ports.check(dst.getPort());
+        return loop.<DirectTcpFlow>submit((now, f) -> openActive(local, remote, remotePort, keepalive, now, f)).await();
+    }
+
+    /** RFC 9293 §3.10.1 active OPEN: choose the port and ISS, send the SYN; from {@code bound} if not null. */
+    private void openActive(IpAddress bound, IpAddress remote, int remotePort, Keepalive keepalive, long now,
             LoopFuture<DirectTcpFlow> f) {
         if (disconnected) {
             f.fail(new ClosedException("stack disconnected"));
             return;
         }
-        IpAddress local;
+        IpAddress source;
         try {
-            local = ip.sourceFor(now, remote);
+            source = ip.sourceFor(now, remote);
         } catch (UnreachableException e) {
             f.fail(e);
             return;
         }
+        if (bound != null && (!ip.isOwn(bound) || bound.getClass() != source.getClass())) {
+            f.fail(new UnreachableException("not an address of this stack: " + bound,
+                    UnreachableException.Scope.NETWORK, null));
+            return;
+        }
+        IpAddress local = bound != null ? bound : source;
         int port = ports.allocate(new FourTuple(local, 0, remote, remotePort),
                 p -> listeners.containsKey(p) || connections.containsKey(new FourTuple(local, p, remote, remotePort)));
         if (port < 0) {

@@ -23,8 +23,6 @@ import java.util.List;
 public final class DirectTcpFlow implements TcpFlow {
     private final DirectTcp layer;
     private final Connection c;
-    private final InetSocketAddress src;
-    private final InetSocketAddress dst;
     /** Written by writers as their write is taken; read by {@link #noDelay()}. */
     private volatile boolean noDelay;
     /** The connection's recorder once one was started (written on the loop, read from any thread). */
@@ -33,8 +31,6 @@ public final class DirectTcpFlow implements TcpFlow {
     DirectTcpFlow(DirectTcp layer, Connection c) {
         this.layer = layer;
         this.c = c;
-        this.src = new InetSocketAddress(c.id.local().toInetAddress(), c.id.localPort());
-        this.dst = new InetSocketAddress(c.id.remote().toInetAddress(), c.id.remotePort());
     }
 
     private EventLoop loop() {
@@ -153,12 +149,13 @@ public final class DirectTcpFlow implements TcpFlow {
 
     @Override
     public InetSocketAddress dst() {
-        return dst;
+        // made on each call from the connection's 4-tuple: an idle connection holds no JDK address objects
+        return new InetSocketAddress(c.id.remote().toInetAddress(), c.id.remotePort());
     }
 
     @Override
     public InetSocketAddress src() {
-        return src;
+        return new InetSocketAddress(c.id.local().toInetAddress(), c.id.localPort());
     }
 
     /** This flow's statistics now, like {@code ss -ti}. May be called from any thread but the loop's. */
@@ -217,6 +214,6 @@ public final class DirectTcpFlow implements TcpFlow {
 
     @Override
     public String toString() {
-        return "DirectTcpFlow[" + src + " -> " + dst + "]";
+        return "DirectTcpFlow[" + src() + " -> " + dst() + "]";
     }
 }

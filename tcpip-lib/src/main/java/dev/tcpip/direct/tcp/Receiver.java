@@ -220,7 +220,7 @@ final class Receiver {
     /** Any segment carrying an ACK went out: nothing is owed, the delayed ACK is off. */
     void onAckSent() {
         ackPolicy.onAckSent();
-        c.timers.delayedAck.disarm();
+        c.timers.disarm(Timers.DELAYED_ACK);
     }
 
     /** After a segment's processing: the owed ACK goes now or after the delayed-ACK timeout. */
@@ -230,8 +230,8 @@ final class Receiver {
         }
         if (ackNow) {
             c.segments.ack(now);
-        } else if (!c.timers.delayedAck.armed()) {
-            c.timers.delayedAck.arm(now + c.config.delayedAck().toNanos()); // RFC 9293 §3.8.6.3
+        } else if (!c.timers.armed(Timers.DELAYED_ACK)) {
+            c.timers.arm(Timers.DELAYED_ACK, now + c.config.delayedAck().toNanos()); // RFC 9293 §3.8.6.3
         }
     }
 

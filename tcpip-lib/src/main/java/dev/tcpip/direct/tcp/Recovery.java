@@ -68,7 +68,7 @@ final class Recovery {
         s.cc().onTimeout(now, flight);
         c.ecn.reduced();                                  // RFC 3168 §6.1.2: CWR on the next new data
         probing = false;
-        c.timers.probe.disarm();
+        c.timers.disarm(Timers.PROBE);
         if (t.sackOk) {
             // RFC 8985 §6.3: mark SND.UNA's segment and every one whose time is up as lost, and retransmit them
             // in order as the window allows, slow-starting from one segment; what was SACKed is not resent.
@@ -216,14 +216,14 @@ final class Recovery {
      */
     private void detectLosses(long now) {
         if (sent.isEmpty()) {
-            c.timers.reorder.disarm();
+            c.timers.disarm(Timers.REORDER);
             return;
         }
         long timeout = sent.detectLoss(rack, reoWnd(active), now);
         if (timeout > 0) {
-            c.timers.reorder.arm(now + timeout);
+            c.timers.arm(Timers.REORDER, now + timeout);
         } else {
-            c.timers.reorder.disarm();
+            c.timers.disarm(Timers.REORDER);
         }
         if (sent.lostBytes() > 0 && !active) {
             enterRecovery(now);
@@ -256,7 +256,7 @@ final class Recovery {
         entered(false, flight, now);
         if (t.sackOk) {
             probing = false;
-            c.timers.probe.disarm();
+            c.timers.disarm(Timers.PROBE);
             retransmitLost(now); // RFC 6675 §5 step (4.2): the first loss goes at once
             return;
         }
@@ -359,9 +359,9 @@ final class Recovery {
         Sender s = c.sender;
         Timers timers = c.timers;
         int flight = Seq.diff(s.max(), s.una());
-        if (!t.sackOk || probing || flight == 0 || s.wnd() == 0 || !timers.retransmit.armed()
-                || timers.reorder.armed() || !active && sent.sackedBytes() > 0) {
-            timers.probe.disarm();
+        if (!t.sackOk || probing || flight == 0 || s.wnd() == 0 || !timers.armed(Timers.RETRANSMIT)
+                || timers.armed(Timers.REORDER) || !active && sent.sackedBytes() > 0) {
+            timers.disarm(Timers.PROBE);
             return;
         }
         RtoEstimator rto = c.retransmitTimer.rto();
@@ -371,10 +371,10 @@ final class Recovery {
             pto += WC_DEL_ACK;
         }
         long at = now + pto;
-        if (at < timers.retransmit.deadline()) {
-            timers.probe.arm(at);
+        if (at < timers.deadline(Timers.RETRANSMIT)) {
+            timers.arm(Timers.PROBE, at);
         } else {
-            timers.probe.disarm();
+            timers.disarm(Timers.PROBE);
         }
     }
 
@@ -406,7 +406,7 @@ final class Recovery {
         // Outside recovery the episode ends when the whole flight is acknowledged (RFC 8985 §7.4); in it, at
         // any progress of SND.UNA, so that a later stall in the same recovery may be probed again.
         probeEnd = active ? s.una() + 1 : Seq.max(before, s.max());
-        c.timers.retransmit.disarm();
+        c.timers.disarm(Timers.RETRANSMIT);
         c.retransmitTimer.arm(now); // RFC 8985 §7.3: the RTO follows the probe
     }
 

@@ -49,12 +49,12 @@ final class RetransmitTimer {
 
     /** (Re)starts the timer: it expires one RTO from now. */
     void arm(long now) {
-        c.timers.retransmit.arm(now + rto.rto());
+        c.timers.arm(Timers.RETRANSMIT, now + rto.rto());
     }
 
     /** RFC 6298 §5.1: sending starts the timer if it is not running. */
     void armIfIdle(long now) {
-        if (!c.timers.retransmit.armed()) {
+        if (!c.timers.armed(Timers.RETRANSMIT)) {
             arm(now);
         }
     }
@@ -86,7 +86,7 @@ final class RetransmitTimer {
             rto.sample(now - rttStart);                           // RFC 6298 §3 Karn
         }
         retries = 0;
-        c.timers.retransmit.disarm();
+        c.timers.disarm(Timers.RETRANSMIT);
     }
 
     /**
@@ -105,7 +105,7 @@ final class RetransmitTimer {
 
     /** RFC 6298 §5.2, §5.3: all acknowledged stops the timer, new data acknowledged restarts it. */
     void onProgress(long now) {
-        c.timers.retransmit.disarm();
+        c.timers.disarm(Timers.RETRANSMIT);
         if (c.sender.una() != c.sender.max()) {
             arm(now);
         }

@@ -20,10 +20,15 @@ final class SentSegments {
     private static final byte LOST = 2;
     private static final byte RETRANSMITTED = 4;
 
-    private int[] start = new int[0];
-    private int[] end = new int[0];
-    private long[] xmit = new long[0];
-    private byte[] flags = new byte[0];
+    // Until the first segment is sent: shared empty arrays (never written), so an idle connection allocates none.
+    private static final int[] NO_INTS = new int[0];
+    private static final long[] NO_LONGS = new long[0];
+    private static final byte[] NO_BYTES = new byte[0];
+
+    private int[] start = NO_INTS;
+    private int[] end = NO_INTS;
+    private long[] xmit = NO_LONGS;
+    private byte[] flags = NO_BYTES;
     private int head;
     private int tail;
     private int sackedBytes;

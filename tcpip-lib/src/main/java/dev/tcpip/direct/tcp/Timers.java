@@ -2,37 +2,123 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.ClosedException;
 import dev.tcpip.Keepalive;
-import dev.tcpip.time.LazyTimer;
+import dev.tcpip.time.Timer;
+import java.util.function.LongConsumer;
 
 /**
- * Holds the connection's deadlines, each a {@link LazyTimer} that hands its expiry and the event's time to
- * the part that owns it: retransmission and persist ({@link RetransmitTimer}, RFC 6298 §5, RFC 9293 §3.8.6.1),
- * the reordering timer and the loss probe (RFC 8985 §6.2, §7), delayed ACKs ({@link Receiver}, RFC 9293
- * §3.8.6.3) and TIME-WAIT (RFC 9293 §3.4.2); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it
- * runs itself with a {@link KeepaliveProbe}.
+ * Holds the connection's deadlines and hands each expiry, with the event's time, to the part that owns it:
+ * retransmission and persist ({@link RetransmitTimer}, RFC 6298 §5, RFC 9293 §3.8.6.1), the reordering timer
+ * and the loss probe (RFC 8985 §6.2, §7), delayed ACKs ({@link Receiver}, RFC 9293 §3.8.6.3) and TIME-WAIT
+ * (RFC 9293 §3.4.2); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it runs itself with a
+ * {@link KeepaliveProbe}.
+ *
+ * <p>All six share one loop timer, scheduled for the earliest deadline when it was set (lazy: moving a deadline
+ * later only stores it; the loop timer notices when it fires and schedules itself again), so a busy flow does
+ * not schedule and cancel a loop timer per segment, and an idle connection holds six longs and at most one
+ * loop timer rather than six timer objects. Loop-thread only.
  */
-final class Timers {
-    private final Connection c;
-    final LazyTimer retransmit;
-    final LazyTimer delayedAck;
-    final LazyTimer keepalive;
-    final LazyTimer timeWait;
+final class Timers implements LongConsumer {
+    static final int RETRANSMIT = 0;
+    static final int DELAYED_ACK = 1;
+    static final int KEEPALIVE = 2;
+    static final int TIME_WAIT = 3;
     /** RFC 8985 §6.2 step 5: the reordering timer, when segments may be lost once their window passes. */
-    final LazyTimer reorder;
+    static final int REORDER = 4;
     /** RFC 8985 §7: the probe timeout of a tail loss probe. */
-    final LazyTimer probe;
+    static final int PROBE = 5;
+    private static final int KINDS = 6;
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final Connection c;
+    private final long[] deadlines = {NONE, NONE, NONE, NONE, NONE, NONE};
+    /** The loop timer, or null; it fires at {@code scheduledFor}, no later than the earliest deadline. */
+    private Timer scheduled;
+    private long scheduledFor;
     private KeepaliveProbe keepaliveProbe;
     /** The keep-alive settings applied: written on the loop, read by the application. */
     private volatile Keepalive keepaliveSettings;
 
     Timers(Connection c) {
         this.c = c;
-        this.retransmit = new LazyTimer(c.layer.loop(), now -> c.retransmitTimer.onExpiry(now));
-        this.delayedAck = new LazyTimer(c.layer.loop(), now -> c.receiver.onDelayedAckTimer(now));
-        this.keepalive = new LazyTimer(c.layer.loop(), this::onKeepaliveTimer);
-        this.timeWait = new LazyTimer(c.layer.loop(), now -> c.release(null));
-        this.reorder = new LazyTimer(c.layer.loop(), now -> c.recovery.onReorderTimer(now));
-        this.probe = new LazyTimer(c.layer.loop(), now -> c.recovery.onProbeTimer(now));
+    }
+
+    /** Sets deadline {@code kind} to {@code at}, earlier or later than before. */
+    void arm(int kind, long at) {
+        deadlines[kind] = at;
+        if (scheduled == null || scheduledFor > at) {
+            schedule(at);
+        }
+    }
+
+    /** Disarms {@code kind}; the loop timer stays (it finds nothing to do) until {@link #stopAll()}. */
+    void disarm(int kind) {
+        deadlines[kind] = NONE;
+    }
+
+    boolean armed(int kind) {
+        return deadlines[kind] != NONE;
+    }
+
+    /** The deadline of {@code kind}; meaningful only while {@link #armed}. */
+    long deadline(int kind) {
+        return deadlines[kind];
+    }
+
+    private void schedule(long at) {
+        if (scheduled != null) {
+            scheduled.cancel();
+        }
+        scheduledFor = at;
+        scheduled = c.layer.loop().at(at, this);
+    }
+
+    /**
+     * The loop timer fired: every deadline due runs, earliest first (ties in the order of the kinds), each at most
+     * once per call (a part that sets its deadline to the past again runs at the next turn); then the loop timer is
+     * scheduled for the earliest deadline left.
+     */
+    @Override
+    public void accept(long now) {
+        scheduled = null;
+        int done = 0;
+        for (int pass = 0; pass < KINDS; pass++) {
+            int next = -1;
+            for (int k = 0; k < KINDS; k++) {
+                long d = deadlines[k];
+                if ((done & 1 << k) == 0 && d != NONE && d <= now && (next < 0 || d < deadlines[next])) {
+                    next = k;
+                }
+            }
+            if (next < 0) {
+                break;
+            }
+            done |= 1 << next;
+            deadlines[next] = NONE;
+            expire(next, now);
+        }
+        long earliest = Long.MAX_VALUE;
+        boolean any = false;
+        for (long d : deadlines) {
+            if (d != NONE) {
+                any = true;
+                earliest = Math.min(earliest, d);
+            }
+        }
+        if (any && (scheduled == null || scheduledFor > earliest)) {
+            schedule(earliest);
+        }
+    }
+
+    private void expire(int kind, long now) {
+        switch (kind) {
+            case RETRANSMIT -> c.retransmitTimer.onExpiry(now);
+            case DELAYED_ACK -> c.receiver.onDelayedAckTimer(now);
+            case KEEPALIVE -> onKeepaliveTimer(now);
+            case TIME_WAIT -> c.release(null);
+            case REORDER -> c.recovery.onReorderTimer(now);
+            case PROBE -> c.recovery.onProbeTimer(now);
+            default -> throw new IllegalArgumentException("timer " + kind);
+        }
     }
 
     // --- keep-alive ---
@@ -42,14 +128,14 @@ final class Timers {
         keepaliveSettings = k;
         if (k == null) {
             keepaliveProbe = null;
-            keepalive.disarm();
+            disarm(KEEPALIVE);
             return;
         }
         if (c.released) {
             return;
         }
         keepaliveProbe = new KeepaliveProbe(k, now);
-        keepalive.arm(keepaliveProbe.firstDeadline());
+        arm(KEEPALIVE, keepaliveProbe.firstDeadline());
     }
 
     Keepalive keepaliveSettings() {
@@ -59,7 +145,7 @@ final class Timers {
     /** A segment arrived: RFC 1122 §4.2.3.6, any segment shows the peer alive. */
     void heard(long now) {
         if (keepaliveProbe != null) {
-            keepalive.arm(keepaliveProbe.heard(now));
+            arm(KEEPALIVE, keepaliveProbe.heard(now));
         }
     }
 
@@ -67,15 +153,15 @@ final class Timers {
         KeepaliveProbe k = keepaliveProbe;
         if (k == null || !c.tcb.state.synchronized_()) {
             if (k != null && !c.released) {
-                keepalive.arm(now + 1_000_000_000L);
+                arm(KEEPALIVE, now + 1_000_000_000L);
             }
             return;
         }
         switch (k.onTimer(now)) {
-            case WAIT -> keepalive.arm(k.nextDeadline());
+            case WAIT -> arm(KEEPALIVE, k.nextDeadline());
             case PROBE -> {
                 c.segments.keepaliveProbe(now);
-                keepalive.arm(k.nextDeadline());
+                arm(KEEPALIVE, k.nextDeadline());
             }
             case DEAD -> c.abort(new ClosedException("keep-alive: the peer stopped answering"), null, true, now);
         }
@@ -85,19 +171,20 @@ final class Timers {
 
     /** TIME-WAIT: every timer stops but its own, which runs for 2 x MSL. */
     void enterTimeWait(long now) {
-        stopAllBut(timeWait);
-        timeWait.arm(now + 2 * c.config.msl().toNanos());
+        for (int k = 0; k < KINDS; k++) {
+            deadlines[k] = NONE;
+        }
+        arm(TIME_WAIT, now + 2 * c.config.msl().toNanos());
     }
 
+    /** Every deadline off and the loop timer cancelled: for a connection that ends. */
     void stopAll() {
-        stopAllBut(null);
-    }
-
-    private void stopAllBut(LazyTimer kept) {
-        for (LazyTimer timer : new LazyTimer[] {retransmit, delayedAck, keepalive, timeWait, reorder, probe}) {
-            if (timer != kept) {
-                timer.stop();
-            }
+        for (int k = 0; k < KINDS; k++) {
+            deadlines[k] = NONE;
+        }
+        if (scheduled != null) {
+            scheduled.cancel();
+            scheduled = null;
         }
     }
 }

@@ -118,6 +118,9 @@ final class Arrival {
 
     static void segment(Connection c, TcpView seg, long now) {
         c.receiver.segmentsReceived++;
+        if (seg.payloadLength() > 0) {
+            c.receiver.dataSegmentsReceived++;
+        }
         c.timers.heard(now);
         FlowRecorder rec = c.recorder;
         if (rec != null) {

@@ -284,7 +284,8 @@ final class Connection {
                 rto.rttvar(), rto.rto(), sender.wnd(), receiver.offered(), sender.bytesSent,
                 sender.bytesRetransmitted, receiver.bytesReceived, segments.segmentsSent,
                 sender.segmentsRetransmitted, receiver.segmentsReceived, recovery.sackBlocksReceived,
-                recovery.duplicateAcks, retransmitTimer.timeouts, recovery.fastRetransmits, recovery.lossProbes);
+                recovery.duplicateAcks, retransmitTimer.timeouts, recovery.fastRetransmits, recovery.lossProbes,
+                receiver.dataSegmentsReceived, segments.acksSent, receiver.windowUpdatesSent);
     }
 
     /** The connection's state and counts ({@link TcpInfo}), on the loop; once released, as it was then. */

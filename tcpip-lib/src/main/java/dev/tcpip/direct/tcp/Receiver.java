@@ -31,7 +31,7 @@ final class Receiver {
     private int finAheadSeq;
     /** shutdown(READ): what arrives is acknowledged and discarded. */
     private boolean readShutdown;
-    long bytesReceived, segmentsReceived; // statistics
+    long bytesReceived, segmentsReceived, dataSegmentsReceived, windowUpdatesSent; // statistics
 
     Receiver(Connection c) {
         this.c = c;
@@ -121,6 +121,7 @@ final class Receiver {
             return;
         }
         if (worthOffering(Math.min(buffer.free(), 0xffff << t.rcvWscale), window())) {
+            windowUpdatesSent++;
             c.segments.ack(now);
         }
     }

@@ -24,10 +24,13 @@ package dev.tcpip.direct.tcp;
  * @param timeouts             retransmission timer expirations
  * @param fastRetransmits      loss recoveries entered on duplicate ACKs, or on losses RACK found (RFC 8985)
  * @param lossProbes           tail loss probes sent (RFC 8985 §7)
+ * @param dataSegmentsReceived segments received that carried data
+ * @param acksSent             segments sent without data, SYN, FIN or RST: pure ACKs, window updates included
+ * @param windowUpdatesSent    of those, the ones sent because a read opened the window (RFC 9293 §3.8.6.2.2)
  */
 public record TcpStats(TcpState state, String congestionControl, int mss, int cwnd, int ssthresh, long srtt,
                        long rttvar, long rto, int sndWnd, int rcvWnd, long bytesSent, long bytesRetransmitted,
                        long bytesReceived, long segmentsSent, long segmentsRetransmitted, long segmentsReceived,
                        long sackBlocksReceived, long duplicateAcks, long timeouts, long fastRetransmits,
-                       long lossProbes) {
+                       long lossProbes, long dataSegmentsReceived, long acksSent, long windowUpdatesSent) {
 }

@@ -261,8 +261,14 @@ final class Arrival {
         if (finIn) {
             c.onFinReceived(now);
         }
+        // A pending read takes the data first, so that the segments sent next (data or the ACK owed) offer the
+        // space it freed: sent before it, they offered less, and a window update had to follow each read.
+        boolean read = c.answerPendingRead();
         c.sender.output(now);
         rcv.ackOrDelay(ackNow, now);
+        if (read) {
+            rcv.windowUpdateIfWorthIt(now);
+        }
         c.wakeAll(now);
     }
 

@@ -137,13 +137,13 @@ final class Connection {
 
     /** Data or the end of the stream became available: answer a pending read. */
     private void wakeReader(long now) {
-        if (wakeReaderData()) {
+        if (answerPendingRead()) {
             receiver.windowUpdateIfWorthIt(now);
         }
     }
 
     /** Answers a pending read if it can; true if data was handed over (the window may have opened). */
-    private boolean wakeReaderData() {
+    boolean answerPendingRead() {
         LoopFuture<ReadResult> f = pendingRead;
         if (f == null) {
             return false;
@@ -263,7 +263,7 @@ final class Connection {
             pendingConnect = null;
             f.fail(connectError != null ? connectError : writes.error());
         }
-        wakeReaderData();
+        answerPendingRead();
         wakeCloser();
     }
 

@@ -115,12 +115,36 @@ final class Receiver {
         return free - advertised >= Math.min(buffer.capacity() / 2, t.ourMss);
     }
 
-    /** Sends an ACK when the window opened enough to be worth telling (RFC 1122 §4.2.3.3). */
+    /**
+     * After a read freed buffer space: a pure window update, only when the peer may be waiting for it. How far
+     * the right edge may move is {@link #worthOffering}'s (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, RFC 1122
+     * §4.2.3.3); whether to say so at once, without data to acknowledge, is this stack's choice, which the RFCs
+     * leave open (RFC 1122 §4.2.3.3 only forbids small increments). Every ACK that data triggers (one per two
+     * full-sized segments, {@link AckPolicy}) carries the new edge anyway, so a window update per read doubled
+     * the ACKs a bulk transfer costs when the reader keeps up. It goes out when:
+     * <ul>
+     *   <li>the window still offered is below one segment our MSS allows: the peer is blocked (zero window, or
+     *       too small for a full segment, which its sender SWS avoidance may hold back, RFC 9293 §3.8.6.2.1), and
+     *       no data will come to carry the news;</li>
+     *   <li>the edge moves by at least half the largest window we can offer; or</li>
+     *   <li>the window offered is down to half of that or less and the edge moves by at least two full-sized
+     *       segments (the peer may be window-limited within the round trip).</li>
+     * </ul>
+     */
     void windowUpdateIfWorthIt(long now) {
         if (!t.state.synchronized_() || finReceived) {
             return;
         }
-        if (worthOffering(Math.min(buffer.free(), 0xffff << t.rcvWscale), window())) {
+        int maxWindow = Math.min(buffer.capacity(), 0xffff << t.rcvWscale);
+        int free = Math.min(buffer.free(), 0xffff << t.rcvWscale);
+        int offered = window();
+        if (!worthOffering(free, offered)) {
+            return;
+        }
+        int growth = free - offered;
+        boolean blocked = offered < t.ourMss;
+        boolean tellNow = blocked || growth >= maxWindow / 2 || (offered <= maxWindow / 2 && growth >= 2 * t.smss);
+        if (tellNow) {
             windowUpdatesSent++;
             c.segments.ack(now);
         }

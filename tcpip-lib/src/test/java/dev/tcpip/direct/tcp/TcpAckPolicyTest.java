@@ -105,14 +105,7 @@ class TcpAckPolicyTest extends ScriptFixture {
     void aReaderDrainingAFullWindowReopensItAtOnce() throws Exception {
         int buffer = 8 * MSS;
         DirectTcpFlow f = established(PLAIN.withBuffers(64 << 10, buffer), null);
-        for (int i = 0; i < 8; i++) {
-            data(i * MSS, MSS, TcpOptions.NONE);
-        }
-        // ACKs for every second segment, the last with a zero window.
-        for (int i = 1; i <= 4; i++) {
-            p.expect(segment(ACK, ours(0), theirs(2 * i * MSS)).len(0));
-        }
-        p.expectNothing();
+        unread(8);
         assertEquals(0, f.stats().rcvWnd(), "the window is shut");
         long t = p.sim.now();
         LoopFuture<Void> read = app("read", () -> {
@@ -136,16 +129,22 @@ class TcpAckPolicyTest extends ScriptFixture {
     void aWindowDownToAQuarterIsAnnouncedWhenAReadFreesHalfTheBuffer() throws Exception {
         int buffer = 8 * MSS;
         DirectTcpFlow f = established(PLAIN.withBuffers(64 << 10, buffer), null);
-        for (int i = 0; i < 6; i++) {
-            data(i * MSS, MSS, TcpOptions.NONE);
-        }
-        for (int i = 1; i <= 3; i++) {
-            p.expect(segment(ACK, ours(0), theirs(2 * i * MSS)).len(0));
-        }
+        unread(6);
         assertEquals(2 * MSS, f.stats().rcvWnd(), "a quarter of the buffer still offered");
         LoopFuture<Void> one = app("read", () -> assertInstanceOf(ReadResult.Data.class, f.read()));
         assertTrue(one.isDone());
         p.expect(segment(ACK, ours(0), theirs(6 * MSS)).len(0).window(buffer));   // six segments freed
         assertEquals(1, f.stats().windowUpdatesSent());
+    }
+
+    /** The peer sends {@code segments} full segments (an even number) that nobody reads: an ACK every second. */
+    private void unread(int segments) {
+        for (int i = 0; i < segments; i++) {
+            data(i * MSS, MSS, TcpOptions.NONE);
+        }
+        for (int i = 1; i <= segments / 2; i++) {
+            p.expect(segment(ACK, ours(0), theirs(2 * i * MSS)).len(0));
+        }
+        p.expectNothing();
     }
 }

@@ -127,8 +127,9 @@ final class Receiver {
      *       too small for a full segment, which its sender SWS avoidance may hold back, RFC 9293 §3.8.6.2.1), and
      *       no data will come to carry the news;</li>
      *   <li>the edge moves by at least half the largest window we can offer; or</li>
-     *   <li>the window offered is down to half of that or less and the edge moves by at least two full-sized
-     *       segments (the peer may be window-limited within the round trip).</li>
+     *   <li>the window offered is down to half of that or less and the update at least doubles it, and by two
+     *       full-sized segments or more (the peer may become window-limited within the round trip; while the
+     *       window offered is larger, the ACKs its data triggers carry the edge in time).</li>
      * </ul>
      */
     void windowUpdateIfWorthIt(long now) {
@@ -143,7 +144,8 @@ final class Receiver {
         }
         int growth = free - offered;
         boolean blocked = offered < t.ourMss;
-        boolean tellNow = blocked || growth >= maxWindow / 2 || (offered <= maxWindow / 2 && growth >= 2 * t.smss);
+        boolean doubles = offered <= maxWindow / 2 && growth >= Math.max(2 * t.smss, offered);
+        boolean tellNow = blocked || growth >= maxWindow / 2 || doubles;
         if (tellNow) {
             windowUpdatesSent++;
             c.segments.ack(now);

@@ -137,6 +137,27 @@ class TcpAckPolicyTest extends ScriptFixture {
         assertEquals(1, f.stats().windowUpdatesSent());
     }
 
+    /**
+     * A reader that lags: the window offered is below half the buffer but still larger than what one read frees.
+     * That read is not announced (the peer has room, and the ACKs its data triggers carry the new edge); the next
+     * read, which moves the edge by half the buffer, is.
+     */
+    @Test
+    void aReadThatDoesNotDoubleAHalfOpenWindowIsNotAnnounced() throws Exception {
+        DirectTcpFlow f = established(TcpConfig.DEFAULTS.withOptions(true, false, false), null,
+                ScriptedPeer.synOptions(MSS, 7, false, false, 0));
+        unread(100);                                         // 146,000 of the 262,144 bytes buffered
+        long offered = f.stats().rcvWnd();
+        assertTrue(offered > Receiver.MAX_READ && offered <= 128 << 10, "offered " + offered);
+        LoopFuture<Void> first = app("read", () -> assertInstanceOf(ReadResult.Data.class, f.read()));
+        assertTrue(first.isDone());
+        p.expectNothing();                                   // 64 KiB freed: the window would not double
+        LoopFuture<Void> second = app("read", () -> assertInstanceOf(ReadResult.Data.class, f.read()));
+        assertTrue(second.isDone());
+        p.expect(segment(ACK, ours(0), theirs(100 * MSS)).len(0));   // 128 KiB freed: half the buffer
+        assertEquals(1, f.stats().windowUpdatesSent());
+    }
+
     /** The peer sends {@code segments} full segments (an even number) that nobody reads: an ACK every second. */
     private void unread(int segments) {
         for (int i = 0; i < segments; i++) {

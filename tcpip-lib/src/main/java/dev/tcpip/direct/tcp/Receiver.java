@@ -118,10 +118,10 @@ final class Receiver {
     /**
      * After a read freed buffer space: a pure window update, only when the peer may be waiting for it. How far
      * the right edge may move is {@link #worthOffering}'s (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, RFC 1122
-     * §4.2.3.3); whether to say so at once, without data to acknowledge, is this stack's choice, which the RFCs
-     * leave open (RFC 1122 §4.2.3.3 only forbids small increments). Every ACK that data triggers (one per two
-     * full-sized segments, {@link AckPolicy}) carries the new edge anyway, so a window update per read doubled
-     * the ACKs a bulk transfer costs when the reader keeps up. It goes out when:
+     * §4.2.3.3); whether to announce the new edge at once, in a segment of its own, is this stack's policy.
+     * Every ACK that data triggers (one per two full-sized segments, {@link AckPolicy}) carries the new edge
+     * anyway, so a window update per read doubled the ACKs a bulk transfer costs when the reader keeps up. It
+     * goes out when:
      * <ul>
      *   <li>the window still offered is below one segment our MSS allows: the peer is blocked (zero window, or
      *       too small for a full segment, which its sender SWS avoidance may hold back, RFC 9293 §3.8.6.2.1), and

@@ -135,9 +135,9 @@ final class DirectTcpBench {
             out.add(new Figure(work, "direct-memory", d, "Gbit/s"));
             out.add(new Figure(work, "socket-loopback", socketBulk, "Gbit/s"));
             out.add(new Figure(work, "ratio", d / socketBulk, "x"));
-            out.add(new Figure(work, "direct-memory", SocketBench.median(acksDirect[m]), ACKS_UNIT));
+            out.add(new Figure(work + "-acks", "direct-memory", SocketBench.median(acksDirect[m]), ACKS_UNIT));
         }
-        out.add(new Figure("tcp-bulk-mtu65536", "socket-loopback", SocketBench.median(acksSocket), ACKS_UNIT));
+        out.add(new Figure("tcp-bulk-mtu65536-acks", "socket-loopback", SocketBench.median(acksSocket), ACKS_UNIT));
         addPair(out, "tcp-rr-1byte", SocketBench.median(rrDirect), SocketBench.median(rrSocket), "round-trips/s");
         addPair(out, "tcp-connect-close", SocketBench.median(connDirect), SocketBench.median(connSocket),
                 "connections/s");

@@ -148,7 +148,7 @@ final class RelayBench {
             figures.add(new Figure("relay guest->far MTU " + mtu, system,
                     GatewayBench.iperf3(guest, FAR, seconds, false) / 1e9, "Gbit/s"));
             long[] after = frames(guest, device);
-            figures.add(new Figure("relay guest->far MTU " + mtu, system,
+            figures.add(new Figure("relay guest->far MTU " + mtu + " ACKs", system,
                     (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]),
                     "ACKs/data frame (guest's frames in/out)"));
             figures.add(new Figure("relay far->guest MTU " + mtu, system,

@@ -47,6 +47,7 @@ final class Bench implements Callable<Integer> {
         WORKLOADS.put("direct-udp", DirectBench::run);
         WORKLOADS.put("direct-tcp", DirectTcpBench::run);
         WORKLOADS.put("churn", ChurnBench::run);
+        WORKLOADS.put("ecn", EcnBench::run);
         WORKLOADS.put("tap", TapBench::run);
         WORKLOADS.put("gateway", GatewayBench::run);
         WORKLOADS.put("relay", RelayBench::run);
@@ -68,6 +69,8 @@ final class Bench implements Callable<Integer> {
             "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback.",
             "churn: connects+closes per second (connect, 1-byte echo, close) from 8 concurrent clients: two direct"
                     + " stacks on a memory network beside the socket stack and plain java.nio on loopback.",
+            "ecn: one bulk flow between two direct stacks through a 50 Mbit/s CoDel bottleneck (20 ms RTT) in virtual"
+                    + " time, the sender asking for ECN and not: goodput, bytes retransmitted, p99 queueing delay.",
             "tap: 1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel"
                     + " over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1"
                     + " when named.",

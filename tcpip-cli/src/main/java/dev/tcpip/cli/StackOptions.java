@@ -10,6 +10,7 @@ import dev.tcpip.device.TunDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DhcpClient;
 import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.socket.SocketStack;
 import dev.tcpip.time.Clock;
 import dev.tcpip.wire.MacAddress;
@@ -79,8 +80,18 @@ public final class StackOptions {
     Double loss;
 
     @Option(names = "--seed", paramLabel = "N",
-            description = "Seed of --loss's random drops (default: random, printed on stderr).")
+            description = "Seed of --loss's random drops and --ce's marks (default: random, printed on stderr).")
     Long seed;
+
+    @Option(names = "--ce", paramLabel = "PCT",
+            description = "For testing: mark PCT percent of the ECN-capable IP datagrams CE (RFC 3168 §5) each way"
+                    + " between the device and the direct stack, as a router's AQM would instead of dropping them.")
+    Double ce;
+
+    @Option(names = "--ecn", paramLabel = "MODE",
+            description = "TCP ECN (RFC 3168): off, accept (when the peer asks; Linux's default tcp_ecn=2) or on"
+                    + " (ask too, tcp_ecn=1). Default: accept.")
+    String ecn;
 
     /** Opens the stack these options describe. */
     Stack open() throws IOException {
@@ -88,7 +99,8 @@ public final class StackOptions {
             String directOnly = ipv4 != null ? "--ipv4" : dhcp ? "--dhcp" : gateway != null ? "--gateway" : !ipv6.isEmpty() ? "--ipv6"
                     : slaac ? "--slaac"
                     : mac != null ? "--mac" : pcap != null ? "--pcap" : mtu != 1500 ? "--mtu"
-                    : loss != null ? "--loss" : seed != null ? "--seed" : null;
+                    : loss != null ? "--loss" : seed != null ? "--seed" : ce != null ? "--ce"
+                    : ecn != null ? "--ecn" : null;
             if (directOnly != null) {
                 throw usage("option '" + directOnly + "' is for the direct stack and needs --tap or --tun");
             }
@@ -125,7 +137,8 @@ public final class StackOptions {
         } catch (IllegalArgumentException e) {
             throw usage("invalid value for option '" + option + "': " + e.getMessage());
         }
-        Faults faults = loss != null && loss > 0 ? Faults.NONE.withLoss(loss / 100) : Faults.NONE;
+        Faults faults = (loss != null && loss > 0 ? Faults.NONE.withLoss(loss / 100) : Faults.NONE)
+                .withCeMark(ce != null ? ce / 100 : 0);
         // Checksum offload: the kernel skips verifying the stack's TCP and UDP checksums, which is sound only
         // while nothing alters a frame on its way from the stack to the device (--loss only drops).
         NetworkDevice device = tap != null ? TapDevice.open(tap, mtu, stackMac, !faults.altersFrames())
@@ -139,7 +152,8 @@ public final class StackOptions {
             }
             if (!faults.isNone()) {
                 long s = seed != null ? seed : new SecureRandom().nextLong();
-                System.err.printf("tcpip: dropping %.2f%% of frames each way (--loss), seed %d%n", loss, s);
+                System.err.printf("tcpip: dropping %.2f%% of frames (--loss) and marking %.2f%% CE (--ce) each way,"
+                        + " seed %d%n", loss != null ? loss : 0.0, ce != null ? ce : 0.0, s);
                 device = new FaultInjectingDevice(device, faults, faults, s);
             }
             if (pcap != null) {
@@ -201,6 +215,9 @@ public final class StackOptions {
         if (loss != null && (loss < 0 || loss > 100 || loss.isNaN())) {
             throw usage("invalid value for option '--loss': " + loss + " (a percentage, 0..100)");
         }
+        if (ce != null && (ce < 0 || ce > 100 || ce.isNaN())) {
+            throw usage("invalid value for option '--ce': " + ce + " (a percentage, 0..100)");
+        }
         DirectStackConfig c;
         if (ipv4 != null) {
             try {
@@ -239,6 +256,15 @@ public final class StackOptions {
         }
         if (c.ipv6() != null && mtu < 1280) {
             throw usage("invalid value for option '--mtu': " + mtu + " is below IPv6's minimum of 1280 (RFC 8200 §5)");
+        }
+        if (ecn != null) {
+            TcpConfig.EcnMode mode = switch (ecn) {
+                case "off" -> TcpConfig.EcnMode.OFF;
+                case "accept" -> TcpConfig.EcnMode.ACCEPT;
+                case "on" -> TcpConfig.EcnMode.ON;
+                default -> throw usage("invalid value for option '--ecn': '" + ecn + "' (off, accept or on)");
+            };
+            c = c.withTcp(c.tcp().withEcn(mode));
         }
         return c;
     }

@@ -68,6 +68,11 @@ final class TapTransfers {
      * other direction time to finish), where OpenBSD nc stops.
      */
     void ncBothRoles(int bytes, String... extra) throws Exception {
+        ncBothRoles(bytes, List.of(extra), List.of(extra));
+    }
+
+    /** {@link #ncBothRoles(int, String...)} with {@code connect} options for tcpip nc, {@code listen} for nc -l. */
+    void ncBothRoles(int bytes, List<String> connect, List<String> listen) throws Exception {
         Path fromLinux = randomFile("from-linux", bytes);
         Path fromTcpip = randomFile("from-tcpip", bytes);
         String linuxSha = sha256(Files.readAllBytes(fromLinux));
@@ -79,7 +84,7 @@ final class TapTransfers {
                 (v6 ? "TCP6-LISTEN:9000,bind=[" + kernel + "]" : "TCP-LISTEN:9000") + ",reuseaddr",
                 "SYSTEM:cat " + fromLinux + " & cat > " + atLinux + "; wait")));
         awaitListening(link, 9000);
-        List<String> args = new ArrayList<>(List.of(extra));
+        List<String> args = new ArrayList<>(connect);
         args.addAll(List.of(kernel, "9000"));
         Cli nc = link.start(link.tcpip("nc", args.toArray(String[]::new))
                 .redirectInput(fromTcpip.toFile()).redirectOutput(atTcpip.toFile()));
@@ -90,7 +95,7 @@ final class TapTransfers {
 
         Path atLinux2 = dir.resolve("at-linux-2");
         Path atTcpip2 = dir.resolve("at-tcpip-2");
-        List<String> largs = new ArrayList<>(List.of(extra));
+        List<String> largs = new ArrayList<>(listen);
         largs.addAll(List.of("-l", "9001"));
         Cli listener = link.start(link.tcpip("nc", largs.toArray(String[]::new))
                 .redirectInput(fromTcpip.toFile()).redirectOutput(atTcpip2.toFile()));

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Floods TCP SYNs over IPv6 from a few spoofed sources: hping3 has no IPv6.
 
-usage: synflood6.py IFACE DST_MAC DST_ADDR DST_PORT COUNT SRC_ADDR...
+usage: synflood6.py IFACE DST_MAC DST_ADDR DST_PORT COUNT RATE SRC_ADDR...
 
 Writes COUNT Ethernet frames on IFACE (an AF_PACKET socket: run it in the namespace that holds the TAP
 device, whose reader is the stack under test). Each frame is a SYN with an MSS option from one of the
 SRC_ADDRs (in turn) and a source port and sequence number that change per frame; the TCP checksum is
-updated incrementally (RFC 1624) so that every frame is valid. Prints the number of frames written.
+updated incrementally (RFC 1624) so that every frame is valid. RATE frames per second at most (paced in
+steps of 10 ms; 0 for as fast as it can). Prints the number of frames written.
 """
 import socket
 import struct
 import sys
+import time
 
 
 def csum_fold(s):
@@ -29,9 +31,10 @@ def tcp_checksum(src, dst, segment):
 
 
 def main():
-    iface, dst_mac, dst_addr, dst_port, count = sys.argv[1:6]
-    srcs = sys.argv[6:]
-    dst_port, count = int(dst_port), int(count)
+    iface, dst_mac, dst_addr, dst_port, count, rate = sys.argv[1:7]
+    srcs = sys.argv[7:]
+    dst_port, count, rate = int(dst_port), int(count), int(rate)
+    step = max(1, rate // 100)  # frames per 10 ms
     dmac = bytes.fromhex(dst_mac.replace(":", ""))
     dst = socket.inet_pton(socket.AF_INET6, dst_addr)
     templates = []
@@ -50,7 +53,12 @@ def main():
     sock.bind((iface, 0))
     n = len(templates)
     sent = 0
+    start = time.monotonic()
     for k in range(count):
+        if rate > 0 and k % step == 0:
+            ahead = k / rate - (time.monotonic() - start)
+            if ahead > 0:
+                time.sleep(ahead)
         frame, c0 = templates[k % n]
         sport = 1024 + (k // n) % 64000
         seq_lo = (k * 7919) & 0xFFFF

@@ -17,6 +17,13 @@ public enum Counter {
     DROPPED_RUNT,
     /** Dropped: the link's queue ({@link LinkConfig#queueFrames()}) was full (tail drop). */
     DROPPED_QUEUE_FULL,
+    /** Dropped by the link's AQM ({@link CoDel}) at the head of its queue. */
+    DROPPED_AQM,
+    /**
+     * Frames marked CE (RFC 3168 §5) instead of being dropped: by the link's AQM ({@link CoDel}) or by fault
+     * injection ({@link Faults#ceMark()}).
+     */
+    CE_MARKED,
     /** Dropped: the device was closed or not attached yet. */
     DROPPED_DETACHED,
     /**

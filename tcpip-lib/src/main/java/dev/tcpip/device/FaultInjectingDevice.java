@@ -104,6 +104,9 @@ public final class FaultInjectingDevice extends WrappingDevice {
             if (p.corrupted()) {
                 counters.increment(Counter.CORRUPTED);
             }
+            if (p.marked()) {
+                counters.increment(Counter.CE_MARKED);
+            }
             if (!p.reordered()) {
                 emit(p.buf(), p.off(), p.len(), p.duplicate(), out);
                 return;

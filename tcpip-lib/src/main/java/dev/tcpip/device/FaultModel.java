@@ -1,5 +1,6 @@
 package dev.tcpip.device;
 
+import dev.tcpip.wire.Ecn;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
 
@@ -28,11 +29,12 @@ public final class FaultModel {
 
     /**
      * The frame goes on as {@code buf[off..off + len)}: the bytes given, or with {@code corrupted} a copy with
-     * flipped bits that is valid until the next call. {@code duplicate}: deliver it twice, back to back;
-     * {@code reordered}: hold it back by {@link Faults#reorderDelay()} first.
+     * flipped bits (or, with {@code marked}, its IP datagram marked CE) that is valid until the next call.
+     * {@code duplicate}: deliver it twice, back to back; {@code reordered}: hold it back by
+     * {@link Faults#reorderDelay()} first.
      */
-    public record Pass(byte[] buf, int off, int len, boolean corrupted, boolean duplicate, boolean reordered)
-            implements Fate {
+    public record Pass(byte[] buf, int off, int len, boolean corrupted, boolean duplicate, boolean reordered,
+                       boolean marked) implements Fate {
     }
 
     private static final Drop BURST = new Drop(Counter.DROPPED_BURST);
@@ -83,9 +85,18 @@ public final class FaultModel {
             buf = corrupt(frame, off, len);
             start = 0;
         }
+        boolean marked = false;
+        if (draw(faults.ceMark())) {
+            // RFC 3168 §5: CE instead of a drop, on ECN-capable datagrams only; the Ethernet header is intact's.
+            if (buf == frame) {
+                buf = copy(frame, off, len);
+                start = 0;
+            }
+            marked = Ecn.markCe(buf, 0, len, intact == LinkType.ETHERNET.headerLength());
+        }
         boolean duplicate = draw(faults.duplicate());
         boolean reordered = draw(faults.reorder());
-        return new Pass(buf, start, len, corrupted, duplicate, reordered);
+        return new Pass(buf, start, len, corrupted, duplicate, reordered, marked);
     }
 
     private boolean draw(double p) {
@@ -94,10 +105,7 @@ public final class FaultModel {
 
     /** Copies the frame into the scratch buffer and flips 1..corruptMaxBits distinct bits after the intact ones. */
     private byte[] corrupt(byte[] frame, int off, int len) {
-        if (scratch.length < len) {
-            scratch = new byte[Math.max(len, 2048)];
-        }
-        System.arraycopy(frame, off, scratch, 0, len);
+        copy(frame, off, len);
         long n = (long) (len - intact) * 8;
         int k = (int) Math.min(1 + rnd.nextInt(faults.corruptMaxBits()), n);
         // Floyd's sampling: k distinct bit positions out of n with exactly k draws
@@ -111,6 +119,15 @@ public final class FaultModel {
             int bit = (int) bits[i];
             scratch[intact + (bit >>> 3)] ^= (byte) (1 << (bit & 7));
         }
+        return scratch;
+    }
+
+    /** Copies the frame into the scratch buffer. */
+    private byte[] copy(byte[] frame, int off, int len) {
+        if (scratch.length < len) {
+            scratch = new byte[Math.max(len, 2048)];
+        }
+        System.arraycopy(frame, off, scratch, 0, len);
         return scratch;
     }
 

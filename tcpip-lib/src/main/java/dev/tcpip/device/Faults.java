@@ -25,18 +25,22 @@ import java.util.Objects;
  *     no link header (the IPv4 header checksum, or for IPv6 the transport's, catches it); a {@link FaultModel}
  *     on other bytes may spare another prefix or none. Default 1, in 1..64.
  * @param burst the Gilbert-Elliott two-state burst-loss model. Default {@link Burst#NONE}.
+ * @param ceMark probability of marking an ECN-capable IP datagram CE (RFC 3168 §5), as a router's AQM would instead
+ *     of dropping it (netem's {@code loss P ecn}); Not-ECT and non-IP frames pass untouched. Applied after the
+ *     others, to a copy, with the IPv4 header checksum updated. Default 0.
  */
 public record Faults(double loss, double duplicate, double reorder, Duration reorderDelay, double corrupt,
-                     int corruptMaxBits, Burst burst) {
+                     int corruptMaxBits, Burst burst, double ceMark) {
 
     /** No faults. */
-    public static final Faults NONE = new Faults(0, 0, 0, Duration.ofMillis(1), 0, 1, Burst.NONE);
+    public static final Faults NONE = new Faults(0, 0, 0, Duration.ofMillis(1), 0, 1, Burst.NONE, 0);
 
     public Faults {
         probability(loss, "loss");
         probability(duplicate, "duplicate");
         probability(reorder, "reorder");
         probability(corrupt, "corrupt");
+        probability(ceMark, "ceMark");
         Objects.requireNonNull(reorderDelay, "reorderDelay");
         if (reorderDelay.isNegative()) {
             throw new IllegalArgumentException("reorderDelay must not be negative: " + reorderDelay);
@@ -61,27 +65,32 @@ public record Faults(double loss, double duplicate, double reorder, Duration reo
 
     /** True if no fault can happen. */
     public boolean isNone() {
-        return loss == 0 && duplicate == 0 && reorder == 0 && corrupt == 0 && burst.isNone();
+        return loss == 0 && duplicate == 0 && reorder == 0 && corrupt == 0 && burst.isNone() && ceMark == 0;
     }
 
     public Faults withLoss(double p) {
-        return new Faults(p, duplicate, reorder, reorderDelay, corrupt, corruptMaxBits, burst);
+        return new Faults(p, duplicate, reorder, reorderDelay, corrupt, corruptMaxBits, burst, ceMark);
     }
 
     public Faults withDuplicate(double p) {
-        return new Faults(loss, p, reorder, reorderDelay, corrupt, corruptMaxBits, burst);
+        return new Faults(loss, p, reorder, reorderDelay, corrupt, corruptMaxBits, burst, ceMark);
     }
 
     public Faults withReorder(double p, Duration delay) {
-        return new Faults(loss, duplicate, p, delay, corrupt, corruptMaxBits, burst);
+        return new Faults(loss, duplicate, p, delay, corrupt, corruptMaxBits, burst, ceMark);
     }
 
     public Faults withCorrupt(double p, int maxBits) {
-        return new Faults(loss, duplicate, reorder, reorderDelay, p, maxBits, burst);
+        return new Faults(loss, duplicate, reorder, reorderDelay, p, maxBits, burst, ceMark);
+    }
+
+    /** CE marks on ECN-capable datagrams with probability {@code p} (see {@code ceMark} above). */
+    public Faults withCeMark(double p) {
+        return new Faults(loss, duplicate, reorder, reorderDelay, corrupt, corruptMaxBits, burst, p);
     }
 
     public Faults withBurst(Burst b) {
-        return new Faults(loss, duplicate, reorder, reorderDelay, corrupt, corruptMaxBits, b);
+        return new Faults(loss, duplicate, reorder, reorderDelay, corrupt, corruptMaxBits, b, ceMark);
     }
 
     /**

@@ -176,6 +176,14 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
         return counters;
     }
 
+    /**
+     * How the reader takes frames from the kernel: "io_uring" (one multishot read into provided buffers),
+     * "poll" (poll(2), then read(2) per frame), or "" before {@link #attach}.
+     */
+    public String receivePath() {
+        return reader.path();
+    }
+
     private boolean isClosed() {
         return closed;
     }

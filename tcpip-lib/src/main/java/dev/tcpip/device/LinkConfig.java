@@ -24,12 +24,16 @@ import java.util.Objects;
  *     6 ms of full-size frames.
  * @param egressFaults faults on frames the device sends. Default {@link Faults#NONE}.
  * @param ingressFaults faults on frames the device receives. Default {@link Faults#NONE}.
+ * @param codel the AQM of each direction's transmit queue ({@link CoDel}, RFC 8289), or null for tail drop only.
+ *     With CoDel a direction queues at most {@code queueFrames} frames waiting for the transmitter, and as many
+ *     in flight; it needs a rate ({@code bitsPerSecond > 0}), else no queue ever forms. Default null.
  */
 public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queueFrames, Faults egressFaults,
-                         Faults ingressFaults) {
+                         Faults ingressFaults, CoDel codel) {
 
     /** The defaults described above. */
-    public static final LinkConfig DEFAULTS = new LinkConfig(1500, Duration.ZERO, 0, 512, Faults.NONE, Faults.NONE);
+    public static final LinkConfig DEFAULTS = new LinkConfig(1500, Duration.ZERO, 0, 512, Faults.NONE, Faults.NONE,
+            null);
 
     public LinkConfig {
         if (mtu < 68 || mtu > 65_535 - NetworkDevice.ETHERNET_HEADER) {
@@ -47,22 +51,25 @@ public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queu
         }
         Objects.requireNonNull(egressFaults, "egressFaults");
         Objects.requireNonNull(ingressFaults, "ingressFaults");
+        if (codel != null && bitsPerSecond == 0) {
+            throw new IllegalArgumentException("CoDel needs a rate limit (bitsPerSecond > 0): without one no queue forms");
+        }
     }
 
     public LinkConfig withMtu(int m) {
-        return new LinkConfig(m, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults);
+        return new LinkConfig(m, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel);
     }
 
     public LinkConfig withLatency(Duration d) {
-        return new LinkConfig(mtu, d, bitsPerSecond, queueFrames, egressFaults, ingressFaults);
+        return new LinkConfig(mtu, d, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel);
     }
 
     public LinkConfig withBitsPerSecond(long bps) {
-        return new LinkConfig(mtu, latency, bps, queueFrames, egressFaults, ingressFaults);
+        return new LinkConfig(mtu, latency, bps, queueFrames, egressFaults, ingressFaults, codel);
     }
 
     public LinkConfig withQueueFrames(int n) {
-        return new LinkConfig(mtu, latency, bitsPerSecond, n, egressFaults, ingressFaults);
+        return new LinkConfig(mtu, latency, bitsPerSecond, n, egressFaults, ingressFaults, codel);
     }
 
     /** The same faults in both directions. */
@@ -71,7 +78,12 @@ public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queu
     }
 
     public LinkConfig withFaults(Faults egress, Faults ingress) {
-        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egress, ingress);
+        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egress, ingress, codel);
+    }
+
+    /** A bottleneck: {@code bps} with CoDel (RFC 8289) on each direction's queue; null {@code aqm}: tail drop. */
+    public LinkConfig withCoDel(CoDel aqm) {
+        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, aqm);
     }
 
     /** The largest frame the link carries: {@code mtu + 14}. */

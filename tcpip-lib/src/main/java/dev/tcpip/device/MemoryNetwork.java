@@ -106,6 +106,28 @@ public final class MemoryNetwork implements AutoCloseable {
         return links.get(name);
     }
 
+    /**
+     * The queueing delay of frames toward device {@code name} in its link's {@link CoDel} queue: the sojourn time
+     * that fraction {@code q} (0..1) of the frames dequeued so far did not exceed, in nanoseconds at 100 µs
+     * resolution; 0 before the first frame.
+     *
+     * @throws IllegalArgumentException if no device of that name has a link with CoDel
+     */
+    public long queueDelay(String name, double q) {
+        CoDelQueue queue = null;
+        synchronized (this) {
+            for (MemoryPort p : ports) {
+                if (p.name().equals(name)) {
+                    queue = p.downQueue();
+                }
+            }
+        }
+        if (queue == null) {
+            throw new IllegalArgumentException("no device " + name + " with a CoDel link");
+        }
+        return queue.sojournPercentile(q);
+    }
+
     /** The switch's counters: switched, flooded, filtered, table full, aged out. */
     public DeviceCounters switchCounters() {
         return sw.counters();

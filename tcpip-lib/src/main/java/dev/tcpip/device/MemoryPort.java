@@ -26,8 +26,8 @@ final class MemoryPort implements NetworkDevice {
         this.mac = mac;
         this.link = link;
         this.sw = sw;
-        this.up = link.shapes() ? new Pipe(clock, link) : null;
-        this.down = new Pipe(clock, link);
+        this.up = link.shapes() ? new Pipe(clock, link, counters, LinkType.ETHERNET) : null;
+        this.down = new Pipe(clock, link, counters, LinkType.ETHERNET);
         this.inlet = new PipeInlet(name, down, counters);
     }
 
@@ -37,6 +37,11 @@ final class MemoryPort implements NetworkDevice {
 
     DeviceCounters counters() {
         return counters;
+    }
+
+    /** The CoDel queue of frames toward this device (switch to device), or null without CoDel. */
+    CoDelQueue downQueue() {
+        return down.aqm();
     }
 
     @Override

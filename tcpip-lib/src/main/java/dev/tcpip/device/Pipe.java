@@ -21,6 +21,8 @@ final class Pipe {
     private final int[] lens;
     private final long[] arrival;
     private final Runnable drain = this::drain;
+    /** The transmit queue in front of the rate when the link has CoDel, else null. */
+    private final CoDelQueue aqm;
 
     // guarded by this
     private int head;
@@ -31,7 +33,8 @@ final class Pipe {
     private EventLoop loop;
     private FrameReceiver sink;
 
-    Pipe(Clock clock, LinkConfig link) {
+    /** A direction of {@code link}; with CoDel, its drops and marks count in {@code counters}. */
+    Pipe(Clock clock, LinkConfig link, DeviceCounters counters, LinkType type) {
         this.clock = clock;
         this.latency = link.latency().toNanos();
         this.bitsPerSecond = link.bitsPerSecond();
@@ -39,6 +42,22 @@ final class Pipe {
         this.slots = new byte[link.queueFrames()][];
         this.lens = new int[link.queueFrames()];
         this.arrival = new long[link.queueFrames()];
+        this.aqm = link.codel() == null ? null : new CoDelQueue(clock, link, this, counters, type);
+    }
+
+    /** The loop frames are handed to, or null while unbound. */
+    synchronized EventLoop loop() {
+        return sink == null ? null : loop;
+    }
+
+    /** When the transmitter finishes the frames it has taken. */
+    synchronized long busyUntil() {
+        return busyUntil;
+    }
+
+    /** The CoDel queue in front of the transmitter, or null. */
+    CoDelQueue aqm() {
+        return aqm;
     }
 
     synchronized void bind(EventLoop owner, FrameReceiver receiver) {
@@ -56,8 +75,16 @@ final class Pipe {
     /** Outcome of {@link #offer}. */
     enum Offer { QUEUED, FULL, UNBOUND }
 
-    /** Copies the frame in; never blocks. {@code len <= maxFrame} is the caller's check. */
+    /**
+     * Copies the frame in (into the CoDel queue, if the link has one, else onto the wire); never blocks.
+     * {@code len <= maxFrame} is the caller's check.
+     */
     Offer offer(byte[] frame, int off, int len) {
+        return aqm != null ? aqm.offer(frame, off, len) : enter(frame, off, len);
+    }
+
+    /** The frame goes to the transmitter now: its arrival time follows from the rate, the latency and those before. */
+    Offer enter(byte[] frame, int off, int len) {
         EventLoop post;
         synchronized (this) {
             if (sink == null) {
@@ -75,11 +102,7 @@ final class Pipe {
             long at = Math.max(sent + latency, lastArrival);
             lastArrival = at;
             int i = (head + count) % slots.length;
-            byte[] slot = slots[i];
-            if (slot == null) {
-                slots[i] = slot = new byte[maxFrame];
-            }
-            System.arraycopy(frame, off, slot, 0, len);
+            copyIn(slots, i, maxFrame, frame, off, len);
             lens[i] = len;
             arrival[i] = at;
             count++;
@@ -91,6 +114,14 @@ final class Pipe {
         }
         post.execute(drain);
         return Offer.QUEUED;
+    }
+
+    /** Copies a frame into ring slot {@code i}, allocating the slot ({@code maxFrame} bytes) on first use. */
+    static void copyIn(byte[][] slots, int i, int maxFrame, byte[] frame, int off, int len) {
+        if (slots[i] == null) {
+            slots[i] = new byte[maxFrame];
+        }
+        System.arraycopy(frame, off, slots[i], 0, len);
     }
 
     /** On the bound loop: hands over due frames, at most a ring's worth per turn. */

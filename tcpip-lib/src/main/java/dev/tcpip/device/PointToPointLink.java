@@ -95,7 +95,7 @@ public final class PointToPointLink implements AutoCloseable {
             this.name = name;
             this.id = id;
             this.mtu = config.mtu();
-            this.in = new Pipe(clock, config);
+            this.in = new Pipe(clock, config, counters, LinkType.IP);
             this.inlet = new PipeInlet(name, in, counters);
         }
 

@@ -29,6 +29,10 @@ final class Posix {
     static final int EBUSY = 16;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
+    static final int ENOSYS = 38;
+    static final int ENOBUFS = 105;
+    static final int EALREADY = 114;
+    static final int ECANCELED = 125;
 
     // <asm-generic/fcntl.h>
     static final int O_RDWR = 2;
@@ -48,6 +52,13 @@ final class Posix {
     static final int AF_INET = 2;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = O_CLOEXEC;
+    // <asm-generic/mman-common.h>
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final int MAP_PRIVATE = 2;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_POPULATE = 0x8000;
     // <linux/sched.h>
     static final int CLONE_NEWNET = 0x40000000;
 
@@ -76,6 +87,13 @@ final class Posix {
     private static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(INT, INT, INT, INT), ERRNO_OPT);
     private static final MethodHandle SETNS = downcall("setns", FunctionDescriptor.of(INT, INT, INT), ERRNO_OPT);
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(PTR, INT));
+    // syscall(2) is variadic: every argument after the number passes as a long, as the kernel reads registers
+    private static final MethodHandle SYSCALL6 = downcall("syscall",
+            FunctionDescriptor.of(LONG, LONG, LONG, LONG, LONG, LONG, LONG, LONG),
+            ERRNO_OPT, Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(LONG, LONG, LONG, INT, INT, INT, LONG), ERRNO_OPT);
+    private static final MethodHandle MUNMAP = downcall("munmap", FunctionDescriptor.of(INT, LONG, LONG), ERRNO_OPT);
 
     private Posix() {
     }
@@ -183,6 +201,35 @@ final class Posix {
     static int setns(MemorySegment st, int fd, int nstype) {
         try {
             return (int) SETNS.invokeExact(st, fd, nstype);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * syscall(2) with six arguments (unused ones 0): -1 and errno on failure. Not critical: the call may block
+     * (io_uring_enter waiting for completions).
+     */
+    static long syscall(MemorySegment st, long number, long a1, long a2, long a3, long a4, long a5, long a6) {
+        try {
+            return (long) SYSCALL6.invokeExact(st, number, a1, a2, a3, a4, a5, a6);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** mmap(2): the address of the mapping, or -1 (MAP_FAILED) and errno. */
+    static long mmap(MemorySegment st, long addr, long length, int prot, int flags, int fd, long offset) {
+        try {
+            return (long) MMAP.invokeExact(st, addr, length, prot, flags, fd, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int munmap(MemorySegment st, long addr, long length) {
+        try {
+            return (int) MUNMAP.invokeExact(st, addr, length);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -12,8 +12,9 @@ import java.security.SecureRandom;
  * the interface or attaches to an existing (persistent) one. The interface disappears when the descriptor
  * closes unless it was made persistent ({@code ip tuntap add}).
  *
- * <p>One platform thread per device waits in poll(2) (a blocking call pins a virtual thread's carrier),
- * reads every frame that is ready into a batch buffer and hands the batch to the owner's loop in one task;
+ * <p>One platform thread per device waits for frames (a blocking call pins a virtual thread's carrier), in
+ * io_uring (a multishot read into provided buffers) or, where that is refused, in poll(2) then read(2) (see
+ * {@link TapReader}), takes every frame that is ready into a batch buffer and hands the batch to the owner's loop in one task;
  * batches are reused, so receiving allocates nothing per frame. When the loop falls behind and every batch
  * is in its queue, the reader waits and the kernel's queue (txqueuelen) drops, as a NIC's ring does.
  * {@link #send} (on the stack's loop) copies the frame into a bounded ring of reusable slots and returns; a

@@ -1,25 +1,41 @@
 package dev.tcpip.device;
 
 import dev.tcpip.time.EventLoop;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The reader thread of a TAP or TUN device: waits in poll(2) on the device and a wake-up eventfd, reads every
- * ready frame (after its virtio-net header, unless the descriptor has none)
- * into one of a few reusable {@link ReceiveBatch}es and hands each batch to the loop as one task, so receiving
- * allocates nothing per frame. When every batch is queued on the loop it waits, and the kernel's queue drops,
- * as a NIC's ring does.
+ * The reader thread of a TAP or TUN device: reads every ready frame (after its virtio-net header, unless the
+ * descriptor has none) into one of a few reusable {@link ReceiveBatch}es and hands each batch to the loop as one
+ * task, so receiving allocates nothing per frame. When every batch is queued on the loop it waits, and the
+ * kernel's queue drops, as a NIC's ring does.
+ *
+ * <p>Two ways to read, never both: through {@link IoUring} (one multishot read of the device into a ring of
+ * provided buffers, each frame copied from its buffer into the batch and the buffer handed back; a poll of the
+ * wake-up eventfd beside it), when the kernel sets the ring up and accepts the read; else, or when the system
+ * property {@value #URING_PROPERTY}{@code =false}, poll(2) on the device and the eventfd, then read(2) once
+ * per frame until EAGAIN. Which one is used is decided when the thread starts ({@link #path()}).
  */
 final class TapReader {
     private static final int BATCHES = 8;
     private static final int BATCH_BYTES = 256 * 1024;
     private static final int VLAN_SLACK = 4;                   // a tagged frame is read whole, then dropped as too big
+    /** System property: {@code false} reads with poll(2) and read(2) even where io_uring works. */
+    static final String URING_PROPERTY = "tcpip.device.uring";
+    private static final int URING_BUFFER_BYTES = 1 << 20;    // provided buffers: at most 1 MiB per device
+    private static final int URING_MAX_BUFFERS = 256;
+    private static final int URING_MIN_BUFFERS = 8;
+    private static final int BGID = 0;
+    private static final long TAG_READ = 1;                    // user_data of the completions
+    private static final long TAG_WAKE = 2;
+    private static final long TAG_CANCEL = 3;
 
     private final String name;
     private final int tapFd;
@@ -31,6 +47,8 @@ final class TapReader {
     private final BooleanSupplier closed;
     private final BlockingQueue<ReceiveBatch> free = new ArrayBlockingQueue<>(BATCHES);
     private volatile Thread thread;
+    private final CountDownLatch decided = new CountDownLatch(1);
+    private volatile String path = "";
 
     /**
      * A reader for device {@code name} of {@code link} frames, each read after a virtio-net header if
@@ -57,9 +75,29 @@ final class TapReader {
 
 
 
-    /** Starts the thread, which hands frames to {@code receiver} on {@code loop}. */
+    /**
+     * Starts the thread, which hands frames to {@code receiver} on {@code loop}, and returns once it has chosen
+     * how to read ({@link #path()}).
+     */
     void start(EventLoop loop, FrameReceiver receiver) {
         thread = Thread.ofPlatform().name("tcpip-" + name).daemon(true).start(() -> readLoop(loop, receiver));
+        boolean interrupted = false;
+        while (true) {
+            try {
+                decided.await();                             // the thread counts down first thing, whatever fails
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How the thread reads: "io_uring", "poll", or "" before {@link #start}. */
+    String path() {
+        return path;
     }
 
     /** The thread, or null before {@link #start}. */
@@ -81,21 +119,183 @@ final class TapReader {
         }
     }
 
-    /** Poll, read every ready frame into a batch, hand the batch to the loop; until closed or an error. */
+    /** Reads frames until closed or an error: through io_uring if it works, else with poll and read. */
     private void readLoop(EventLoop loop, FrameReceiver receiver) {
-        int maxRead = maxRead();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
-            MemorySegment fds = a.allocate(16, 8);           // two struct pollfd
-            fds.set(ValueLayout.JAVA_INT, 0, tapFd);
-            fds.set(ValueLayout.JAVA_SHORT, 4, Posix.POLLIN);
-            fds.set(ValueLayout.JAVA_INT, 8, wakeFd);
-            fds.set(ValueLayout.JAVA_SHORT, 12, Posix.POLLIN);
-            while (!closed.getAsBoolean() && readReady(loop, receiver, st, fds, maxRead)) {
-                // one wake-up per turn
+            IoUring ring = "false".equals(System.getProperty(URING_PROPERTY)) ? null : openRing(a, st);
+            path = ring != null ? "io_uring" : "poll";
+            decided.countDown();
+            if (ring != null) {
+                try {
+                    readRing(ring, loop, receiver);
+                } finally {
+                    endRing(ring);
+                }
+            } else {
+                pollLoop(loop, receiver, a, st);
             }
         } catch (InterruptedException e) {
             // close() interrupted the wait for a batch
+        } finally {
+            decided.countDown();                             // also if anything above threw: start() must return
+        }
+    }
+
+    private void pollLoop(EventLoop loop, FrameReceiver receiver, Arena a, MemorySegment st)
+            throws InterruptedException {
+        int maxRead = maxRead();
+        MemorySegment fds = a.allocate(16, 8);               // two struct pollfd
+        fds.set(ValueLayout.JAVA_INT, 0, tapFd);
+        fds.set(ValueLayout.JAVA_SHORT, 4, Posix.POLLIN);
+        fds.set(ValueLayout.JAVA_INT, 8, wakeFd);
+        fds.set(ValueLayout.JAVA_SHORT, 12, Posix.POLLIN);
+        while (!closed.getAsBoolean() && readReady(loop, receiver, st, fds, maxRead)) {
+            // one wake-up per turn
+        }
+    }
+
+    /**
+     * An io_uring with the provided buffers registered, the multishot read of the device and the poll of the
+     * eventfd submitted and not refused; null (said at DEBUG) if any of that fails, nothing left open then.
+     */
+    private IoUring openRing(Arena a, MemorySegment st) {
+        int size = (maxRead() + 63) & ~63;
+        int count = Integer.highestOneBit(Math.clamp(URING_BUFFER_BYTES / size, URING_MIN_BUFFERS, URING_MAX_BUFFERS));
+        IoUring ring;
+        try {
+            ring = IoUring.open(a, st, 4, 2 * count + 8);   // every buffer's completion, the ends, the wake-up
+        } catch (IOException | RuntimeException e) {
+            debug("io_uring unavailable (" + e.getMessage() + "); reading with poll(2) and read(2)");
+            return null;
+        }
+        try {
+            ring.provideBuffers(BGID, count, size);
+            ring.prepareReadMultishot(tapFd, BGID, TAG_READ);
+            ring.preparePoll(wakeFd, Posix.POLLIN, TAG_WAKE);
+            int r = ring.submitAndWait(0);
+            if (r < 0) {
+                throw new IOException("io_uring_enter: " + Posix.strerror(-r));
+            }
+            // an opcode or a file the kernel does not take fails at once, before any frame
+            if (ring.hasCompletion() && ring.tag() == TAG_READ && ring.result() < 0
+                    && (ring.flags() & IoUring.CQE_F_MORE) == 0) {
+                throw new IOException("multishot read: " + Posix.strerror(-ring.result()));
+            }
+            return ring;
+        } catch (IOException | RuntimeException e) {
+            ring.close();                                    // the read, if armed at all, is cancelled with it
+            debug("io_uring refused (" + e.getMessage() + "); reading with poll(2) and read(2)");
+            return null;
+        }
+    }
+
+    /**
+     * The io_uring read loop: waits for completions, copies each frame into a batch, hands the buffer back,
+     * re-arms the multishot read when it ends without an error (buffers ran out while the loop was behind),
+     * and hands each batch to the loop. Until closed (the eventfd's poll completes) or an error.
+     */
+    private void readRing(IoUring ring, EventLoop loop, FrameReceiver receiver) throws InterruptedException {
+        boolean[] armed = {true};
+        while (!closed.getAsBoolean()) {
+            if (!ring.hasCompletion()) {
+                if (!armed[0]) {
+                    ring.prepareReadMultishot(tapFd, BGID, TAG_READ);
+                    armed[0] = true;
+                }
+                int r = ring.submitAndWait(1);
+                if (r < 0 && r != -Posix.EINTR) {
+                    fail("io_uring_enter: " + Posix.strerror(-r));
+                    return;
+                }
+                continue;
+            }
+            if (!reap(ring, loop, receiver, armed)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Takes the completions that are there into one batch (as many as fit) and hands it to the loop. False
+     * when the reader should stop. A method of its own for the JIT, as {@link #readReady}.
+     */
+    private boolean reap(IoUring ring, EventLoop loop, FrameReceiver receiver, boolean[] armed)
+            throws InterruptedException {
+        int maxRead = maxRead();
+        ReceiveBatch batch = null;
+        try {
+            while (ring.hasCompletion()) {
+                long tag = ring.tag();
+                int res = ring.result();
+                int flags = ring.flags();
+                if (tag == TAG_WAKE) {
+                    return false;                            // woken by close()
+                }
+                if (tag == TAG_READ) {
+                    if ((flags & IoUring.CQE_F_BUFFER) != 0) {
+                        if (batch == null) {
+                            batch = free.poll(1, TimeUnit.SECONDS);
+                            if (batch == null) {
+                                return true;                 // the loop is behind: buffers run out, the kernel queues
+                            }
+                        } else if (batch.room() < maxRead) {
+                            break;                           // the rest in the next batch
+                        }
+                        int bid = flags >>> IoUring.CQE_BUFFER_SHIFT;
+                        int n = Math.max(res, 0);
+                        MemorySegment.copy(ring.buffers(), (long) bid * ring.bufferSize(), batch.segment, batch.used,
+                                n);
+                        ring.recycle(bid);
+                        take(batch, n);
+                    }
+                    if ((flags & IoUring.CQE_F_MORE) == 0) {
+                        armed[0] = false;
+                        if (res < 0 && res != -Posix.ENOBUFS && res != -Posix.EINTR && res != -Posix.EAGAIN) {
+                            fail("read: " + Posix.strerror(-res));
+                            return false;
+                        }
+                    }
+                }
+                ring.consume();
+            }
+            return true;
+        } finally {
+            if (batch != null) {
+                handOff(batch, loop, receiver);
+            }
+        }
+    }
+
+    /**
+     * Ends the multishot read before the ring and its buffers go: cancels it and waits for its last completion,
+     * so that the kernel writes into no buffer once they are unmapped; then closes the ring.
+     */
+    private void endRing(IoUring ring) {
+        boolean live = true;
+        try {
+            ring.prepareCancel(TAG_READ, TAG_CANCEL);
+            while (live) {
+                while (live && ring.hasCompletion()) {
+                    if (ring.tag() == TAG_READ && (ring.flags() & IoUring.CQE_F_MORE) == 0) {
+                        live = false;
+                    } else if (ring.tag() == TAG_CANCEL && ring.result() == -Posix.ENOENT) {
+                        live = false;                        // it had ended already
+                    }
+                    if ((ring.flags() & IoUring.CQE_F_BUFFER) != 0) {
+                        ring.recycle(ring.flags() >>> IoUring.CQE_BUFFER_SHIFT);
+                    }
+                    ring.consume();
+                }
+                if (live) {
+                    int r = ring.submitAndWait(1);
+                    if (r < 0 && r != -Posix.EINTR) {
+                        return;                              // cannot wait: the buffers stay mapped (finally)
+                    }
+                }
+            }
+        } finally {
+            ring.close(live);
         }
     }
 
@@ -129,11 +329,7 @@ final class TapReader {
             return true;                                     // the loop is behind: the kernel queues meanwhile
         }
         fill(batch, st, maxRead);
-        if (batch.count == 0) {
-            free.add(batch);
-        } else {
-            loop.execute(() -> deliver(batch, receiver));
-        }
+        handOff(batch, loop, receiver);
         return true;
     }
 
@@ -151,13 +347,27 @@ final class TapReader {
                 }
                 return;
             }
-            if (n < vnet + link.minFrame()) {
-                counters.increment(Counter.DROPPED_RUNT);
-            } else if (vnet != 0 && VnetHeader.asksForOffload(batch.bytes, batch.used)) {
-                counters.increment(Counter.DROPPED_OFFLOAD);   // never with TUNSETOFFLOAD 0
-            } else {
-                batch.add((int) n);
-            }
+            take(batch, (int) n);
+        }
+    }
+
+    /** Keeps the {@code n} bytes just read at the end of {@code batch} as a frame, or counts why not. */
+    private void take(ReceiveBatch batch, int n) {
+        if (n < vnet + link.minFrame()) {
+            counters.increment(Counter.DROPPED_RUNT);
+        } else if (vnet != 0 && VnetHeader.asksForOffload(batch.bytes, batch.used)) {
+            counters.increment(Counter.DROPPED_OFFLOAD);       // never with TUNSETOFFLOAD 0
+        } else {
+            batch.add(n);
+        }
+    }
+
+    /** Hands a filled batch to the loop, or an empty one back to the free list. */
+    private void handOff(ReceiveBatch batch, EventLoop loop, FrameReceiver receiver) {
+        if (batch.count == 0) {
+            free.add(batch);
+        } else {
+            loop.execute(() -> deliver(batch, receiver));
         }
     }
 
@@ -184,6 +394,10 @@ final class TapReader {
             batch.clear();
             free.add(batch);
         }
+    }
+
+    private void debug(String message) {
+        System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.DEBUG, "device " + name + ": " + message);
     }
 
     private void fail(String message) {

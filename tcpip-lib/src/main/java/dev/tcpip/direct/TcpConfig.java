@@ -54,6 +54,12 @@ import java.util.Objects;
  *                             use come on top. Lower it where memory is tighter.
  * @param synCookies           answer SYNs past a full backlog with SYN cookies (RFC 4987 §3.6) instead of
  *                             dropping them. On.
+ * @param ecn                  Explicit Congestion Notification (RFC 3168, RFC 8311): {@link EcnMode#OFF},
+ *                             {@link EcnMode#ACCEPT} or {@link EcnMode#ON}, Linux's {@code net.ipv4.tcp_ecn} 0, 2
+ *                             and 1. ACCEPT by default, as Linux: a peer that asks gets ECN, but this side does
+ *                             not ask, because a path that mangles or drops ECN-setup SYNs or ECT packets would
+ *                             otherwise cost the connection (RFC 3168 §6.1.1.1 falls back only after a timeout).
+ *                             A SYN-ACK sent as a SYN cookie never agrees to ECN (the cookie has no room for it).
  */
 public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBufferLimit, Duration initialRto,
                         Duration minRto, Duration maxRto, int synRetries, int dataRetries, Duration msl,
@@ -61,7 +67,20 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
                         int initialWindow, boolean windowScaling, boolean timestamps, boolean sack,
                         boolean nagle, CongestionControlKind congestionControl, int challengeAckLimit,
                         int ephemeralLow, int ephemeralHigh, int defaultMss, int maxConnections,
-                        boolean synCookies) {
+                        boolean synCookies, EcnMode ecn) {
+
+    /**
+     * Whether connections use Explicit Congestion Notification (RFC 3168 §6.1.1, RFC 8311): the three settings of
+     * Linux's {@code net.ipv4.tcp_ecn}.
+     */
+    public enum EcnMode {
+        /** Never: SYNs do not ask, and an ECN-setup SYN is answered with a plain SYN-ACK ({@code tcp_ecn=0}). */
+        OFF,
+        /** Accept ECN when the peer's SYN asks for it, never ask ({@code tcp_ecn=2}, Linux's default). */
+        ACCEPT,
+        /** Ask on every SYN this side sends, and accept when asked ({@code tcp_ecn=1}). */
+        ON
+    }
 
     /** The congestion control algorithms on offer. */
     public enum CongestionControlKind { NEW_RENO, CUBIC }
@@ -69,7 +88,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
     public static final TcpConfig DEFAULTS = new TcpConfig(256 * 1024, 256 * 1024, 4 << 20,
             Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(60), 6, 15,
             Duration.ofSeconds(30), 4096, Duration.ofMillis(40), 256, 1024, 10, true, true, true, true,
-            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true);
+            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true, EcnMode.ACCEPT);
 
     public TcpConfig {
         positive("sendBufferSize", sendBufferSize);
@@ -82,6 +101,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
                     + closeBufferLimit);
         }
         Objects.requireNonNull(congestionControl, "congestionControl");
+        Objects.requireNonNull(ecn, "ecn");
         for (Duration d : new Duration[] {initialRto, minRto, maxRto, msl, delayedAck}) {
             Objects.requireNonNull(d);
             if (d.isNegative() || d.isZero()) {
@@ -120,7 +140,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, kind, challengeAckLimit, ephemeralLow, ephemeralHigh,
-                defaultMss, maxConnections, synCookies);
+                defaultMss, maxConnections, synCookies, ecn);
     }
 
     /** The same configuration with the three negotiated options switched on or off. */
@@ -128,28 +148,28 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
     }
 
     public TcpConfig withBuffers(int sendBufferSize, int receiveBufferSize) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
     }
 
     public TcpConfig withLimits(int timeWaitLimit, int backlog, int outOfOrderLimit) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
     }
 
     public TcpConfig withRetries(int synRetries, int dataRetries) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
     }
 
     /** The same configuration with the connection table's limit and SYN cookies switched on or off. */
@@ -157,7 +177,15 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
+    }
+
+    /** The same configuration with ECN {@code mode} (RFC 3168 §6.1.1). */
+    public TcpConfig withEcn(EcnMode mode) {
+        return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss, maxConnections, synCookies, mode);
     }
 
     /** The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered. */

@@ -170,7 +170,8 @@ class FaultInjectingDeviceTest {
 
     @Test
     void sameSeedSameDeliveryTraceAndAnotherSeedAnotherOne() {
-        Faults all = new Faults(0.05, 0.05, 0.05, Duration.ofNanos(30_000), 0.05, 4, new Faults.Burst(0.01, 0.3, 0.8));
+        Faults all = new Faults(0.05, 0.05, 0.05, Duration.ofNanos(30_000), 0.05, 4, new Faults.Burst(0.01, 0.3, 0.8),
+                0);
         LinkConfig link = LinkConfig.DEFAULTS.withFaults(all).withLatency(Duration.ofNanos(1_500))
                 .withBitsPerSecond(1_000_000_000);
         Run first = run(42, 2_000, link, link), again = run(42, 2_000, link, link), other = run(43, 2_000, link, link);

@@ -48,10 +48,11 @@ public final class DualIp implements IpLayer {
     }
 
     @Override
-    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off,
+                     int len) {
         IpLayer ip = of(dst);
         if (ip != null) {
-            ip.send(now, src, dst, protocol, payload, off, len);
+            ip.send(now, src, dst, protocol, ecn, payload, off, len);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.tcpip.direct.ip;
 
 import dev.tcpip.UnreachableException;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IpAddress;
 
 /**
@@ -30,7 +31,15 @@ public interface IpSender {
      * neighbour unresolved) are counted and, where ICMP would say so, reported through
      * {@link TransportHandler#icmpError}.
      */
-    void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len);
+    default void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        send(now, src, dst, protocol, Ecn.NOT_ECT, payload, off, len);
+    }
+
+    /**
+     * {@link #send(long, IpAddress, IpAddress, int, byte[], int, int)} with {@code ecn} (an {@link Ecn} codepoint)
+     * in the ECN field of the datagram (and of each of its fragments), RFC 3168 §5; the DSCP stays 0.
+     */
+    void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off, int len);
 
     /**
      * Whether {@code dst} is one of this stack's addresses (or a broadcast or multicast group it takes). With

@@ -7,6 +7,7 @@ import dev.tcpip.direct.link.Arp;
 import dev.tcpip.direct.link.Link;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
@@ -225,9 +226,9 @@ public final class Ipv4 implements IpLayer {
     }
 
     @Override
-    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
-        output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, payload, off, len,
-                Delivery.toTransport(transports, own, src, dst, protocol, payload, off, len, mtu));
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off,
+                     int len) {
+        output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, ecn, payload, off, len, null);
     }
 
     @Override
@@ -248,14 +249,25 @@ public final class Ipv4 implements IpLayer {
 
     // ---- output (RFC 791 §3.2, RFC 1122 §3.3) ----
 
-    /** Sends one datagram carrying {@code p[off, off+len)}, resolving the next hop and fragmenting as needed. */
+    /**
+     * Sends one datagram carrying {@code p[off, off+len)}, resolving the next hop and fragmenting as needed;
+     * {@code how} hears how it fared, or null: a failure goes to the transport ({@link Delivery}).
+     */
     public void output(long now, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, byte[] p, int off,
                 int len, Delivery delivery) {
+        output(now, src, dst, protocol, ttl, df, Ecn.NOT_ECT, p, off, len, delivery);
+    }
+
+    /** {@link #output(long, Ipv4Address, Ipv4Address, int, int, boolean, byte[], int, int, Delivery)} with {@code ecn}
+     *  in the ECN field of every fragment (RFC 3168 §5). */
+    public void output(long now, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, int ecn, byte[] p,
+                       int off, int len, Delivery how) {
         int d = dst.bits();
         int hop = d == 0 ? 0 : nextHop(d);
         if (hop == 0) {
             counters.inc(StackCounter.IP_DROPPED_NO_ROUTE);
-            delivery.failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
+            Delivery.orToTransport(how, transports, own, src, dst, protocol, p, off, len, mtu)
+                    .failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
             return;
         }
         if (len > MAX_PAYLOAD) {
@@ -263,51 +275,53 @@ public final class Ipv4 implements IpLayer {
         }
         if (df && len + HEADER > mtu) {
             counters.inc(StackCounter.IP_DROPPED_DF_TOO_BIG);
-            delivery.failed(now, IcmpError.Kind.FRAGMENTATION_NEEDED, len + HEADER + " bytes exceed the MTU " + mtu);
+            Delivery.orToTransport(how, transports, own, src, dst, protocol, p, off, len, mtu)
+                    .failed(now, IcmpError.Kind.FRAGMENTATION_NEEDED, len + HEADER + " bytes exceed the MTU " + mtu);
             return;
         }
         int id = nextId;
         nextId = (nextId + 1) & 0xffff;                   // RFC 791 §3.2, RFC 6864 §4: unique per src, dst, protocol
         if (isBroadcast(d)) {
-            transmit(MacAddress.BROADCAST.bits(), src, dst, protocol, ttl, df, id, p, off, len);
-            delivery.sent();
+            transmit(MacAddress.BROADCAST.bits(), src, dst, protocol, ttl, df, ecn, id, p, off, len);
+            Delivery.sent(how);
             return;
         }
         long mac = arp == null ? 0 : arp.lookup(now, hop);
         if (mac != -1) {
-            transmit(mac, src, dst, protocol, ttl, df, id, p, off, len);
-            delivery.sent();
+            transmit(mac, src, dst, protocol, ttl, df, ecn, id, p, off, len);
+            Delivery.sent(how);
             return;
         }
+        Delivery waiting = Delivery.orToTransport(how, transports, own, src, dst, protocol, p, off, len, mtu);
         Arp.Waiter waiter = new Arp.Waiter() {
             @Override
             public void resolved(long t, long m) {
-                transmit(m, src, dst, protocol, ttl, df, id, p, off, len);
-                delivery.sent();
+                transmit(m, src, dst, protocol, ttl, df, ecn, id, p, off, len);
+                waiting.sent();
             }
 
             @Override
             public void failed(long t) {
-                delivery.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no ARP reply from " + new Ipv4Address(hop));
+                waiting.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no ARP reply from " + new Ipv4Address(hop));
             }
         };
         if (!arp.enqueue(now, hop, waiter)) {
-            delivery.failed(now, IcmpError.Kind.HOST_UNREACHABLE,
+            waiting.failed(now, IcmpError.Kind.HOST_UNREACHABLE,
                     "too many datagrams wait for the address of " + new Ipv4Address(hop));
         }
     }
 
-    private void transmit(long mac, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, int id,
-                          byte[] p, int off, int len) {
+    private void transmit(long mac, Ipv4Address src, Ipv4Address dst, int protocol, int ttl, boolean df, int ecn,
+                          int id, byte[] p, int off, int len) {
         int room = mtu - HEADER;
         if (len <= room) {
-            frame(mac, new Ipv4Header(0, 0, id, df, false, 0, ttl, protocol, src, dst, null, len), p, off, len);
+            frame(mac, new Ipv4Header(0, ecn, id, df, false, 0, ttl, protocol, src, dst, null, len), p, off, len);
             return;
         }
         int chunk = room & ~7;                            // RFC 791 §3.2: fragment data in units of 8 octets
         for (int at = 0; at < len; at += chunk) {
             int n = Math.min(chunk, len - at);
-            frame(mac, new Ipv4Header(0, 0, id, false, at + n < len, at, ttl, protocol, src, dst, null, n),
+            frame(mac, new Ipv4Header(0, ecn, id, false, at + n < len, at, ttl, protocol, src, dst, null, n),
                     p, off + at, n);
             counters.inc(StackCounter.IP_FRAGMENTS_TX);
         }
@@ -352,6 +366,7 @@ public final class Ipv4 implements IpLayer {
         if (ip.isFragment()) {
             Reassembly.Datagram whole = reassembly.add(now, ip);
             if (whole != null) {
+                // The first fragment's header heads the whole; its ECN field stands for the datagram's.
                 deliver(now, whole.buf(), 0, whole.headerLength(), whole.payloadLength(), ip.src(), ip.dst(),
                         ip.protocol(), broadcast);
             }
@@ -388,7 +403,7 @@ public final class Ipv4 implements IpLayer {
                 unreachable(now, 2);                      // RFC 1122 §3.2.2.1: protocol unreachable
                 return;
             }
-            t.input(now, src, dst, buf, off + header, payload);
+            t.input(now, src, dst, Ecn.ofIpv4(buf, off), buf, off + header, payload);   // RFC 3168 §5
         } finally {
             curBuf = null;
         }

@@ -47,7 +47,8 @@ public final class Ipv6 implements IpLayer {
         this.reassembly = new Reassembly(config.reassembly(), counters, scheduler, demux::timeExceededReassembly);
         this.addresses = new Ipv6Addresses(eth);
         this.routes = new Ipv6Routes(config, mtu, neighbors, !eth.resolvesAddresses());
-        this.output = new Ipv6Output(eth, counters, routes, neighbors, config.hopLimit(), firstId);
+        this.output = new Ipv6Output(eth, counters, routes, neighbors, config.hopLimit(), firstId,
+                demux.transports());
         this.input = new Ipv6Input(addresses, counters, reassembly, demux);
     }
 
@@ -205,9 +206,10 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
-    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
-        output(now, src, dst, protocol, output.hopLimit(), payload, off, len,
-                Delivery.toTransport(demux.transports(), src, src, dst, protocol, payload, off, len, 0));
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off,
+                     int len) {
+        output.output(now, (Ipv6Address) src, (Ipv6Address) dst, protocol, output.hopLimit(), null, ecn, payload,
+                off, len, null);
     }
 
     @Override

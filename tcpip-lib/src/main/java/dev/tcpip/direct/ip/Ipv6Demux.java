@@ -2,6 +2,7 @@ package dev.tcpip.direct.ip;
 
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.stats.Counters;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.Icmpv6Message;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv6Address;
@@ -75,7 +76,7 @@ final class Ipv6Demux {
         curLen = ipLen;
         curMulticast = multicast || !mayAnswer;
         try {
-            t.input(now, src, dst, buf, p, end - p);
+            t.input(now, src, dst, Ecn.ofIpv6(buf, off), buf, p, end - p);   // RFC 3168 §5: the traffic class's ECN field
         } finally {
             curBuf = null;
         }

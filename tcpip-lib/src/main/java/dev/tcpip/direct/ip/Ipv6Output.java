@@ -4,6 +4,7 @@ import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.link.Arp;
 import dev.tcpip.direct.link.Link;
 import dev.tcpip.direct.stats.Counters;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.EtherType;
 import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.Ipv6Extension;
@@ -24,11 +25,13 @@ public final class Ipv6Output {
     private final Counters counters;
     private final Ipv6Routes routes;
     private final Ipv6.Resolver neighbors;
+    private final TransportHandler[] transports;
     private int hopLimit;
     private int nextId;
 
     Ipv6Output(Link eth, Counters counters, Ipv6Routes routes, Ipv6.Resolver neighbors, int hopLimit,
-               int firstId) {
+               int firstId, TransportHandler[] transports) {
+        this.transports = transports;
         this.eth = eth;
         this.counters = counters;
         this.routes = routes;
@@ -46,61 +49,73 @@ public final class Ipv6Output {
         hopLimit = h;
     }
 
-    /** Sends one packet, with {@code hbh} hop-by-hop options if not null, resolving and fragmenting as needed. */
+    /**
+     * Sends one packet, with {@code hbh} hop-by-hop options if not null, resolving and fragmenting as needed;
+     * {@code delivery} hears how it fared, or null: a failure goes to the transport ({@link Delivery}).
+     */
     public void output(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, Ipv6Extension.HopByHop hbh,
                        byte[] p, int off, int len, Delivery delivery) {
+        output(now, src, dst, protocol, hops, hbh, Ecn.NOT_ECT, p, off, len, delivery);
+    }
+
+    /** {@link #output(long, Ipv6Address, Ipv6Address, int, int, Ipv6Extension.HopByHop, byte[], int, int, Delivery)}
+     *  with {@code ecn} in the traffic class's ECN field (RFC 3168 §5), the DSCP 0. */
+    public void output(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, Ipv6Extension.HopByHop hbh,
+                       int ecn, byte[] p, int off, int len, Delivery how) {
         if (len + (hbh == null ? 0 : hbh.length()) > 0xffff) {
             throw new IllegalArgumentException("an IPv6 payload is at most 65,535 bytes (RFC 8200 §3): " + len);
         }
         if (dst.isMulticast()) {
             // RFC 2464 §7: multicast maps to 33:33 and the group's last 32 bits; no resolution.
-            transmit(MacAddress.ipv6Multicast(dst).bits(), src, dst, protocol, hops, hbh, p, off, len);
-            delivery.sent();
+            transmit(MacAddress.ipv6Multicast(dst).bits(), src, dst, protocol, hops, hbh, ecn, p, off, len);
+            Delivery.sent(how);
             return;
         }
         Ipv6Address hop = routes.nextHop(now, dst);
         if (hop == null) {
             counters.inc(StackCounter.IP6_DROPPED_NO_ROUTE);
-            delivery.failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
+            Delivery.orToTransport(how, transports, src, src, dst, protocol, p, off, len, 0)
+                    .failed(now, IcmpError.Kind.NET_UNREACHABLE, "no route to " + dst);
             return;
         }
         long mac = neighbors.lookup(now, hop);
         if (mac != -1) {
-            transmit(mac, src, dst, protocol, hops, hbh, p, off, len);
-            delivery.sent();
+            transmit(mac, src, dst, protocol, hops, hbh, ecn, p, off, len);
+            Delivery.sent(how);
             return;
         }
+        Delivery waiting = Delivery.orToTransport(how, transports, src, src, dst, protocol, p, off, len, 0);
         Arp.Waiter waiter = new Arp.Waiter() {
             @Override
             public void resolved(long t, long m) {
-                transmit(m, src, dst, protocol, hops, hbh, p, off, len);
-                delivery.sent();
+                transmit(m, src, dst, protocol, hops, hbh, ecn, p, off, len);
+                waiting.sent();
             }
 
             @Override
             public void failed(long t) {
                 // RFC 4861 §7.3.3: address unreachable (ICMPv6 destination unreachable code 3).
-                delivery.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no neighbor advertisement from " + hop);
+                waiting.failed(t, IcmpError.Kind.HOST_UNREACHABLE, "no neighbor advertisement from " + hop);
             }
         };
         if (!neighbors.enqueue(now, hop, waiter)) {
-            delivery.failed(now, IcmpError.Kind.HOST_UNREACHABLE, "too many packets wait for the neighbor " + hop);
+            waiting.failed(now, IcmpError.Kind.HOST_UNREACHABLE, "too many packets wait for the neighbor " + hop);
         }
     }
 
     /** Sends to a known MAC without consulting the neighbor cache (NDP's probes and answers). */
     public void transmitTo(long mac, Ipv6Address src, Ipv6Address dst, int protocol, int hops, byte[] p, int off,
                            int len) {
-        transmit(mac, src, dst, protocol, hops, null, p, off, len);
+        transmit(mac, src, dst, protocol, hops, null, Ecn.NOT_ECT, p, off, len);
     }
 
     private void transmit(long mac, Ipv6Address src, Ipv6Address dst, int protocol, int hops,
-                          Ipv6Extension.HopByHop hbh, byte[] p, int off, int len) {
+                          Ipv6Extension.HopByHop hbh, int ecn, byte[] p, int off, int len) {
         int pmtu = dst.isMulticast() ? routes.linkMtu() : routes.pathMtu(dst);
         List<Ipv6Extension> ext = hbh == null ? List.of() : List.of(hbh);
         int unfragmentable = Ipv6.HEADER + (hbh == null ? 0 : hbh.length());
         if (unfragmentable + len <= pmtu) {
-            frame(mac, new Ipv6Header(0, 0, hops, src, dst, ext, protocol, len), p, off, len);
+            frame(mac, new Ipv6Header(ecn, 0, hops, src, dst, ext, protocol, len), p, off, len);
             return;
         }
         // RFC 8200 §4.5: the source fragments; each fragment but the last carries a multiple of 8 bytes.
@@ -110,7 +125,7 @@ public final class Ipv6Output {
             int n = Math.min(chunk, len - at);
             List<Ipv6Extension> fx = new ArrayList<>(ext);
             fx.add(new Ipv6Extension.Fragment(at, at + n < len, id));
-            frame(mac, new Ipv6Header(0, 0, hops, src, dst, fx, protocol, n), p, off + at, n);
+            frame(mac, new Ipv6Header(ecn, 0, hops, src, dst, fx, protocol, n), p, off + at, n);
             counters.inc(StackCounter.IP6_FRAGMENTS_TX);
         }
     }

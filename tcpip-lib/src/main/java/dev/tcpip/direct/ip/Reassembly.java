@@ -5,6 +5,7 @@ import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.time.Timer;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.Ipv4View;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +38,7 @@ public final class Reassembly {
         byte[] header;        // fragment zero's IP header, once received
         int total = -1;       // payload length, once the last fragment arrived
         int held;
+        int ecnSeen;          // a bit per ECN codepoint its fragments carried (RFC 3168 §5.3)
         Timer timer;
 
         Entry(Object key) {
@@ -93,7 +95,7 @@ public final class Reassembly {
         }
         Datagram d = add(now, new Key(ip.srcBits(), ip.dstBits(), ip.protocol(), ip.identification()),
                 ip.fragmentOffset(), ip.moreFragments(), ip.buffer(), ip.payloadOffset(), len, ip.offset(),
-                ip.headerLength());
+                ip.headerLength(), ip.ecn());
         if (d != null) {
             byte[] whole = d.buf();
             int total = d.headerLength() + d.payloadLength();
@@ -113,11 +115,12 @@ public final class Reassembly {
     Datagram add6(long now, long srcHi, long srcLo, long dstHi, long dstLo, int id, int offset, boolean more,
                   byte[] buf, int dataOff, int len, int ipOff, int headerLen) {
         counters.inc(StackCounter.IP_FRAGMENTS_RX);
-        return add(now, new Key6(srcHi, srcLo, dstHi, dstLo, id), offset, more, buf, dataOff, len, ipOff, headerLen);
+        return add(now, new Key6(srcHi, srcLo, dstHi, dstLo, id), offset, more, buf, dataOff, len, ipOff, headerLen,
+                Ecn.ofIpv6(buf, ipOff));
     }
 
     private Datagram add(long now, Object key, int offset, boolean more, byte[] buf, int dataOff, int len,
-                         int headerOff, int headerLen) {
+                         int headerOff, int headerLen, int ecn) {
         int end = offset + len;
         Entry e = entries.get(key);
         if (e == null) {
@@ -171,15 +174,26 @@ public final class Reassembly {
             at++;
         }
         e.fragments.add(at, new Fragment(offset, data));
+        e.ecnSeen |= 1 << ecn;
         e.held += len;
         held += len;
         if (e.header == null || e.total == -1 || e.held != e.total) {
             return null;
         }
         remove(e);
+        // RFC 3168 §5.3: reassembly must not lose a CE mark: the whole is CE, unless a fragment was Not-ECT, when
+        // it is dropped.
+        boolean ce = (e.ecnSeen & 1 << Ecn.CE) != 0;
+        if (ce && (e.ecnSeen & 1 << Ecn.NOT_ECT) != 0) {
+            counters.inc(StackCounter.IP_REASSEMBLY_DROPPED_ECN);
+            return null;
+        }
         int hl = e.header.length;
         byte[] whole = new byte[hl + e.total];
         System.arraycopy(e.header, 0, whole, 0, hl);
+        if (ce) {
+            whole[1] |= key instanceof Key6 ? (byte) (Ecn.CE << 4) : (byte) Ecn.CE;   // IPv6 or IPv4 header, offset 1
+        }
         for (Fragment f : e.fragments) {
             System.arraycopy(f.data, 0, whole, hl + f.offset, f.data.length);
         }

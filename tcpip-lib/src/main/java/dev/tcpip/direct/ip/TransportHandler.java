@@ -1,5 +1,6 @@
 package dev.tcpip.direct.ip;
 
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IpAddress;
 
 /**
@@ -14,6 +15,14 @@ public interface TransportHandler {
      * knows its pseudo-header rules).
      */
     void input(long now, IpAddress src, IpAddress dst, byte[] buf, int off, int len);
+
+    /**
+     * {@link #input(long, IpAddress, IpAddress, byte[], int, int)} with the datagram's ECN field ({@link Ecn}, RFC
+     * 3168 §5), which the IP layer hands on unchanged. Transports that take no part in ECN keep this default.
+     */
+    default void input(long now, IpAddress src, IpAddress dst, int ecn, byte[] buf, int off, int len) {
+        input(now, src, dst, buf, off, len);
+    }
 
     /** An ICMP or ICMPv6 error about a datagram this transport sent. */
     void icmpError(long now, IcmpError error);

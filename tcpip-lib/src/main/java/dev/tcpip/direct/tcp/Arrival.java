@@ -5,6 +5,7 @@ import dev.tcpip.ResetException;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.AddressText;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.TcpView;
 
@@ -59,6 +60,7 @@ final class Arrival {
         layer.initialize(c, now);
         c.receiver.onSyn(seg.seq());                                 // third: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ
         negotiate(c, seg, now);
+        c.ecn.onSyn(seg);                                            // RFC 3168 §6.1.1: an ECN-setup SYN?
         c.sender.onSyn(seg);
         c.tcb.state = TcpState.SYN_RECEIVED;
         l.embryonic++;
@@ -117,6 +119,11 @@ final class Arrival {
     // --- all other states ---
 
     static void segment(Connection c, TcpView seg, long now) {
+        segment(c, seg, Ecn.NOT_ECT, now);
+    }
+
+    /** A segment for {@code c} whose datagram's ECN field was {@code ecn} (RFC 3168 §5). */
+    static void segment(Connection c, TcpView seg, int ecn, long now) {
         c.receiver.segmentsReceived++;
         if (seg.payloadLength() > 0) {
             c.receiver.dataSegmentsReceived++;
@@ -129,7 +136,7 @@ final class Arrival {
         switch (c.tcb.state) {
             case SYN_SENT -> synSent(c, seg, now);
             case CLOSED -> Segments.resetFor(c.layer, c.id.local(), c.id.remote(), seg, now);
-            default -> otherStates(c, seg, now);
+            default -> otherStates(c, seg, ecn, now);
         }
         if (rec != null) {
             rec.processed(c, now);
@@ -159,6 +166,11 @@ final class Arrival {
         negotiate(c, seg, now);
         c.sender.onSyn(seg);
         if (ack) {
+            c.ecn.onSynAck(seg);                                             // RFC 3168 §6.1.1
+        } else {
+            c.ecn.onSyn(seg);
+        }
+        if (ack) {
             c.sender.synAcked(seg.ack());
             c.retransmitTimer.onSynAcked(seg, now);
             c.tcb.state = TcpState.ESTABLISHED;
@@ -172,7 +184,7 @@ final class Arrival {
     }
 
     /** RFC 9293 §3.10.7.4, for SYN-RECEIVED and every synchronized state. */
-    private static void otherStates(Connection c, TcpView seg, long now) {
+    private static void otherStates(Connection c, TcpView seg, int ecn, long now) {
         Tcb t = c.tcb;
         Receiver rcv = c.receiver;
         int flags = seg.flags();
@@ -223,6 +235,8 @@ final class Arrival {
             challengeAck(c, now);
             return;
         }
+        // RFC 3168 §6.1.3: CWR ends the echo of CE, CE starts it; the first CE is acknowledged at once.
+        boolean ceBegan = c.ecn.onSegment(seg, ecn);
         // Fifth: the ACK field.
         if (!seg.has(TcpHeader.ACK)) {
             return;
@@ -248,12 +262,12 @@ final class Arrival {
             c.wakeAll(now);
             return;
         }
-        boolean ackNow = false;
+        boolean ackNow = ceBegan;
         // Seventh: segment text.
         if (payload > 0 && t.state.receivesData()) {
-            ackNow = rcv.data(seg, seq, payload, rcvWnd);
+            ackNow |= rcv.data(seg, seq, payload, rcvWnd);
         } else if (payload > 0) {
-            ackNow = rcv.textRefused(); // text in a state that takes none: ACK it
+            ackNow |= rcv.textRefused(); // text in a state that takes none: ACK it
         }
         // Eighth: FIN.
         boolean finIn = rcv.fin(fin, seq + payload);
@@ -308,6 +322,7 @@ final class Arrival {
         Recovery r = c.recovery;
         int window = seg.window() << c.tcb.sndWscale; // RFC 7323 §2.3
         boolean dsack = r.onSack(seg, ack, now);
+        int cwndBefore = s.cc().cwnd();
         if (Seq.gt(ack, s.una())) {
             int acked = s.acknowledge(ack);
             r.onNewAck(seg, ack, acked, dsack, now);
@@ -319,6 +334,9 @@ final class Arrival {
         }
         if (s.updateWindow(seg.seq(), ack, window)) {
             c.retransmitTimer.onZeroWindow();
+        }
+        if (seg.has(TcpHeader.ECE)) {
+            c.ecn.onEce(ack, cwndBefore, now);                   // RFC 3168 §6.1.2: congestion, without a loss
         }
         r.afterAck(dsack, now);
     }

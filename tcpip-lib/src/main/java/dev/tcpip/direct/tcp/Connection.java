@@ -32,6 +32,7 @@ final class Connection {
     final Timers timers;
     final WriteQueue writes;
     final DeliveryRate delivery = new DeliveryRate();
+    final EcnState ecn = new EcnState(this);
     /** The listener that accepted this connection (passive open), else null. */
     final DirectTcp.Listener listener;
     final DirectTcpFlow flow;
@@ -285,6 +286,7 @@ final class Connection {
                 sender.bytesRetransmitted, receiver.bytesReceived, segments.segmentsSent,
                 sender.segmentsRetransmitted, receiver.segmentsReceived, recovery.sackBlocksReceived,
                 recovery.duplicateAcks, retransmitTimer.timeouts, recovery.fastRetransmits, recovery.lossProbes,
+                ecn.ok(), ecn.ceReceived, ecn.eceReceived, ecn.reductions,
                 receiver.dataSegmentsReceived, segments.acksSent, receiver.windowUpdatesSent);
     }
 

@@ -19,6 +19,7 @@ import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.wire.AddressText;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IcmpQuote;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
@@ -383,6 +384,11 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     @Override
     public void input(long now, IpAddress src, IpAddress dst, byte[] buf, int off, int len) {
+        input(now, src, dst, Ecn.NOT_ECT, buf, off, len);
+    }
+
+    @Override
+    public void input(long now, IpAddress src, IpAddress dst, int ecn, byte[] buf, int off, int len) {
         TcpView seg;
         try {
             seg = switch (src) {
@@ -397,7 +403,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
         Connection c = connections.get(id);
         if (c != null) {
-            Arrival.segment(c, seg, now);
+            Arrival.segment(c, seg, ecn, now);
             return;
         }
         Listener l = listeners.get(seg.dstPort());

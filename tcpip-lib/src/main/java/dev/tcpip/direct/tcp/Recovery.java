@@ -66,6 +66,7 @@ final class Recovery {
     void onTimeout(int flight, long now) {
         Sender s = c.sender;
         s.cc().onTimeout(now, flight);
+        c.ecn.reduced();                                  // RFC 3168 §6.1.2: CWR on the next new data
         probing = false;
         c.timers.probe.disarm();
         if (t.sackOk) {
@@ -167,6 +168,7 @@ final class Recovery {
             probing = false;
             if (probeRetransmitted && !dsack && !active) {
                 cc.onLoss(now, Seq.diff(s.max(), s.una()));
+                c.ecn.reduced();
             }
         }
         dupAcks = 0;
@@ -245,7 +247,12 @@ final class Recovery {
         afterTimeout = false;
         recoveryPoint = s.max();
         fastRetransmits++;
-        s.cc().onLoss(now, flight);
+        if (!c.ecn.inCwr()) {
+            // RFC 3168 §6.1.2: a sender reacts to congestion at most once per window of data; a loss in the window
+            // that ECE has already reduced the window for repairs it without reducing again.
+            s.cc().onLoss(now, flight);
+        }
+        c.ecn.reduced();                                  // RFC 3168 §6.1.2: CWR on the next new data
         entered(false, flight, now);
         if (t.sackOk) {
             probing = false;
@@ -268,10 +275,18 @@ final class Recovery {
         if (goBackLoss) {
             return TcpInfo.CongestionState.LOSS;
         }
+        if (c.ecn.inCwr()) {
+            return TcpInfo.CongestionState.CWR;           // the window was reduced for ECE (RFC 3168 §6.1.2)
+        }
         if (dupAcks > 0 || t.sackOk && sent.sackedBytes() > 0) {
             return TcpInfo.CongestionState.DISORDER;
         }
         return TcpInfo.CongestionState.OPEN;
+    }
+
+    /** In fast recovery or after a timeout, until what was outstanding then is acknowledged. */
+    boolean recovering() {
+        return active || goBackLoss;
     }
 
     /** SACK's scoreboard and RACK's state, for statistics (null without SACK). */

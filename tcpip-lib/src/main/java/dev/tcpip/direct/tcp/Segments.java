@@ -2,6 +2,7 @@ package dev.tcpip.direct.tcp;
 
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.wire.Checksum;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
@@ -126,7 +127,7 @@ final class Segments {
     // --- the segments ---
 
     /** SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), with the options we offer (RFC 9293 §3.7.1, RFC 7323, RFC 2018). */
-    void syn(int iss, long now) {
+    void syn(int iss, boolean retransmit, long now) {
         boolean synAck = t.state == TcpState.SYN_RECEIVED;
         TcpConfig cfg = c.config;
         boolean ws = synAck ? t.wsOk : cfg.windowScaling();
@@ -134,13 +135,21 @@ final class Segments {
         boolean sack = synAck ? t.sackOk : cfg.sack();
         TcpOptions o = new TcpOptions(t.ourMss, ws ? t.rcvWscale : TcpOptions.ABSENT, sack, ts,
                 ts ? tsVal(now) : 0, ts && synAck ? tsRecent : 0, List.of());
-        emit(TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0), iss, 0, o, c.receiver.advertiseSyn(), now);
+        // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; both Not-ECT.
+        int ecn = synAck ? c.ecn.synAckFlags() : c.ecn.synFlags(retransmit);
+        emit(TcpHeader.SYN | (synAck ? TcpHeader.ACK : 0) | ecn, iss, 0, o, c.receiver.advertiseSyn(), Ecn.NOT_ECT,
+                now);
     }
 
-    /** {@code len} bytes from sequence {@code seq} (plus FIN), acknowledging RCV.NXT. */
-    void data(int seq, int len, boolean fin, long now) {
-        int flags = TcpHeader.ACK | (len > 0 ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0);
-        emit(flags, seq, len, options(now), c.receiver.advertise(), now);
+    /**
+     * {@code len} bytes from sequence {@code seq} (plus FIN), acknowledging RCV.NXT; {@code ect} for new data, which
+     * travels ECT(0) once ECN is agreed (RFC 3168 §6.1.2) and carries CWR after a window reduction.
+     */
+    void data(int seq, int len, boolean fin, boolean ect, long now) {
+        int ecn = c.ecn.dataCodepoint(ect);
+        int flags = TcpHeader.ACK | (len > 0 ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0)
+                | (ecn != Ecn.NOT_ECT ? c.ecn.takeCwr() : 0);
+        emit(flags, seq, len, options(now), c.receiver.advertise(), ecn, now);
         c.receiver.onAckSent();
     }
 
@@ -153,21 +162,25 @@ final class Segments {
      */
     void ack(long now) {
         acksSent++;
-        emit(TcpHeader.ACK, c.sender.max(), 0, options(now), c.receiver.advertise(), now);
+        emit(TcpHeader.ACK, c.sender.max(), 0, options(now), c.receiver.advertise(), Ecn.NOT_ECT, now);
         c.receiver.onAckSent();
     }
 
     /** RFC 9293 §3.8.4 / RFC 1122 §4.2.3.6: a keep-alive probe, SEG.SEQ = SND.NXT - 1, no data, elicits an ACK. */
     void keepaliveProbe(long now) {
-        emit(TcpHeader.ACK, c.sender.una() - 1, 0, options(now), c.receiver.advertise(), now);
+        emit(TcpHeader.ACK, c.sender.una() - 1, 0, options(now), c.receiver.advertise(), Ecn.NOT_ECT, now);
     }
 
     /** An abortive close: <SEQ=SND.NXT><CTL=RST> (RFC 9293 §3.10.5 ABORT); SND.NXT as in {@link #ack}. */
     void reset(long now) {
-        emit(TcpHeader.RST | TcpHeader.ACK, c.sender.max(), 0, TcpOptions.NONE, 0, now);
+        emit(TcpHeader.RST | TcpHeader.ACK, c.sender.max(), 0, TcpOptions.NONE, 0, Ecn.NOT_ECT, now);
     }
 
-    private void emit(int flags, int seq, int len, TcpOptions options, int window, long now) {
+    /** Sends one segment of ours in a datagram whose ECN field is {@code ecn}. */
+    private void emit(int flags, int seq, int len, TcpOptions options, int window, int ecn, long now) {
+        if ((flags & (TcpHeader.SYN | TcpHeader.RST)) == 0) {
+            flags |= c.ecn.ackFlags();                    // RFC 3168 §6.1.3: ECE on every ACK until CWR arrives
+        }
         int ack = (flags & TcpHeader.ACK) != 0 ? c.receiver.nxt() : 0;
         FourTuple id = c.id;
         TcpHeader h = new TcpHeader(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, options, len);
@@ -179,7 +192,7 @@ final class Segments {
         h.emit(b, 0, pseudoHeader(id.local(), id.remote(), b.length));
         lastAckSent = ack;
         segmentsSent++;
-        c.layer.ip().send(now, id.local(), id.remote(), IpProtocol.TCP, b, 0, b.length);
+        c.layer.ip().send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, b, 0, b.length);
     }
 
     static long pseudoHeader(IpAddress src, IpAddress dst, int length) {

@@ -191,8 +191,14 @@ final class Sender {
 
     /** Sends {@code len} bytes from sequence {@code seq} (plus FIN), updating SND.NXT/SND.MAX and counters. */
     void send(int seq, int len, boolean fin, long now) {
+        send(seq, len, fin, true, now);
+    }
+
+    /** {@link #send(int, int, boolean, long)}; {@code ect}: new data here may travel ECT (not a window probe). */
+    private void send(int seq, int len, boolean fin, boolean ect, long now) {
         boolean retransmit = Seq.lt(seq, sndMax);
-        c.segments.data(seq, len, fin, now);
+        // RFC 3168 §6.1.5: retransmissions go Not-ECT; so do segments without data (§6.1.4) and window probes.
+        c.segments.data(seq, len, fin, ect && len > 0 && !retransmit, now);
         FlowRecorder rec = c.recorder;
         if (rec != null) {
             rec.sent(c, seq, len, false, fin, retransmit, now);
@@ -240,7 +246,8 @@ final class Sender {
      * too-small window allows, overriding sender SWS avoidance.
      */
     void probeWindow(long now) {
-        send(sndNxt, Math.min(unsent(), Math.max(1, Math.min(sndWnd, c.segments.dataPerSegment()))), false, now);
+        send(sndNxt, Math.min(unsent(), Math.max(1, Math.min(sndWnd, c.segments.dataPerSegment()))), false, false,
+                now);
     }
 
     /** RFC 9293 §3.8.6.1: the probe byte sent before is retransmitted while the window stays shut. */
@@ -329,7 +336,7 @@ final class Sender {
     }
 
     void sendSyn(long now) {
-        c.segments.syn(iss, now);
+        c.segments.syn(iss, Seq.lt(iss, sndMax), now);
         FlowRecorder rec = c.recorder;
         if (rec != null) {
             rec.sent(c, iss, 0, true, false, Seq.lt(iss, sndMax), now);

@@ -10,42 +10,48 @@ final class SipHash {
         this.k1 = k1;
     }
 
+    /**
+     * The hash of {@code words}, each as 8 little-endian bytes of message. The state lives in locals, so a call
+     * allocates nothing beyond the varargs array (which the JIT usually removes).
+     */
     long hash(long... words) {
-        long v0 = k0 ^ 0x736f6d6570736575L, v1 = k1 ^ 0x646f72616e646f6dL;
-        long v2 = k0 ^ 0x6c7967656e657261L, v3 = k1 ^ 0x7465646279746573L;
-        long[] v = {v0, v1, v2, v3};
-        for (long m : words) {
-            v[3] ^= m;
-            round(v);
-            round(v);
-            v[0] ^= m;
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
+        int rounds = 0;
+        for (int w = 0; w <= words.length + 1; w++) {
+            long m;
+            if (w < words.length) {
+                m = words[w];
+                rounds = 2;                                 // SipHash-2-4: two compression rounds per word
+            } else if (w == words.length) {
+                m = ((long) words.length * 8) << 56;          // the final block: the length in bytes, no tail
+                rounds = 2;
+            } else {
+                m = 0;
+                v2 ^= 0xff;                                   // finalization: four rounds
+                rounds = 4;
+            }
+            v3 ^= m;
+            for (int r = 0; r < rounds; r++) {
+                v0 += v1;
+                v1 = Long.rotateLeft(v1, 13);
+                v1 ^= v0;
+                v0 = Long.rotateLeft(v0, 32);
+                v2 += v3;
+                v3 = Long.rotateLeft(v3, 16);
+                v3 ^= v2;
+                v0 += v3;
+                v3 = Long.rotateLeft(v3, 21);
+                v3 ^= v0;
+                v2 += v1;
+                v1 = Long.rotateLeft(v1, 17);
+                v1 ^= v2;
+                v2 = Long.rotateLeft(v2, 32);
+            }
+            v0 ^= m;
         }
-        long b = ((long) words.length * 8) << 56;
-        v[3] ^= b;
-        round(v);
-        round(v);
-        v[0] ^= b;
-        v[2] ^= 0xff;
-        for (int i = 0; i < 4; i++) {
-            round(v);
-        }
-        return v[0] ^ v[1] ^ v[2] ^ v[3];
-    }
-
-    private static void round(long[] v) {
-        v[0] += v[1];
-        v[1] = Long.rotateLeft(v[1], 13);
-        v[1] ^= v[0];
-        v[0] = Long.rotateLeft(v[0], 32);
-        v[2] += v[3];
-        v[3] = Long.rotateLeft(v[3], 16);
-        v[3] ^= v[2];
-        v[0] += v[3];
-        v[3] = Long.rotateLeft(v[3], 21);
-        v[3] ^= v[0];
-        v[2] += v[1];
-        v[1] = Long.rotateLeft(v[1], 17);
-        v[1] ^= v[2];
-        v[2] = Long.rotateLeft(v[2], 32);
+        return v0 ^ v1 ^ v2 ^ v3;
     }
 }

@@ -75,12 +75,17 @@ class MemoryNetworkTcpSimulationTest {
 
         /** With {@code ipv6}, two IPv6-only stacks (2001:db8::1 and ::2) instead. */
         Net(long seed, TcpConfig tcp, LinkConfig link, boolean ipv6) {
+            this(seed, tcp, tcp, link, ipv6);
+        }
+
+        /** a's TCP configured with {@code tcpA}, b's with {@code tcpB}. */
+        Net(long seed, TcpConfig tcpA, TcpConfig tcpB, LinkConfig link, boolean ipv6) {
             sim = new Simulation(SimulationConfig.withSeed(seed).maxStepsPerRun(200_000_000L));
             net = MemoryNetwork.simulated(sim);
             loopA = sim.newLoop("a");
             loopB = sim.newLoop("b");
-            a = DirectStack.create(config(ipv6, 1).withTcp(tcp), net.connect("a", link).device(), loopA);
-            b = DirectStack.create(config(ipv6, 2).withTcp(tcp), net.connect("b", link).device(), loopB);
+            a = DirectStack.create(config(ipv6, 1).withTcp(tcpA), net.connect("a", link).device(), loopA);
+            b = DirectStack.create(config(ipv6, 2).withTcp(tcpB), net.connect("b", link).device(), loopB);
             bAddress = ipv6 ? B6 : B;
         }
 

@@ -8,6 +8,7 @@ import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.time.SimulatedLoop;
 import dev.tcpip.time.Simulation;
+import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IpAddress;
 import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv4Address;
@@ -36,7 +37,11 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
     static final long MS = 1_000_000;
 
     /** A segment the stack sent, and when. */
-    record Sent(long at, TcpView seg) {
+    record Sent(long at, TcpView seg, int ecn) {
+        Sent(long at, TcpView seg) {
+            this(at, seg, Ecn.NOT_ECT);
+        }
+
         @Override
         public String toString() {
             return Expect.describe(this);
@@ -91,7 +96,8 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
     }
 
     @Override
-    public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off,
+                     int len) {
         assertEquals(local, src);
         if (spoofing) {
             assertEquals(peer.getClass(), dst.getClass());
@@ -104,7 +110,7 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
                 case Ipv4Address s -> TcpView.parseIpv4(payload, off, len, s.bits(), ((Ipv4Address) dst).bits());
                 case Ipv6Address s -> TcpView.parseIpv6(payload, off, len, s, (Ipv6Address) dst);
             };
-            sent.add(new Sent(loop.now(), seg));
+            sent.add(new Sent(loop.now(), seg, ecn));
         } catch (ParseException e) {
             throw new AssertionError("the stack sent a malformed segment", e);
         }
@@ -121,6 +127,17 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
      */
     void injectFrom(IpAddress src, int srcPort, int dstPort, int seq, int ack, int flags, int window,
             TcpOptions options, byte[] data) {
+        injectFrom(src, srcPort, dstPort, seq, ack, flags, window, options, data, Ecn.NOT_ECT);
+    }
+
+    /** {@link #inject} in a datagram whose ECN field is {@code ecn} (RFC 3168 §5). */
+    void injectEcn(int srcPort, int dstPort, int seq, int ack, int flags, int window, TcpOptions options,
+                   byte[] data, int ecn) {
+        injectFrom(peer, srcPort, dstPort, seq, ack, flags, window, options, data, ecn);
+    }
+
+    private void injectFrom(IpAddress src, int srcPort, int dstPort, int seq, int ack, int flags, int window,
+            TcpOptions options, byte[] data, int ecn) {
         TcpHeader h = new TcpHeader(srcPort, dstPort, seq, ack, flags, window, 0, options, data.length);
         byte[] b = new byte[h.length() + data.length];
         System.arraycopy(data, 0, b, h.length(), data.length);
@@ -129,7 +146,7 @@ final class ScriptedPeer implements IpSender, AutoCloseable {
             case Ipv6Address p -> h.emitIpv6(b, 0, p, (Ipv6Address) local);
         }
         IpAddress from = src;
-        loop.execute(() -> tcp.input(loop.now(), from, local, b, 0, b.length));
+        loop.execute(() -> tcp.input(loop.now(), from, local, ecn, b, 0, b.length));
         sim.runFor(java.time.Duration.ZERO);
     }
 

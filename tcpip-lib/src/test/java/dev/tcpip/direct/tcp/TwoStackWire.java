@@ -102,7 +102,8 @@ final class TwoStackWire {
         }
 
         @Override
-        public void send(long now, IpAddress src, IpAddress dst, int protocol, byte[] payload, int off, int len) {
+        public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off,
+                         int len) {
             if (cut || !dst.equals(peer.address)) {
                 dropped++;
                 return;
@@ -118,7 +119,7 @@ final class TwoStackWire {
                         toLoop.schedule(at, () -> {
                             delivered++;
                             if (!cut) {
-                                to.input(toLoop.now(), src, dst, b, 0, b.length);
+                                to.input(toLoop.now(), src, dst, ecn, b, 0, b.length);
                             }
                         });
                     }

@@ -3,6 +3,7 @@ package dev.tcpip.cli;
 import dev.tcpip.ReadResult;
 import dev.tcpip.Stack;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
 import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
 import dev.tcpip.direct.DirectStack;
@@ -10,6 +11,8 @@ import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.FlowRecording;
 import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.direct.TimeSequencePlot;
+import dev.tcpip.direct.tcp.DirectTcpFlow;
+import dev.tcpip.direct.tcp.TcpStats;
 import dev.tcpip.socket.SocketStack;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -41,6 +44,12 @@ final class DirectTcpBench {
     private static final int CHUNK = 64 * 1024;
     private static final long TIMEOUT_S = 300;
     static final int[] MTUS = {1500, 9000, 65_521};
+    /**
+     * The receiving end's ACKs per data segment it received: the direct stack's pure ACKs (window updates
+     * included) over its data segments ({@code TcpStats}); the kernel's segments out over segments in
+     * ({@code tcpi_segs_out / tcpi_segs_in}, its handshake and FIN included, loopback's 64 KiB MTU).
+     */
+    private static final String ACKS_UNIT = "receiver ACKs/data segment";
 
     private DirectTcpBench() {
     }
@@ -97,16 +106,22 @@ final class DirectTcpBench {
         connections(Pair.direct(1500), conns / 4);
         connections(Pair.socket(), conns / 4);
         double[][] bulkDirect = new double[MTUS.length][rounds];
+        double[][] acksDirect = new double[MTUS.length][rounds];
         double[] bulkSocket = new double[rounds];
+        double[] acksSocket = new double[rounds];
         double[] rrDirect = new double[rounds];
         double[] rrSocket = new double[rounds];
         double[] connDirect = new double[rounds];
         double[] connSocket = new double[rounds];
         for (int i = 0; i < rounds; i++) {
             for (int m = 0; m < MTUS.length; m++) {
-                bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk);
+                double[] acks = new double[1];
+                bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk, null, acks);
+                acksDirect[m][i] = acks[0];
             }
-            bulkSocket[i] = bulk(Pair.socket(), bulk);
+            double[] acks = new double[1];
+            bulkSocket[i] = bulk(Pair.socket(), bulk, null, acks);
+            acksSocket[i] = acks[0];
             rrDirect[i] = rr(Pair.direct(1500), rr);
             rrSocket[i] = rr(Pair.socket(), rr);
             connDirect[i] = connections(Pair.direct(1500), conns);
@@ -120,7 +135,9 @@ final class DirectTcpBench {
             out.add(new Figure(work, "direct-memory", d, "Gbit/s"));
             out.add(new Figure(work, "socket-loopback", socketBulk, "Gbit/s"));
             out.add(new Figure(work, "ratio", d / socketBulk, "x"));
+            out.add(new Figure(work + "-acks", "direct-memory", SocketBench.median(acksDirect[m]), ACKS_UNIT));
         }
+        out.add(new Figure("tcp-bulk-mtu65536-acks", "socket-loopback", SocketBench.median(acksSocket), ACKS_UNIT));
         addPair(out, "tcp-rr-1byte", SocketBench.median(rrDirect), SocketBench.median(rrSocket), "round-trips/s");
         addPair(out, "tcp-connect-close", SocketBench.median(connDirect), SocketBench.median(connSocket),
                 "connections/s");
@@ -183,6 +200,11 @@ final class DirectTcpBench {
 
     /** As above; {@code recorder}, if not null, is told of the connection (direct pairs only). */
     static double bulk(Pair p, long total, Recorder recorder) throws Exception {
+        return bulk(p, total, recorder, new double[1]);
+    }
+
+    /** As above; the receiving end's ACKs per data segment received go to {@code acks[0]}. */
+    static double bulk(Pair p, long total, Recorder recorder, double[] acks) throws Exception {
         try (p) {
             CompletableFuture<Long> received = new CompletableFuture<>();
             int port = p.server.tcp().listen(0, flow -> {
@@ -190,6 +212,7 @@ final class DirectTcpBench {
                 while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
                     n += b.remaining();
                 }
+                acks[0] = acksPerDataSegment(flow);
                 received.complete(n);
                 flow.close();
             });
@@ -214,6 +237,15 @@ final class DirectTcpBench {
             }
             return got * 8.0 / nanos;
         }
+    }
+
+    private static double acksPerDataSegment(TcpFlow flow) throws IOException {
+        if (flow instanceof DirectTcpFlow d) {
+            TcpStats s = d.stats();
+            return (double) s.acksSent() / Math.max(1, s.dataSegmentsReceived());
+        }
+        TcpInfo info = flow.info();
+        return (double) info.segmentsOut() / Math.max(1, info.segmentsIn());
     }
 
     /** 1-byte request, 1-byte response, one at a time. */

@@ -143,8 +143,14 @@ final class RelayBench {
                                         int connects) throws Exception {
         List<Figure> figures = new ArrayList<>();
         if (iperf) {
+            String device = system.equals(KERNEL) ? "rbg1" : "tun0";
+            long[] before = frames(guest, device);
             figures.add(new Figure("relay guest->far MTU " + mtu, system,
                     GatewayBench.iperf3(guest, FAR, seconds, false) / 1e9, "Gbit/s"));
+            long[] after = frames(guest, device);
+            figures.add(new Figure("relay guest->far MTU " + mtu + " ACKs", system,
+                    (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]),
+                    "ACKs/data frame (guest's frames in/out)"));
             figures.add(new Figure("relay far->guest MTU " + mtu, system,
                     GatewayBench.iperf3(guest, FAR, seconds, true) / 1e9, "Gbit/s"));
         }
@@ -152,6 +158,17 @@ final class RelayBench {
             figures.add(new Figure("relay connects", system, connectsPerSecond(guest, connects, 30), "/s"));
         }
         return figures;
+    }
+
+    /**
+     * {frames received, frames sent} by the guest's {@code device}. While the guest sends, the frames it receives
+     * are the receiver's ACKs (the kernel's in far, or the relay's), those it sends the data (GSO frames count
+     * once), iperf3's control connection aside.
+     */
+    private static long[] frames(NetNamespace guest, String device) throws Exception {
+        String dir = "/sys/class/net/" + device + "/statistics/";
+        String[] v = guest.run(10, "cat", dir + "rx_packets", dir + "tx_packets").trim().split("\\s+");
+        return new long[] {Long.parseLong(v[0]), Long.parseLong(v[1])};
     }
 
     /** The relay in the host namespace for the guest's TUN device, ready; any flow count it may need. */

@@ -52,6 +52,10 @@ class RelayBenchIT {
                     Double v = figures.get("relay " + way + " MTU " + mtu + " / " + system);
                     assertTrue(v != null && v > 0, way + " at MTU " + mtu + " by " + system + ": " + v + context);
                 }
+                // The receiver's ACKs per data frame guest->far (the guest device's frames in per frame out).
+                Double acks = figures.get("relay guest->far MTU " + mtu + " ACKs / " + system);
+                assertTrue(acks != null && acks > 0 && acks < 2, "ACKs per frame at MTU " + mtu + " by " + system
+                        + ": " + acks + context);
             }
             Double c = figures.get("relay connects / " + system);
             assertTrue(c != null && c > 0, "connects by " + system + ": " + c + context);

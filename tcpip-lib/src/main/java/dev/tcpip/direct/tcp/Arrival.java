@@ -125,6 +125,9 @@ final class Arrival {
     /** A segment for {@code c} whose datagram's ECN field was {@code ecn} (RFC 3168 §5). */
     static void segment(Connection c, TcpView seg, int ecn, long now) {
         c.receiver.segmentsReceived++;
+        if (seg.payloadLength() > 0) {
+            c.receiver.dataSegmentsReceived++;
+        }
         c.timers.heard(now);
         FlowRecorder rec = c.recorder;
         if (rec != null) {
@@ -272,8 +275,14 @@ final class Arrival {
         if (finIn) {
             c.onFinReceived(now);
         }
+        // A pending read takes the data first, so that the segments sent next (data or the ACK owed) offer the
+        // space it freed: sent before it, they offered less, and a window update had to follow each read.
+        boolean read = c.answerPendingRead();
         c.sender.output(now);
         rcv.ackOrDelay(ackNow, now);
+        if (read) {
+            rcv.windowUpdateIfWorthIt(now);
+        }
         c.wakeAll(now);
     }
 

@@ -138,13 +138,13 @@ final class Connection {
 
     /** Data or the end of the stream became available: answer a pending read. */
     private void wakeReader(long now) {
-        if (wakeReaderData()) {
+        if (answerPendingRead()) {
             receiver.windowUpdateIfWorthIt(now);
         }
     }
 
     /** Answers a pending read if it can; true if data was handed over (the window may have opened). */
-    private boolean wakeReaderData() {
+    boolean answerPendingRead() {
         LoopFuture<ReadResult> f = pendingRead;
         if (f == null) {
             return false;
@@ -264,7 +264,7 @@ final class Connection {
             pendingConnect = null;
             f.fail(connectError != null ? connectError : writes.error());
         }
-        wakeReaderData();
+        answerPendingRead();
         wakeCloser();
     }
 
@@ -286,7 +286,8 @@ final class Connection {
                 sender.bytesRetransmitted, receiver.bytesReceived, segments.segmentsSent,
                 sender.segmentsRetransmitted, receiver.segmentsReceived, recovery.sackBlocksReceived,
                 recovery.duplicateAcks, retransmitTimer.timeouts, recovery.fastRetransmits, recovery.lossProbes,
-                ecn.ok(), ecn.ceReceived, ecn.eceReceived, ecn.reductions);
+                ecn.ok(), ecn.ceReceived, ecn.eceReceived, ecn.reductions,
+                receiver.dataSegmentsReceived, segments.acksSent, receiver.windowUpdatesSent);
     }
 
     /** The connection's state and counts ({@link TcpInfo}), on the loop; once released, as it was then. */

@@ -31,7 +31,7 @@ final class Receiver {
     private int finAheadSeq;
     /** shutdown(READ): what arrives is acknowledged and discarded. */
     private boolean readShutdown;
-    long bytesReceived, segmentsReceived; // statistics
+    long bytesReceived, segmentsReceived, dataSegmentsReceived, windowUpdatesSent; // statistics
 
     Receiver(Connection c) {
         this.c = c;
@@ -115,12 +115,39 @@ final class Receiver {
         return free - advertised >= Math.min(buffer.capacity() / 2, t.ourMss);
     }
 
-    /** Sends an ACK when the window opened enough to be worth telling (RFC 1122 §4.2.3.3). */
+    /**
+     * After a read freed buffer space: a pure window update, only when the peer may be waiting for it. How far
+     * the right edge may move is {@link #worthOffering}'s (receiver SWS avoidance, RFC 9293 §3.8.6.2.2, RFC 1122
+     * §4.2.3.3); whether to announce the new edge at once, in a segment of its own, is this stack's policy.
+     * Every ACK that data triggers (one per two full-sized segments, {@link AckPolicy}) carries the new edge
+     * anyway, so a window update per read doubled the ACKs a bulk transfer costs when the reader keeps up. It
+     * goes out when:
+     * <ul>
+     *   <li>the window still offered is below one segment our MSS allows: the peer is blocked (zero window, or
+     *       too small for a full segment, which its sender SWS avoidance may hold back, RFC 9293 §3.8.6.2.1), and
+     *       no data will come to carry the news;</li>
+     *   <li>the edge moves by at least half the largest window we can offer; or</li>
+     *   <li>the window offered is down to half of that or less and the update at least doubles it, and by two
+     *       full-sized segments or more (the peer may become window-limited within the round trip; while the
+     *       window offered is larger, the ACKs its data triggers carry the edge in time).</li>
+     * </ul>
+     */
     void windowUpdateIfWorthIt(long now) {
         if (!t.state.synchronized_() || finReceived) {
             return;
         }
-        if (worthOffering(Math.min(buffer.free(), 0xffff << t.rcvWscale), window())) {
+        int maxWindow = Math.min(buffer.capacity(), 0xffff << t.rcvWscale);
+        int free = Math.min(buffer.free(), 0xffff << t.rcvWscale);
+        int offered = window();
+        if (!worthOffering(free, offered)) {
+            return;
+        }
+        int growth = free - offered;
+        boolean blocked = offered < t.ourMss;
+        boolean doubles = offered <= maxWindow / 2 && growth >= Math.max(2 * t.smss, offered);
+        boolean tellNow = blocked || growth >= maxWindow / 2 || doubles;
+        if (tellNow) {
+            windowUpdatesSent++;
             c.segments.ack(now);
         }
     }

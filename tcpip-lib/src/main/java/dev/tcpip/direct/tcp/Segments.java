@@ -28,6 +28,8 @@ final class Segments {
     private long tsRecentTime;  // when tsRecent was set (RFC 7323 §5.5: older than 24 days is invalid)
     private int lastAckSent;    // RFC 7323 §4.3 Last.ACK.sent
     long segmentsSent;
+    /** Segments sent by {@link #ack}: no data, SYN, FIN or RST (window updates and duplicate ACKs included). */
+    long acksSent;
 
     Segments(Connection c) {
         this.c = c;
@@ -159,6 +161,7 @@ final class Segments {
      * saw the other's ACKs and both timed out (16-MiB transfers under 10 % loss, found in simulation).
      */
     void ack(long now) {
+        acksSent++;
         emit(TcpHeader.ACK, c.sender.max(), 0, options(now), c.receiver.advertise(), Ecn.NOT_ECT, now);
         c.receiver.onAckSent();
     }

@@ -28,10 +28,14 @@ package dev.tcpip.direct.tcp;
  * @param ceReceived           segments received in datagrams marked CE (RFC 3168 §6.1.3)
  * @param eceReceived          ACKs received with ECE
  * @param ecnReductions        window reductions for ECE (RFC 3168 §6.1.2), not counting losses
+ * @param dataSegmentsReceived segments received that carried data
+ * @param acksSent             segments sent without data, SYN, FIN or RST: pure ACKs, window updates included
+ * @param windowUpdatesSent    of those, the ones sent because a read opened the window (RFC 9293 §3.8.6.2.2)
  */
 public record TcpStats(TcpState state, String congestionControl, int mss, int cwnd, int ssthresh, long srtt,
                        long rttvar, long rto, int sndWnd, int rcvWnd, long bytesSent, long bytesRetransmitted,
                        long bytesReceived, long segmentsSent, long segmentsRetransmitted, long segmentsReceived,
                        long sackBlocksReceived, long duplicateAcks, long timeouts, long fastRetransmits,
-                       long lossProbes, boolean ecn, long ceReceived, long eceReceived, long ecnReductions) {
+                       long lossProbes, boolean ecn, long ceReceived, long eceReceived, long ecnReductions,
+                       long dataSegmentsReceived, long acksSent, long windowUpdatesSent) {
 }

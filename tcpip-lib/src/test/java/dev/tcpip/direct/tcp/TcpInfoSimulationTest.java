@@ -154,7 +154,8 @@ class TcpInfoSimulationTest {
                     flow.close();
                 }));
                 n.sim.runUntil(l::isDone, Duration.ofSeconds(1));
-                // Every 200 us of virtual time, the sender's flows as the stack's loop sees them.
+                // Every 50 us of virtual time, the sender's flows as the stack's loop sees them: a segment stays
+                // marked lost only until cwnd lets it go again, which at 200 us the samples could miss.
                 AtomicLong maxLost = new AtomicLong();
                 AtomicLong maxSacked = new AtomicLong();
                 AtomicLong samples = new AtomicLong();
@@ -174,7 +175,7 @@ class TcpInfoSimulationTest {
                         }
                     }
                     if (samples.incrementAndGet() < 100_000 && got.get() < 0) {
-                        n.loopA.at(now + 200_000, sample[0]);
+                        n.loopA.at(now + 50_000, sample[0]);
                     }
                 };
                 LoopFuture<Void> start = n.loopA.submit(f -> {

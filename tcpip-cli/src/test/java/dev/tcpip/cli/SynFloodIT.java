@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,23 +184,13 @@ class SynFloodIT {
 
     /** Frames the kernel has handed to the TAP device toward the stack, queued or dropped for a full queue. */
     private static long offered(TapLink link) throws Exception {
-        Matcher tx = txStatistics(link);
-        return Long.parseLong(tx.group(1)) + Long.parseLong(tx.group(2));
+        TapLink.TowardStack t = link.towardStack();
+        return t.packets() + t.dropped();
     }
 
     /** Frames toward the stack that the kernel dropped because the device's queue was full. */
     private static long queueDrops(TapLink link) throws Exception {
-        return Long.parseLong(txStatistics(link).group(2));
-    }
-
-    private static Matcher txStatistics(TapLink link) throws Exception {
-        String s = link.ns.ip("-s", "-j", "link", "show", "tap0");
-        Matcher tx = Pattern.compile("\"tx\":\\{\"bytes\":\\d+,\"packets\":(\\d+),\"errors\":\\d+,\"dropped\":(\\d+)")
-                .matcher(s);
-        if (!tx.find()) {
-            throw new AssertionError("no tx statistics in: " + s);
-        }
-        return tx;
+        return link.towardStack().dropped();
     }
 
     private static long rss(long pid) throws IOException {

@@ -45,7 +45,7 @@ class TapEcnIT {
             // The one loss ECN cannot prevent: a frame the kernel's queue toward the stack dropped because the
             // stack's reader was behind (a busy machine); each such drop may cost one repair, and the message
             // says how many there were.
-            long queueDrops = queueDrops(link);
+            long queueDrops = link.towardStack().dropped();
             long repairs = 0;
             for (String c : List.of("TcpExtTCPFastRetrans", "TcpExtTCPTimeouts", "TcpExtTCPSackRecovery",
                     "TcpExtTCPRenoRecovery", "TcpExtTCPLossProbeRecovery")) {
@@ -89,17 +89,6 @@ class TapEcnIT {
         List<String> all = new java.util.ArrayList<>(options);
         all.add(pcap.toString());
         return all;
-    }
-
-    /** Frames toward the stack that the kernel dropped because the TAP device's queue was full. */
-    private static long queueDrops(TapLink link) throws Exception {
-        String s = link.ns.ip("-s", "-j", "link", "show", "tap0");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                "\"tx\":\\{\"bytes\":\\d+,\"packets\":\\d+,\"errors\":\\d+,\"dropped\":(\\d+)").matcher(s);
-        if (!m.find()) {
-            throw new AssertionError("no tx statistics in: " + s);
-        }
-        return Long.parseLong(m.group(1));
     }
 
     /** The namespace's SNMP counters (its own: a new namespace starts from zero). */

@@ -7,6 +7,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One interop test's world: a network namespace of its own holding a persistent TAP device {@code tap0}
@@ -46,6 +48,23 @@ final class TapLink implements AutoCloseable {
             ns.close();
             throw e;
         }
+    }
+
+    /**
+     * The kernel's transmit counters of {@code tap0}, which count frames toward the stack: {@code packets} queued
+     * for it, {@code dropped} because the device's queue (txqueuelen) was full while the stack's reader was behind.
+     */
+    record TowardStack(long packets, long dropped) {
+    }
+
+    TowardStack towardStack() throws IOException, InterruptedException {
+        String s = ns.ip("-s", "-j", "link", "show", "tap0");
+        Matcher tx = Pattern.compile(
+                "\"tx\":\\{\"bytes\":\\d+,\"packets\":(\\d+),\"errors\":\\d+,\"dropped\":(\\d+)").matcher(s);
+        if (!tx.find()) {
+            throw new AssertionError("no tx statistics in: " + s);
+        }
+        return new TowardStack(Long.parseLong(tx.group(1)), Long.parseLong(tx.group(2)));
     }
 
     /** The stack's address options from now on instead of {@code --ipv4 10.77.0.2/24}; returns this link. */

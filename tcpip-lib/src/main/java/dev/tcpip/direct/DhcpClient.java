@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -441,13 +442,9 @@ public final class DhcpClient implements AutoCloseable {
     }
 
     private void renewing(long now) {
-        if (state != State.RENEWING) {
-            return;
+        if (state == State.RENEWING) {
+            requestAgainUntil(now, lease.server(), lease.t2Nanos(), this::renewing);
         }
-        Lease l = lease;
-        requests.incrementAndGet();
-        send(now, DhcpMessage.REQUEST, l.address(), null, null, l.server(), xid);
-        timer = stack.loop().at(now + Math.max((l.t2Nanos() - now) / 2, 60 * SECOND), this::renewing);
     }
 
     /** T2: REBINDING, broadcast (§4.4.5). */
@@ -463,13 +460,19 @@ public final class DhcpClient implements AutoCloseable {
     }
 
     private void rebinding(long now) {
-        if (state != State.REBINDING) {
-            return;
+        if (state == State.REBINDING) {
+            requestAgainUntil(now, Ipv4Address.BROADCAST, lease.expiresNanos(), this::rebinding);
         }
-        Lease l = lease;
+    }
+
+    /**
+     * A REQUEST for the lease's address to {@code to}, and {@code again} after half the time left until
+     * {@code deadline}, at least 60 s (RFC 2131 §4.4.5).
+     */
+    private void requestAgainUntil(long now, Ipv4Address to, long deadline, LongConsumer again) {
         requests.incrementAndGet();
-        send(now, DhcpMessage.REQUEST, l.address(), null, null, Ipv4Address.BROADCAST, xid);
-        timer = stack.loop().at(now + Math.max((l.expiresNanos() - now) / 2, 60 * SECOND), this::rebinding);
+        send(now, DhcpMessage.REQUEST, lease.address(), null, null, to, xid);
+        timer = stack.loop().at(now + Math.max((deadline - now) / 2, 60 * SECOND), again);
     }
 
     /** The lease ended without renewal: the address goes, INIT again (§4.4.5). */

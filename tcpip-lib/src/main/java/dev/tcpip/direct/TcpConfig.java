@@ -27,7 +27,10 @@ import java.util.Objects;
  * @param delayedAck           the delayed-ACK timer: RFC 1122 §4.2.3.2 and RFC 9293 §3.8.6.3 require
  *                             less than 500 ms (the issue: at most 200 ms); 40 ms keeps request/response
  *                             latency low.
- * @param outOfOrderLimit      out-of-order segments kept per flow; beyond it new ones are dropped. 256.
+ * @param outOfOrderLimit      runs of out-of-order data kept per flow (contiguous ranges after a hole, each what
+ *                             a SACK block reports); a segment that would open one more is dropped. 256. The
+ *                             bytes held are bounded by the receive window, and with each segment's overhead by
+ *                             twice the receive buffer.
  * @param backlog              half-open (SYN_RECEIVED) connections per listener. Past it a SYN is answered
  *                             with a SYN cookie (RFC 4987 §3.6) when {@code synCookies} is on, else dropped
  *                             silently so that the client's SYN retry comes back later. Past half of it, new

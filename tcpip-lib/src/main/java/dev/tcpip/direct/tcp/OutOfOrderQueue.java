@@ -1,37 +1,63 @@
 package dev.tcpip.direct.tcp;
 
 import dev.tcpip.wire.TcpOptions.SackBlock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Segments received beyond RCV.NXT, kept until the gap before them fills (RFC 9293 §3.10.7.4, seventh:
- * segments "that are not in order" may be held). Stored as non-overlapping pieces sorted by sequence
- * number; bounded by piece count, and by the receive window, since only in-window bytes are offered.
- * It also knows the SACK blocks to report (RFC 2018 §4).
+ * Data received beyond RCV.NXT, kept until the gap before it fills (RFC 9293 §3.10.7.4, seventh: segments "that
+ * are not in order" may be held). Held as <em>runs</em>: non-overlapping contiguous ranges sorted by sequence
+ * number, each the chunks copied from the segments that made it (no copy beyond the one out of the segment), so a
+ * run is what a SACK block reports (RFC 2018 §4). Two bounds, both needed:
+ * <ul>
+ *   <li>runs, at most {@code maxRuns}: the holes a peer can make us track (and the SACK blocks' cost per ACK);</li>
+ *   <li>memory, at most {@code maxCharge} bytes, each chunk charged its length plus {@link #CHUNK_OVERHEAD}: the
+ *       bytes themselves are bounded by the receive window already (only in-window bytes are offered), this
+ *       also bounds what tiny segments cost.</li>
+ * </ul>
+ * A queue bounded by segment count instead dropped in-window data whenever more than that many segments followed a
+ * hole: with a 2 MiB window and 1,448-byte segments, a single loss at a full window made the receiver discard the
+ * segments after the 256th, which the sender then had to send again.
  */
 final class OutOfOrderQueue {
-    private record Piece(int seq, byte[] data, long stamp) {
-        int end() {
-            return seq + data.length;
+    /** What a chunk costs beyond its bytes, about: an array header and its slot in a run's deque. */
+    static final int CHUNK_OVERHEAD = 48;
+
+    private static final class Run {
+        int seq;
+        int end;
+        long stamp;
+        final ArrayDeque<byte[]> chunks = new ArrayDeque<>(4);
+
+        Run(int seq, int end, long stamp, byte[] first) {
+            this.seq = seq;
+            this.end = end;
+            this.stamp = stamp;
+            chunks.add(first);
         }
     }
 
-    private final int limit;
-    private final ArrayList<Piece> pieces = new ArrayList<>();
+    private final int maxRuns;
+    private final int maxCharge;
+    private final ArrayList<Run> runs = new ArrayList<>(0);
     private long clock;
     private int bytes;
+    private int chunks;
 
-    OutOfOrderQueue(int limit) {
-        this.limit = limit;
+    /** A queue of at most {@code maxRuns} runs and {@code maxCharge} bytes charged. */
+    OutOfOrderQueue(int maxRuns, int maxCharge) {
+        this.maxRuns = maxRuns;
+        this.maxCharge = maxCharge;
     }
 
     boolean isEmpty() {
-        return pieces.isEmpty();
+        return runs.isEmpty();
     }
 
+    /** Chunks held (each from one segment, or the part of it not held before). */
     int pieces() {
-        return pieces.size();
+        return chunks;
     }
 
     int bytes() {
@@ -40,104 +66,119 @@ final class OutOfOrderQueue {
 
     /**
      * Keeps the parts of {@code buf[off, off+len)} (sequence {@code seq}, after RCV.NXT) not held yet.
-     * Returns false if the queue was full and something was dropped.
+     * Returns false if a bound was reached and something was dropped.
      */
     boolean insert(int seq, byte[] buf, int off, int len) {
         long stamp = ++clock;
         int end = seq + len;
+        int base = off - seq;                          // buf index of sequence s: base + s (mod 2^32 arithmetic)
         int i = 0;
-        boolean complete = true;
+        while (i < runs.size() && Seq.lt(runs.get(i).end, seq)) {
+            i++;                                       // runs wholly before seq and not adjacent to it
+        }
         while (Seq.lt(seq, end)) {
-            while (i < pieces.size() && Seq.le(pieces.get(i).end(), seq)) {
-                i++;
-            }
-            int stop = end;
-            if (i < pieces.size()) {
-                Piece p = pieces.get(i);
-                if (Seq.le(p.seq(), seq)) {       // covered already: skip past it, refresh its stamp
-                    pieces.set(i, new Piece(p.seq(), p.data(), stamp));
-                    seq = p.end();
+            Run r = i < runs.size() ? runs.get(i) : null;
+            if (r != null && Seq.le(r.seq, seq)) {     // seq falls in r, or just at its end
+                r.stamp = stamp;
+                if (Seq.lt(seq, r.end)) {
+                    seq = r.end;                       // held already: the first copy wins
                     continue;
                 }
-                stop = Seq.min(end, p.seq());
+                Run next = i + 1 < runs.size() ? runs.get(i + 1) : null;
+                int stop = next == null ? end : Seq.min(end, next.seq);
+                byte[] d = take(buf, base + seq, Seq.diff(stop, seq));
+                if (d == null) {
+                    return false;
+                }
+                r.chunks.addLast(d);
+                r.end = stop;
+                seq = stop;
+                if (next != null && next.seq == r.end) {
+                    r.chunks.addAll(next.chunks);      // the gap between them filled: one run
+                    r.end = next.end;
+                    runs.remove(i + 1);
+                }
+                continue;
             }
-            if (pieces.size() >= limit) {
-                complete = false;
-                break;
+            int stop = r == null ? end : Seq.min(end, r.seq);
+            if (r == null || stop != r.seq) {
+                if (runs.size() >= maxRuns) {
+                    return false;                      // a new hole past the bound
+                }
             }
-            int n = Seq.diff(stop, seq);
-            byte[] d = new byte[n];
-            System.arraycopy(buf, off + Seq.diff(seq, end - len), d, 0, n);
-            pieces.add(i, new Piece(seq, d, stamp));
-            bytes += n;
+            byte[] d = take(buf, base + seq, Seq.diff(stop, seq));
+            if (d == null) {
+                return false;
+            }
+            if (r != null && stop == r.seq) {
+                r.chunks.addFirst(d);                  // runs into r from the left
+                r.seq = seq;
+                r.stamp = stamp;
+            } else {
+                runs.add(i, new Run(seq, stop, stamp, d));
+                i++;
+            }
             seq = stop;
         }
-        return complete;
+        return true;
+    }
+
+    /** A copy of {@code buf[at, at+n)} charged to the queue, or null if the charge bound does not allow it. */
+    private byte[] take(byte[] buf, int at, int n) {
+        if ((long) bytes + n + (long) (chunks + 1) * CHUNK_OVERHEAD > maxCharge) {
+            return null;
+        }
+        byte[] d = new byte[n];
+        System.arraycopy(buf, at, d, 0, n);
+        bytes += n;
+        chunks++;
+        return d;
     }
 
     /** Moves what has become in order at {@code rcvNxt} into {@code into}; returns the new RCV.NXT. */
     int drain(int rcvNxt, ReceiveBuffer into) {
-        while (!pieces.isEmpty() && Seq.le(pieces.getFirst().seq(), rcvNxt)) {
-            Piece p = pieces.removeFirst();
-            bytes -= p.data().length;
-            int skip = Seq.diff(rcvNxt, p.seq());
-            if (skip < p.data().length) {
-                into.append(p.data(), skip, p.data().length - skip);
-                rcvNxt = p.end();
+        while (!runs.isEmpty() && Seq.le(runs.getFirst().seq, rcvNxt)) {
+            Run r = runs.removeFirst();
+            int at = r.seq;
+            for (byte[] d : r.chunks) {
+                int skip = Seq.diff(rcvNxt, at);
+                if (skip < d.length) {
+                    into.append(d, Math.max(0, skip), d.length - Math.max(0, skip));
+                    rcvNxt = at + d.length;
+                }
+                at += d.length;
+                bytes -= d.length;
+                chunks--;
             }
         }
         return rcvNxt;
     }
 
-    /** Contiguous runs of held pieces: the SACK blocks there are to report. */
+    /** Contiguous runs held: the SACK blocks there are to report. */
     int runs() {
-        int runs = 0;
-        int right = 0;
-        for (int i = 0; i < pieces.size(); i++) {
-            Piece p = pieces.get(i);
-            if (i == 0 || p.seq() != right) {
-                runs++;
-            }
-            right = p.end();
-        }
-        return runs;
+        return runs.size();
     }
 
     /**
-     * Up to {@code max} SACK blocks: contiguous runs of held pieces, the most recently changed first
-     * (RFC 2018 §4: the first block reports the latest segment, then the most recently reported ones).
+     * Up to {@code max} SACK blocks: the runs held, the most recently changed first (RFC 2018 §4: the first block
+     * reports the latest segment, then the most recently reported ones).
      */
     List<SackBlock> sackBlocks(int max) {
-        if (pieces.isEmpty()) {
+        if (runs.isEmpty()) {
             return List.of();
         }
-        record Run(int left, int right, long stamp) {}
-        List<Run> runs = new ArrayList<>();
-        int left = pieces.getFirst().seq(), right = pieces.getFirst().end();
-        long stamp = pieces.getFirst().stamp();
-        for (int i = 1; i < pieces.size(); i++) {
-            Piece p = pieces.get(i);
-            if (p.seq() == right) {
-                right = p.end();
-                stamp = Math.max(stamp, p.stamp());
-            } else {
-                runs.add(new Run(left, right, stamp));
-                left = p.seq();
-                right = p.end();
-                stamp = p.stamp();
-            }
-        }
-        runs.add(new Run(left, right, stamp));
-        runs.sort((a, b) -> Long.compare(b.stamp(), a.stamp()));
-        List<SackBlock> out = new ArrayList<>(Math.min(max, runs.size()));
-        for (int i = 0; i < runs.size() && i < max; i++) {
-            out.add(new SackBlock(runs.get(i).left(), runs.get(i).right()));
+        List<Run> latest = new ArrayList<>(runs);
+        latest.sort((a, b) -> Long.compare(b.stamp, a.stamp));
+        List<SackBlock> out = new ArrayList<>(Math.min(max, latest.size()));
+        for (int i = 0; i < latest.size() && i < max; i++) {
+            out.add(new SackBlock(latest.get(i).seq, latest.get(i).end));
         }
         return out;
     }
 
     void clear() {
-        pieces.clear();
+        runs.clear();
         bytes = 0;
+        chunks = 0;
     }
 }

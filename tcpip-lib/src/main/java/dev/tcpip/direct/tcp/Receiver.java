@@ -37,7 +37,9 @@ final class Receiver {
         this.c = c;
         this.t = c.tcb;
         this.buffer = new ReceiveBuffer(c.config.receiveBufferSize());
-        this.outOfOrder = new OutOfOrderQueue(c.config.outOfOrderLimit());
+        // Out-of-order memory: the bytes are bounded by the window; with each chunk's overhead, by twice the buffer.
+        this.outOfOrder = new OutOfOrderQueue(c.config.outOfOrderLimit(),
+                (int) Math.min(Integer.MAX_VALUE, 2L * c.config.receiveBufferSize()));
     }
 
     int irs() {

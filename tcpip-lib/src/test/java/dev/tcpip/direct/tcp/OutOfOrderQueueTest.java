@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Segments held beyond RCV.NXT (RFC 9293 §3.10.7.4): only bytes not held yet are kept, what becomes
- * contiguous with RCV.NXT drains in order, the piece count is bounded, and the SACK blocks report the most
+ * contiguous with RCV.NXT drains in order, the runs and the memory held are bounded, and the SACK blocks report the most
  * recently changed runs first (RFC 2018 §4). Sequence numbers start just before the 2^32 wrap.
  */
 class OutOfOrderQueueTest {
@@ -46,7 +46,7 @@ class OutOfOrderQueueTest {
 
     @Test
     void holdsSegmentsUntilTheGapBeforeThemFills() {
-        OutOfOrderQueue q = new OutOfOrderQueue(16);
+        OutOfOrderQueue q = new OutOfOrderQueue(16, 1 << 20);
         ReceiveBuffer rb = new ReceiveBuffer(1 << 16);
         assertTrue(insert(q, BASE + 100, 100));
         assertTrue(insert(q, BASE + 300, 100));
@@ -65,7 +65,7 @@ class OutOfOrderQueueTest {
 
     @Test
     void keepsOnlyTheBytesNotHeldYetAndTheFirstCopyWins() {
-        OutOfOrderQueue q = new OutOfOrderQueue(16);
+        OutOfOrderQueue q = new OutOfOrderQueue(16, 1 << 20);
         assertTrue(insert(q, 10, 10));                 // [10, 20)
         byte[] other = new byte[20];                   // [15, 35) with different bytes where it overlaps
         java.util.Arrays.fill(other, (byte) 0x55);
@@ -88,7 +88,7 @@ class OutOfOrderQueueTest {
 
     @Test
     void aDuplicateAddsNothing() {
-        OutOfOrderQueue q = new OutOfOrderQueue(16);
+        OutOfOrderQueue q = new OutOfOrderQueue(16, 1 << 20);
         assertTrue(insert(q, BASE + 10, 300));
         assertTrue(insert(q, BASE + 10, 300));
         assertTrue(insert(q, BASE + 50, 20));          // inside what is held
@@ -98,7 +98,7 @@ class OutOfOrderQueueTest {
 
     @Test
     void insertReadsTheGivenSliceOfTheArray() {
-        OutOfOrderQueue q = new OutOfOrderQueue(16);
+        OutOfOrderQueue q = new OutOfOrderQueue(16, 1 << 20);
         byte[] framed = new byte[40];
         System.arraycopy(stream(BASE + 10, 20), 0, framed, 13, 20);
         assertTrue(q.insert(BASE + 10, framed, 13, 20));
@@ -110,7 +110,7 @@ class OutOfOrderQueueTest {
 
     @Test
     void drainSkipsWhatRcvNxtHasAlreadyPassed() {
-        OutOfOrderQueue q = new OutOfOrderQueue(16);
+        OutOfOrderQueue q = new OutOfOrderQueue(16, 1 << 20);
         ReceiveBuffer rb = new ReceiveBuffer(1 << 16);
         insert(q, BASE + 10, 10);                      // [10, 20): wholly delivered already
         insert(q, BASE + 30, 20);                      // [30, 50): its first 10 bytes delivered already
@@ -122,31 +122,72 @@ class OutOfOrderQueueTest {
     }
 
     @Test
-    void thePieceCountIsBoundedAndAFullQueueSaysSo() {
-        OutOfOrderQueue q = new OutOfOrderQueue(3);
+    void theRunCountIsBoundedAndAFullQueueSaysSo() {
+        OutOfOrderQueue q = new OutOfOrderQueue(3, 1 << 20);
         assertTrue(insert(q, 10, 10));
         assertTrue(insert(q, 30, 10));
         assertTrue(insert(q, 50, 10));
-        assertFalse(insert(q, 70, 10));                // a fourth piece does not fit
-        assertEquals(3, q.pieces());
+        assertFalse(insert(q, 70, 10));                // a fourth hole does not fit
+        assertEquals(3, q.runs());
         assertEquals(30, q.bytes());
         assertTrue(insert(q, 30, 10), "what is held already needs no room");
         assertTrue(insert(q, 12, 5));
+        assertTrue(insert(q, 60, 5), "data that extends a run opens no hole");
+        assertTrue(insert(q, 5, 5), "nor data that runs into one from the left");
+        assertEquals(3, q.runs());
+        assertEquals(40, q.bytes());
 
-        OutOfOrderQueue partial = new OutOfOrderQueue(3);
+        OutOfOrderQueue partial = new OutOfOrderQueue(2, 1 << 20);
         insert(partial, 10, 10);
         insert(partial, 30, 10);
-        assertFalse(insert(partial, 0, 50));           // needs [0,10), [20,30), [40,50): only the first fits
-        assertEquals(3, partial.pieces());
-        assertEquals(30, partial.bytes());
+        assertTrue(insert(partial, 0, 50), "[0,10) [20,30) [40,50) only join and extend the two runs");
+        assertEquals(1, partial.runs());
+        assertEquals(50, partial.bytes());
         ReceiveBuffer rb = new ReceiveBuffer(1 << 16);
-        assertEquals(20, partial.drain(0, rb));
-        assertArrayEquals(stream(0, 20), taken(rb));
+        assertEquals(50, partial.drain(0, rb));
+        assertArrayEquals(stream(0, 50), taken(rb));
+    }
+
+    @Test
+    void aRunOfThousandsOfSegmentsAfterOneHoleIsKept() {
+        // A full 2 MiB window after one lost segment: every segment after the hole is held and drains in order.
+        int mss = 1448, segments = 1400;
+        OutOfOrderQueue q = new OutOfOrderQueue(256, 2 * (2 << 20));
+        for (int k = 1; k <= segments; k++) {
+            assertTrue(insert(q, BASE + k * mss, mss), "segment " + k);
+        }
+        assertEquals(1, q.runs());
+        assertEquals(segments, q.pieces());
+        assertEquals(List.of(block(mss, (segments + 1) * mss)), q.sackBlocks(4));
+        ReceiveBuffer rb = new ReceiveBuffer(4 << 20);
+        rb.append(stream(BASE, mss), 0, mss);
+        assertEquals(BASE + (segments + 1) * mss, q.drain(BASE + mss, rb));
+        assertArrayEquals(stream(BASE, (segments + 1) * mss), taken(rb));
+        assertTrue(q.isEmpty());
+        assertEquals(0, q.pieces());
+    }
+
+    @Test
+    void theMemoryChargeBoundsTinySegments() {
+        // 1-byte segments cost far more than their byte: the charge (bytes + overhead per chunk) bounds them.
+        int charge = 100 * (1 + OutOfOrderQueue.CHUNK_OVERHEAD);
+        OutOfOrderQueue q = new OutOfOrderQueue(1_000, charge);
+        int kept = 0;
+        for (int k = 0; k < 1_000 && insert(q, 10 + k, 1); k++) {
+            kept++;
+        }
+        assertEquals(100, kept);
+        assertEquals(100, q.bytes());
+        assertFalse(insert(q, 5_000, 1), "a full charge refuses new data");
+        ReceiveBuffer rb = new ReceiveBuffer(1 << 16);
+        rb.append(stream(0, 10), 0, 10);
+        assertEquals(110, q.drain(10, rb));
+        assertTrue(insert(q, 5_000, 1), "draining frees the charge");
     }
 
     @Test
     void sackBlocksAreRunsWithTheMostRecentlyChangedFirst() {
-        OutOfOrderQueue q = new OutOfOrderQueue(16);
+        OutOfOrderQueue q = new OutOfOrderQueue(16, 1 << 20);
         assertEquals(List.of(), q.sackBlocks(4));
         insert(q, BASE + 100, 100);
         insert(q, BASE + 300, 100);
@@ -183,7 +224,7 @@ class OutOfOrderQueueTest {
         for (int run = 0; run < 50; run++) {
             int isn = r.nextInt();
             int rcvNxt = isn;
-            OutOfOrderQueue q = new OutOfOrderQueue(10_000);
+            OutOfOrderQueue q = new OutOfOrderQueue(10_000, 1 << 24);
             ReceiveBuffer rb = new ReceiveBuffer(1 << 20);
             BitSet held = new BitSet();               // offsets from isn held by the queue, the model
             for (int step = 0; step < 300; step++) {

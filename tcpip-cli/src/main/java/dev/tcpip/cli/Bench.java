@@ -148,9 +148,12 @@ final class Bench implements Callable<Integer> {
 
     static String table(List<Figure> figures) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-32s %-18s %14s  %s%n", "work", "system", "value", "unit"));
+        int work = Math.max(32, figures.stream().mapToInt(f -> f.work().length()).max().orElse(0));
+        int system = Math.max(18, figures.stream().mapToInt(f -> f.system().length()).max().orElse(0));
+        String columns = "%-" + work + "s %-" + system + "s ";
+        sb.append(String.format(Locale.ROOT, columns + "%14s  %s%n", "work", "system", "value", "unit"));
         for (Figure f : figures) {
-            sb.append(String.format(Locale.ROOT, "%-32s %-18s %14.2f  %s%n", f.work(), f.system(), f.value(), f.unit()));
+            sb.append(String.format(Locale.ROOT, columns + "%14.2f  %s%n", f.work(), f.system(), f.value(), f.unit()));
         }
         return sb.toString();
     }

@@ -37,7 +37,9 @@ final class EcnBench {
     static final String WORK = "ecn";
     private static final long RATE = 50_000_000;
     private static final LinkConfig EDGE = LinkConfig.DEFAULTS.withLatency(Duration.ofMillis(5));
-    private static final LinkConfig BOTTLENECK = EDGE.withBitsPerSecond(RATE).withCoDel(CoDel.RFC_8289);
+    static final LinkConfig BOTTLENECK = EDGE.withBitsPerSecond(RATE).withCoDel(CoDel.RFC_8289);
+    /** fq_codel's {@code ce_threshold}: ECN-capable frames that waited longer than this are marked CE at once. */
+    static final Duration CE_THRESHOLD = Duration.ofMillis(10);
     /** Buffers large enough that the window, not the buffer, limits the flow: a queue forms at the bottleneck. */
     private static final TcpConfig TCP = TcpConfig.DEFAULTS.withBuffers(2 << 20, 2 << 20);
 
@@ -47,9 +49,13 @@ final class EcnBench {
     static List<Figure> run(Bench.Settings s) throws Exception {
         long bytes = Long.getLong("tcpip.bench.ecn.bytes", s.quick() ? 4L << 20 : 64L << 20);
         List<Figure> out = new ArrayList<>();
-        for (boolean ecn : new boolean[] {true, false}) {
-            Result r = flow(bytes, ecn);
-            String system = ecn ? "direct-ecn-on" : "direct-ecn-off";
+        for (int run = 0; run < 4; run++) {
+            boolean ecn = run % 2 == 0;
+            boolean threshold = run >= 2;
+            LinkConfig link = threshold
+                    ? BOTTLENECK.withCoDel(BOTTLENECK.codel().withCeThreshold(CE_THRESHOLD)) : BOTTLENECK;
+            Result r = flow(bytes, ecn, link);
+            String system = (ecn ? "direct-ecn-on" : "direct-ecn-off") + (threshold ? "-ce-threshold" : "");
             out.add(new Figure(WORK + " throughput", system, r.mbps(), "Mbit/s"));
             out.add(new Figure(WORK + " retransmitted bytes", system, r.retransmitted(), "bytes"));
             out.add(new Figure(WORK + " p99 queueing delay", system, r.p99Nanos() / 1e6, "ms"));
@@ -64,8 +70,8 @@ final class EcnBench {
 
     record Result(double mbps, long retransmitted, long p99Nanos, long p50Nanos, long marked, long dropped) {}
 
-    /** One flow of {@code bytes} from a to b through b's CoDel link, a asking for ECN or not. */
-    static Result flow(long bytes, boolean ecn) throws Exception {
+    /** One flow of {@code bytes} from a to b through b's CoDel link {@code bottleneck}, a asking for ECN or not. */
+    static Result flow(long bytes, boolean ecn, LinkConfig bottleneck) throws Exception {
         try (Simulation sim = new Simulation(SimulationConfig.withSeed(1).maxStepsPerRun(Long.MAX_VALUE))) {
             MemoryNetwork net = MemoryNetwork.simulated(sim);
             SimulatedLoop loopA = sim.newLoop("a");
@@ -74,7 +80,7 @@ final class EcnBench {
             DirectStack a = DirectStack.create(DirectStackConfig.ipv4("10.0.0.1/24").withTcp(tcpA),
                     net.connect("a", EDGE).device(), loopA);
             DirectStack b = DirectStack.create(DirectStackConfig.ipv4("10.0.0.2/24").withTcp(TCP),
-                    net.connect("b", BOTTLENECK).device(), loopB);
+                    net.connect("b", bottleneck).device(), loopB);
             AtomicLong received = new AtomicLong();
             AtomicLong finished = new AtomicLong(-1);
             LoopFuture<Void> listening = sim.spawn("listen", () -> b.tcp().listen(80, f -> {

@@ -25,6 +25,8 @@ final class CoDelQueue {
     private final long target;
     private final long interval;
     private final boolean ecn;
+    private final long ceThreshold;        // 0: off
+    private long lastSojourn;              // of the frame pop took last
     private final int maxFrame;
     private final byte[][] slots;          // allocated on first use
     private final int[] lens;
@@ -54,6 +56,7 @@ final class CoDelQueue {
         CoDel c = link.codel();
         this.target = c.target().toNanos();
         this.interval = c.interval().toNanos();
+        this.ceThreshold = c.ecn() ? c.ceThreshold().toNanos() : 0;
         this.ecn = c.ecn();
         this.maxFrame = link.maxFrame();
         this.slots = new byte[link.queueFrames()][];
@@ -103,6 +106,9 @@ final class CoDelQueue {
             long free = wire.busyUntil();
             if (free <= now) {
                 int i = dequeue(now);
+                if (i >= 0 && ceThreshold > 0 && lastSojourn > ceThreshold) {
+                    mark(i);                                       // fq_codel's ce_threshold: ECT only, no drop
+                }
                 if (i >= 0) {
                     if (wire.enter(slots[i], 0, lens[i]) == Pipe.Offer.FULL) {
                         counters.increment(Counter.DROPPED_QUEUE_FULL);    // the wire's slots are all in flight
@@ -134,6 +140,7 @@ final class CoDelQueue {
         bytes -= lens[i];
         long sojourn = now - enqueued[i];
         record(sojourn);
+        lastSojourn = sojourn;
         if (sojourn < target || bytes <= maxFrame) {
             firstAboveTime = 0;                            // below target, or less than a frame left queued
         } else if (firstAboveTime == 0) {

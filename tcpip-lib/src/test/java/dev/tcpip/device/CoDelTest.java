@@ -132,6 +132,28 @@ class CoDelTest {
     }
 
     @Test
+    void aCeThresholdMarksEctFramesAsSoonAsTheyWaitLongerAndDropsNothing() {
+        LinkConfig link = BOTTLENECK.withCoDel(CoDel.RFC_8289.withCeThreshold(Duration.ofMillis(10)));
+        MemoryNetwork[] net = new MemoryNetwork[1];
+        List<Got> got = run(link, Ecn.ECT_0, 600, 600, net);
+        DeviceCounters port = net[0].link("b").port();
+        assertEquals(600, got.size(), "marked, not dropped");
+        assertEquals(0, port.get(Counter.DROPPED_AQM));
+        assertEquals(port.get(Counter.CE_MARKED), got.stream().filter(g -> g.ecn() == Ecn.CE).count());
+        // The delay passes 10 ms after about 36 ms: marked then, not an interval (100 ms) later as CoDel alone does.
+        Got first = got.stream().filter(g -> g.ecn() == Ecn.CE).findFirst().orElseThrow();
+        assertTrue(first.at() >= 30 * MS && first.at() <= 60 * MS, "first mark at " + first.at() / MS + " ms");
+        // The unresponsive sender keeps the delay above 10 ms from then on: every later frame is marked.
+        List<Got> later = got.subList(got.indexOf(first), got.size());
+        assertTrue(later.stream().allMatch(g -> g.ecn() == Ecn.CE), "unmarked after the first mark");
+    }
+
+    @Test
+    void aCeThresholdLeavesNotEctFramesToCoDel() {
+        assertDropped(BOTTLENECK.withCoDel(CoDel.RFC_8289.withCeThreshold(Duration.ofMillis(10))), Ecn.NOT_ECT);
+    }
+
+    @Test
     void belowTheLinksRateNothingIsMarkedOrDropped() {
         MemoryNetwork[] net = new MemoryNetwork[1];
         List<Got> got = run(BOTTLENECK, Ecn.ECT_0, 300, 1000, net);
@@ -145,5 +167,6 @@ class CoDelTest {
         assertThrows(IllegalArgumentException.class, () -> LinkConfig.DEFAULTS.withCoDel(CoDel.RFC_8289));
         assertThrows(IllegalArgumentException.class,
                 () -> new CoDel(Duration.ofMillis(100), Duration.ofMillis(5), true));
+        assertThrows(IllegalArgumentException.class, () -> CoDel.RFC_8289.withCeThreshold(Duration.ofMillis(-1)));
     }
 }

@@ -26,10 +26,8 @@ import java.util.concurrent.TimeUnit;
  * run. The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
  * process, on a TAP device with checksum and segmentation offload (nothing alters its frames; the system
  * property {@code tcpip.tap.gso=false} turns segmentation offload off for comparison). Time runs from the
- * connection's start until the receiver has read the last byte. Then 64 MiB each way again with 2 % of the
- * frames dropped each way by a {@link FaultInjectingDevice} around the TAP (no netem here; dropping alters no
- * frame, so the device offloads there too): the direct stack's TCP sender recovering from loss beside the
- * kernel's sender over the same lossy link (the "stack receives" case). Needs root.
+ * connection's start until the receiver has read the last byte. {@link #runLoss} is the {@code tap-loss}
+ * workload: the same device behind 2 % loss each way, the stack's sender beside the kernel's. Needs root.
  */
 final class TapBench {
     private static final int CHUNK = 1 << 20;
@@ -68,26 +66,46 @@ final class TapBench {
             } finally {
                 stack.disconnect();
             }
-            // The same persistent device again, behind 2 % loss each way.
-            long lossy = s.quick() ? 8L << 20 : 64L << 20;
-            String lossySize = (lossy >> 20) + "MiB";
+        }
+        double veth = kernelOverVeth(bytes);
+        figures.add(gbit("tcp " + size + " stack sends", "kernel-veth", veth, bytes));
+        figures.add(gbit("tcp " + size + " stack receives", "kernel-veth", kernelOverVeth(bytes), bytes));
+        return figures;
+    }
+
+    /**
+     * {@code tap-loss}: 64 MiB each way over the TAP device behind a {@link FaultInjectingDevice} dropping 2 % of
+     * the frames each way (no netem here; dropping alters no frame, so the device offloads there too): the direct
+     * stack's TCP sender recovering from loss ({@code direct-sender}) beside the kernel's sender over the same lossy
+     * link ({@code kernel-sender}, the stack receiving), and their ratio.
+     */
+    static List<Figure> runLoss(Bench.Settings s) throws Exception {
+        String missing = NetNamespace.missingPrerequisite();
+        if (missing != null) {
+            throw new Bench.Skipped("tap-loss: " + missing);
+        }
+        long lossy = s.quick() ? 8L << 20 : 64L << 20;
+        String work = "tap-loss " + (lossy >> 20) + "MiB 2% each way";
+        List<Figure> figures = new ArrayList<>();
+        try (NetNamespace ns = NetNamespace.create("bench-tap")) {
+            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
+            ns.ip("link", "set", "tap0", "up");
             Faults drop = Faults.NONE.withLoss(LOSS);
             DirectStack lossyStack = ns.start("bench-tap-open", () -> DirectStack.create(
                     DirectStackConfig.ipv4(STACK + "/24"), new FaultInjectingDevice(
                             TapDevice.open("tap0", 1500, TapDevice.randomMac(), !drop.altersFrames()), drop, drop,
                             LOSS_SEED))).get(30, TimeUnit.SECONDS);
             try {
-                figures.add(gbit("tcp " + lossySize + " sends, 2% loss", "direct-tap",
-                        directSends(ns, lossyStack, lossy), lossy));
-                figures.add(gbit("tcp " + lossySize + " receives, 2% loss", "direct-tap",
-                        directReceives(ns, lossyStack, lossy), lossy));
+                Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy), lossy);
+                Figure kernel = gbit(work, "kernel-sender", directReceives(ns, lossyStack, lossy), lossy);
+                figures.add(direct);
+                figures.add(kernel);
+                figures.add(new Figure(work + " ratio", "direct/kernel", direct.value() / kernel.value(), "x"));
             } finally {
                 lossyStack.disconnect();
             }
         }
-        double veth = kernelOverVeth(bytes);
-        figures.add(gbit("tcp " + size + " stack sends", "kernel-veth", veth, bytes));
-        figures.add(gbit("tcp " + size + " stack receives", "kernel-veth", kernelOverVeth(bytes), bytes));
         return figures;
     }
 

@@ -127,11 +127,12 @@ class TapInteropIT {
     }
 
     @Test
-    void benchTapReportsBothStacks() throws Exception {
-        Cli.Result r = Cli.run(240, "bench", "tap", "--quick");
+    void benchTapAndTapLossReportBothStacks() throws Exception {
+        Cli.Result r = Cli.run(300, "bench", "tap", "tap-loss", "--quick");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("direct-tap") && r.out().contains("kernel-veth"), r.out());
-        assertTrue(r.out().contains("sends, 2% loss") && r.out().contains("receives, 2% loss"), r.out());
+        assertTrue(r.out().contains("tap-loss 8MiB 2% each way") && r.out().contains("direct-sender")
+                && r.out().contains("kernel-sender") && r.out().contains("direct/kernel"), r.out());
     }
 
     @Test

@@ -6,11 +6,35 @@ import dev.tcpip.direct.TcpConfig;
  * The congestion window (RFC 5681 §3): one interface, two algorithms. The loss-recovery procedure
  * ({@link Recovery}) decides when a loss happened; the algorithm decides how the window reacts.
  * Windows are in bytes; {@code smss} is the sender's segment size.
+ *
+ * <p>The first slow start is HyStart++ (RFC 9406) for both algorithms: it watches the smallest RTT of each round
+ * and, when it has grown by a threshold (RFC 9406 §4.2: between 4 and 16 ms, an eighth of the last round's),
+ * leaves slow start for Conservative Slow Start (CSS: a quarter of the growth) before the bottleneck's queue
+ * overflows; after {@value #CSS_ROUNDS} rounds of CSS it enters congestion avoidance, and if the RTT falls back
+ * below the baseline it resumes slow start (the rise was jitter). Loss or ECN ends either as always. RTT samples
+ * come per ACK with timestamps; without them (one sample per round trip) there are too few and slow start stays
+ * standard. {@value #HYSTART_PROPERTY}{@code =false} turns it off, for comparison.
  */
 sealed abstract class CongestionControl permits NewReno, Cubic {
+    /** The system property that turns HyStart++ off, read once. */
+    static final String HYSTART_PROPERTY = "tcpip.tcp.hystart";
+    private static final boolean HYSTART = !"false".equals(System.getProperty(HYSTART_PROPERTY));
+    // RFC 9406 §4.3's constants.
+    private static final long MIN_RTT_THRESH = 4_000_000, MAX_RTT_THRESH = 16_000_000;
+    private static final int MIN_RTT_DIVISOR = 8, N_RTT_SAMPLE = 8, CSS_GROWTH_DIVISOR = 4;
+    static final int CSS_ROUNDS = 5;
+    private static final long NONE = Long.MAX_VALUE;  // RFC 9406's "infinity"
+
     protected final int smss;
     protected int cwnd;
     protected int ssthresh = Integer.MAX_VALUE; // RFC 5681 §3.1: arbitrarily high at first
+
+    // HyStart++ (RFC 9406 §4.2) state: rounds end when SND.UNA passes windowEnd.
+    private boolean hystart = HYSTART;           // only while the first slow start lasts (RFC 9406 §4.2)
+    private boolean roundStarted;
+    private int windowEnd;
+    private long lastRoundMinRtt = NONE, currentRoundMinRtt = NONE, cssBaselineMinRtt = NONE;
+    private int rttSampleCount, cssRounds, cssCarry;
 
     CongestionControl(int smss, int initialWindowSegments) {
         this.smss = smss;
@@ -56,11 +80,72 @@ sealed abstract class CongestionControl permits NewReno, Cubic {
     /** The retransmission timer expired (RFC 5681 §3.1, equation 4, and the loss window of one segment). */
     abstract void onTimeout(long now, int flightSize);
 
-    /** Slow start (RFC 5681 §3.1), counting acknowledged bytes, at most one SMSS per ACK (RFC 3465 L=1). */
+    /**
+     * Slow start (RFC 5681 §3.1), counting acknowledged bytes, at most one SMSS per ACK (RFC 3465 L=1); in
+     * HyStart++'s CSS a quarter of that (RFC 9406 §4.2).
+     */
     protected final int slowStart(int acked) {
         int inc = Math.min(acked, smss);
-        cwnd += inc;
+        if (inConservativeSlowStart()) {
+            cssCarry += inc;
+            cwnd += cssCarry / CSS_GROWTH_DIVISOR;
+            cssCarry %= CSS_GROWTH_DIVISOR;
+        } else {
+            cwnd += inc;
+        }
         return acked - inc;
+    }
+
+    /** Whether HyStart++ has left standard slow start for CSS. */
+    final boolean inConservativeSlowStart() {
+        return hystart && cssBaselineMinRtt != NONE;
+    }
+
+    /**
+     * A new ACK of {@code ack} outside loss recovery, SND.NXT being {@code sndNxt}: HyStart++'s rounds (RFC 9406
+     * §4.2: a round ends when the data sent at its start is acknowledged). Called before the ACK's RTT sample.
+     */
+    final void onAckForRound(int ack, int sndNxt) {
+        if (!hystart) {
+            return;
+        }
+        if (cwnd >= ssthresh) {
+            hystart = false;                                   // slow start ended (loss, ECN, or CSS's end)
+            return;
+        }
+        if (roundStarted && Seq.lt(ack, windowEnd)) {
+            return;
+        }
+        roundStarted = true;
+        windowEnd = sndNxt;
+        lastRoundMinRtt = currentRoundMinRtt;
+        currentRoundMinRtt = NONE;
+        rttSampleCount = 0;
+        if (cssBaselineMinRtt != NONE && ++cssRounds >= CSS_ROUNDS) {
+            ssthresh = cwnd;                                   // CSS is over: congestion avoidance
+            hystart = false;
+        }
+    }
+
+    /** An RTT sample of {@code rtt} ns from a new ACK: HyStart++'s delay-increase test (RFC 9406 §4.2). */
+    final void onRttSample(long rtt) {
+        if (!hystart || !roundStarted || cwnd >= ssthresh) {
+            return;
+        }
+        currentRoundMinRtt = Math.min(currentRoundMinRtt, rtt);
+        rttSampleCount++;
+        if (rttSampleCount < N_RTT_SAMPLE || currentRoundMinRtt == NONE || lastRoundMinRtt == NONE) {
+            return;
+        }
+        if (cssBaselineMinRtt == NONE) {
+            long threshold = Math.clamp(lastRoundMinRtt / MIN_RTT_DIVISOR, MIN_RTT_THRESH, MAX_RTT_THRESH);
+            if (currentRoundMinRtt >= lastRoundMinRtt + threshold) {
+                cssBaselineMinRtt = currentRoundMinRtt;        // the delay rose: Conservative Slow Start
+                cssRounds = 0;
+            }
+        } else if (currentRoundMinRtt < cssBaselineMinRtt) {
+            cssBaselineMinRtt = NONE;                          // it fell back: a false alarm, slow start resumes
+        }
     }
 
     abstract String name();

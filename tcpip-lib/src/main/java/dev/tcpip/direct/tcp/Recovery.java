@@ -130,6 +130,9 @@ final class Recovery {
         if (t.sackOk) {
             sent.acknowledged(ack, rack, now);
         }
+        if (cc != null && !active) {
+            cc.onAckForRound(ack, s.nxt());           // RFC 9406 §4.2: rounds, before this ACK's RTT sample
+        }
         c.retransmitTimer.onNewAck(seg, ack, now);
         long srtt = c.retransmitTimer.rto().srtt();
         if (goBackLoss && Seq.ge(ack, lossEnd)) {

@@ -94,11 +94,19 @@ final class RetransmitTimer {
      * one segment, Karn's rule), and the retries start over.
      */
     void onNewAck(TcpView seg, int ack, long now) {
+        long r = -1;
         if (c.segments.echoes(seg)) {
-            rto.sample(c.segments.echoRtt(seg, now));
+            r = c.segments.echoRtt(seg, now);
         } else if (rttTiming && Seq.ge(ack, rttSeq)) {
             rttTiming = false;
-            rto.sample(now - rttStart);
+            r = now - rttStart;
+        }
+        if (r >= 0) {
+            rto.sample(r);
+            CongestionControl cc = c.sender.cc();
+            if (cc != null) {
+                cc.onRttSample(r);                 // RFC 9406 §4.2: HyStart++ watches each round's smallest
+            }
         }
         retries = 0;
     }

@@ -49,6 +49,11 @@ final class Connection {
     boolean opened;
     /** The info as the connection was released (read by the flow from any thread once the loop is gone). */
     volatile TcpInfo lastInfo;
+    /**
+     * The peer's FIN arrived or the connection was released (written on the loop, read by the flow from any
+     * thread): a close called after it need not wait for the peer, which has closed already.
+     */
+    volatile boolean peerClosed;
     /** Records what the connection does, or null (off: each hook reads this field and goes on). */
     FlowRecorder recorder;
 
@@ -94,6 +99,7 @@ final class Connection {
 
     /** The peer's FIN counts (RFC 9293 §3.10.7.4 eighth, per state). */
     void onFinReceived(long now) {
+        peerClosed = true;
         switch (tcb.state) {
             case SYN_RECEIVED, ESTABLISHED -> tcb.state = TcpState.CLOSE_WAIT;
             case FIN_WAIT_1 -> {
@@ -170,7 +176,8 @@ final class Connection {
         }
     }
 
-    private void queueFin(long now) {
+    /** Queues our FIN after what is buffered and sends what it may (RFC 9293 §3.10.4 CLOSE, SHUTDOWN). */
+    void queueFin(long now) {
         if (!sender.finQueued() && tcb.state != TcpState.CLOSED) {
             sender.queueFin();
             writes.end();
@@ -249,6 +256,7 @@ final class Connection {
             return;
         }
         released = true;
+        peerClosed = true;
         tcb.state = TcpState.CLOSED;
         if (opened) {
             lastInfo = info();               // before the parts below forget what it counted

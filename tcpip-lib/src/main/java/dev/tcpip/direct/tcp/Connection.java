@@ -177,7 +177,7 @@ final class Connection {
     }
 
     /** Queues our FIN after what is buffered and sends what it may (RFC 9293 §3.10.4 CLOSE, SHUTDOWN). */
-    void queueFin(long now) {
+    private void queueFin(long now) {
         if (!sender.finQueued() && tcb.state != TcpState.CLOSED) {
             sender.queueFin();
             writes.end();
@@ -197,13 +197,21 @@ final class Connection {
         } else {
             pendingClose = f;
         }
-        // Keep what the peer still sends for later reads, up to closeBufferLimit.
+        startClose(now);
+        receiver.windowUpdateIfWorthIt(now);
+        wakeCloser();
+    }
+
+    /**
+     * What close does at once (here, or in the write queue's drain when close follows the last write): keeps
+     * what the peer still sends for later reads, up to closeBufferLimit, and queues our FIN, so that the FIN
+     * segment already offers the grown window (no window update of its own).
+     */
+    void startClose(long now) {
         receiver.grow(config.closeBufferLimit());
         if (!writes.writesFail()) {
             queueFin(now);
         }
-        receiver.windowUpdateIfWorthIt(now);
-        wakeCloser();
     }
 
     /** close() returns once the peer has closed too (its FIN arrived) or the connection is gone. */

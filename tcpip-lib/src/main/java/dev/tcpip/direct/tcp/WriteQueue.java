@@ -176,7 +176,7 @@ final class WriteQueue {
             if (acceptsWrites()) {
                 c.sender.appendQueued(b);
                 if (next == null && closing) {
-                    c.queueFin(now);
+                    c.startClose(now);
                 }
                 c.sender.output(now);
             }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.ReadResult;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.LoopFuture;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,6 +38,21 @@ class TcpScriptCloseTest extends ScriptFixture {
         p.expect(ACK, iss + 5, PEER_ISS + 2);
         assertTrue(closing.isDone());
         assertEquals(TcpState.TIME_WAIT, f.stats().state());
+    }
+
+    @Test
+    void theFinWithTheDataOffersTheCloseBufferSoNoWindowUpdateFollows() throws Exception {
+        // with window scaling the close's larger receive buffer (closeBufferLimit) changes the offered window
+        DirectTcpFlow f = established(TcpConfig.DEFAULTS.withOptions(true, false, false), null,
+                ScriptedPeer.synOptions(MSS, 7, false, false, 0));
+        long before = f.stats().rcvWnd();
+        app("write+close", () -> {
+            f.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            f.close();
+        });
+        p.expect(segment(FIN | ACK | PSH, iss + 1, PEER_ISS + 1).len(3));
+        p.expectNothing();                              // no window update of its own after it
+        assertTrue(f.stats().rcvWnd() > before, "the FIN offered the grown buffer: " + f.stats().rcvWnd());
     }
 
     @Test

@@ -321,7 +321,7 @@ final class Connection {
         int cwnd = cc != null ? cc.cwnd() : CongestionControl.initialWindow(tcb.smss, config.initialWindow());
         int ssthresh = cc != null ? cc.ssthresh() : Integer.MAX_VALUE;
         TcpState s = tcb.state != null ? tcb.state : TcpState.CLOSED;
-        return new TcpInfo(TcpInfo.State.valueOf(s.name()), recovery.congestionState(), rto.rto(),
+        return new TcpInfo(s.info(), recovery.congestionState(), rto.rto(),
                 rto.measured() ? OptionalLong.of(rto.srtt()) : OptionalLong.empty(),
                 rto.measured() ? OptionalLong.of(rto.rttvar()) : OptionalLong.empty(),
                 minRtt != Long.MAX_VALUE ? OptionalLong.of(minRtt) : OptionalLong.empty(),

@@ -16,6 +16,11 @@ public final class TcpipEvents {
     private TcpipEvents() {
     }
 
+    /** Whether {@link #opened} would record anything now: lets a caller skip making the addresses. */
+    public static boolean openedEnabled() {
+        return new Events.Opened().isEnabled();
+    }
+
     /** A TCP handshake completed and the flow was handed to the application. */
     public static void opened(String stack, InetSocketAddress local, InetSocketAddress remote, boolean active) {
         Events.Opened e = new Events.Opened();

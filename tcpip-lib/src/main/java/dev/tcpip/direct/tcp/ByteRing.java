@@ -6,10 +6,14 @@ import java.nio.ByteBuffer;
  * A FIFO of bytes in a ring that grows by doubling up to {@code limit}, so an idle flow costs little and a
  * busy one copies each byte in once and out once. Used by {@link SendBuffer} and {@link ReceiveBuffer}.
  * No array is allocated until the first byte arrives: an idle connection holds none (its two rings would
- * otherwise be 8 KiB of its about 12 KiB of heap).
+ * otherwise be 8 KiB of its about 12 KiB of heap). The first array is the least power of two that holds
+ * the first bytes (at least {@link #MIN_FIRST}), not a fixed 4 KiB: a short connection that carries a few
+ * bytes each way allocated and zeroed 16 KiB of rings (four, two per side), the largest allocation and
+ * about a seventh of the CPU samples of {@code tcpip bench churn}.
  */
 final class ByteRing {
-    private static final int INITIAL = 4096;
+    /** The smallest first array: a few short writes fit without growing. */
+    static final int MIN_FIRST = 64;
     private static final byte[] EMPTY = new byte[0];
 
     private byte[] buf;
@@ -30,6 +34,11 @@ final class ByteRing {
         return limit;
     }
 
+    /** The length of the array now (0 before the first byte); for tests. */
+    int capacity() {
+        return buf.length;
+    }
+
     /** Raises the limit (never lowers it below what is stored). */
     void limit(int newLimit) {
         limit = Math.max(newLimit, size);
@@ -43,10 +52,12 @@ final class ByteRing {
         if (needed <= buf.length) {
             return;
         }
-        // the first array: INITIAL, or the least power of two >= limit when that is smaller (no shift of a
-        // limit above 2^30, which would overflow to a capacity of 0 that never doubles)
-        int first = limit > INITIAL ? INITIAL : Integer.highestOneBit(Math.max(1, limit - 1)) << 1;
-        int cap = Math.max(buf.length, first);
+        // the first array: the least power of two >= max(needed, MIN_FIRST), or >= limit when that is
+        // smaller (needed <= limit); then doubling. No shift of a value above 2^30, which would overflow to a
+        // capacity of 0 that never doubles: from MIN_FIRST the doubling below reaches needed instead.
+        int first = Math.min(Math.max(needed, MIN_FIRST), Math.max(1, limit));
+        int cap = first > 1 << 30 ? MIN_FIRST : Integer.highestOneBit(Math.max(1, first - 1)) << 1;
+        cap = Math.max(buf.length, cap);
         while (cap < needed) {
             cap <<= 1;
         }

@@ -49,6 +49,11 @@ final class Connection {
     boolean opened;
     /** The info as the connection was released (read by the flow from any thread once the loop is gone). */
     volatile TcpInfo lastInfo;
+    /**
+     * The peer's FIN arrived or the connection was released (written on the loop, read by the flow from any
+     * thread): a close called after it need not wait for the peer, which has closed already.
+     */
+    volatile boolean peerClosed;
     /** Records what the connection does, or null (off: each hook reads this field and goes on). */
     FlowRecorder recorder;
 
@@ -94,6 +99,7 @@ final class Connection {
 
     /** The peer's FIN counts (RFC 9293 §3.10.7.4 eighth, per state). */
     void onFinReceived(long now) {
+        peerClosed = true;
         switch (tcb.state) {
             case SYN_RECEIVED, ESTABLISHED -> tcb.state = TcpState.CLOSE_WAIT;
             case FIN_WAIT_1 -> {
@@ -170,6 +176,7 @@ final class Connection {
         }
     }
 
+    /** Queues our FIN after what is buffered and sends what it may (RFC 9293 §3.10.4 CLOSE, SHUTDOWN). */
     private void queueFin(long now) {
         if (!sender.finQueued() && tcb.state != TcpState.CLOSED) {
             sender.queueFin();
@@ -190,13 +197,21 @@ final class Connection {
         } else {
             pendingClose = f;
         }
-        // Keep what the peer still sends for later reads, up to closeBufferLimit.
+        startClose(now);
+        receiver.windowUpdateIfWorthIt(now);
+        wakeCloser();
+    }
+
+    /**
+     * What close does at once (here, or in the write queue's drain when close follows the last write): keeps
+     * what the peer still sends for later reads, up to closeBufferLimit, and queues our FIN, so that the FIN
+     * segment already offers the grown window (no window update of its own).
+     */
+    void startClose(long now) {
         receiver.grow(config.closeBufferLimit());
         if (!writes.writesFail()) {
             queueFin(now);
         }
-        receiver.windowUpdateIfWorthIt(now);
-        wakeCloser();
     }
 
     /** close() returns once the peer has closed too (its FIN arrived) or the connection is gone. */
@@ -249,6 +264,7 @@ final class Connection {
             return;
         }
         released = true;
+        peerClosed = true;
         tcb.state = TcpState.CLOSED;
         if (opened) {
             lastInfo = info();               // before the parts below forget what it counted
@@ -305,7 +321,7 @@ final class Connection {
         int cwnd = cc != null ? cc.cwnd() : CongestionControl.initialWindow(tcb.smss, config.initialWindow());
         int ssthresh = cc != null ? cc.ssthresh() : Integer.MAX_VALUE;
         TcpState s = tcb.state != null ? tcb.state : TcpState.CLOSED;
-        return new TcpInfo(TcpInfo.State.valueOf(s.name()), recovery.congestionState(), rto.rto(),
+        return new TcpInfo(s.info(), recovery.congestionState(), rto.rto(),
                 rto.measured() ? OptionalLong.of(rto.srtt()) : OptionalLong.empty(),
                 rto.measured() ? OptionalLong.of(rto.rttvar()) : OptionalLong.empty(),
                 minRtt != Long.MAX_VALUE ? OptionalLong.of(minRtt) : OptionalLong.empty(),

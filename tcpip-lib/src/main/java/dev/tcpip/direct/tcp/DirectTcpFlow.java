@@ -114,13 +114,23 @@ public final class DirectTcpFlow implements TcpFlow {
         }).await();
     }
 
+    /**
+     * Posts the close to the loop. It waits for the loop's answer (our FIN sent, the peer's FIN arrived) unless
+     * the peer had closed already when it was called: then the remote has closed too, as close promises, and
+     * the FIN (after the writes still queued) goes out from the loop without the caller waiting for it.
+     */
     @Override
     public void close() throws IOException {
         if (loop().isClosed()) {
             return;
         }
+        boolean peerClosed = c.peerClosed;
+        c.writes.closing();
         try {
-            loop().<Void>submit((now, f) -> c.close(now, f)).await();
+            LoopFuture<Void> done = loop().<Void>submit((now, f) -> c.close(now, f));
+            if (!peerClosed) {
+                done.await();
+            }
         } catch (ClosedException e) {
             // the stack's loop closed: the flow is gone
         }

@@ -14,12 +14,17 @@ final class TcpEvents {
     private TcpEvents() {
     }
 
+    /** The addresses are made only while a recording takes the event (two JDK addresses each, per connection). */
     static void opened(Connection c, boolean active) {
-        TcpipEvents.opened(STACK, c.flow.src(), c.flow.dst(), active);
+        if (TcpipEvents.openedEnabled()) {
+            TcpipEvents.opened(STACK, c.flow.src(), c.flow.dst(), active);
+        }
     }
 
     static void closed(Connection c, TcpInfo info) {
-        TcpipEvents.closed(STACK, c.flow.src(), c.flow.dst(), info);
+        if (TcpipEvents.closedEnabled()) {
+            TcpipEvents.closed(STACK, c.flow.src(), c.flow.dst(), info);
+        }
     }
 
     static void retransmissionTimeout(Connection c, long rto, int backoffs, long flight, long now) {

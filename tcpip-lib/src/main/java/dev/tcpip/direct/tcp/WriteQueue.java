@@ -48,6 +48,11 @@ final class WriteQueue {
     /** A drain task is posted and has not started. */
     private volatile boolean drainPosted;
     /**
+     * The application called close, whose command the loop runs after the drain posted before it (set by the
+     * closing thread before it posts the command): the drain then queues the FIN with the last write.
+     */
+    private volatile boolean closing;
+    /**
      * True once writes may fail (error set, FIN queued): writers then wait for the loop's answer instead of
      * handing bytes over ahead. Written on the loop, read by writers.
      */
@@ -155,17 +160,35 @@ final class WriteQueue {
 
     // --- the loop's side ---
 
-    /** The drain task: each queued write goes into the send buffer and out as the sender allows. */
+    /**
+     * The drain task: each queued write goes into the send buffer and out as the sender allows. When the
+     * application has closed meanwhile (write then close, back to back), the FIN is queued with the last write,
+     * so that it leaves in that write's last segment (a FIN may carry data, RFC 9293 §3.1, §3.10.4 CLOSE: "queue
+     * this until all preceding SENDs have been segmentized") instead of in a segment of its own when the close
+     * command runs next.
+     */
     private void drain() {
         drainPosted = false;
         long now = c.layer.loop().now(); // this event's time, read once as it enters TCP
         ConcurrentLinkedQueue<byte[]> q = queued; // set: a drain is posted after the first write is queued
-        for (byte[] b = q.poll(); b != null; b = q.poll()) {
+        for (byte[] b = q.poll(), next; b != null; b = next) {
+            next = q.poll();
             if (acceptsWrites()) {
                 c.sender.appendQueued(b);
+                if (next == null && closing) {
+                    c.startClose(now);
+                }
                 c.sender.output(now);
             }
         }
+    }
+
+    /**
+     * The application is closing: the close command follows on the loop. Called on the closing thread before it
+     * posts that command.
+     */
+    void closing() {
+        closing = true;
     }
 
     private boolean acceptsWrites() {

@@ -118,6 +118,23 @@ class ByteRingTest {
     }
 
     @Test
+    void theFirstArrayFitsTheFirstBytesNotAFixedSize() {
+        ByteRing r = new ByteRing(256 * 1024);
+        assertEquals(0, r.capacity(), "nothing before the first byte");
+        r.append(seq(0, 1), 0, 1);
+        assertEquals(ByteRing.MIN_FIRST, r.capacity(), "one byte: the smallest first array, not 4 KiB");
+        r.append(seq(1, 100), 0, 100);
+        assertEquals(128, r.capacity(), "grows to the least power of two that holds 101 bytes");
+        assertArrayEquals(seq(0, 101), copy(r, 0, 101));
+        ByteRing bulk = new ByteRing(256 * 1024);
+        bulk.append(ByteBuffer.wrap(seq(0, 1448)));
+        assertEquals(2048, bulk.capacity(), "a full segment first: one array that holds it");
+        ByteRing small = new ByteRing(20);
+        small.append(seq(0, 1), 0, 1);
+        assertEquals(32, small.capacity(), "never more than the least power of two that holds the limit");
+    }
+
+    @Test
     void aLimitAboveOneGibibyteStillStoresItsFirstBytes() {
         ByteRing r = new ByteRing((1 << 30) + 2);      // a receive buffer grown for close, holding nothing yet
         r.append(seq(0, 10), 0, 10);

@@ -163,6 +163,7 @@ final class Gateway implements Callable<Integer> {
 
     private DirectStackConfig stackConfig(Layout net) {
         DirectStackConfig c = DirectStackConfig.ipv4(net.gateway + "/" + net.prefix).withIpv4Alias(net.dns.toString());
+        c = c.withTcp(c.tcp().withBuffers(Relay.FLOW_BUFFER, Relay.FLOW_BUFFER));
         if (ipv6 != null) {
             try {
                 if (!ipv6.endsWith("/64")) {

@@ -1,0 +1,242 @@
+package dev.tcpip.direct.tcp;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * A FIFO of bytes held as a sequence of chunks (each a {@link ByteBuffer} whose bytes are its position to its limit),
+ * used by {@link SendBuffer} and {@link ReceiveBuffer} so that bulk data is not copied in and out of a ring:
+ * <ul>
+ *   <li>the send side keeps the application's written buffers as they are ({@link #keep}: the seed's {@code write}
+ *       says a written buffer must not be reused, so it is the stack's until acknowledged);</li>
+ *   <li>the receive side copies each segment's payload once, into an array of exactly its size
+ *       ({@link #append}; {@code Arrays.copyOfRange} is not zeroed first), and a read hands such a chunk over
+ *       whole ({@link #take}), so the array becomes the reader's and the stack never touches it again.</li>
+ * </ul>
+ * Pieces below {@link #MERGE_BELOW} bytes are copied into a chunk of the queue's own shared by consecutive small
+ * pieces (the <em>open</em> chunk), so that many tiny writes or segments cost no object each. {@link #size()} counts
+ * bytes, which {@code limit} bounds (the callers check {@link #free()}). No array is held while the queue is empty
+ * after its first use but the ring of chunk references: an idle connection holds no data arrays.
+ * Loop-only; not thread-safe.
+ */
+final class ChunkQueue {
+    /** Pieces below this many bytes are copied into the open chunk. */
+    static final int MERGE_BELOW = 1024;
+    /** A read hands over the head chunk alone (no copy) once it holds at least this many bytes. */
+    static final int HAND_ALONE = 8 * 1024;
+    /** The size of a chunk of our own for small pieces. */
+    private static final int OWN_CHUNK = 4096;
+    private static final ByteBuffer[] NONE = new ByteBuffer[0];
+
+    private ByteBuffer[] ring = NONE;   // a power-of-two length, or empty
+    private int first;                  // the head chunk's index in ring
+    private int count;                  // chunks held
+    private int size;                   // bytes held
+    private int limit;
+    /** The last chunk when it is our own and takes further small pieces (room beyond its limit), else null. */
+    private ByteBuffer open;
+    /** Where the last {@link #copyOut} ended: that chunk's index from the head, and its first byte's offset. */
+    private int cursor;
+    private int cursorAt;
+
+    ChunkQueue(int limit) {
+        this.limit = limit;
+    }
+
+    int size() {
+        return size;
+    }
+
+    int limit() {
+        return limit;
+    }
+
+    /** Raises the limit (never lowers it below what is stored). */
+    void limit(int newLimit) {
+        limit = Math.max(newLimit, size);
+    }
+
+    int free() {
+        return limit - size;
+    }
+
+    /** Chunks held (for tests). */
+    int chunks() {
+        return count;
+    }
+
+    private ByteBuffer chunk(int i) {
+        return ring[(first + i) & (ring.length - 1)];
+    }
+
+    private void push(ByteBuffer c) {
+        if (count == ring.length) {
+            ByteBuffer[] n = new ByteBuffer[Math.max(8, ring.length * 2)];
+            for (int i = 0; i < count; i++) {
+                n[i] = chunk(i);
+            }
+            ring = n;
+            first = 0;
+        }
+        ring[(first + count) & (ring.length - 1)] = c;
+        count++;
+        size += c.remaining();
+    }
+
+    /**
+     * Takes {@code piece}'s remaining bytes as a chunk of its own without copying them: from now on the queue reads
+     * them until they are consumed, and nobody may change them. A small piece is copied instead (see above).
+     */
+    void keep(ByteBuffer piece) {
+        int n = piece.remaining();
+        if (n < MERGE_BELOW) {
+            copySmall(piece, n);
+            return;
+        }
+        open = null;
+        push(piece);
+    }
+
+    /** Appends a copy of {@code src[off, off+n)}; the caller has checked {@link #free()}. */
+    void append(byte[] src, int off, int n) {
+        if (n <= 0) {
+            return;
+        }
+        if (n < MERGE_BELOW) {
+            copySmall(ByteBuffer.wrap(src, off, n), n);
+            return;
+        }
+        open = null;
+        push(ByteBuffer.wrap(Arrays.copyOfRange(src, off, off + n)));
+    }
+
+    /** Appends a copy of the next {@code n} bytes of {@code src}, advancing its position. */
+    void append(ByteBuffer src, int n) {
+        if (n < MERGE_BELOW) {
+            copySmall(src.slice(src.position(), n), n);
+        } else {
+            byte[] a = new byte[n];
+            src.get(src.position(), a, 0, n);
+            open = null;
+            push(ByteBuffer.wrap(a));
+        }
+        src.position(src.position() + n);
+    }
+
+    /** Copies the small piece {@code p} (n bytes from its position) into the open chunk, or a new one. */
+    private void copySmall(ByteBuffer p, int n) {
+        if (n <= 0) {
+            return;
+        }
+        ByteBuffer o = open;
+        if (o == null || o.capacity() - o.limit() < n) {
+            o = ByteBuffer.wrap(new byte[OWN_CHUNK]).limit(0);
+            push(o);
+            open = o;
+        }
+        int at = o.limit();
+        o.limit(at + n);
+        o.put(at, p, p.position(), n);
+        size += n;
+    }
+
+    /** Copies {@code n} bytes starting {@code from} bytes past the head into {@code dst}. */
+    void copyOut(int from, byte[] dst, int dstOff, int n) {
+        if (from < 0 || n < 0 || from + n > size) {
+            throw new IndexOutOfBoundsException("bytes " + from + "+" + n + " of " + size);
+        }
+        if (n == 0) {
+            return;
+        }
+        if (from < cursorAt) {
+            cursor = 0;
+            cursorAt = 0;
+        }
+        // at most count steps: the bytes from..from+n lie within the chunks held
+        for (int r = chunk(cursor).remaining(); from >= cursorAt + r; r = chunk(cursor).remaining()) {
+            cursorAt += r;
+            cursor++;
+        }
+        int i = cursor;
+        int at = from - cursorAt;
+        while (n > 0) {
+            ByteBuffer c = chunk(i);
+            int k = Math.min(n, c.remaining() - at);
+            c.get(c.position() + at, dst, dstOff, k);
+            dstOff += k;
+            n -= k;
+            at = 0;
+            i++;
+        }
+    }
+
+    /** Drops {@code n} bytes from the head. */
+    void consume(int n) {
+        n = Math.min(n, size);
+        size -= n;
+        while (n > 0) {
+            ByteBuffer c = chunk(0);
+            int r = c.remaining();
+            if (r > n) {
+                c.position(c.position() + n);
+                if (cursor > 0) {
+                    cursorAt -= n;
+                }
+                return;
+            }
+            n -= r;
+            dropHead(r);
+        }
+    }
+
+    private void dropHead(int bytes) {
+        ByteBuffer c = ring[first];
+        ring[first] = null;
+        first = (first + 1) & (ring.length - 1);
+        count--;
+        if (c == open) {
+            open = null;
+        }
+        if (cursor > 0) {
+            cursor--;
+            cursorAt -= bytes;
+        } else {
+            cursorAt = 0;
+        }
+        if (count == 0) {
+            first = 0;
+        }
+    }
+
+    /**
+     * Takes up to {@code max} bytes (at least one; the queue is not empty) into a buffer the caller owns, which the
+     * queue never touches again: the whole head chunk when it fits in {@code max} and holds all that is asked or at
+     * least {@link #HAND_ALONE} bytes, and is not the open chunk (which takes further pieces); else (several small
+     * chunks, or only part of one) a fresh array the bytes are copied into.
+     */
+    ByteBuffer take(int max) {
+        int n = Math.min(max, size);
+        ByteBuffer h = chunk(0);
+        int r = h.remaining();
+        if (h != open && r <= n && (r == n || r >= HAND_ALONE)) {
+            ByteBuffer out = h.slice(h.position(), r);
+            consume(r);
+            return out;
+        }
+        byte[] out = new byte[n];
+        copyOut(0, out, 0, n);
+        consume(n);
+        return ByteBuffer.wrap(out);
+    }
+
+    /** Drops everything. */
+    void clear() {
+        Arrays.fill(ring, null);
+        first = 0;
+        count = 0;
+        size = 0;
+        open = null;
+        cursor = 0;
+        cursorAt = 0;
+    }
+}

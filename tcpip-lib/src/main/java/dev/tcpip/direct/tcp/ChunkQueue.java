@@ -13,19 +13,23 @@ import java.util.Arrays;
  *       ({@link #append}; {@code Arrays.copyOfRange} is not zeroed first), and a read hands such a chunk over
  *       whole ({@link #take}), so the array becomes the reader's and the stack never touches it again.</li>
  * </ul>
- * Pieces below {@link #MERGE_BELOW} bytes are copied into a chunk of the queue's own shared by consecutive small
- * pieces (the <em>open</em> chunk), so that many tiny writes or segments cost no object each. {@link #size()} counts
- * bytes, which {@code limit} bounds (the callers check {@link #free()}). No array is held while the queue is empty
- * after its first use but the ring of chunk references: an idle connection holds no data arrays.
+ * Pieces below a threshold are copied into a chunk of the queue's own shared by consecutive small pieces (the
+ * <em>open</em> chunk, 4 KiB at first, then larger up to 64 KiB), so that many tiny writes or segments cost no object
+ * each; its array is reused once emptied, as a ring's would be. {@link #size()} counts bytes, which {@code limit}
+ * bounds (the callers check {@link #free()}).
  * Loop-only; not thread-safe.
  */
 final class ChunkQueue {
-    /** Pieces below this many bytes are copied into the open chunk. */
-    static final int MERGE_BELOW = 1024;
-    /** A read hands over the head chunk alone (no copy) once it holds at least this many bytes. */
+    /** The send side: written buffers below this many bytes are copied into the open chunk. */
+    static final int KEEP_FROM = 1024;
+    /**
+     * A read hands over the head chunk alone (no copy) once it holds at least this many bytes; the receive side
+     * copies smaller payloads into the open chunk (reused, as a ring's array is: a read copies them out).
+     */
     static final int HAND_ALONE = 8 * 1024;
-    /** The size of a chunk of our own for small pieces. */
+    /** The first chunk of our own for small pieces; later ones double up to {@link #MAX_OWN_CHUNK}. */
     private static final int OWN_CHUNK = 4096;
+    private static final int MAX_OWN_CHUNK = 64 * 1024;
     private static final ByteBuffer[] NONE = new ByteBuffer[0];
 
     private ByteBuffer[] ring = NONE;   // a power-of-two length, or empty
@@ -33,14 +37,22 @@ final class ChunkQueue {
     private int count;                  // chunks held
     private int size;                   // bytes held
     private int limit;
+    /** Pieces below this many bytes are copied into the open chunk. */
+    private final int mergeBelow;
+    /** The size of the next chunk of our own. */
+    private int ownSize = OWN_CHUNK;
+    /** An own chunk's array emptied while open (never handed out): the next own chunk, or null. */
+    private byte[] spare;
     /** The last chunk when it is our own and takes further small pieces (room beyond its limit), else null. */
     private ByteBuffer open;
     /** Where the last {@link #copyOut} ended: that chunk's index from the head, and its first byte's offset. */
     private int cursor;
     private int cursorAt;
 
-    ChunkQueue(int limit) {
+    /** A queue of at most {@code limit} bytes that copies pieces below {@code mergeBelow} into chunks of its own. */
+    ChunkQueue(int limit, int mergeBelow) {
         this.limit = limit;
+        this.mergeBelow = mergeBelow;
     }
 
     int size() {
@@ -89,7 +101,7 @@ final class ChunkQueue {
      */
     void keep(ByteBuffer piece) {
         int n = piece.remaining();
-        if (n < MERGE_BELOW) {
+        if (n < mergeBelow) {
             copySmall(piece, n);
             return;
         }
@@ -102,7 +114,7 @@ final class ChunkQueue {
         if (n <= 0) {
             return;
         }
-        if (n < MERGE_BELOW) {
+        if (n < mergeBelow) {
             copySmall(ByteBuffer.wrap(src, off, n), n);
             return;
         }
@@ -112,7 +124,7 @@ final class ChunkQueue {
 
     /** Appends a copy of the next {@code n} bytes of {@code src}, advancing its position. */
     void append(ByteBuffer src, int n) {
-        if (n < MERGE_BELOW) {
+        if (n < mergeBelow) {
             copySmall(src.slice(src.position(), n), n);
         } else {
             byte[] a = new byte[n];
@@ -130,7 +142,14 @@ final class ChunkQueue {
         }
         ByteBuffer o = open;
         if (o == null || o.capacity() - o.limit() < n) {
-            o = ByteBuffer.wrap(new byte[OWN_CHUNK]).limit(0);
+            byte[] a = spare;
+            if (a != null && a.length >= n) {
+                spare = null;
+            } else {
+                a = new byte[Math.max(n, ownSize)];
+                ownSize = Math.min(2 * ownSize, MAX_OWN_CHUNK);
+            }
+            o = ByteBuffer.wrap(a).limit(0);
             push(o);
             open = o;
         }
@@ -196,6 +215,7 @@ final class ChunkQueue {
         count--;
         if (c == open) {
             open = null;
+            spare = c.array();          // ours and never handed out (a read copies the open chunk's bytes out)
         }
         if (cursor > 0) {
             cursor--;

@@ -10,7 +10,7 @@ final class ReceiveBuffer {
     private final ChunkQueue ring;
 
     ReceiveBuffer(int capacity) {
-        ring = new ChunkQueue(capacity);
+        ring = new ChunkQueue(capacity, ChunkQueue.HAND_ALONE);
     }
 
     int length() {

@@ -14,7 +14,7 @@ final class SendBuffer {
     private final ChunkQueue chunks;
 
     SendBuffer(int capacity) {
-        chunks = new ChunkQueue(capacity);
+        chunks = new ChunkQueue(capacity, ChunkQueue.KEEP_FROM);
     }
 
     int length() {

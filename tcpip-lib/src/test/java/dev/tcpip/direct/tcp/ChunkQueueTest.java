@@ -44,7 +44,7 @@ class ChunkQueueTest {
 
     @Test
     void anEmptyQueueHoldsNothingAndHasItsWholeLimitFree() {
-        ChunkQueue q = new ChunkQueue(8);
+        ChunkQueue q = new ChunkQueue(8, ChunkQueue.KEEP_FROM);
         assertEquals(0, q.size());
         assertEquals(8, q.free());
         assertEquals(0, q.chunks());
@@ -55,7 +55,7 @@ class ChunkQueueTest {
 
     @Test
     void aKeptBufferIsNotCopied() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         byte[] caller = seq(0, 4096);
         q.keep(ByteBuffer.wrap(caller));
         caller[100] = 42;                               // against the contract, to show the queue reads the original
@@ -65,7 +65,7 @@ class ChunkQueueTest {
 
     @Test
     void smallPiecesShareOneChunkOfTheQueuesOwn() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         byte[] caller = seq(0, 100);
         for (int i = 0; i < 30; i++) {
             q.keep(ByteBuffer.wrap(caller, i, 1));
@@ -78,7 +78,7 @@ class ChunkQueueTest {
 
     @Test
     void aLargePayloadIsHandedOverInTheArrayItWasCopiedInto() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         byte[] frame = seq(0, 70_000);
         q.append(frame, 20, 60_000);
         ByteBuffer r = q.take(65_536);
@@ -91,7 +91,7 @@ class ChunkQueueTest {
 
     @Test
     void aReadsBufferIsNeverTouchedAgain() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         q.append(seq(0, 20_000), 0, 20_000);
         q.append(seq(20_000, 500), 0, 500);              // a small piece: into a chunk of the queue's own
         ByteBuffer first = q.take(10_000);               // part of the large chunk
@@ -111,7 +111,7 @@ class ChunkQueueTest {
 
     @Test
     void manySmallChunksAreGatheredIntoOneRead() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         for (int i = 0; i < 40; i++) {
             q.append(seq(i * 1448, 1448), 0, 1448);
         }
@@ -122,8 +122,24 @@ class ChunkQueueTest {
     }
 
     @Test
+    void theReceiveSideCopiesSegmentsBelowEightKibibytesIntoOneReusedArray() {
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.HAND_ALONE);
+        for (int i = 0; i < 2; i++) {
+            q.append(seq(i * 1448, 1448), 0, 1448);
+        }
+        assertEquals(1, q.chunks(), "two MTU-1500 payloads in one chunk of the queue's own");
+        ByteBuffer r1 = q.take(65_536);                  // copied out: the chunk is still the queue's
+        assertArrayEquals(seq(0, 2896), bytes(r1));
+        q.append(seq(2896, 1448), 0, 1448);              // into the emptied array again
+        assertArrayEquals(seq(0, 2896), bytes(r1), "the read's copy is not that array");
+        assertArrayEquals(seq(2896, 1448), bytes(q.take(65_536)));
+        q.append(seq(0, 9000), 0, 9000);                 // a payload of 8 KiB or more: an array of its own
+        assertEquals(9000, q.take(65_536).array().length);
+    }
+
+    @Test
     void copiesFromAnyOffsetAfterPartialConsumes() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         int next = 0;
         for (int n : new int[] {3000, 10, 5000, 1, 1, 2000, 70_000}) {
             q.keep(ByteBuffer.wrap(seq(next, n)));
@@ -141,7 +157,7 @@ class ChunkQueueTest {
 
     @Test
     void theLimitNeverDropsBelowWhatIsHeld() {
-        ChunkQueue q = new ChunkQueue(8);
+        ChunkQueue q = new ChunkQueue(8, ChunkQueue.KEEP_FROM);
         q.append(seq(0, 5), 0, 5);
         q.limit(2);
         assertEquals(5, q.limit());
@@ -152,7 +168,7 @@ class ChunkQueueTest {
 
     @Test
     void clearDropsEverything() {
-        ChunkQueue q = new ChunkQueue(1 << 16);
+        ChunkQueue q = new ChunkQueue(1 << 16, ChunkQueue.KEEP_FROM);
         q.keep(ByteBuffer.wrap(seq(0, 5000)));
         q.append(seq(0, 7), 0, 7);
         q.consume(3);
@@ -167,7 +183,7 @@ class ChunkQueueTest {
     void randomOperationsMatchAQueue() {
         SplittableRandom rnd = new SplittableRandom(4096);
         for (int run = 0; run < 100; run++) {
-            ChunkQueue q = new ChunkQueue(1 << 30);
+            ChunkQueue q = new ChunkQueue(1 << 30, run % 2 == 0 ? ChunkQueue.KEEP_FROM : ChunkQueue.HAND_ALONE);
             ArrayDeque<Byte> model = new ArrayDeque<>();
             List<ByteBuffer> taken = new ArrayList<>();
             List<byte[]> takenBytes = new ArrayList<>();
@@ -252,7 +268,7 @@ class ChunkQueueTest {
 
     @Test
     void theSameBufferKeptTwiceIsReadTwice() {
-        ChunkQueue q = new ChunkQueue(1 << 20);
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         ByteBuffer b = ByteBuffer.wrap(seq(0, 2000));
         q.keep(b.duplicate());
         q.keep(b.duplicate());

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * </ul>
  * Pieces below a threshold are copied into a chunk of the queue's own shared by consecutive small pieces (the
  * <em>open</em> chunk, 4 KiB at first, then larger up to 64 KiB), so that many tiny writes or segments cost no object
- * each; its array is reused once emptied, as a ring's would be. {@link #size()} counts bytes, which {@code limit}
+ * each; its array is reused once emptied, as a ring's would be, except the first (4 KiB), so that a connection that
+ * carried a few bytes holds no array once idle. {@link #size()} counts bytes, which {@code limit}
  * bounds (the callers check {@link #free()}).
  * Loop-only; not thread-safe.
  */
@@ -75,6 +76,11 @@ final class ChunkQueue {
     /** Chunks held (for tests). */
     int chunks() {
         return count;
+    }
+
+    /** Bytes of the array kept for reuse (for tests). */
+    int spareBytes() {
+        return spare == null ? 0 : spare.length;
     }
 
     private ByteBuffer chunk(int i) {
@@ -215,7 +221,12 @@ final class ChunkQueue {
         count--;
         if (c == open) {
             open = null;
-            spare = c.array();          // ours and never handed out (a read copies the open chunk's bytes out)
+            // ours and never handed out (a read copies the open chunk's bytes out): reused by a flow that moved more
+            // than the first chunk's worth; the first is let go, so a connection that carried a few bytes and went
+            // idle holds no array (the relay's heap per idle connection)
+            if (c.capacity() > OWN_CHUNK) {
+                spare = c.array();
+            }
         }
         if (cursor > 0) {
             cursor--;

@@ -138,6 +138,20 @@ class ChunkQueueTest {
     }
 
     @Test
+    void aQueueThatCarriedAFewBytesHoldsNoArrayOnceEmptyButABusyOneReusesItsChunk() {
+        ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.HAND_ALONE);
+        q.append(seq(0, 1), 0, 1);
+        assertArrayEquals(seq(0, 1), bytes(q.take(65_536)));
+        assertEquals(0, q.chunks());
+        assertEquals(0, q.spareBytes(), "one byte each way, then idle: nothing held");
+        for (int i = 0; i < 10; i++) {                   // a busier flow: the second chunk is larger, and kept
+            q.append(seq(i * 1000, 1000), 0, 1000);
+        }
+        q.consume(q.size());
+        assertTrue(q.spareBytes() > 4096, "kept for reuse: " + q.spareBytes());
+    }
+
+    @Test
     void copiesFromAnyOffsetAfterPartialConsumes() {
         ChunkQueue q = new ChunkQueue(1 << 20, ChunkQueue.KEEP_FROM);
         int next = 0;

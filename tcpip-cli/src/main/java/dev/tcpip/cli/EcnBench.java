@@ -96,10 +96,10 @@ final class EcnBench {
             long start = sim.now();
             LoopFuture<Void> client = sim.spawn("client", () -> {
                 TcpFlow f = a.tcp().connect(new InetSocketAddress(InetAddress.ofLiteral("10.0.0.2"), 80));
-                ByteBuffer chunk = ByteBuffer.allocate(64 << 10);
-                for (long left = bytes; left > 0; left -= chunk.limit()) {
-                    chunk.clear().limit((int) Math.min(chunk.capacity(), left));
-                    f.write(chunk);
+                // write may keep the buffer (the seed's rule): views of one never-changed array, never reused
+                ByteBuffer chunk = ByteBuffer.allocate(64 << 10).asReadOnlyBuffer();
+                for (long left = bytes; left > 0; left -= chunk.capacity()) {
+                    f.write(chunk.duplicate().limit((int) Math.min(chunk.capacity(), left)));
                 }
                 f.close();
                 info.set(f.info());

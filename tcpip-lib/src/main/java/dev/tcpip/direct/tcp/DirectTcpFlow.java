@@ -17,8 +17,8 @@ import java.util.List;
  * A direct-stack TCP flow: each call posts a command to the stack's loop and parks on a
  * {@link LoopFuture} until the connection answers it (read: data or Eof arrived; write: the bytes fit in
  * the send buffer; writeNodelay: they were sent; close: the peer closed too). The one exception is a plain
- * write that fits the send budget: {@link WriteQueue} copies it on the caller's thread and the caller goes
- * on without waiting; the loop alone appends it to the send buffer.
+ * write that fits the send budget: {@link WriteQueue} queues its buffers (not copied: a written buffer may
+ * not be reused) and the caller goes on without waiting; the loop alone adds them to the send buffer.
  */
 public final class DirectTcpFlow implements TcpFlow {
     private final DirectTcp layer;
@@ -83,7 +83,7 @@ public final class DirectTcpFlow implements TcpFlow {
     }
 
     /**
-     * A plain write that fits the write budget is copied here, on the writer's thread, into the connection's
+     * A plain write that fits the write budget is queued here, on the writer's thread, in the connection's
      * {@link WriteQueue}, which the loop drains; the writer does not wait: the round trip to the loop and back
      * (two thread wake-ups) was most of a small write's cost. Otherwise (no budget, writeNodelay, writes
      * ending) the writer waits for the loop's answer.

@@ -7,10 +7,10 @@ import java.nio.ByteBuffer;
  * (RFC 9293 §3.8.6: RCV.WND reflects the buffer space). Bounded; the limit rises while close waits.
  */
 final class ReceiveBuffer {
-    private final ByteRing ring;
+    private final ChunkQueue ring;
 
     ReceiveBuffer(int capacity) {
-        ring = new ByteRing(capacity);
+        ring = new ChunkQueue(capacity, ChunkQueue.HAND_ALONE);
     }
 
     int length() {
@@ -35,13 +35,13 @@ final class ReceiveBuffer {
         ring.append(src, off, n);
     }
 
-    /** Takes up to {@code max} bytes into a fresh buffer the caller owns. */
+    /**
+     * Takes up to {@code max} bytes (at least one: the buffer is not empty) into a buffer the caller owns and the
+     * stack never touches again: a received payload's own array when one holds enough, else a fresh copy
+     * ({@link ChunkQueue#take}).
+     */
     ByteBuffer take(int max) {
-        int n = Math.min(max, ring.size());
-        byte[] out = new byte[n];
-        ring.copyOut(0, out, 0, n);
-        ring.consume(n);
-        return ByteBuffer.wrap(out);
+        return ring.take(max);
     }
 
     void clear() {

@@ -119,14 +119,15 @@ final class Sender {
         return Seq.diff(bufferEnd(), sndNxt);
     }
 
-    /** A plain write's bytes, budgeted by {@link WriteQueue}: they fit, and Nagle is on again. */
-    void appendQueued(byte[] data) {
-        buffer.append(data);
+    /** A plain write's buffer, kept (not copied), budgeted by {@link WriteQueue}: it fits, and Nagle is on again. */
+    void appendQueued(ByteBuffer data) {
+        buffer.keep(data);
         nodelay = false;
     }
 
-    int append(ByteBuffer src, int max) {
-        return buffer.append(src, max);
+    /** Up to {@code max} bytes of a waiting write: copied for a writeNodelay ({@code copy}), else kept. */
+    int append(ByteBuffer src, int max, boolean copy) {
+        return buffer.append(src, max, copy);
     }
 
     /** Copies {@code n} buffered bytes from sequence number {@code seq}. */

@@ -10,10 +10,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Hands the application's writes to the send buffer, which only the loop touches. A plain write that fits
- * the byte budget is copied on the writer's thread into a single-consumer queue and the writer goes on; the
- * loop drains the queue (one posted task however many writes wait), so a small write costs no round trip
- * to the loop. Any other write (no budget left, writeNodelay, writes ending) waits on the loop as the one
- * pending write, for room in the send buffer or, with nodelay, for its bytes to be sent.
+ * the byte budget goes into a single-consumer queue as it is (the buffers themselves, not copied: the seed's
+ * {@code write} says a written buffer must not be reused) and the writer goes on; the loop drains the queue (one
+ * posted task however many writes wait) into the send buffer, which keeps them, so a small write costs no round
+ * trip to the loop and a large one no copy. Any other write (no budget left, writeNodelay, writes ending)
+ * waits on the loop as the one pending write, for room in the send buffer or, with nodelay, for its bytes to
+ * be sent (a writeNodelay's bytes are copied: its caller gets its buffer back once they were transmitted).
  *
  * <p>The budget is the send buffer's size less what it holds and what is queued for it: writers take from
  * it (any thread), the loop takes what it appends for a pending write and gives back what is acknowledged.
@@ -41,7 +43,7 @@ final class WriteQueue {
 
     private final Connection c;
     /** Writes handed over and not yet drained; null until the first. */
-    private volatile ConcurrentLinkedQueue<byte[]> queued;
+    private volatile ConcurrentLinkedQueue<ByteBuffer> queued;
     /** Bytes writers may still hand over (see above). */
     private final long capacity;
     private volatile long budget;
@@ -106,8 +108,9 @@ final class WriteQueue {
     // --- the writer's side (any thread) ---
 
     /**
-     * A plain write: copies {@code data} into the queue and posts a drain if none is posted, when the budget
-     * has room for all of it and writes have not ended; else takes nothing and returns false (the writer then
+     * A plain write: puts {@code data}'s buffers (views of their remaining bytes, which are taken: each buffer's
+     * position moves to its limit, as a copy would) in the queue and posts a drain if none is posted, when the
+     * budget has room for all of it and writes have not ended; else takes nothing and returns false (the writer then
      * waits on the loop). If the flow stops taking writes before the loop drains them, the bytes are lost, as
      * a socket's are when a reset arrives after write returned; the writer's next call reports why.
      */
@@ -122,14 +125,13 @@ final class WriteQueue {
         if (n <= 0 || n > Integer.MAX_VALUE || !reserve(n)) {
             return false;
         }
-        byte[] bytes = new byte[(int) n];
-        int at = 0;
+        ConcurrentLinkedQueue<ByteBuffer> q = queue();
         for (ByteBuffer b : data) {
-            int k = b.remaining();
-            b.get(bytes, at, k);
-            at += k;
+            if (b.hasRemaining()) {
+                q.add(b.slice());
+                b.position(b.limit());
+            }
         }
-        queue().add(bytes);
         if (DRAIN_POSTED.compareAndSet(this, false, true)) {
             c.layer.loop().execute(this::drain);
         }
@@ -149,10 +151,10 @@ final class WriteQueue {
         return false;
     }
 
-    private ConcurrentLinkedQueue<byte[]> queue() {
-        ConcurrentLinkedQueue<byte[]> q = queued;
+    private ConcurrentLinkedQueue<ByteBuffer> queue() {
+        ConcurrentLinkedQueue<ByteBuffer> q = queued;
         if (q == null) {
-            QUEUED.compareAndSet(this, null, new ConcurrentLinkedQueue<byte[]>());
+            QUEUED.compareAndSet(this, null, new ConcurrentLinkedQueue<ByteBuffer>());
             q = queued;
         }
         return q;
@@ -170,8 +172,8 @@ final class WriteQueue {
     private void drain() {
         drainPosted = false;
         long now = c.layer.loop().now(); // this event's time, read once as it enters TCP
-        ConcurrentLinkedQueue<byte[]> q = queued; // set: a drain is posted after the first write is queued
-        for (byte[] b = q.poll(), next; b != null; b = next) {
+        ConcurrentLinkedQueue<ByteBuffer> q = queued; // set: a drain is posted after the first write is queued
+        for (ByteBuffer b = q.poll(), next; b != null; b = next) {
             next = q.poll();
             if (acceptsWrites()) {
                 c.sender.appendQueued(b);
@@ -232,7 +234,7 @@ final class WriteQueue {
             if (n > 0 && !BUDGET.compareAndSet(this, r, r - n)) {
                 continue; // a writer took some meanwhile: take from what is left
             }
-            c.sender.append(b, n);
+            c.sender.append(b, n, w.nodelay);
             if (!b.hasRemaining()) {
                 w.index++;
             }

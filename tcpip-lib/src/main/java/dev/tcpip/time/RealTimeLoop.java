@@ -20,7 +20,8 @@ import java.util.function.LongConsumer;
  * runs it, lets go, and unparks the loop only if the run armed a timer earlier than the one the loop sleeps until.
  * This saves two thread hand-offs per call (waking the loop thread, and the loop waking the caller to say it is
  * done), which a request/response exchange pays several times. One owner at a time still: {@link #inLoop()} is true
- * on whichever thread holds the turn, the loop thread waits for the turn after it wakes, and what a caller ran is
+ * on whichever thread holds the turn, the loop thread waits for the turn after it wakes (and no caller starts an inline
+ * run once it has woken, so callers cannot starve it), and what a caller ran is
  * visible to the loop (and the next caller) through the lock. Order is kept: a caller runs inline only when no task
  * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
  * it, as on the loop thread). The system property {@value #INLINE_PROPERTY}{@code =false} turns this off. A
@@ -303,6 +304,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
                     LockSupport.parkNanos(this, wait);
                 }
             } finally {
+                sleeping = false;                            // no caller starts inline now: the loop comes first
                 turn.lock();                                 // waits for a caller running inline to finish
             }
         } finally {

@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * connection (Java on a thread inside the guest namespace, against an echo on the host namespace's loopback) and
  * HTTP requests per second with wrk against the HTTP service of {@code tcpip serve} (on the socket stack, in this
  * process, on a thread inside the host namespace). A system that is not installed or cannot run is skipped with a
- * line on stderr; so are the iperf3 and wrk figures without those tools. Needs root.
+ * line on stderr; so are the iperf3 and wrk figures without those tools. Needs root. For A/B runs of one system, the
+ * system properties {@value #SYSTEMS_PROPERTY} (names, comma-separated) and {@value #MTUS_PROPERTY} (MTUs) narrow
+ * the run; request/response and HTTP run at MTU 1500 only, as always.
  */
 final class GatewayBench {
     static final String GATEWAY = "10.0.2.2";
@@ -45,6 +47,8 @@ final class GatewayBench {
     private static final int ECHO_PORT = 7007;
     private static final int HTTP_PORT = 8080;
     static final int[] MTUS = {1500, 65520};
+    static final String SYSTEMS_PROPERTY = "tcpip.bench.gateway.systems";
+    static final String MTUS_PROPERTY = "tcpip.bench.gateway.mtus";
     static final long START_SECONDS = 60;
     private static final long STOP_SECONDS = 15;
 
@@ -160,6 +164,9 @@ final class GatewayBench {
         List<Figure> figures = new ArrayList<>();
         int ran = 0;
         for (Gateway g : SYSTEMS) {
+            if (!selected(SYSTEMS_PROPERTY, g.name())) {
+                continue;
+            }
             String why = g.unavailable();
             if (why != null) {
                 note("skipping " + g.name() + ": " + why);
@@ -167,6 +174,9 @@ final class GatewayBench {
             }
             ran++;
             for (int mtu : MTUS) {
+                if (!selected(MTUS_PROPERTY, String.valueOf(mtu))) {
+                    continue;
+                }
                 try {
                     figures.addAll(runOnce(g, mtu, s, iperf, wrk && mtu == MTUS[0], mtu == MTUS[0]));
                 } catch (Exception e) {
@@ -178,6 +188,12 @@ final class GatewayBench {
             throw new Bench.Skipped("gateway: none of slirp4netns, pasta, tcpip gateway can run here");
         }
         return figures;
+    }
+
+    /** Whether the comma-separated list in system property {@code property} names {@code value} (no property: all). */
+    private static boolean selected(String property, String value) {
+        String list = System.getProperty(property);
+        return list == null || List.of(list.split(",")).contains(value);
     }
 
     /** One system at one MTU, in namespaces of its own: start, wait until the guest reaches the host, measure, stop. */

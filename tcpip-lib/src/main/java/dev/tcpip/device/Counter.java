@@ -9,6 +9,11 @@ public enum Counter {
      * {@link TapDevice}); {@link #TX_FRAMES} counts the segments.
      */
     TX_GSO_WRITES,
+    /**
+     * TAP and TUN: frames the loop wrote itself, small ones while the writer thread was idle, saving its wake-up
+     * (see {@link TapDevice}); {@link #TX_FRAMES} counts them too.
+     */
+    TX_INLINE_WRITES,
     /** Frames and bytes handed to the device's receiver. */
     RX_FRAMES, RX_BYTES,
     /** Dropped: longer than the link's MTU + 14. */

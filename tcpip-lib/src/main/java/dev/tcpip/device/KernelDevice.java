@@ -219,7 +219,7 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
             counters.increment(Counter.DROPPED_DETACHED);
             return;
         }
-        if (!ring.offer(frame, off, len)) {
+        if (!writer.writeInline(frame, off, len) && !ring.offer(frame, off, len)) {
             counters.increment(Counter.DROPPED_QUEUE_FULL);    // the ring is full: drop, never block the loop
         }
     }
@@ -243,6 +243,7 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        writer.awaitInline();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
             Posix.close(st, fd);

@@ -3,6 +3,7 @@ package dev.tcpip.device;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -11,8 +12,23 @@ import java.util.function.BooleanSupplier;
  * empty. Keeping the writes off the loop matters because a TAP or TUN write runs the kernel's receive path for
  * the frame inside the system call. Each write is a critical downcall that reads the heap array in place. On a
  * descriptor without a virtio-net header (a TUN descriptor opened elsewhere) each frame is written bare.
+ *
+ * <p><b>Inline writes.</b> Handing a frame to the writer costs a wake-up of its thread (an unpark and a context
+ * switch) when it is parked, which in a request/response exchange is every frame. So the producer (the loop) writes a
+ * small frame itself ({@link #writeInline}, at most {@value #INLINE_DEFAULT} bytes, or the system property
+ * {@value #INLINE_PROPERTY}; 0 turns this off) when the ring is drained: every frame offered before it has been
+ * written and its write(2) has returned, so the writer writes nothing meanwhile, and the frames offered after it
+ * reach the ring only once it has been written. Frames thus reach the kernel in the order sent, and the kernel,
+ * which takes a TAP frame inside its write(2), handles them in that order. Large frames (bulk data, which GSO merges)
+ * and frames sent while the writer is busy still go through the ring, so the loop takes only small writes. A lock
+ * held across an inline write lets {@link #awaitInline} (on close, before the descriptor closes) wait for one in
+ * progress; an inline write whose write(2) fails with EAGAIN goes to the ring instead.
  */
 final class TapWriter {
+    /** The system property: the largest frame (without the virtio-net header) the loop writes itself; 0: none. */
+    static final String INLINE_PROPERTY = "tcpip.tap.inline";
+    static final int INLINE_DEFAULT = 512;
+
     private final String name;
     private final int fd;
     private final TransmitRing ring;
@@ -23,6 +39,12 @@ final class TapWriter {
     private final int vnet;
     private final BooleanSupplier closed;
     private final Thread thread;
+    private final int inlineMax;
+    private final ReentrantLock inlineLock = new ReentrantLock();
+    private final byte[] inline;                                 // the producer's: header and frame of an inline write
+    private final MemorySegment inlineSegment;
+    private final MemorySegment inlineErrno;
+    private final VnetHeader inlineHeader;
 
     /**
      * A writer (not started) for device {@code name} on descriptor {@code fd}, whose frames have a link header of
@@ -45,6 +67,53 @@ final class TapWriter {
         this.closed = closed;
         this.thread = Thread.ofPlatform().name("tcpip-" + name + "-tx").daemon(true).unstarted(this::writeLoop);
         ring.consumer(thread);
+        this.inlineMax = Math.min(Math.max(Integer.getInteger(INLINE_PROPERTY, INLINE_DEFAULT), 0),
+                ring.slotSize - VnetHeader.LENGTH);
+        this.inline = new byte[VnetHeader.LENGTH + inlineMax];
+        this.inlineSegment = MemorySegment.ofArray(inline);
+        this.inlineErrno = Posix.errnoSegment(Arena.ofAuto());
+        this.inlineHeader = new VnetHeader(checksumOffload, linkHeader);
+    }
+
+    /**
+     * On the producer (the loop), instead of offering the frame to the ring: writes it now if it is small and the
+     * ring is drained (see the class comment). False if it did not (too big, the ring busy, the device closing, or
+     * EAGAIN): then the caller offers it to the ring as before.
+     */
+    boolean writeInline(byte[] frame, int off, int len) {
+        if (len > inlineMax || !ring.drained() || !inlineLock.tryLock()) {
+            return false;
+        }
+        try {
+            if (closed.getAsBoolean()) {
+                return false;
+            }
+            System.arraycopy(frame, off, inline, VnetHeader.LENGTH, len);
+            if (vnet != 0) {
+                inlineHeader.write(inline, 0, len);
+            }
+            MemorySegment seg = inlineSegment.asSlice(VnetHeader.LENGTH - vnet, vnet + len);
+            long n = write(inlineErrno, seg, vnet + len);
+            if (n == vnet + len) {
+                counters.increment(Counter.TX_FRAMES);
+                counters.add(Counter.TX_BYTES, len);
+                counters.increment(Counter.TX_INLINE_WRITES);
+                return true;
+            }
+            if (n < 0 && Posix.errno(inlineErrno) == Posix.EAGAIN) {
+                return false;                                  // the ring takes it (and the writer its retry policy)
+            }
+            counters.increment(Counter.DROPPED_QUEUE_FULL);    // the kernel refused it, as the writer counts it
+            return true;
+        } finally {
+            inlineLock.unlock();
+        }
+    }
+
+    /** On close, with {@code closed} already true: waits for an inline write in progress to return. */
+    void awaitInline() {
+        inlineLock.lock();                                     // no later inline write starts: each checks closed
+        inlineLock.unlock();
     }
 
     void start() {
@@ -94,10 +163,7 @@ final class TapWriter {
                         header.write(ring.bytes, at, len);
                     }
                     MemorySegment seg = ring.segment.asSlice(at + VnetHeader.LENGTH - vnet, vnet + len);
-                    long n;
-                    do {
-                        n = Posix.write(st, fd, seg, vnet + len);
-                    } while (n < 0 && Posix.errno(st) == Posix.EINTR);
+                    long n = write(st, seg, vnet + len);
                     if (n == vnet + len) {
                         counters.increment(Counter.TX_FRAMES);
                         counters.add(Counter.TX_BYTES, len);
@@ -110,16 +176,22 @@ final class TapWriter {
         }
     }
 
+    /** One write(2) of {@code len} bytes of {@code buf}, again if a signal interrupted it; what write(2) returned. */
+    private long write(MemorySegment st, MemorySegment buf, int len) {
+        long n;
+        do {
+            n = Posix.write(st, fd, buf, len);
+        } while (n < 0 && Posix.errno(st) == Posix.EINTR);
+        return n;
+    }
+
     /**
      * Writes the {@code k} frames of the ring from {@code h} on as one merged frame. False if the kernel
      * refused the frame as invalid (it does not take GSO from us), so that they are written one by one.
      */
     private boolean writeMerged(MemorySegment st, GsoCoalescer gso, MemorySegment merged, long h, int k) {
         int len = gso.build(h, k);
-        long n;
-        do {
-            n = Posix.write(st, fd, merged, len);
-        } while (n < 0 && Posix.errno(st) == Posix.EINTR);
+        long n = write(st, merged, len);
         if (n == len) {
             counters.increment(Counter.TX_GSO_WRITES);
             counters.add(Counter.TX_FRAMES, k);

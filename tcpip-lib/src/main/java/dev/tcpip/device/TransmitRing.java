@@ -81,6 +81,14 @@ final class TransmitRing {
         return true;
     }
 
+    /**
+     * On the producer: whether the writer has written every frame offered (their write(2) calls have returned),
+     * so that a frame written now by the producer itself comes after all of them.
+     */
+    boolean drained() {
+        return (long) HEAD.getAcquire(this) == tail;           // tail: only this thread writes it
+    }
+
     /** On the writer: the index after the last frame published. */
     long published() {
         return (long) TAIL.getAcquire(this);

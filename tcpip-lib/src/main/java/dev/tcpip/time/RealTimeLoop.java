@@ -5,6 +5,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -12,19 +13,38 @@ import java.util.function.LongConsumer;
  * due timers, and parks until the next deadline or the next posted task. Posting a task allocates nothing
  * (beyond the growth of its queue) and wakes the thread only if it is parked.
  *
+ * <p><b>The turn, and running inline.</b> The loop's state belongs to whoever holds the <em>turn</em>, a lock the loop
+ * thread holds whenever it runs tasks or timers and lets go of only while it parks. A command {@linkplain
+ * #submit(Consumer) submitted} from another thread, or a task handed over with {@link #runOrExecute}, runs on the
+ * calling thread itself when the loop is parked with nothing queued and the turn is free: the caller takes the turn,
+ * runs it, lets go, and unparks the loop only if the run armed a timer earlier than the one the loop sleeps until.
+ * This saves two thread hand-offs per call (waking the loop thread, and the loop waking the caller to say it is
+ * done), which a request/response exchange pays several times. One owner at a time still: {@link #inLoop()} is true
+ * on whichever thread holds the turn, the loop thread waits for the turn after it wakes (and no caller starts an inline
+ * run once it has woken, so callers cannot starve it), and what a caller ran is
+ * visible to the loop (and the next caller) through the lock. Order is kept: a caller runs inline only when no task
+ * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
+ * it, as on the loop thread). The system property {@value #INLINE_PROPERTY}{@code =false} turns this off. A
+ * simulation's loop never runs anything inline: its order is the driver's.
+ *
  * <p>Use it for TAP devices, the CLI, and in-memory benchmarks at full speed:
  * <pre>{@code
  * try (RealTimeLoop loop = RealTimeLoop.start("stack-a")) { ... }
  * }</pre>
  */
 public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
+    /** The system property that turns running inline off when {@code false} (see the class comment). */
+    public static final String INLINE_PROPERTY = "tcpip.loop.inline";
+    private final boolean inline = !"false".equals(System.getProperty(INLINE_PROPERTY));
     private final String name;
     private final LoopConfig config;
     private final Thread thread;
     private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock turn = new ReentrantLock();      // whoever holds it owns the loop's state
+    private long wakeAt = Long.MAX_VALUE;                        // the parked loop's deadline; guarded by turn
     private ArrayDeque<Runnable> incoming = new ArrayDeque<>();   // guarded by lock
     private ArrayDeque<Runnable> running = new ArrayDeque<>();    // loop thread only
-    private final TimerQueue timers = new TimerQueue();           // loop thread only
+    private final TimerQueue timers = new TimerQueue();           // guarded by turn
     private final AtomicLong timerSeq = new AtomicLong();
     private volatile boolean sleeping;
     private volatile boolean closed;
@@ -79,6 +99,63 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         }
     }
 
+    /**
+     * Runs {@code task} now on this thread if the loop is parked with nothing queued and its turn is free (see the
+     * class comment), else {@linkplain #execute queues} it.
+     */
+    public void runOrExecute(Runnable task) {
+        if (!takeTurn()) {
+            execute(task);
+            return;
+        }
+        try {
+            runSafely(task);
+        } finally {
+            giveTurnBack();
+        }
+    }
+
+    /** As {@link EventLoop#submit(Consumer)}, run on this thread when it can (see the class comment). */
+    @Override
+    public <T> LoopFuture<T> submit(Consumer<? super LoopFuture<T>> command) {
+        if (!takeTurn()) {
+            return EventLoop.super.submit(command);
+        }
+        try {
+            LoopFuture<T> future = newFuture();
+            try {
+                command.accept(future);
+            } catch (RuntimeException | Error e) {
+                future.fail(e);
+            }
+            return future;
+        } finally {
+            giveTurnBack();
+        }
+    }
+
+    /** Takes the turn if running inline is allowed now: the loop parked, nothing queued, not nested, not closed. */
+    private boolean takeTurn() {
+        if (!inline || !sleeping || turn.isHeldByCurrentThread() || !turn.tryLock()) {
+            return false;
+        }
+        if (!nothingQueued() || closed || !sleeping) {
+            turn.unlock();
+            return false;
+        }
+        return true;
+    }
+
+    /** Lets go of the turn; wakes the loop if what ran armed a timer before the deadline it sleeps until. */
+    private void giveTurnBack() {
+        Timer next = timers.peek();
+        boolean earlier = next != null && next.deadline < wakeAt;
+        turn.unlock();
+        if (earlier) {
+            LockSupport.unpark(thread);
+        }
+    }
+
     @Override
     public Timer at(long deadlineNanos, LongConsumer task) {
         Timer t = new Timer(deadlineNanos, timerSeq.getAndIncrement(), task, this);
@@ -105,7 +182,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
 
     @Override
     public boolean inLoop() {
-        return Thread.currentThread() == thread;
+        return turn.isHeldByCurrentThread();
     }
 
     @Override
@@ -155,6 +232,15 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     }
 
     private void run() {
+        turn.lock();
+        try {
+            loop();
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private void loop() {
         while (!closed) {
             lock.lock();
             try {
@@ -189,27 +275,37 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         }
     }
 
+    private boolean nothingQueued() {
+        lock.lock();
+        try {
+            return incoming.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void park() {
         sleeping = true;
         try {
-            boolean empty;
-            lock.lock();
-            try {
-                empty = incoming.isEmpty();
-            } finally {
-                lock.unlock();
-            }
-            if (!empty || closed) {
+            if (!nothingQueued() || closed) {
                 return;
             }
             Timer next = timers.peek();
-            if (next == null) {
-                LockSupport.park(this);
-            } else {
-                long wait = next.deadline - Clock.system().nanos();
-                if (wait > 0) {
+            wakeAt = next == null ? Long.MAX_VALUE : next.deadline;
+            long wait = next == null ? 0 : next.deadline - Clock.system().nanos();
+            if (next != null && wait <= 0) {
+                return;
+            }
+            turn.unlock();                                   // a caller may run inline meanwhile
+            try {
+                if (next == null) {
+                    LockSupport.park(this);
+                } else {
                     LockSupport.parkNanos(this, wait);
                 }
+            } finally {
+                sleeping = false;                            // no caller starts inline now: the loop comes first
+                turn.lock();                                 // waits for a caller running inline to finish
             }
         } finally {
             sleeping = false;

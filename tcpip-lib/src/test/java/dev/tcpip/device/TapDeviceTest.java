@@ -137,36 +137,55 @@ class TapDeviceTest {
     @Test
     @NeedsNetAdmin
     void theKernelVerifiesUdpChecksumsUnlessTheDeviceOffloadsThem() throws Exception {
-        try (NetNamespace ns = NetNamespace.create("it")) {
-            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
-            ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
-            ns.ip("link", "set", "tap0", "up");
-            ns.onThread(() -> {
-                try (DatagramSocket kernel = new DatagramSocket(new InetSocketAddress("10.77.0.1", 7777))) {
-                    kernel.setSoTimeout(10_000);
-                    long to = kernelMac(ns);
-                    try (TapDevice tap = TapDevice.open("tap0", 0, MAC)) {
-                        assertFalse(tap.offloadsChecksums());
-                        long errors = udpChecksumErrors(ns);
-                        send(tap, udp(to, "corrupted", true));
-                        send(tap, udp(to, "sound", false));
-                        assertEquals("sound", receive(kernel), "the kernel dropped the frame with a wrong checksum");
-                        assertEquals(errors + 1, udpChecksumErrors(ns));
+        withKernelUdp((ns, kernel, to) -> {
+            try (TapDevice tap = TapDevice.open("tap0", 0, MAC)) {
+                assertFalse(tap.offloadsChecksums());
+                long errors = udpChecksumErrors(ns);
+                send(tap, udp(to, "corrupted", true));
+                send(tap, udp(to, "sound", false));
+                assertEquals("sound", receive(kernel), "the kernel dropped the frame with a wrong checksum");
+                assertEquals(errors + 1, udpChecksumErrors(ns));
+            }
+            try (TapDevice tap = TapDevice.open("tap0", 0, MAC, true)) {
+                assertTrue(tap.offloadsChecksums());
+                long errors = udpChecksumErrors(ns);
+                send(tap, udp(to, "sound", false));
+                assertEquals("sound", receive(kernel));
+                // Why offload needs frames nobody alters: the kernel no longer checks, and takes this one.
+                send(tap, udp(to, "corrupted", true));
+                assertEquals("corrupted", receive(kernel));
+                assertEquals(errors, udpChecksumErrors(ns));
+            }
+        });
+    }
+
+    @Test
+    @NeedsNetAdmin
+    void smallFramesWrittenInlineAndFramesThroughTheWriterArriveInTheOrderSent() throws Exception {
+        withKernelUdp((ns, kernel, to) -> {
+            for (boolean offload : new boolean[] {false, true}) {
+                try (TapDevice tap = TapDevice.open("tap0", 0, MAC, offload)) {
+                    // Rounds of 60 datagrams (about 120 KB of socket buffer at most), one in three too big to
+                    // go inline: a small one after it finds the writer busy or idle, whichever comes first.
+                    int seq = 0;
+                    for (int round = 0; round < 5; round++) {
+                        int first = seq;
+                        for (int i = 0; i < 60; i++, seq++) {
+                            String text = String.format("%06d", seq);
+                            int size = seq % 3 == 0 ? TapWriter.INLINE_DEFAULT + 200 : 10;
+                            send(tap, udp(to, text + " ".repeat(size - text.length()), false));
+                        }
+                        for (int want = first; want < seq; want++) {
+                            assertEquals(String.format("%06d", want), receive(kernel, 6), "in order, none lost");
+                        }
                     }
-                    try (TapDevice tap = TapDevice.open("tap0", 0, MAC, true)) {
-                        assertTrue(tap.offloadsChecksums());
-                        long errors = udpChecksumErrors(ns);
-                        send(tap, udp(to, "sound", false));
-                        assertEquals("sound", receive(kernel));
-                        // Why offload needs frames nobody alters: the kernel no longer checks, and takes this one.
-                        send(tap, udp(to, "corrupted", true));
-                        assertEquals("corrupted", receive(kernel));
-                        assertEquals(errors, udpChecksumErrors(ns));
-                    }
+                    DeviceCounters c = tap.counters();
+                    assertEquals(300, c.get(Counter.TX_FRAMES), c.toString());
+                    assertTrue(c.get(Counter.TX_INLINE_WRITES) > 0, "the first frame, small, went inline: " + c);
+                    assertTrue(c.get(Counter.TX_INLINE_WRITES) <= 200, "only small frames go inline: " + c);
                 }
-                return null;
-            });
-        }
+            }
+        });
     }
 
     @Test
@@ -195,6 +214,27 @@ class TapDeviceTest {
                 try (TapDevice first = TapDevice.open("tap1", 0, MAC)) {
                     IOException busy = assertThrows(IOException.class, () -> TapDevice.open("tap1", 0, MAC));
                     assertTrue(busy.getMessage().contains("in use"), busy.getMessage());
+                }
+                return null;
+            });
+        }
+    }
+
+    /** The kernel's side of a test: namespace, tap0 10.77.0.1/24 up, a UDP socket on port 7777, tap0's MAC. */
+    private interface KernelUdp {
+        void run(NetNamespace ns, DatagramSocket kernel, long kernelMac) throws Exception;
+    }
+
+    /** Runs {@code body} inside a namespace of its own with tap0 (persistent, up) and the kernel's UDP socket. */
+    private static void withKernelUdp(KernelUdp body) throws Exception {
+        try (NetNamespace ns = NetNamespace.create("it")) {
+            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            ns.ip("addr", "add", "10.77.0.1/24", "dev", "tap0");
+            ns.ip("link", "set", "tap0", "up");
+            ns.onThread(() -> {
+                try (DatagramSocket kernel = new DatagramSocket(new InetSocketAddress("10.77.0.1", 7777))) {
+                    kernel.setSoTimeout(10_000);
+                    body.run(ns, kernel, kernelMac(ns));
                 }
                 return null;
             });
@@ -246,13 +286,18 @@ class TapDeviceTest {
     }
 
     private static String receive(DatagramSocket s) throws IOException {
-        DatagramPacket p = new DatagramPacket(new byte[64], 64);
+        return receive(s, 64);
+    }
+
+    /** The first {@code chars} characters of the next datagram. */
+    private static String receive(DatagramSocket s, int chars) throws IOException {
+        DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
         try {
             s.receive(p);
         } catch (SocketTimeoutException e) {
             throw new AssertionError("the kernel delivered no datagram", e);
         }
-        return new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+        return new String(p.getData(), 0, Math.min(chars, p.getLength()), StandardCharsets.US_ASCII);
     }
 
     /** Udp InCsumErrors from the namespace's /proc/net/snmp. */

@@ -223,4 +223,114 @@ class RealTimeLoopTest {
                 .noneMatch(t -> t.getName().equals("tcpip-loop-closing")));
         assertInstanceOf(ClosedException.class, loop.<Void>submit(f -> f.complete(null)).failure());
     }
+
+    /**
+     * Submits from this thread until a command runs inline (the loop parked with nothing queued), at most 10 s: the
+     * loop parks soon after it empties its queue, and nothing else here gives it work. Returns that command's thread.
+     */
+    private static Thread submitUntilInline(RealTimeLoop loop, Runnable inside) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            Thread ran = loop.<Thread>submit(f -> {
+                if (Thread.currentThread() != loopThread(loop)) {
+                    inside.run();
+                }
+                f.complete(Thread.currentThread());
+            }).await();
+            if (ran == Thread.currentThread()) {
+                return ran;
+            }
+        }
+        throw new AssertionError("no command ran inline within 10 s");
+    }
+
+    private static Thread loopThread(RealTimeLoop loop) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("tcpip-loop-" + loop.name())).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aCommandSubmittedToAParkedLoopRunsOnTheCallerHoldingTheTurn() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("inline")) {
+            AtomicReference<Boolean> inLoop = new AtomicReference<>();
+            submitUntilInline(loop, () -> inLoop.set(loop.inLoop()));
+            assertEquals(Boolean.TRUE, inLoop.get(), "the caller owns the loop while it runs the command");
+            assertFalse(loop.inLoop(), "and gives the turn back");
+            // a task handed over with runOrExecute runs here too once the loop is parked again
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            AtomicReference<Thread> ran = new AtomicReference<>();
+            while (ran.get() != Thread.currentThread() && System.nanoTime() < deadline) {
+                LoopFuture<Void> done = loop.newFuture();
+                loop.runOrExecute(() -> {
+                    ran.set(Thread.currentThread());
+                    done.complete(null);
+                });
+                done.await();
+            }
+            assertEquals(Thread.currentThread(), ran.get());
+        }
+    }
+
+    @Test
+    void aTimerArmedInlineWakesTheParkedLoopInTime() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("inline-timer")) {
+            LoopFuture<Thread> fired = loop.newFuture();
+            // the loop parks with no timer at all: only the unpark after the inline run makes it see this one
+            submitUntilInline(loop, () -> loop.scheduleAfter(5 * MS, () -> fired.complete(Thread.currentThread())));
+            assertEquals(loopThread(loop), fired.await(), "the loop thread ran the timer");
+        }
+    }
+
+    @Test
+    void aCommandSubmittedInsideAnInlineRunQueuesAsOnTheLoopThread() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("nested")) {
+            List<String> order = new ArrayList<>();              // whoever holds the turn
+            AtomicReference<LoopFuture<Void>> nested = new AtomicReference<>();
+            submitUntilInline(loop, () -> {
+                nested.set(loop.submit(f -> {
+                    order.add("nested");
+                    f.complete(null);
+                }));
+                order.add("outer");
+            });
+            nested.get().await();
+            assertEquals(List.of("outer", "nested"), loop.<List<String>>submit(f -> f.complete(List.copyOf(order)))
+                    .await());
+        }
+    }
+
+    @Test
+    void inlineRunsAndTheLoopThreadNeverOwnTheStateAtOnce() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("owners")) {
+            int[] counter = {0};                                  // no lock of its own: the turn guards it
+            int threads = 4;
+            int each = 20_000;
+            List<Thread> workers = new ArrayList<>();
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            for (int t = 0; t < threads; t++) {
+                boolean submits = t % 2 == 0;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < each; i++) {
+                            if (submits) {
+                                loop.<Void>submit(f -> {
+                                    counter[0]++;
+                                    f.complete(null);
+                                }).await();
+                            } else {
+                                loop.runOrExecute(() -> counter[0]++);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        error.set(e);
+                    }
+                }));
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertEquals(null, error.get());
+            assertEquals(threads * each, loop.<Integer>submit(f -> f.complete(counter[0])).await());
+        }
+    }
 }

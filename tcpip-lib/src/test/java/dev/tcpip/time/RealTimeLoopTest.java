@@ -244,6 +244,21 @@ class RealTimeLoopTest {
         throw new AssertionError("no command ran inline within 10 s");
     }
 
+    /** A loop started with inline runs on ({@value RealTimeLoop#INLINE_PROPERTY}{@code =true}; off by default). */
+    private static RealTimeLoop inlineLoop(String name) {
+        String was = System.getProperty(RealTimeLoop.INLINE_PROPERTY);
+        System.setProperty(RealTimeLoop.INLINE_PROPERTY, "true");
+        try {
+            return RealTimeLoop.start(name);
+        } finally {
+            if (was == null) {
+                System.clearProperty(RealTimeLoop.INLINE_PROPERTY);
+            } else {
+                System.setProperty(RealTimeLoop.INLINE_PROPERTY, was);
+            }
+        }
+    }
+
     private static Thread loopThread(RealTimeLoop loop) {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("tcpip-loop-" + loop.name())).findFirst().orElseThrow();
@@ -251,7 +266,7 @@ class RealTimeLoopTest {
 
     @Test
     void aCommandSubmittedToAParkedLoopRunsOnTheCallerHoldingTheTurn() throws Exception {
-        try (RealTimeLoop loop = RealTimeLoop.start("inline")) {
+        try (RealTimeLoop loop = inlineLoop("inline")) {
             AtomicReference<Boolean> inLoop = new AtomicReference<>();
             submitUntilInline(loop, () -> inLoop.set(loop.inLoop()));
             assertEquals(Boolean.TRUE, inLoop.get(), "the caller owns the loop while it runs the command");
@@ -273,7 +288,7 @@ class RealTimeLoopTest {
 
     @Test
     void aTimerArmedInlineWakesTheParkedLoopInTime() throws Exception {
-        try (RealTimeLoop loop = RealTimeLoop.start("inline-timer")) {
+        try (RealTimeLoop loop = inlineLoop("inline-timer")) {
             LoopFuture<Thread> fired = loop.newFuture();
             // the loop parks with no timer at all: only the unpark after the inline run makes it see this one
             submitUntilInline(loop, () -> loop.scheduleAfter(5 * MS, () -> fired.complete(Thread.currentThread())));
@@ -283,7 +298,7 @@ class RealTimeLoopTest {
 
     @Test
     void aCommandSubmittedInsideAnInlineRunQueuesAsOnTheLoopThread() throws Exception {
-        try (RealTimeLoop loop = RealTimeLoop.start("nested")) {
+        try (RealTimeLoop loop = inlineLoop("nested")) {
             List<String> order = new ArrayList<>();              // whoever holds the turn
             AtomicReference<LoopFuture<Void>> nested = new AtomicReference<>();
             submitUntilInline(loop, () -> {
@@ -301,7 +316,7 @@ class RealTimeLoopTest {
 
     @Test
     void inlineRunsAndTheLoopThreadNeverOwnTheStateAtOnce() throws Exception {
-        try (RealTimeLoop loop = RealTimeLoop.start("owners")) {
+        try (RealTimeLoop loop = inlineLoop("owners")) {
             int[] counter = {0};                                  // no lock of its own: the turn guards it
             int threads = 4;
             int each = 20_000;

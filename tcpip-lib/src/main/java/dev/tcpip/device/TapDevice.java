@@ -82,7 +82,7 @@ import java.security.SecureRandom;
  * {@link dev.tcpip.wire.GsoSegmenter}), partial checksums completed. A header that lies is dropped and counted
  * ({@link Counter#DROPPED_OFFLOAD}); super-segments are counted in {@link Counter#RX_GSO_FRAMES}. Memory: each
  * read takes room for a super-segment, so the 8 receive batches are 512 KiB each (4 MiB) and io_uring's
- * provided buffers 16 of 65,600 bytes (1 MiB).
+ * provided buffers 64 of 65,600 bytes (4.2 MB).
  *
  * <pre>{@code
  * try (TapDevice tap = TapDevice.open("tap0", 1500, TapDevice.randomMac())) {

@@ -40,8 +40,10 @@ final class TapReader {
     private static final int VLAN_SLACK = 4;                   // a tagged frame is read whole, then dropped as too big
     /** System property: {@code false} reads with poll(2) and read(2) even where io_uring works. */
     static final String URING_PROPERTY = "tcpip.device.uring";
-    private static final int URING_BUFFER_BYTES = 1 << 20;    // provided buffers: at most 1 MiB per device,
-    private static final int OFFLOAD_URING_BUFFER_BYTES = 2 << 20;  // 2 MiB with receive offloads (16 of 65,600)
+    private static final int URING_BUFFER_BYTES = 1 << 20;    // provided buffers: at most 1 MiB per device;
+    // 8 MiB with receive offloads: 64 buffers of 65,600 bytes (4.2 MB). 16 (1 MiB) held too few frames: under load
+    // GatewayIT's wrk (200 connections of small requests) timed out with them (BENCHMARKS.md)
+    private static final int OFFLOAD_URING_BUFFER_BYTES = 8 << 20;
     private static final int URING_MAX_BUFFERS = 256;
     private static final int URING_MIN_BUFFERS = 8;
     private static final int BGID = 0;

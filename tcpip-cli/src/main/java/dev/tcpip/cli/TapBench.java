@@ -63,6 +63,10 @@ final class TapBench {
                 System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d merged writes%n",
                         tap.offloadsSegmentation() ? "on" : "off (" + TapDevice.GSO_PROPERTY + "=false)",
                         c.get(Counter.TX_FRAMES), c.get(Counter.TX_GSO_WRITES));
+                System.err.printf("tcpip bench: tap: receive offloads %s: %d frames received, %d of them"
+                                + " super-segments%n",
+                        tap.receiveOffloads() ? "on" : "off (" + TapDevice.RX_OFFLOAD_PROPERTY + "=false)",
+                        c.get(Counter.RX_FRAMES), c.get(Counter.RX_GSO_FRAMES));
             } finally {
                 stack.disconnect();
             }

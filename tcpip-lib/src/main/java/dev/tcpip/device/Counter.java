@@ -16,6 +16,13 @@ public enum Counter {
     TX_INLINE_WRITES,
     /** Frames and bytes handed to the device's receiver. */
     RX_FRAMES, RX_BYTES,
+    /**
+     * TAP and TUN with receive offloads: TCP super-segments the kernel handed over (virtio-net GSO, larger than
+     * the MTU); {@link #RX_FRAMES} counts each once if the receiver takes them whole.
+     */
+    RX_GSO_FRAMES,
+    /** Segments cut from super-segments in software for a receiver that takes only wire frames (a wrapper's). */
+    RX_GSO_SEGMENTED,
     /** Dropped: longer than the link's MTU + 14. */
     DROPPED_TOO_BIG,
     /** Dropped: shorter than an Ethernet header. */
@@ -32,8 +39,9 @@ public enum Counter {
     /** Dropped: the device was closed or not attached yet. */
     DROPPED_DETACHED,
     /**
-     * Dropped: a TAP frame the kernel handed over with segmentation or checksum completion left to do
-     * ({@link TapDevice} turns those offloads off, so this stays 0).
+     * Dropped: a TAP or TUN frame whose virtio-net header asks for what the device did not negotiate (with receive
+     * offloads off: segmentation or checksum completion), or lies (a GSO type that is not the frame's, a checksum
+     * field outside it, segments that would not fit the MTU for a receiver of wire frames).
      */
     DROPPED_OFFLOAD,
     /** Dropped by fault injection: independent loss. */

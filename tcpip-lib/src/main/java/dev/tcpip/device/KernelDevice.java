@@ -25,6 +25,7 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
     private final LinkType link;
     private final boolean checksumOffload;
     private final boolean segmentationOffload;
+    private final boolean receiveOffload;
     private final int fd;
     private final int wakeFd;
     private final DeviceCounters counters = new DeviceCounters();
@@ -53,7 +54,11 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
         this.segmentationOffload = checksumOffload && !"false".equals(System.getProperty(TapDevice.GSO_PROPERTY));
         this.fd = fd;
         this.wakeFd = wakeFd;
-        this.reader = new TapReader(name, fd, wakeFd, mtu, link, vnetHeader, counters, this::isClosed);
+        this.receiveOffload = vnetHeader && checksumOffload
+                && !"false".equals(System.getProperty(TapDevice.RX_OFFLOAD_PROPERTY))
+                && TapControl.setReceiveOffloads(fd, name);
+        this.reader = new TapReader(name, fd, wakeFd, mtu, link, vnetHeader, receiveOffload, counters,
+                this::isClosed);
         this.ring = new TransmitRing(link.maxFrame(mtu));
         this.writer = new TapWriter(name, fd, ring, counters, checksumOffload, segmentationOffload,
                 link.headerLength(), vnetHeader, this::isClosed);
@@ -169,6 +174,15 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
      */
     public boolean offloadsSegmentation() {
         return segmentationOffload;
+    }
+
+    /**
+     * True if the kernel hands this device TCP super-segments and partial checksums (see {@link TapDevice}):
+     * opened with checksum offload, not turned off by {@value TapDevice#RX_OFFLOAD_PROPERTY}{@code =false}, and
+     * {@code TUNSETOFFLOAD} accepted.
+     */
+    public boolean receiveOffloads() {
+        return receiveOffload;
     }
 
     /** Frames and bytes sent and received, and drops by reason. */

@@ -4,12 +4,13 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * What the TAP or TUN reader read in one turn, packed one after another in one reusable array: each frame after its
- * virtio-net header.
+ * virtio-net header, and what that header said of it ({@link OffloadReceiver}).
  */
 final class ReceiveBatch {
     final byte[] bytes;
     final MemorySegment segment;
     final int[] lens;                                          // bytes read per frame, header included
+    final int[] offloads;                                      // per frame: the OffloadReceiver word
     int used;
     int count;
 
@@ -18,13 +19,15 @@ final class ReceiveBatch {
         bytes = new byte[capacity];
         segment = MemorySegment.ofArray(bytes);
         lens = new int[capacity / minRecord + 1];
+        offloads = new int[lens.length];
     }
 
     int room() {
         return bytes.length - used;
     }
 
-    void add(int len) {
+    void add(int len, int offload) {
+        offloads[count] = offload;
         lens[count++] = len;
         used += len;
     }

@@ -26,6 +26,11 @@ final class TapControl {
     private static final long TUNSETIFF = 0x400454caL;          // _IOW('T', 202, int)
     private static final long TUNGETIFF = 0x800454d2L;          // _IOR('T', 210, unsigned int)
     private static final long TUNSETOFFLOAD = 0x400454d0L;      // _IOW('T', 208, unsigned int)
+    // TUNSETOFFLOAD features, <linux/if_tun.h>: the receiver ("I", this process) takes frames with partial
+    // checksums (TUN_F_CSUM) and TCP super-segments over IPv4 and IPv6 (TUN_F_TSO4, TUN_F_TSO6, which need CSUM)
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
     private static final long TUNSETVNETHDRSZ = 0x400454d8L;    // _IOW('T', 216, int)
     private static final long TUNSETVNETLE = 0x400454dcL;       // _IOW('T', 220, int)
     // <linux/sockios.h>, <linux/if.h>
@@ -95,6 +100,25 @@ final class TapControl {
                 || Posix.ioctl(st, fd, TUNSETOFFLOAD, MemorySegment.NULL) < 0) {
             throw new IOException("device " + name + ": cannot set up the virtio-net header: "
                     + Posix.strerror(Posix.errno(st)));
+        }
+    }
+
+    /**
+     * Turns the kernel's offloads towards us on: {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM | TUN_F_TSO4 |
+     * TUN_F_TSO6} (no {@code TUN_F_TSO_ECN}, no UDP offloads), so that it hands over partial checksums
+     * ({@code NEEDS_CSUM}) and TCP super-segments of up to 64 KiB ({@code GSO_TCPV4}/{@code GSO_TCPV6}). False,
+     * said at DEBUG, if the kernel refuses; the offloads then stay off.
+     */
+    static boolean setReceiveOffloads(int fd, String name) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Posix.errnoSegment(a);
+            long features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+            if (Posix.ioctl(st, fd, TUNSETOFFLOAD, MemorySegment.ofAddress(features)) < 0) {
+                System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.DEBUG, "device " + name
+                        + ": TUNSETOFFLOAD refused (" + Posix.strerror(Posix.errno(st)) + "); receive offloads off");
+                return false;
+            }
+            return true;
         }
     }
 

@@ -35,8 +35,8 @@ import java.security.SecureRandom;
  * <p><b>The virtio-net header and checksum offload.</b> With {@code IFF_VNET_HDR} each frame read or written
  * has a 10-byte {@code struct virtio_net_hdr} in front ({@code <linux/virtio_net.h>}). Opening sets it to 10
  * bytes ({@code TUNSETVNETHDRSZ}), little-endian ({@code TUNSETVNETLE}), and turns the kernel's offloads
- * towards us off ({@code TUNSETOFFLOAD} 0), whatever an earlier user of a persistent device left. Reads: with
- * those offloads off the kernel hands over whole frames with complete checksums and {@code GSO_NONE}; the
+ * towards us off ({@code TUNSETOFFLOAD} 0), whatever an earlier user of a persistent device left (receive
+ * offloads, below, turn them on again). Reads: with those offloads off the kernel hands over whole frames with complete checksums and {@code GSO_NONE}; the
  * header is stripped, and a frame whose header asks for segmentation or checksum completion all the same is
  * dropped and counted ({@link Counter#DROPPED_OFFLOAD}). Writes: without checksum offload the header is all
  * zeros, and the kernel verifies our TCP and UDP checksums as on any link. {@linkplain #open(String, int,
@@ -70,6 +70,20 @@ import java.security.SecureRandom;
  * {@value #GSO_PROPERTY}{@code =false}, read when a device is opened, turns merging off (for comparison);
  * {@link #offloadsSegmentation()} says whether a device merges.
  *
+ * <p><b>Receive offloads.</b> With checksum offload the device also turns the kernel's offloads towards us on
+ * ({@code TUNSETOFFLOAD} with {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6}, {@link #receiveOffloads()}), unless the
+ * system property {@value #RX_OFFLOAD_PROPERTY}{@code =false}: the kernel then hands over frames with
+ * {@code NEEDS_CSUM} (made on this host, the checksum field holding only the pseudo-header sum) or
+ * {@code DATA_VALID} (checked by the kernel), and TCP super-segments of up to 65,535 bytes of IP datagram
+ * ({@code GSO_TCPV4}/{@code _TCPV6} with a {@code gso_size}), as GRO would make them. An {@link OffloadReceiver}
+ * (the direct stack) takes them so, skips verifying those checksums and counts a super-segment as the segments
+ * it stands for; any other receiver, such as a {@link FaultInjectingDevice} or {@link CapturingDevice} around
+ * this device, gets what a wire would carry: super-segments cut back into segments (a
+ * {@link dev.tcpip.wire.GsoSegmenter}), partial checksums completed. A header that lies is dropped and counted
+ * ({@link Counter#DROPPED_OFFLOAD}); super-segments are counted in {@link Counter#RX_GSO_FRAMES}. Memory: each
+ * read takes room for a super-segment, so the 8 receive batches are 512 KiB each (4 MiB) and io_uring's
+ * provided buffers 64 of 65,600 bytes (4.2 MB).
+ *
  * <pre>{@code
  * try (TapDevice tap = TapDevice.open("tap0", 1500, TapDevice.randomMac())) {
  *     tap.setLinkUp();
@@ -83,6 +97,11 @@ public final class TapDevice extends KernelDevice {
     public static final int MAX_NAME = TapControl.MAX_NAME;
     /** The system property that turns GSO off when it is {@code false} (TAP and TUN); see the class comment. */
     public static final String GSO_PROPERTY = "tcpip.tap.gso";
+    /**
+     * System property: {@code false} leaves the kernel's offloads towards a TAP or TUN device off (for
+     * comparison), read when a device is opened.
+     */
+    public static final String RX_OFFLOAD_PROPERTY = "tcpip.tap.rxoffload";
 
     private TapDevice(String netns, String name, long mac, int mtu, boolean checksumOffload, int tapFd, int wakeFd) {
         super("TAP", netns, name, mac, mtu, LinkType.ETHERNET, true, checksumOffload, tapFd, wakeFd);

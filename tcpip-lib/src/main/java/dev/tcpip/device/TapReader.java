@@ -2,6 +2,7 @@ package dev.tcpip.device;
 
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.RealTimeLoop;
+import dev.tcpip.wire.GsoSegmenter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -23,14 +24,27 @@ import java.util.function.BooleanSupplier;
  * wake-up eventfd beside it), when the kernel sets the ring up and accepts the read; else, or when the system
  * property {@value #URING_PROPERTY}{@code =false}, poll(2) on the device and the eventfd, then read(2) once
  * per frame until EAGAIN. Which one is used is decided when the thread starts ({@link #path()}).
+ *
+ * <p>With receive offloads on (the device's {@code TUNSETOFFLOAD} with {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6})
+ * a frame may be a TCP super-segment of up to 65,535 bytes of IP datagram, so every read takes room for one, and
+ * the reader thread checks each frame's virtio-net header ({@link VnetHeader#classify}). An
+ * {@link OffloadReceiver} then gets the frames as they are with what the header said; any other receiver (a
+ * wrapper's: fault injection, capture) gets wire frames: super-segments cut back by a {@link GsoSegmenter} on the
+ * loop, checksums completed in place.
  */
 final class TapReader {
     private static final int BATCHES = 8;
     private static final int BATCH_BYTES = 256 * 1024;
+    private static final int OFFLOAD_BATCH_BYTES = 512 * 1024; // at least 7 super-segments, or ~290 frames of 1,514
+    /** The longest IP datagram (RFC 791 §3.1 total length, RFC 8200 §3 payload length; no jumbograms). */
+    static final int MAX_DATAGRAM = 65_535;
     private static final int VLAN_SLACK = 4;                   // a tagged frame is read whole, then dropped as too big
     /** System property: {@code false} reads with poll(2) and read(2) even where io_uring works. */
     static final String URING_PROPERTY = "tcpip.device.uring";
-    private static final int URING_BUFFER_BYTES = 1 << 20;    // provided buffers: at most 1 MiB per device
+    private static final int URING_BUFFER_BYTES = 1 << 20;    // provided buffers: at most 1 MiB per device;
+    // 8 MiB with receive offloads: 64 buffers of 65,600 bytes (4.2 MB). 16 (1 MiB) held too few frames: under load
+    // GatewayIT's wrk (200 connections of small requests) timed out with them (BENCHMARKS.md)
+    private static final int OFFLOAD_URING_BUFFER_BYTES = 8 << 20;
     private static final int URING_MAX_BUFFERS = 256;
     private static final int URING_MIN_BUFFERS = 8;
     private static final int BGID = 0;
@@ -44,43 +58,58 @@ final class TapReader {
     private final int mtu;
     private final LinkType link;
     private final int vnet;
+    private final boolean receiveOffload;
+    private final VnetHeader header;                          // the reader thread's
     private final DeviceCounters counters;
     private final BooleanSupplier closed;
     private final BlockingQueue<ReceiveBatch> free = new ArrayBlockingQueue<>(BATCHES);
     private volatile Thread thread;
     private final CountDownLatch decided = new CountDownLatch(1);
     private volatile String path = "";
+    private OffloadReceiver offloadReceiver;                  // set before the thread starts; null: wire frames
+    private GsoSegmenter segmenter;                           // the loop's, for a receiver of wire frames
+    private GsoSegmenter.Sink sink;
 
     /**
      * A reader for device {@code name} of {@code link} frames, each read after a virtio-net header if
-     * {@code vnetHeader}; it stops once {@code closed} and the eventfd is signalled.
+     * {@code vnetHeader}; it stops once {@code closed} and the eventfd is signalled. With {@code receiveOffload}
+     * (which needs the header) the kernel hands super-segments and partial checksums, as the class comment says.
      */
-    TapReader(String name, int tapFd, int wakeFd, int mtu, LinkType link, boolean vnetHeader, DeviceCounters counters,
-              BooleanSupplier closed) {
+    TapReader(String name, int tapFd, int wakeFd, int mtu, LinkType link, boolean vnetHeader, boolean receiveOffload,
+              DeviceCounters counters, BooleanSupplier closed) {
         this.name = name;
         this.tapFd = tapFd;
         this.wakeFd = wakeFd;
         this.mtu = mtu;
         this.link = link;
         this.vnet = vnetHeader ? VnetHeader.LENGTH : 0;
+        this.receiveOffload = vnetHeader && receiveOffload;
+        this.header = new VnetHeader(false, link.headerLength());
         this.counters = counters;
         this.closed = closed;
+        int batchBytes = this.receiveOffload ? OFFLOAD_BATCH_BYTES : BATCH_BYTES;
         for (int i = 0; i < BATCHES; i++) {
-            free.add(new ReceiveBatch(Math.max(BATCH_BYTES, maxRead()), vnet + link.minFrame()));
+            free.add(new ReceiveBatch(Math.max(batchBytes, maxRead()), vnet + link.minFrame()));
         }
     }
 
+    /** The most one read takes: a frame of the MTU, or with receive offloads a super-segment. */
     private int maxRead() {
-        return vnet + link.maxFrame(mtu) + VLAN_SLACK;
+        return vnet + link.maxFrame(receiveOffload ? MAX_DATAGRAM : mtu) + VLAN_SLACK;
     }
-
-
 
     /**
      * Starts the thread, which hands frames to {@code receiver} on {@code loop}, and returns once it has chosen
      * how to read ({@link #path()}).
      */
     void start(EventLoop loop, FrameReceiver receiver) {
+        offloadReceiver = receiver instanceof OffloadReceiver o ? o : null;
+        segmenter = new GsoSegmenter(link.headerLength(), link.maxFrame(mtu));
+        sink = (frame, off, len) -> {
+            counters.increment(Counter.RX_FRAMES);
+            counters.add(Counter.RX_BYTES, len);
+            receiver.receive(frame, off, len);
+        };
         thread = Thread.ofPlatform().name("tcpip-" + name).daemon(true).start(() -> readLoop(loop, receiver));
         boolean interrupted = false;
         while (true) {
@@ -162,7 +191,8 @@ final class TapReader {
      */
     private IoUring openRing(Arena a, MemorySegment st) {
         int size = (maxRead() + 63) & ~63;
-        int count = Integer.highestOneBit(Math.clamp(URING_BUFFER_BYTES / size, URING_MIN_BUFFERS, URING_MAX_BUFFERS));
+        int bytes = receiveOffload ? OFFLOAD_URING_BUFFER_BYTES : URING_BUFFER_BYTES;
+        int count = Integer.highestOneBit(Math.clamp(bytes / size, URING_MIN_BUFFERS, URING_MAX_BUFFERS));
         IoUring ring;
         try {
             ring = IoUring.open(a, st, 4, 2 * count + 8);   // every buffer's completion, the ends, the wake-up
@@ -356,10 +386,17 @@ final class TapReader {
     private void take(ReceiveBatch batch, int n) {
         if (n < vnet + link.minFrame()) {
             counters.increment(Counter.DROPPED_RUNT);
+        } else if (receiveOffload) {
+            int offload = header.classify(batch.bytes, batch.used, n, offloadReceiver != null, link.maxFrame(mtu));
+            if (offload < 0) {
+                counters.increment(Counter.DROPPED_OFFLOAD);   // a header that lies or asks for what was not set
+            } else {
+                batch.add(n, offload);
+            }
         } else if (vnet != 0 && VnetHeader.asksForOffload(batch.bytes, batch.used)) {
             counters.increment(Counter.DROPPED_OFFLOAD);       // never with TUNSETOFFLOAD 0
         } else {
-            batch.add(n);
+            batch.add(n, 0);
         }
     }
 
@@ -389,18 +426,46 @@ final class TapReader {
                 if (closed.getAsBoolean()) {
                     break;
                 }
-                if (len > link.maxFrame(mtu)) {
+                int offload = batch.offloads[i];
+                if (OffloadReceiver.gsoSize(offload) != 0) {
+                    superSegment(batch.bytes, frame, len, offload);
+                } else if (len > link.maxFrame(mtu)) {
                     counters.increment(Counter.DROPPED_TOO_BIG);
                 } else {
                     counters.increment(Counter.RX_FRAMES);
                     counters.add(Counter.RX_BYTES, len);
-                    receiver.receive(batch.bytes, frame, len);
+                    if (offloadReceiver != null) {
+                        offloadReceiver.receive(batch.bytes, frame, len, offload);
+                    } else {
+                        receiver.receive(batch.bytes, frame, len);
+                    }
                 }
             }
         } finally {
             batch.clear();
             free.add(batch);
         }
+    }
+
+    /**
+     * A super-segment (checked by {@link VnetHeader#classify}): whole to an {@link OffloadReceiver}, else cut into
+     * the segments it stands for, each counted as a frame received (by the sink).
+     */
+    private void superSegment(byte[] b, int frame, int len, int offload) {
+        int gsoSize = OffloadReceiver.gsoSize(offload);
+        counters.increment(Counter.RX_GSO_FRAMES);
+        if (offloadReceiver != null) {
+            counters.increment(Counter.RX_FRAMES);
+            counters.add(Counter.RX_BYTES, len);
+            offloadReceiver.receive(b, frame, len, offload);
+            return;
+        }
+        int pieces = segmenter.segment(b, frame, len, gsoSize, sink);
+        if (pieces < 0) {
+            counters.increment(Counter.DROPPED_OFFLOAD);
+            return;
+        }
+        counters.add(Counter.RX_GSO_SEGMENTED, pieces);
     }
 
     private void debug(String message) {

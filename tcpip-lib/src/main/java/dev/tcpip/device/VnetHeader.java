@@ -7,7 +7,7 @@ import dev.tcpip.wire.VirtioNetHeader;
 /**
  * Decides the virtio-net header of each TAP or TUN frame: for a frame to write, zeros or checksum offload's
  * {@code NEEDS_CSUM} (see {@link TapDevice}); for a frame read, whether it asks for an offload this device
- * turned off. One per writer thread: it keeps a {@link FrameLayout} to reuse.
+ * turned off, or, with receive offloads on, what it says ({@link #classify}). One per writer thread: it keeps a {@link FrameLayout} to reuse.
  */
 final class VnetHeader {
     /** The header's length in front of every frame. */
@@ -51,5 +51,64 @@ final class VnetHeader {
     static boolean asksForOffload(byte[] b, int at) {
         return VirtioNetHeader.gsoType(b, at) != VirtioNetHeader.GSO_NONE
                 || (VirtioNetHeader.flags(b, at) & VirtioNetHeader.F_NEEDS_CSUM) != 0;
+    }
+
+    /**
+     * What the header at {@code b[at..]} says of the frame of {@code len} bytes after it, read from a device with
+     * receive offloads on: the {@link OffloadReceiver} word, or -1 if the header lies or asks for what was not
+     * negotiated (the frame is dropped and counted, never thrown). {@code F_DATA_VALID} or {@code F_NEEDS_CSUM}
+     * at the frame's TCP or UDP checksum field make {@link OffloadReceiver#CHECKSUM_VALID}: with NEEDS_CSUM the
+     * data was made on this host and never crossed a wire, and the field holds only the pseudo-header sum
+     * (virtio 1.2 §5.1.6.2). With {@code keepsOffloads} false (a receiver that takes only wire frames), or when
+     * NEEDS_CSUM points elsewhere, the checksum is completed here in place instead (the one's complement sum
+     * from {@code csum_start} to the datagram's end, stored at {@code csum_start + csum_offset}, as the
+     * kernel's {@code skb_checksum_help()} does). A GSO frame must be what {@code TUN_F_TSO4}/{@code TUN_F_TSO6}
+     * allow: {@code GSO_TCPV4} over IPv4 or {@code GSO_TCPV6} over IPv6 (no ECN bit, {@code TUN_F_TSO_ECN} is
+     * not asked for), an unfragmented TCP segment with payload and a {@code gso_size} above 0; its
+     * {@code hdr_len} is a hint only (the kernel puts the length of the buffer's linear part there) and is not
+     * used. A frame whose segments would exceed {@code maxFrame} cannot be cut for a receiver of wire frames.
+     */
+    int classify(byte[] b, int at, int len, boolean keepsOffloads, int maxFrame) {
+        int flags = VirtioNetHeader.flags(b, at);
+        int gso = VirtioNetHeader.gsoType(b, at);
+        int frame = at + LENGTH;
+        int frameLen = len - LENGTH;
+        if ((flags & ~(VirtioNetHeader.F_NEEDS_CSUM | VirtioNetHeader.F_DATA_VALID)) != 0) {
+            return -1;                                     // a flag not negotiated (RSC_INFO needs a feature)
+        }
+        boolean needsCsum = (flags & VirtioNetHeader.F_NEEDS_CSUM) != 0;
+        boolean valid = needsCsum || (flags & VirtioNetHeader.F_DATA_VALID) != 0;
+        if (gso == VirtioNetHeader.GSO_NONE) {
+            if (!needsCsum) {
+                return OffloadReceiver.of(valid, 0);
+            }
+            int start = VirtioNetHeader.csumStart(b, at);
+            int field = start + VirtioNetHeader.csumOffset(b, at);
+            if (field + 2 > frameLen) {
+                return -1;                                 // the checksum field lies outside the frame
+            }
+            boolean located = layout.locate(b, frame, frameLen);
+            if (keepsOffloads && located && (layout.isTcp() || layout.isUdp())
+                    && layout.l4Offset() - frame == start && layout.checksumOffset() - frame == field) {
+                return OffloadReceiver.CHECKSUM_VALID;
+            }
+            int end = located ? layout.ipOffset() + layout.ipLength() : frame + frameLen;   // not the padding
+            if (frame + field + 2 > end) {
+                return -1;
+            }
+            int sum = Checksum.finish(Checksum.ones(b, frame + start, end - frame - start, 0));
+            sum = sum == 0 ? 0xffff : sum;                 // 0 means "no checksum" to UDP (RFC 768)
+            b[frame + field] = (byte) (sum >>> 8);
+            b[frame + field + 1] = (byte) sum;
+            return 0;                                      // complete now: the receiver may verify it
+        }
+        int version = gso == VirtioNetHeader.GSO_TCPV4 ? 4 : gso == VirtioNetHeader.GSO_TCPV6 ? 6 : 0;
+        int size = VirtioNetHeader.gsoSize(b, at);
+        if (version == 0 || size == 0 || !layout.locate(b, frame, frameLen) || layout.ipVersion() != version
+                || !layout.tcpHeaderFits() || layout.payloadLength() <= 0
+                || !keepsOffloads && layout.headersLength() + Math.min(size, layout.payloadLength()) > maxFrame) {
+            return -1;
+        }
+        return OffloadReceiver.of(valid, size);
     }
 }

@@ -11,9 +11,11 @@ import dev.tcpip.Udp;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.device.LinkType;
 import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.device.OffloadReceiver;
 import dev.tcpip.direct.icmp.Icmpv4;
 import dev.tcpip.direct.icmp.Icmpv6;
 import dev.tcpip.direct.icmp.TokenBucket;
+import dev.tcpip.direct.ip.ArrivingFrame;
 import dev.tcpip.direct.ip.DualIp;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.IpSender;
@@ -166,7 +168,17 @@ public final class DirectStack implements Stack {
         this.udp = new DirectUdp(() -> !closed, config.label(), loop, udpLayer);
         this.tcp = new DirectTcp(loop, ip, config.tcp(), random, counters);
         ip.register(IpProtocol.TCP, tcp);
-        device.attach(loop, (frame, off, len) -> eth.input(loop.now(), frame, off, len));
+        ArrivingFrame arriving = new ArrivingFrame();
+        udpLayer.arriving(arriving);
+        tcp.arriving(arriving);
+        device.attach(loop, (OffloadReceiver) (frame, off, len, offload) -> {
+            arriving.set(frame, off, len, offload);
+            try {
+                eth.input(loop.now(), frame, off, len);
+            } finally {
+                arriving.clear();
+            }
+        });
         if (arp != null) {
             loop.execute(arp::announce);                  // RFC 5227 §2.3: announce the configured address
         }

@@ -7,7 +7,7 @@ package dev.tcpip.wire;
  * 16-bit little-endian values (the device is set to little-endian). {@code csum_start} counts from the frame's
  * first byte, {@code csum_offset} from {@code csum_start}.
  *
- * @param flags {@link #F_NEEDS_CSUM} or 0
+ * @param flags {@link #F_NEEDS_CSUM}, {@link #F_DATA_VALID} or 0
  * @param gsoType {@link #GSO_NONE}, {@link #GSO_TCPV4} or {@link #GSO_TCPV6}
  * @param hdrLen the length of the headers (Ethernet, IP, TCP) of a GSO frame
  * @param gsoSize the payload size of each segment a GSO frame is cut into
@@ -20,6 +20,11 @@ public record VirtioNetHeader(int flags, int gsoType, int hdrLen, int gsoSize, i
     public static final int LENGTH = 10;
     /** {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}: the checksum at csum_start + csum_offset is to be completed. */
     public static final int F_NEEDS_CSUM = 1;
+    /**
+     * {@code VIRTIO_NET_HDR_F_DATA_VALID} (virtio 1.2 §5.1.6.4.1): on a frame read, the device (here the kernel)
+     * has validated its checksums; never set on a frame written (§5.1.6.2.1).
+     */
+    public static final int F_DATA_VALID = 2;
     /** {@code VIRTIO_NET_HDR_GSO_NONE}: a frame as it is. */
     public static final int GSO_NONE = 0;
     /** {@code VIRTIO_NET_HDR_GSO_TCPV4}: a TCP over IPv4 frame to be cut into segments. */
@@ -56,6 +61,21 @@ public record VirtioNetHeader(int flags, int gsoType, int hdrLen, int gsoSize, i
     /** The GSO type of the header at {@code at}, without making a value (for the per-frame receive path). */
     public static int gsoType(byte[] b, int at) {
         return Bytes.u8(b, at + 1);
+    }
+
+    /** The {@code gso_size} of the header at {@code at}: the payload of each segment a GSO frame stands for. */
+    public static int gsoSize(byte[] b, int at) {
+        return Bytes.le16(b, at + 4);
+    }
+
+    /** The {@code csum_start} of the header at {@code at}, counted from the frame's first byte. */
+    public static int csumStart(byte[] b, int at) {
+        return Bytes.le16(b, at + 6);
+    }
+
+    /** The {@code csum_offset} of the header at {@code at}, counted from {@code csum_start}. */
+    public static int csumOffset(byte[] b, int at) {
+        return Bytes.le16(b, at + 8);
     }
 
     /** Writes the header to {@code b[at..at + LENGTH)}. */

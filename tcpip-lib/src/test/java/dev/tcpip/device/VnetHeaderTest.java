@@ -117,6 +117,79 @@ class VnetHeaderTest {
         new FaultInjectingDevice(new Stub(false), corrupt, corrupt, 1);
     }
 
+    // --- frames read with receive offloads on
+
+    @Test
+    void aPartialChecksumAtTheTransportFieldIsVouchedForOrCompletedForAWireReceiver() {
+        byte[] frame = ipv4(6, 1000, 0);
+        byte[] b = withHeaderRoom(frame, (byte) 0);
+        new VnetHeader(true, 14).write(b, 0, frame.length);      // NEEDS_CSUM and the pseudo-header sum, as the kernel
+        byte[] partial = b.clone();
+        VnetHeader rx = new VnetHeader(false, 14);
+        assertEquals(OffloadReceiver.CHECKSUM_VALID, rx.classify(b, 0, b.length, true, 1514));
+        assertArrayEquals(partial, b, "a receiver that takes offloads gets the frame as it came");
+        assertEquals(0, rx.classify(b, 0, b.length, false, 1514));
+        assertArrayEquals(frame, Arrays.copyOfRange(b, H, b.length), "completed: the checksum the sender made");
+
+        byte[] udp6 = ipv6(17, 333);
+        byte[] u = withHeaderRoom(udp6, (byte) 0);
+        new VnetHeader(true, 14).write(u, 0, udp6.length);
+        assertEquals(0, rx.classify(u, 0, u.length, false, 1514));
+        assertArrayEquals(udp6, Arrays.copyOfRange(u, H, u.length));
+
+        byte[] elsewhere = b.clone();                             // NEEDS_CSUM, but not at the TCP checksum field
+        new VirtioNetHeader(VirtioNetHeader.F_NEEDS_CSUM, 0, 0, 0, 34, 6).write(elsewhere, 0);
+        assertEquals(0, rx.classify(elsewhere, 0, elsewhere.length, true, 1514), "completed, then verified");
+    }
+
+    @Test
+    void dataValidIsVouchedForAndAZeroHeaderIsNot() {
+        byte[] b = withHeaderRoom(ipv4(17, 100, 0), (byte) 0);
+        VnetHeader rx = new VnetHeader(false, 14);
+        assertEquals(0, rx.classify(b, 0, b.length, true, 1514));
+        new VirtioNetHeader(VirtioNetHeader.F_DATA_VALID, 0, 0, 0, 0, 0).write(b, 0);
+        assertEquals(OffloadReceiver.CHECKSUM_VALID, rx.classify(b, 0, b.length, true, 1514));
+        assertEquals(OffloadReceiver.CHECKSUM_VALID, rx.classify(b, 0, b.length, false, 1514));
+    }
+
+    @Test
+    void superSegmentHeadersAreCheckedAgainstTheFrame() {
+        VnetHeader rx = new VnetHeader(false, 14);
+        byte[] tcp4 = withHeaderRoom(ipv4(6, 3000, 0), (byte) 0);
+        int v4 = VirtioNetHeader.GSO_TCPV4;
+        int csum = VirtioNetHeader.F_NEEDS_CSUM;
+        assertEquals(OffloadReceiver.of(true, 1000), classify(rx, tcp4, csum, v4, 1000, true));
+        assertEquals(1000, OffloadReceiver.gsoSize(classify(rx, tcp4, csum, v4, 1000, false)));
+        assertEquals(OffloadReceiver.of(false, 1448), classify(rx, tcp4, 0, v4, 1448, true), "hdr_len is a hint only");
+        assertEquals(2000, OffloadReceiver.gsoSize(classify(rx, tcp4, csum, v4, 2000, true)),
+                "a receiver of super-segments takes any segment size");
+        // headers that lie or ask for what was not negotiated: dropped, never thrown
+        assertEquals(-1, classify(rx, tcp4, csum, v4, 1461, false), "segments beyond the MTU for a wire receiver");
+        assertEquals(-1, classify(rx, tcp4, csum, VirtioNetHeader.GSO_TCPV6, 1000, true), "TCPV6 on IPv4");
+        assertEquals(-1, classify(rx, tcp4, csum, 3, 1000, true), "UDP fragmentation offload");
+        assertEquals(-1, classify(rx, tcp4, csum, 0x80 | v4, 1000, true), "the ECN bit: TSO_ECN not asked for");
+        assertEquals(-1, classify(rx, tcp4, csum, 5, 1000, true), "UDP_L4 (USO) not asked for");
+        assertEquals(-1, classify(rx, tcp4, csum, v4, 0, true), "gso_size 0");
+        assertEquals(-1, classify(rx, tcp4, csum | 4, v4, 1000, true), "a flag not negotiated");
+        byte[] udp4 = withHeaderRoom(ipv4(17, 3000, 0), (byte) 0);
+        assertEquals(-1, classify(rx, udp4, csum, v4, 1000, true), "a UDP datagram said to be TCP");
+        byte[] empty = withHeaderRoom(ipv4(6, 0, 0), (byte) 0);
+        assertEquals(-1, classify(rx, empty, csum, v4, 1000, true), "no payload to cut");
+        byte[] tcp6 = withHeaderRoom(ipv6(6, 3000), (byte) 0);
+        assertEquals(OffloadReceiver.of(true, 1000), classify(rx, tcp6, csum, VirtioNetHeader.GSO_TCPV6, 1000, true));
+        assertEquals(-1, classify(rx, tcp6, csum, v4, 1000, true), "TCPV4 on IPv6");
+        byte[] outside = tcp4.clone();
+        new VirtioNetHeader(csum, 0, 0, 0, tcp4.length - H - 1, 0).write(outside, 0);
+        assertEquals(-1, rx.classify(outside, 0, outside.length, true, 1514), "a checksum field past the frame");
+    }
+
+    /** {@code b}'s header made to say flags, gso_type and gso_size (NEEDS_CSUM at TCP's field), then classified. */
+    private static int classify(VnetHeader rx, byte[] b, int flags, int gsoType, int gsoSize, boolean keeps) {
+        new VirtioNetHeader(flags, gsoType, 66, gsoSize, (flags & 1) != 0 ? 34 : 0, (flags & 1) != 0 ? 16 : 0)
+                .write(b, 0);
+        return rx.classify(b, 0, b.length, keeps, 1514);
+    }
+
     // --- frames
 
     /** An Ethernet + IPv4 frame carrying {@code protocol} with {@code payload} bytes and a right checksum. */

@@ -119,14 +119,19 @@ final class Arrival {
     // --- all other states ---
 
     static void segment(Connection c, TcpView seg, long now) {
-        segment(c, seg, Ecn.NOT_ECT, now);
+        segment(c, seg, Ecn.NOT_ECT, 1, now);
     }
 
-    /** A segment for {@code c} whose datagram's ECN field was {@code ecn} (RFC 3168 §5). */
-    static void segment(Connection c, TcpView seg, int ecn, long now) {
-        c.receiver.segmentsReceived++;
+    /**
+     * A segment for {@code c} whose datagram's ECN field was {@code ecn} (RFC 3168 §5), standing for
+     * {@code segments} segments: more than 1 for a super-segment a device with receive offloads took whole (as
+     * GRO makes them), which the statistics and the ACK policy count as the segments it stands for.
+     */
+    static void segment(Connection c, TcpView seg, int ecn, int segments, long now) {
+        c.receiver.segmentsReceived += segments;
+        c.receiver.arrivingSegments = segments;
         if (seg.payloadLength() > 0) {
-            c.receiver.dataSegmentsReceived++;
+            c.receiver.dataSegmentsReceived += segments;
         }
         c.timers.heard(now);
         FlowRecorder rec = c.recorder;

@@ -12,6 +12,7 @@ import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.FlowRecording;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.direct.ip.ArrivingFrame;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.direct.ip.TransportHandler;
@@ -85,6 +86,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private final IsnGenerator isn;
     private final SynCookies cookies;
     final Counters counters;
+    private ArrivingFrame arriving = new ArrivingFrame();        // the stack's, once it says so
     private final PortAllocator ports;
     private final ChallengeAckLimiter challengeAcks;
     private final Map<FourTuple, Connection> connections = new HashMap<>();
@@ -117,6 +119,11 @@ public final class DirectTcp implements Tcp, TransportHandler {
         this.cookies = isn.cookies();
         this.ports = new PortAllocator(random, config.ephemeralLow(), config.ephemeralHigh());
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAckLimit());
+    }
+
+    /** Where the stack says what the device vouched for of the frame being received (see {@link ArrivingFrame}). */
+    public void arriving(ArrivingFrame frame) {
+        this.arriving = frame;
     }
 
     TcpConfig config() {
@@ -415,7 +422,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     public void input(long now, IpAddress src, IpAddress dst, int ecn, byte[] buf, int off, int len) {
         TcpView seg;
         try {
-            seg = switch (src) {
+            seg = arriving.checksumValid(buf, off) ? TcpView.parseChecksummed(buf, off, len) : switch (src) {
                 case Ipv4Address s when dst instanceof Ipv4Address d -> TcpView.parseIpv4(buf, off, len, s.bits(), d.bits());
                 case Ipv6Address s when dst instanceof Ipv6Address d -> TcpView.parseIpv6(buf, off, len, s, d);
                 default -> throw new ParseException("tcp.addresses", "mixed address families");
@@ -427,7 +434,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
         Connection c = connections.get(id);
         if (c != null) {
-            Arrival.segment(c, seg, ecn, now);
+            Arrival.segment(c, seg, ecn, arriving.segments(buf, off, seg.payloadLength()), now);
             return;
         }
         Listener l = listeners.get(seg.dstPort());

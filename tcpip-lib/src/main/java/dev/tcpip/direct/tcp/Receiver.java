@@ -32,6 +32,8 @@ final class Receiver {
     /** shutdown(READ): what arrives is acknowledged and discarded. */
     private boolean readShutdown;
     long bytesReceived, segmentsReceived, dataSegmentsReceived, windowUpdatesSent; // statistics
+    /** How many segments the one being processed stands for: more than 1 for a device's super-segment. */
+    int arrivingSegments = 1;
 
     Receiver(Connection c) {
         this.c = c;
@@ -202,8 +204,9 @@ final class Receiver {
                 }
             }
             bytesReceived += len;
-            // RFC 5681 §4.2: ACK at once when a hole is filled; else every second full segment.
-            return ackPolicy.onInOrderData(len, t.smss, hadHoles);
+            // RFC 5681 §4.2: ACK at once when a hole is filled; else every second full segment, so at once for a
+            // super-segment that stands for two or more (their size may be below our SMSS: the sender's options).
+            return ackPolicy.onInOrderData(len, t.smss, hadHoles) || arrivingSegments >= 2;
         }
         outOfOrder.insert(start, seg.buffer(), off, len);
         textRefused();

@@ -18,7 +18,7 @@ package dev.tcpip.direct.tcp;
  * @param bytesReceived        data bytes received in order
  * @param segmentsSent         segments sent
  * @param segmentsRetransmitted segments that carried retransmitted data
- * @param segmentsReceived     segments received
+ * @param segmentsReceived     segments received (a device's super-segment counts as the segments it stands for)
  * @param sackBlocksReceived   SACK blocks received
  * @param duplicateAcks        duplicate ACKs received (RFC 5681 §2)
  * @param timeouts             retransmission timer expirations
@@ -28,7 +28,7 @@ package dev.tcpip.direct.tcp;
  * @param ceReceived           segments received in datagrams marked CE (RFC 3168 §6.1.3)
  * @param eceReceived          ACKs received with ECE
  * @param ecnReductions        window reductions for ECE (RFC 3168 §6.1.2), not counting losses
- * @param dataSegmentsReceived segments received that carried data
+ * @param dataSegmentsReceived segments received that carried data (counted so too)
  * @param acksSent             segments sent without data, SYN, FIN or RST: pure ACKs, window updates included
  * @param windowUpdatesSent    of those, the ones sent because a read opened the window (RFC 9293 §3.8.6.2.2)
  */

@@ -8,6 +8,7 @@ import dev.tcpip.TcpipException;
 import dev.tcpip.UdpSendOptions;
 import dev.tcpip.UnreachableException;
 import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.ip.ArrivingFrame;
 import dev.tcpip.direct.ip.Delivery;
 import dev.tcpip.direct.ip.IcmpError;
 import dev.tcpip.direct.ip.IpLayer;
@@ -90,6 +91,7 @@ public final class UdpLayer implements TransportHandler {
     private int nextEphemeral = EPHEMERAL_FIRST;
     /** Forwarding: takes datagrams to other addresses, and to ports of ours nobody listens on (null: off). */
     private Listener forward;
+    private ArrivingFrame arriving = new ArrivingFrame();
 
     /**
      * @param queueLimit datagrams queued per port at most
@@ -103,12 +105,17 @@ public final class UdpLayer implements TransportHandler {
         this.queueBytesLimit = queueBytesLimit;
     }
 
+    /** Where the stack says what the device vouched for of the frame being received (see {@link ArrivingFrame}). */
+    public void arriving(ArrivingFrame frame) {
+        this.arriving = frame;
+    }
+
     @Override
     public void input(long now, IpAddress src, IpAddress dst, byte[] buf, int off, int len) {
         counters.inc(StackCounter.UDP_RX);
         UdpView udp;
         try {
-            udp = switch (src) {
+            udp = arriving.checksumValid(buf, off) ? UdpView.parseChecksummed(buf, off, len) : switch (src) {
                 case Ipv4Address s when dst instanceof Ipv4Address d -> UdpView.parseIpv4(buf, off, len, s.bits(), d.bits());
                 case Ipv6Address s when dst instanceof Ipv6Address d -> UdpView.parseIpv6(buf, off, len, s, d);
                 default -> throw new ParseException("udp.addresses", "mixed address families");

@@ -387,9 +387,9 @@ class DirectIpv6Test {
                 });
                 LoopFuture<Void> client = kit.sim.spawn("client", () -> {
                     TcpFlow f = a.tcp().connect(at(B, 80));
-                    byte[] chunk = new byte[50_000];
                     for (long sent = 0; sent < total; ) {
-                        int n = (int) Math.min(chunk.length, total - sent);
+                        int n = (int) Math.min(50_000, total - sent);
+                        byte[] chunk = new byte[n];               // write keeps its buffer: a fresh one each time
                         for (int i = 0; i < n; i++) {
                             chunk[i] = (byte) ((sent + i) * 31 + 7);
                         }

@@ -11,6 +11,7 @@ import dev.tcpip.device.NetNamespace;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -48,10 +49,7 @@ final class TapBench {
         long bytes = s.quick() ? 64L << 20 : 1L << 30;
         String size = s.quick() ? "64MiB" : "1GiB";
         List<Figure> figures = new ArrayList<>();
-        try (NetNamespace ns = NetNamespace.create("bench-tap")) {
-            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
-            ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
-            ns.ip("link", "set", "tap0", "up");
+        try (NetNamespace ns = tapNamespace()) {
             TapDevice tap = ns.start("bench-tap-open", () -> TapDevice.open("tap0", 1500, TapDevice.randomMac(), true))
                     .get(30, TimeUnit.SECONDS);
             DirectStack stack = ns.start("bench-tap-stack",
@@ -91,10 +89,7 @@ final class TapBench {
         long lossy = s.quick() ? 8L << 20 : 64L << 20;
         String work = "tap-loss " + (lossy >> 20) + "MiB 2% each way";
         List<Figure> figures = new ArrayList<>();
-        try (NetNamespace ns = NetNamespace.create("bench-tap")) {
-            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
-            ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
-            ns.ip("link", "set", "tap0", "up");
+        try (NetNamespace ns = tapNamespace()) {
             Faults drop = Faults.NONE.withLoss(LOSS);
             DirectStack lossyStack = ns.start("bench-tap-open", () -> DirectStack.create(
                     DirectStackConfig.ipv4(STACK + "/24"), new FaultInjectingDevice(
@@ -111,6 +106,20 @@ final class TapBench {
             }
         }
         return figures;
+    }
+
+    /** The bench's namespace with tap0 up at the kernel's address, for the stack to open. */
+    private static NetNamespace tapNamespace() throws IOException, InterruptedException {
+        NetNamespace ns = NetNamespace.create("bench-tap");
+        try {
+            ns.ip("tuntap", "add", "dev", "tap0", "mode", "tap");
+            ns.ip("addr", "add", KERNEL + "/24", "dev", "tap0");
+            ns.ip("link", "set", "tap0", "up");
+            return ns;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            ns.close();
+            throw e;
+        }
     }
 
     private static Figure gbit(String work, String system, double seconds, long bytes) {

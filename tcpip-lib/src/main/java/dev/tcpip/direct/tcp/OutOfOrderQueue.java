@@ -141,9 +141,9 @@ final class OutOfOrderQueue {
             Run r = runs.removeFirst();
             int at = r.seq;
             for (byte[] d : r.chunks) {
-                int skip = Seq.diff(rcvNxt, at);
+                int skip = Seq.diff(rcvNxt, at);               // >= 0: rcvNxt is never before a held chunk
                 if (skip < d.length) {
-                    into.append(d, Math.max(0, skip), d.length - Math.max(0, skip));
+                    into.append(d, skip, d.length - skip);
                     rcvNxt = at + d.length;
                 }
                 at += d.length;

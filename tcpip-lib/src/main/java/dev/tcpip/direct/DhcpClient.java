@@ -133,6 +133,8 @@ public final class DhcpClient implements AutoCloseable {
     private final MacAddress mac;
     private final RandomGenerator random;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** How many times the client entered BOUND from a state without a lease (loop only). */
+    private int bindings;
     private final AtomicLong discovers = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong declines = new AtomicLong();
@@ -524,8 +526,11 @@ public final class DhcpClient implements AutoCloseable {
             return;
         }
         if (s == State.BOUND && was != State.RENEWING && was != State.REBINDING) {
-            LOG.log(Level.INFO, "DHCP bound {0}/{1} router {2} dns {3} from {4}, lease {5} s", l.address(),
-                    l.prefixLength(), l.router(), l.dns(), l.server(), l.leaseTime().toSeconds());
+            // The first lease reaches the application through awaitLease (the CLI prints it): logged at DEBUG so it
+            // is not printed twice. A later one (after a NAK, an expiry or a declined address) is news: INFO.
+            LOG.log(bindings++ == 0 ? Level.DEBUG : Level.INFO, "DHCP bound {0}/{1} router {2} dns {3} from {4}, "
+                    + "lease {5} s", l.address(), l.prefixLength(), l.router(), l.dns(), l.server(),
+                    l.leaseTime().toSeconds());
         } else {
             LOG.log(Level.DEBUG, "DHCP {0} -> {1}", was, s);
         }

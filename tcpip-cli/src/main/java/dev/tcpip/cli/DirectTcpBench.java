@@ -50,6 +50,7 @@ final class DirectTcpBench {
      * ({@code tcpi_segs_out / tcpi_segs_in}, its handshake and FIN included, loopback's 64 KiB MTU).
      */
     private static final String ACKS_UNIT = "receiver ACKs/data segment";
+    private static final String ALLOC_UNIT = "heap bytes allocated/byte moved";
 
     private DirectTcpBench() {
     }
@@ -109,19 +110,23 @@ final class DirectTcpBench {
         double[][] acksDirect = new double[MTUS.length][rounds];
         double[] bulkSocket = new double[rounds];
         double[] acksSocket = new double[rounds];
+        double[][] allocDirect = new double[MTUS.length][rounds];
+        double[] allocSocket = new double[rounds];
         double[] rrDirect = new double[rounds];
         double[] rrSocket = new double[rounds];
         double[] connDirect = new double[rounds];
         double[] connSocket = new double[rounds];
         for (int i = 0; i < rounds; i++) {
             for (int m = 0; m < MTUS.length; m++) {
-                double[] acks = new double[1];
-                bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk, null, acks);
-                acksDirect[m][i] = acks[0];
+                double[] side = new double[2];
+                bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk, null, side);
+                acksDirect[m][i] = side[0];
+                allocDirect[m][i] = side[1];
             }
-            double[] acks = new double[1];
-            bulkSocket[i] = bulk(Pair.socket(), bulk, null, acks);
-            acksSocket[i] = acks[0];
+            double[] side = new double[2];
+            bulkSocket[i] = bulk(Pair.socket(), bulk, null, side);
+            acksSocket[i] = side[0];
+            allocSocket[i] = side[1];
             rrDirect[i] = rr(Pair.direct(1500), rr);
             rrSocket[i] = rr(Pair.socket(), rr);
             connDirect[i] = connections(Pair.direct(1500), conns);
@@ -136,8 +141,10 @@ final class DirectTcpBench {
             out.add(new Figure(work, "socket-loopback", socketBulk, "Gbit/s"));
             out.add(new Figure(work, "ratio", d / socketBulk, "x"));
             out.add(new Figure(work + "-acks", "direct-memory", SocketBench.median(acksDirect[m]), ACKS_UNIT));
+            out.add(new Figure(work + "-alloc", "direct-memory", SocketBench.median(allocDirect[m]), ALLOC_UNIT));
         }
         out.add(new Figure("tcp-bulk-mtu65536-acks", "socket-loopback", SocketBench.median(acksSocket), ACKS_UNIT));
+        out.add(new Figure("tcp-bulk-mtu65536-alloc", "socket-loopback", SocketBench.median(allocSocket), ALLOC_UNIT));
         addPair(out, "tcp-rr-1byte", SocketBench.median(rrDirect), SocketBench.median(rrSocket), "round-trips/s");
         addPair(out, "tcp-connect-close", SocketBench.median(connDirect), SocketBench.median(connSocket),
                 "connections/s");
@@ -203,8 +210,12 @@ final class DirectTcpBench {
         return bulk(p, total, recorder, new double[1]);
     }
 
-    /** As above; the receiving end's ACKs per data segment received go to {@code acks[0]}. */
-    static double bulk(Pair p, long total, Recorder recorder, double[] acks) throws Exception {
+    /**
+     * As above; the receiving end's ACKs per data segment received go to {@code side[0]}, and, if {@code side} has
+     * room, the heap bytes the whole JVM allocated per byte received during the transfer to {@code side[1]} (both
+     * stacks, the bench's reader and writer, whatever else runs: the seed's fresh buffer per read included).
+     */
+    static double bulk(Pair p, long total, Recorder recorder, double[] side) throws Exception {
         try (p) {
             CompletableFuture<Long> received = new CompletableFuture<>();
             int port = p.server.tcp().listen(0, flow -> {
@@ -212,7 +223,7 @@ final class DirectTcpBench {
                 while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
                     n += b.remaining();
                 }
-                acks[0] = acksPerDataSegment(flow);
+                side[0] = acksPerDataSegment(flow);
                 received.complete(n);
                 flow.close();
             });
@@ -224,6 +235,7 @@ final class DirectTcpBench {
                 recorder.around((DirectStack) p.client, flow);
             }
             ByteBuffer data = ByteBuffer.allocate(CHUNK);
+            long allocatedBefore = allocatedBytes();
             long start = System.nanoTime();
             for (long sent = 0; sent < total; sent += CHUNK) {
                 flow.write(data.asReadOnlyBuffer());   // never changed, so each write may take a view
@@ -231,12 +243,21 @@ final class DirectTcpBench {
             flow.close();
             long got = received.get(TIMEOUT_S, TimeUnit.SECONDS);
             long nanos = System.nanoTime() - start;
+            if (side.length > 1) {
+                side[1] = (double) (allocatedBytes() - allocatedBefore) / Math.max(1, got);
+            }
             long want = (total + CHUNK - 1) / CHUNK * CHUNK;
             if (got != want) {
                 throw new IOException("received " + got + " bytes of " + want);
             }
             return got * 8.0 / nanos;
         }
+    }
+
+    /** Heap bytes allocated by every thread of this JVM so far (HotSpot's count; -1 where unsupported). */
+    private static long allocatedBytes() {
+        return java.lang.management.ManagementFactory.getThreadMXBean()
+                instanceof com.sun.management.ThreadMXBean t ? t.getTotalThreadAllocatedBytes() : -1;
     }
 
     private static double acksPerDataSegment(TcpFlow flow) throws IOException {

@@ -162,6 +162,12 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
         return link;
     }
 
+    /** True if opened with checksum offload: the writer marks TCP and UDP frames NEEDS_CSUM (see VnetHeader). */
+    @Override
+    public boolean completesChecksums() {
+        return checksumOffload;
+    }
+
     /** True if opened with checksum offload: the kernel does not verify the checksums of TCP and UDP sent. */
     @Override
     public boolean offloadsChecksums() {

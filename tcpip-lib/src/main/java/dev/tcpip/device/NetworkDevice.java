@@ -70,6 +70,17 @@ public interface NetworkDevice extends AutoCloseable {
         return false;
     }
 
+    /**
+     * True if this device completes the TCP and UDP checksums of the frames sent through it (a {@link TapDevice} or
+     * {@link TunDevice} opened with checksum offload: it marks each frame {@code NEEDS_CSUM} and the kernel or the
+     * NIC sums it). The stack then leaves the sum over the payload out and puts only the pseudo-header's folded sum
+     * in the field, as virtio-net's partial checksum wants (virtio 1.2 §5.1.6.2). False by default, and for every
+     * wrapper: a fault injector or a capture needs frames whose checksums are complete.
+     */
+    default boolean completesChecksums() {
+        return false;
+    }
+
     /** Detaches and releases the device; later sends are dropped. Idempotent. */
     @Override
     void close();

@@ -158,7 +158,7 @@ public final class DirectStack implements Stack {
             this.neighbors = null;
             this.ndp = null;
         }
-        this.ip = new DualIp(ipv4, ipv6);
+        this.ip = new DualIp(ipv4, ipv6, device.completesChecksums());
         this.udpLayer = new UdpLayer(ip, counters, config.udpQueuePerPort(), config.udpQueueBytesPerPort());
         Link.Receiver arpIn = arp == null ? null : arp::input;
         Link.Receiver ipv4In = ipv4 == null ? null : ipv4::input;

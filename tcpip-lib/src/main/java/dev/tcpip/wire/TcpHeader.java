@@ -58,6 +58,15 @@ public record TcpHeader(int srcPort, int dstPort, int seq, int ack, int flags, i
 
     /** Writes the header at {@code off}, checksummed with the given pseudo-header partial sum. */
     public int emit(byte[] buf, int off, long pseudoHeaderSum) {
+        return emit(buf, off, pseudoHeaderSum, false);
+    }
+
+    /**
+     * As {@link #emit(byte[], int, long)}; with {@code partial}, the checksum field gets only the folded
+     * pseudo-header sum, for a device that completes the rest (checksum offload: virtio 1.2 §5.1.6.2), and the
+     * segment is not summed here.
+     */
+    public int emit(byte[] buf, int off, long pseudoHeaderSum, boolean partial) {
         Bytes.checkRegion(buf, off, segmentLength());
         int hl = length();
         Bytes.put16(buf, off, srcPort);
@@ -70,7 +79,8 @@ public record TcpHeader(int srcPort, int dstPort, int seq, int ack, int flags, i
         Bytes.put16(buf, off + 16, 0);
         Bytes.put16(buf, off + 18, urgentPointer);
         options.emit(buf, off + TcpView.MIN_HEADER_LENGTH);
-        Bytes.put16(buf, off + 16, Checksum.finish(Checksum.ones(buf, off, segmentLength(), pseudoHeaderSum)));
+        Bytes.put16(buf, off + 16, partial ? Checksum.fold(pseudoHeaderSum)
+                : Checksum.finish(Checksum.ones(buf, off, segmentLength(), pseudoHeaderSum)));
         return off + hl;
     }
 }

@@ -12,10 +12,22 @@ import dev.tcpip.wire.Ipv6Address;
 public final class DualIp implements IpLayer {
     private final Ipv4 v4;   // null: no IPv4
     private final Ipv6 v6;   // null: no IPv6
+    private final boolean completesChecksums;
 
     public DualIp(Ipv4 v4, Ipv6 v6) {
+        this(v4, v6, false);
+    }
+
+    /** Both families over one device; {@code completesChecksums}: the device's answer (see {@link IpSender}). */
+    public DualIp(Ipv4 v4, Ipv6 v6, boolean completesChecksums) {
         this.v4 = v4;
         this.v6 = v6;
+        this.completesChecksums = completesChecksums;
+    }
+
+    @Override
+    public boolean completesChecksums() {
+        return completesChecksums;
     }
 
     private IpLayer of(IpAddress dst) {

@@ -42,6 +42,15 @@ public interface IpSender {
     void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off, int len);
 
     /**
+     * True if the device below completes TCP and UDP checksums ({@link dev.tcpip.device.NetworkDevice#completesChecksums}):
+     * a transport message of at most {@link #maxPayload} bytes (never fragmented) may then go out with only the
+     * folded pseudo-header sum in its checksum field. False by default (test doubles, wrapped devices).
+     */
+    default boolean completesChecksums() {
+        return false;
+    }
+
+    /**
      * Whether {@code dst} is one of this stack's addresses (or a broadcast or multicast group it takes). With
      * forwarding on, input also delivers TCP and UDP for other destinations; the transports ask this to tell a
      * datagram for this host from one to be forwarded. Layers without forwarding (test doubles) take everything.

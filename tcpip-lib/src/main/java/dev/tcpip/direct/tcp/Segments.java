@@ -1,6 +1,7 @@
 package dev.tcpip.direct.tcp;
 
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.direct.ip.IpSender;
 import dev.tcpip.wire.Checksum;
 import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IpAddress;
@@ -189,7 +190,10 @@ final class Segments {
         if (len > 0) {
             c.sender.copy(seq, b, hl, len);
         }
-        h.emit(b, 0, pseudoHeader(id.local(), id.remote(), b.length));
+        // A device with checksum offload sums the segment itself; never for a datagram IP would fragment.
+        IpSender ip = c.layer.ip();
+        boolean partial = ip.completesChecksums() && b.length <= ip.maxPayload(id.remote());
+        h.emit(b, 0, pseudoHeader(id.local(), id.remote(), b.length), partial);
         lastAckSent = ack;
         segmentsSent++;
         c.layer.ip().send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, b, 0, b.length);

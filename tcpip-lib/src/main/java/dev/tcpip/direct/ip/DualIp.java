@@ -69,6 +69,14 @@ public final class DualIp implements IpLayer {
     }
 
     @Override
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
+        IpLayer ip = of(dst);
+        if (ip != null) {
+            ip.send(now, src, dst, protocol, ecn, len, writer);
+        }
+    }
+
+    @Override
     public void output(long now, IpAddress src, IpAddress dst, int protocol, int hopLimit, byte[] p, int off,
                        int len, Delivery delivery) {
         IpLayer ip = of(dst);

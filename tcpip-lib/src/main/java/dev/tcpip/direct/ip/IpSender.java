@@ -41,6 +41,24 @@ public interface IpSender {
      */
     void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, byte[] payload, int off, int len);
 
+    /** Writes a transport message of the length it was given into {@code buf} from {@code off}. */
+    @FunctionalInterface
+    interface MessageWriter {
+        void write(byte[] buf, int off);
+    }
+
+    /**
+     * As {@link #send(long, IpAddress, IpAddress, int, int, byte[], int, int)} for a message of {@code len} bytes
+     * that {@code writer} writes, once. When the datagram leaves at once and whole (next hop resolved, no
+     * fragment needed) it writes straight into the link's transmit buffer, after the IP header: no array per
+     * message, one copy of the payload fewer. Otherwise (and by default) into a fresh array sent as usual.
+     */
+    default void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
+        byte[] b = new byte[len];
+        writer.write(b, 0);
+        send(now, src, dst, protocol, ecn, b, 0, len);
+    }
+
     /**
      * True if the device below completes TCP and UDP checksums ({@link dev.tcpip.device.NetworkDevice#completesChecksums}):
      * a transport message of at most {@link #maxPayload} bytes (never fragmented) may then go out with only the

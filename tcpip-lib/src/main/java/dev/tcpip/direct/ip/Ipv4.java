@@ -231,6 +231,31 @@ public final class Ipv4 implements IpLayer {
         output(now, (Ipv4Address) src, (Ipv4Address) dst, protocol, ttl, false, ecn, payload, off, len, null);
     }
 
+    /**
+     * The common case in place: a unicast datagram that fits the MTU to a next hop whose address ARP knows is
+     * written straight into the link's buffer (the same header {@link #transmit} would give it); anything else
+     * takes the general path. A lookup that misses has no effect but dropping an expired entry, so asking again
+     * there changes nothing.
+     */
+    @Override
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
+        int d = ((Ipv4Address) dst).bits();
+        int hop = d == 0 ? 0 : nextHop(d);
+        long mac = hop == 0 || len > mtu - HEADER || isBroadcast(d) ? -1 : arp == null ? 0 : arp.lookup(now, hop);
+        if (mac == -1) {
+            IpLayer.super.send(now, src, dst, protocol, ecn, len, writer);
+            return;
+        }
+        int id = nextId;
+        nextId = (nextId + 1) & 0xffff;                   // as in output: unique per src, dst, protocol
+        byte[] buf = eth.buffer();
+        int at = new Ipv4Header(0, ecn, id, false, false, 0, ttl, protocol, (Ipv4Address) src, (Ipv4Address) dst,
+                null, len).emit(buf, eth.header(mac, EtherType.IPV4));
+        writer.write(buf, at);
+        counters.inc(StackCounter.IP_TX);
+        eth.transmit(at + len);
+    }
+
     @Override
     public void output(long now, IpAddress src, IpAddress dst, int protocol, int hopLimit, byte[] p, int off, int len,
                        Delivery delivery) {

@@ -213,6 +213,14 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
+    public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
+        if (!output.sendInPlace(now, (Ipv6Address) src, (Ipv6Address) dst, protocol, output.hopLimit(), ecn, len,
+                writer)) {
+            IpLayer.super.send(now, src, dst, protocol, ecn, len, writer);
+        }
+    }
+
+    @Override
     public void output(long now, IpAddress src, IpAddress dst, int protocol, int hops, byte[] p, int off, int len,
                        Delivery delivery) {
         output.output(now, (Ipv6Address) src, (Ipv6Address) dst, protocol, hops, null, p, off, len, delivery);

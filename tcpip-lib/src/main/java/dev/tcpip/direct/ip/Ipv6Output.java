@@ -103,6 +103,30 @@ public final class Ipv6Output {
         }
     }
 
+    /**
+     * The common case in place: a unicast packet without extension headers that fits the path MTU, to a next hop
+     * the neighbor cache knows, written straight into the link's buffer. False, having sent nothing, otherwise:
+     * the caller takes the general path (a lookup that misses changed nothing, so asking again is the same).
+     */
+    boolean sendInPlace(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, int ecn, int len,
+                        IpSender.MessageWriter writer) {
+        if (dst.isMulticast() || Ipv6.HEADER + len > routes.pathMtu(dst)) {
+            return false;
+        }
+        Ipv6Address hop = routes.nextHop(now, dst);
+        long mac = hop == null ? -1 : neighbors.lookup(now, hop);
+        if (mac == -1) {
+            return false;
+        }
+        byte[] buf = eth.buffer();
+        int at = new Ipv6Header(ecn, 0, hops, src, dst, List.of(), protocol, len)
+                .emit(buf, eth.header(mac, EtherType.IPV6));
+        writer.write(buf, at);
+        counters.inc(StackCounter.IP6_TX);
+        eth.transmit(at + len);
+        return true;
+    }
+
     /** Sends to a known MAC without consulting the neighbor cache (NDP's probes and answers). */
     public void transmitTo(long mac, Ipv6Address src, Ipv6Address dst, int protocol, int hops, byte[] p, int off,
                            int len) {

@@ -186,17 +186,20 @@ final class Segments {
         FourTuple id = c.id;
         TcpHeader h = new TcpHeader(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, options, len);
         int hl = h.length();
-        byte[] b = new byte[hl + len];
-        if (len > 0) {
-            c.sender.copy(seq, b, hl, len);
-        }
+        int total = hl + len;
         // A device with checksum offload sums the segment itself; never for a datagram IP would fragment.
         IpSender ip = c.layer.ip();
-        boolean partial = ip.completesChecksums() && b.length <= ip.maxPayload(id.remote());
-        h.emit(b, 0, pseudoHeader(id.local(), id.remote(), b.length), partial);
+        boolean partial = ip.completesChecksums() && total <= ip.maxPayload(id.remote());
+        long pseudo = pseudoHeader(id.local(), id.remote(), total);
         lastAckSent = ack;
         segmentsSent++;
-        c.layer.ip().send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, b, 0, b.length);
+        // Written in place into the link's frame when IP can send it at once: the payload's one copy.
+        ip.send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, total, (buf, at) -> {
+            if (len > 0) {
+                c.sender.copy(seq, buf, at + hl, len);
+            }
+            h.emit(buf, at, pseudo, partial);
+        });
     }
 
     static long pseudoHeader(IpAddress src, IpAddress dst, int length) {

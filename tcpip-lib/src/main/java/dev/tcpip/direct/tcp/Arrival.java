@@ -268,18 +268,24 @@ final class Arrival {
             return;
         }
         boolean ackNow = ceBegan;
+        boolean ackOwedBefore = rcv.ackPending();
         // Seventh: segment text.
         if (payload > 0 && t.state.receivesData()) {
             ackNow |= rcv.data(seg, seq, payload, rcvWnd);
         } else if (payload > 0) {
             ackNow |= rcv.textRefused(); // text in a state that takes none: ACK it
         }
-        // Eighth: FIN.
+        // Eighth: FIN. Acknowledged at once, except a FIN that takes ESTABLISHED to CLOSE-WAIT in the one segment
+        // not yet acknowledged: the application's close usually follows within a moment and its FIN carries the
+        // ACK (one segment less per short connection), so that ACK is delayed like one for data (RFC 1122
+        // §4.2.3.2: less than 0.5 s; the delayed-ACK timer). With one segment in flight the peer's probe timeout
+        // allows for a delayed ACK (RFC 8985 §7.2); with an ACK already owed for earlier data, it goes now.
         boolean finIn = rcv.fin(fin, seq + payload);
-        ackNow |= fin;
+        boolean wasEstablished = t.state == TcpState.ESTABLISHED;
         if (finIn) {
             c.onFinReceived(now);
         }
+        ackNow |= fin && !(finIn && !ackOwedBefore && wasEstablished && t.state == TcpState.CLOSE_WAIT);
         // A pending read takes the data first, so that the segments sent next (data or the ACK owed) offer the
         // space it freed: sent before it, they offered less, and a window update had to follow each read.
         boolean read = c.answerPendingRead();

@@ -59,6 +59,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
         final int port;
         final Keepalive keepalive;
         final FlowHandler handler;
+        /** The name of each handler thread this listener starts (made once, not per connection). */
+        final String threadName;
         int embryonic;
         /** The time counter of the last SYN cookie this listener sent ({@link SynCookies#counter}). */
         long lastCookieCounter = Long.MIN_VALUE;
@@ -69,6 +71,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
             this.port = port;
             this.keepalive = keepalive;
             this.handler = handler;
+            this.threadName = "tcp-handler-" + port;
         }
 
         /**
@@ -555,7 +558,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         Listener current = listeners.get(c.id.localPort());
         Listener l = current != null && c.listener.abandoned == null ? current : c.listener; // forwarded: its own
         DirectTcpFlow flow = c.flow;
-        loop.spawn("tcp-handler-" + c.id.localPort(), () -> {
+        loop.spawn(l.threadName, () -> {
             try {
                 l.handler.handle(flow);
             } catch (Throwable e) {

@@ -24,6 +24,8 @@ final class Receiver {
     private int rcvNxt;
     /** RCV.NXT + the window last advertised: the right edge never moves left (RFC 9293 §3.8.6.2.2). */
     private int rcvAdvRight;
+    /** The largest window advertised so far (the SYN's unscaled one first): how much the peer may have in flight. */
+    private int largestOffered;
     /** The peer's FIN has been received in order (RCV.NXT counts it). */
     private boolean finReceived;
     /** A FIN received out of order: its sequence number, when {@link #finAhead}. */
@@ -83,6 +85,7 @@ final class Receiver {
     int advertiseSyn() {
         int win = Math.min(buffer.free(), 0xffff);
         rcvAdvRight = rcvNxt + win;
+        largestOffered = Math.max(largestOffered, win);
         return win;
     }
 
@@ -111,6 +114,7 @@ final class Receiver {
         // up each ACK would offer more than the buffer holds. The edge already offered stays in rcvAdvRight,
         // backed by free space, so data up to it is still taken (RFC 9293 §3.8.6.2.2).
         rcvAdvRight = Seq.max(rcvAdvRight, rcvNxt + (field << t.rcvWscale));
+        largestOffered = Math.max(largestOffered, window());
         return field;
     }
 
@@ -135,6 +139,10 @@ final class Receiver {
      *       full-sized segments or more (the peer may become window-limited within the round trip; while the
      *       window offered is larger, the ACKs its data triggers carry the edge in time).</li>
      * </ul>
+     * The last two only once the peer has taken half of the largest window ever offered: until then it cannot be
+     * window-limited within the round trip either. This is the first read of a connection whose SYN offered 64 KiB
+     * unscaled (RFC 7323 §2.2) and whose buffer is larger: without it, one byte read announced the whole buffer in a
+     * pure ACK of its own, an extra segment per short connection (a request/response exchange and close).
      */
     void windowUpdateIfWorthIt(long now) {
         if (!t.state.synchronized_() || finReceived) {
@@ -149,7 +157,8 @@ final class Receiver {
         int growth = free - offered;
         boolean blocked = offered < t.ourMss;
         boolean doubles = offered <= maxWindow / 2 && growth >= Math.max(2 * t.smss, offered);
-        boolean tellNow = blocked || growth >= maxWindow / 2 || doubles;
+        boolean peerUsedHalf = offered <= largestOffered / 2;
+        boolean tellNow = blocked || peerUsedHalf && (growth >= maxWindow / 2 || doubles);
         if (tellNow) {
             windowUpdatesSent++;
             c.segments.ack(now);
@@ -256,6 +265,11 @@ final class Receiver {
     }
 
     /** After a segment's processing: the owed ACK goes now or after the delayed-ACK timeout. */
+    /** An ACK is owed for what arrived (held for the delayed-ACK timer or about to go). */
+    boolean ackPending() {
+        return ackPolicy.pending();
+    }
+
     void ackOrDelay(boolean ackNow, long now) {
         if (!ackPolicy.pending()) {
             return;

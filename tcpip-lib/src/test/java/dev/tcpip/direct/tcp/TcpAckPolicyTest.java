@@ -2,6 +2,8 @@ package dev.tcpip.direct.tcp;
 
 import static dev.tcpip.direct.tcp.Expect.segment;
 import static dev.tcpip.wire.TcpHeader.ACK;
+import static dev.tcpip.wire.TcpHeader.FIN;
+import static dev.tcpip.wire.TcpHeader.PSH;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +162,75 @@ class TcpAckPolicyTest extends ScriptFixture {
         assertTrue(second.isDone());
         p.expect(segment(ACK, ours(0), theirs(100 * MSS)).len(0));   // 128 KiB freed: half the buffer
         assertEquals(1, f.stats().windowUpdatesSent());
+    }
+
+    /**
+     * Churn's exchange, on the accepting side: the SYN-ACK offered 65,535 unscaled (RFC 7323 §2.2) of a 256 KiB
+     * buffer; the peer's first byte goes to a pending read. That read frees one byte: the peer, holding
+     * almost the whole window it was offered, is not told of the larger buffer in a pure ACK of its own; the ACK
+     * owed waits for the delayed-ACK timer (or data to carry it) and offers the whole buffer then.
+     */
+    @Test
+    void theFirstReadOfAConnectionSendsNoWindowUpdateOfItsOwn() throws Exception {
+        DirectTcpFlow f = established(TcpConfig.DEFAULTS.withOptions(true, false, false), null,
+                ScriptedPeer.synOptions(MSS, 7, false, false, 0));
+        LoopFuture<Void> read = app("read", () -> assertInstanceOf(ReadResult.Data.class, f.read()));
+        long t = p.sim.now();
+        data(0, 1, TcpOptions.NONE);
+        assertTrue(read.isDone(), "the byte was read");
+        p.expectNothing();
+        assertEquals(0, f.stats().windowUpdatesSent());
+        p.advance(40);
+        p.expect(segment(ACK, ours(0), theirs(1)).len(0).at(t + 40_000_000L));
+        assertTrue(f.stats().rcvWnd() > 65_535, "the delayed ACK offered the buffer: " + f.stats().rcvWnd());
+    }
+
+    /**
+     * RFC 1122 §4.2.3.2: the peer's data and FIN in one segment take ESTABLISHED to CLOSE-WAIT; the application
+     * reads and closes, and its FIN acknowledges theirs: no ACK of its own, and none later from the timer.
+     */
+    @Test
+    void aFinIntoCloseWaitIsAcknowledgedByTheApplicationsFin() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        p.inject(PEER_PORT, PORT, theirs(0), ours(0), ACK | PSH | FIN, 65535, TcpOptions.NONE, new byte[] {7});
+        p.expectNothing();
+        LoopFuture<Void> app = app("read+close", () -> {
+            assertInstanceOf(ReadResult.Data.class, f.read());
+            assertInstanceOf(ReadResult.Eof.class, f.read());
+            f.close();
+        });
+        assertTrue(app.isDone());
+        app.getNow();
+        p.expect(segment(FIN | ACK, ours(0), theirs(2)).len(0));
+        p.advance(40);
+        p.expectNothing();
+    }
+
+    /**
+     * A FIN that comes while an ACK is already owed for earlier data is acknowledged at once, covering both: two
+     * segments in flight, the peer's probe timeout need not allow for a delayed ACK (RFC 8985 §7.2).
+     */
+    @Test
+    void aFinAfterDataStillUnacknowledgedIsAcknowledgedAtOnce() throws Exception {
+        established(PLAIN, null);
+        data(0, 100, TcpOptions.NONE);
+        p.expectNothing();                                   // the data's ACK waits
+        long t = p.sim.now();
+        p.inject(PEER_PORT, PORT, theirs(100), ours(0), ACK | FIN, 65535);
+        p.expect(segment(ACK, ours(0), theirs(101)).len(0).at(t));
+    }
+
+    /** A FIN in FIN-WAIT-2 (our close came first) is acknowledged at once: no close of ours will carry it. */
+    @Test
+    void aFinAfterOurCloseIsAcknowledgedAtOnce() throws Exception {
+        DirectTcpFlow f = established(PLAIN, null);
+        LoopFuture<Void> closing = app("close", f::close);
+        p.expect(segment(FIN | ACK, ours(0), theirs(0)).len(0));
+        p.inject(PEER_PORT, PORT, theirs(0), ours(1), ACK, 65535);           // FIN-WAIT-2
+        long t = p.sim.now();
+        p.inject(PEER_PORT, PORT, theirs(0), ours(1), ACK | FIN, 65535);
+        p.expect(segment(ACK, ours(1), theirs(1)).len(0).at(t));
+        assertTrue(closing.isDone());
     }
 
     /** The peer sends {@code segments} full segments (an even number) that nobody reads: an ACK every second. */

@@ -65,6 +65,7 @@ class TcpScriptResetTest extends ScriptFixture {
     void resetInCloseWaitAtRcvNxtCloses() throws Exception {
         established(PLAIN, null);
         p.inject(PEER_PORT, PORT, theirs(0), ours(0), FIN | ACK, 65535);
+        p.advance(40);                                         // into CLOSE-WAIT: the ACK after the delayed-ACK timer
         p.expect(ACK, ours(0), theirs(1));
         rst(theirs(0));                                        // before RCV.NXT: out of window, dropped
         p.expectNothing();

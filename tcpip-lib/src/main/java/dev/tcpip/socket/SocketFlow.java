@@ -7,6 +7,7 @@ import dev.tcpip.ReadResult;
 import dev.tcpip.ResetException;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.TcpInfo;
+import dev.tcpip.internal.ChannelBacked;
 import dev.tcpip.jfr.TcpipEvents;
 import dev.tcpip.wire.AddressText;
 import java.io.Closeable;
@@ -32,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * for the application to read. Only one thread is inside the socket's read at a time
  * ({@link #channelBusy}), and no lock is held while it is.
  */
-final class SocketFlow implements TcpFlow {
+final class SocketFlow implements TcpFlow, ChannelBacked {
 
     private final SocketStack stack;
     private final SocketChannel ch;
@@ -474,6 +475,26 @@ final class SocketFlow implements TcpFlow {
     /** Whether TCP_NODELAY is on now (for tests). */
     boolean noDelay() throws IOException {
         return ch.getOption(StandardSocketOptions.TCP_NODELAY);
+    }
+
+    // --- the relay's hooks (ChannelBacked) ---
+
+    @Override
+    public SocketChannel relayChannel() throws IOException {
+        ch.configureBlocking(false);
+        return ch;
+    }
+
+    /** The relay shut both directions down itself (a clean end), or asks for a RST. */
+    @Override
+    public void relayDone(boolean abort) {
+        if (abort) {
+            abort();
+            return;
+        }
+        endOfWriting(new ClosedException("flow to " + AddressText.of(dst) + " was closed by this side"));
+        eof = true;
+        release();
     }
 
     /** The channel (for tests that check socket options). */

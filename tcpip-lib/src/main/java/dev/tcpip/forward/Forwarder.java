@@ -38,11 +38,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * TCP: a guest's SYN is held by the direct stack while this connects upstream; success sends the SYN-ACK and, once
- * the guest completes the handshake, a {@link Splice} relays the two flows. Refused upstream → RST; network
+ * the guest completes the handshake, the two flows are relayed: a guest (direct) flow and a socket flow by a
+ * {@link LoopSplice} (on the loop and one selector thread per forwarder), any other pair, or every pair with
+ * {@code -Dtcpip.splice=threads}, by a {@link Splice} (a thread per direction). Refused upstream → RST; network
  * unreachable → ICMP net unreachable; host unreachable or a connect timeout → ICMP host unreachable; beyond
  * {@code maxFlows} or {@code maxPendingConnects} → RST. UDP: see {@link UdpForwarding}. A flow's slot is free again
  * once both its sides are closed (TCP) or it has been idle {@code udpIdleTimeout} (UDP). Threads are the direct
- * stack loop's application threads (virtual threads; tracked in a simulation).
+ * stack loop's application threads (virtual threads; tracked in a simulation), and the event relays' selector.
  */
 public final class Forwarder implements AutoCloseable {
     private final DirectStack guestSide;

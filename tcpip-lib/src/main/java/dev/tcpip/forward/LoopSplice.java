@@ -85,9 +85,12 @@ final class LoopSplice implements LoopSink, RelaySelector.Handler {
     @Override
     public void abort() {
         if (aborted.compareAndSet(false, true)) {
-            upstream.relayDone(true);
-            direct.abortLater();
-            finish();
+            try {
+                upstream.relayDone(true);
+                direct.abortLater();                            // throws only if the loop's queue is full
+            } finally {
+                finish();
+            }
         }
     }
 
@@ -104,8 +107,8 @@ final class LoopSplice implements LoopSink, RelaySelector.Handler {
         }
         try {
             ch.write(bytes);
-        } catch (IOException e) {
-            abort();                                            // upstream reset or closed
+        } catch (IOException | RuntimeException e) {
+            abort();                                            // upstream reset or closed (never thrown into TCP)
             return true;
         }
         if (!bytes.hasRemaining()) {
@@ -124,7 +127,7 @@ final class LoopSplice implements LoopSink, RelaySelector.Handler {
             } else {
                 try {
                     ch.shutdownOutput();                        // a FIN carries across as a FIN
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     abort();
                 }
             }

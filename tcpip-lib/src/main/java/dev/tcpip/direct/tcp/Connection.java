@@ -178,8 +178,13 @@ final class Connection {
 
     /** From now on received bytes go to {@code s} on the loop ({@link LoopSink}); what is buffered goes now. */
     void deliverTo(LoopSink s, long now) {
-        if (sink != null || pendingRead != null) {
-            throw new IllegalStateException("this flow already has a reader");
+        if (sink != null) {
+            return;                                  // one sink per flow: a second is ignored
+        }
+        if (pendingRead != null) {
+            LoopFuture<ReadResult> f = pendingRead;  // a reader was there first: it ends, the sink takes over
+            pendingRead = null;
+            f.fail(new IllegalStateException("this flow's bytes go to a relay on the loop"));
         }
         sink = s;
         wakeReader(now);

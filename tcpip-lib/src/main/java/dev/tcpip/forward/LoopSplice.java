@@ -60,7 +60,7 @@ final class LoopSplice implements LoopSink, RelaySelector.Handler {
     /** Takes the upstream channel over and starts both directions. */
     void start() {
         try {
-            ch = upstream.relayChannel();
+            ch = upstream.relayChannel(this::abort);            // e.g. the socket stack's disconnect
         } catch (IOException | RuntimeException e) {
             abort();
             return;

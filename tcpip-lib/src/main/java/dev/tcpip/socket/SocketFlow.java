@@ -70,6 +70,9 @@ final class SocketFlow implements TcpFlow, ChannelBacked {
      */
     private final Closeable aborter = this::abort;
     private volatile boolean released;
+    /** A relay's callback for this flow closed under it ({@link #relayChannel}), or null; whether it ended it itself. */
+    private volatile Runnable relayClosed;
+    private volatile boolean relayEnding;
 
     /** This side connected (else a listener accepted it): for the JFR event. */
     private final boolean active;
@@ -376,6 +379,10 @@ final class SocketFlow implements TcpFlow, ChannelBacked {
         stack.flowReleased(this);
         SocketStack.closeQuietly(ch);
         TcpipEvents.closed(EVENT_STACK, src, dst, lastInfo);
+        Runnable relay = relayClosed;
+        if (relay != null && !relayEnding) {
+            relay.run();                                   // closed under a relay: it ends too
+        }
     }
 
     /**
@@ -480,7 +487,8 @@ final class SocketFlow implements TcpFlow, ChannelBacked {
     // --- the relay's hooks (ChannelBacked) ---
 
     @Override
-    public SocketChannel relayChannel() throws IOException {
+    public SocketChannel relayChannel(Runnable closedUnderneath) throws IOException {
+        relayClosed = closedUnderneath;
         ch.configureBlocking(false);
         return ch;
     }
@@ -488,6 +496,7 @@ final class SocketFlow implements TcpFlow, ChannelBacked {
     /** The relay shut both directions down itself (a clean end), or asks for a RST. */
     @Override
     public void relayDone(boolean abort) {
+        relayEnding = true;
         if (abort) {
             abort();
             return;

@@ -308,6 +308,15 @@ class ForwarderSocketUpstreamTest {
     }
 
     @Test
+    void theSocketStacksDisconnectUnderARelayResetsTheGuestAndFreesTheSlot() throws Exception {
+        Relayed r = relayedOneByte();
+        host.disconnect();                                     // closes the upstream socket under the relay
+        assertEquals(ReadResult.EOF, r.guest().read());
+        assertTrue(r.guest().resetByPeer(), "the relay ended with a RST to the guest");
+        assertTrue(forwarder.awaitTcpFlows(0, Duration.ofSeconds(10)));
+    }
+
+    @Test
     void closingTheForwarderResetsItsRelaysAndStopsTheSelector() throws Exception {
         Relayed r = relayedOneByte();
         TcpFlow g = r.guest();

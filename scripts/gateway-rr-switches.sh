@@ -67,6 +67,8 @@ kill -INT $PERF; wait $PERF || true
 awk -v n="$N" -v rate="$(grep rate "$D/rr")" '
 /context-switches/ { v = ($2 ~ /^[0-9]+$/) ? $2 : 0
   if ($1 ~ /tcpip-loop/) lp += v; else if ($1 ~ /ForkJoin/) fj += v; else if ($1 ~ /-tx-/) tx += v
-  else if ($1 ~ /tcpip-tap0/) rd += v; else if ($1 ~ /MasterPoller/) po += v; else ot += v }
+  else if ($1 ~ /tcpip-tap0/) rd += v; else if ($1 ~ /MasterPoller/) po += v; else if ($1 ~ /relay-selecto/) se += v
+  else ot += v }
 END { printf "%s; switches per exchange: loop %.2f, carriers %.2f, TAP writer %.2f, TAP reader %.2f, " \
-      "JDK poller %.2f, other %.2f, total %.2f\n", rate, lp/n, fj/n, tx/n, rd/n, po/n, ot/n, (lp+fj+tx+rd+po+ot)/n }' "$D/perf"
+      "JDK poller %.2f, relay selector %.2f, other %.2f, total %.2f\n", rate, lp/n, fj/n, tx/n, rd/n, po/n, se/n, ot/n, \
+      (lp+fj+tx+rd+po+se+ot)/n }' "$D/perf"

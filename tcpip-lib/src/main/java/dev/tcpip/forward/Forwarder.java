@@ -10,6 +10,8 @@ import dev.tcpip.direct.Refusal;
 import dev.tcpip.direct.SynAnswer;
 import dev.tcpip.direct.TcpForwarding;
 import dev.tcpip.direct.tcp.ForwardedSynStats;
+import dev.tcpip.internal.ChannelBacked;
+import dev.tcpip.internal.LoopDelivered;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -36,11 +38,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * TCP: a guest's SYN is held by the direct stack while this connects upstream; success sends the SYN-ACK and, once
- * the guest completes the handshake, a {@link Splice} relays the two flows. Refused upstream → RST; network
+ * the guest completes the handshake, the two flows are relayed: a guest (direct) flow and a socket flow by a
+ * {@link LoopSplice} (on the loop and one selector thread per forwarder), any other pair, or every pair with
+ * {@code -Dtcpip.splice=threads}, by a {@link Splice} (a thread per direction). Refused upstream → RST; network
  * unreachable → ICMP net unreachable; host unreachable or a connect timeout → ICMP host unreachable; beyond
  * {@code maxFlows} or {@code maxPendingConnects} → RST. UDP: see {@link UdpForwarding}. A flow's slot is free again
  * once both its sides are closed (TCP) or it has been idle {@code udpIdleTimeout} (UDP). Threads are the direct
- * stack loop's application threads (virtual threads; tracked in a simulation).
+ * stack loop's application threads (virtual threads; tracked in a simulation), and the event relays' selector.
  */
 public final class Forwarder implements AutoCloseable {
     private final DirectStack guestSide;
@@ -60,6 +64,14 @@ public final class Forwarder implements AutoCloseable {
     final AtomicLong upstreamTimeouts = new AtomicLong();
     private volatile boolean started;
     private volatile boolean closed;
+    /** The selector of the event-driven relays, made with the first one; guarded by this. */
+    private RelaySelector selector;
+
+    /**
+     * How guest flows are relayed to socket flows: {@code events} (the default: {@link LoopSplice}, on the loop and a
+     * selector) or {@code threads} ({@link Splice}, one thread per direction, as every other pair of flows is).
+     */
+    static final boolean THREAD_SPLICE = "threads".equals(System.getProperty("tcpip.splice", "events"));
 
     public Forwarder(DirectStack guestSide, Stack upstream, ForwarderConfig config) {
         this.guestSide = Objects.requireNonNull(guestSide, "guestSide");
@@ -97,6 +109,20 @@ public final class Forwarder implements AutoCloseable {
             r.abort();
         }
         udp.close();
+        if (selector != null) {
+            selector.close();                                   // its relays were aborted above
+        }
+    }
+
+    /** The event-driven relays' selector, started with the first; null once closed. */
+    private synchronized RelaySelector selector() throws IOException {
+        if (closed) {
+            return null;
+        }
+        if (selector == null) {
+            selector = new RelaySelector("relay-selector");
+        }
+        return selector;
     }
 
     public ForwarderStats stats() throws IOException {
@@ -247,7 +273,7 @@ public final class Forwarder implements AutoCloseable {
     private final class Relay {
         private final TcpFlow up;
         private final Slot slot;
-        private Splice splice;                                  // guarded by this
+        private Runnable aborter;                               // the splice's abort; guarded by this
         private boolean ended;                                  // guarded by this
 
         Relay(TcpFlow up, Slot slot) {
@@ -256,16 +282,39 @@ public final class Forwarder implements AutoCloseable {
         }
 
         void established(TcpFlow guest) {
+            Executor threads = threads("relay-" + guest.src().getPort());
+            if (!THREAD_SPLICE && guest instanceof LoopDelivered direct && up instanceof ChannelBacked channel) {
+                RelaySelector sel;
+                try {
+                    sel = selector();
+                } catch (IOException e) {
+                    sel = null;
+                }
+                if (sel != null) {
+                    LoopSplice s = new LoopSplice(guest, direct, channel, sel, threads, this::end);
+                    if (take(guest, s::abort)) {
+                        s.start();
+                    }
+                    return;
+                }
+            }
             Splice s = new Splice(guest, up, this::end);
+            if (take(guest, s::abort)) {
+                s.start(threads);
+            }
+        }
+
+        /** Makes {@code abort} this relay's, unless it ended meanwhile (then the guest flow goes). */
+        private boolean take(TcpFlow guest, Runnable abort) {
             synchronized (this) {
                 if (ended) {
                     guest.abort();
-                    return;
+                    return false;
                 }
-                splice = s;
+                aborter = abort;
             }
             tcpOpened.incrementAndGet();
-            s.start(threads("relay-" + guest.src().getPort()));
+            return true;
         }
 
         /** The guest never completed the handshake (or the SYN timed out): the upstream flow goes. */
@@ -275,15 +324,15 @@ public final class Forwarder implements AutoCloseable {
         }
 
         void abort() {
-            Splice s;
+            Runnable s;
             synchronized (this) {
-                s = splice;
+                s = aborter;
                 if (s == null) {
                     ended = true;
                 }
             }
             if (s != null) {
-                s.abort();                                      // its end() follows once both directions stop
+                s.run();                                      // its end() follows once both directions stop
             } else {
                 up.abort();
                 end();

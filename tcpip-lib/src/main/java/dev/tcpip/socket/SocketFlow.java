@@ -7,6 +7,7 @@ import dev.tcpip.ReadResult;
 import dev.tcpip.ResetException;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.TcpInfo;
+import dev.tcpip.internal.ChannelBacked;
 import dev.tcpip.jfr.TcpipEvents;
 import dev.tcpip.wire.AddressText;
 import java.io.Closeable;
@@ -32,7 +33,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * for the application to read. Only one thread is inside the socket's read at a time
  * ({@link #channelBusy}), and no lock is held while it is.
  */
-final class SocketFlow implements TcpFlow {
+final class SocketFlow implements TcpFlow, ChannelBacked {
 
     private final SocketStack stack;
     private final SocketChannel ch;
@@ -69,6 +70,9 @@ final class SocketFlow implements TcpFlow {
      */
     private final Closeable aborter = this::abort;
     private volatile boolean released;
+    /** A relay's callback for this flow closed under it ({@link #relayChannel}), or null; whether it ended it itself. */
+    private volatile Runnable relayClosed;
+    private volatile boolean relayEnding;
 
     /** This side connected (else a listener accepted it): for the JFR event. */
     private final boolean active;
@@ -375,6 +379,10 @@ final class SocketFlow implements TcpFlow {
         stack.flowReleased(this);
         SocketStack.closeQuietly(ch);
         TcpipEvents.closed(EVENT_STACK, src, dst, lastInfo);
+        Runnable relay = relayClosed;
+        if (relay != null && !relayEnding) {
+            relay.run();                                   // closed under a relay: it ends too
+        }
     }
 
     /**
@@ -474,6 +482,28 @@ final class SocketFlow implements TcpFlow {
     /** Whether TCP_NODELAY is on now (for tests). */
     boolean noDelay() throws IOException {
         return ch.getOption(StandardSocketOptions.TCP_NODELAY);
+    }
+
+    // --- the relay's hooks (ChannelBacked) ---
+
+    @Override
+    public SocketChannel relayChannel(Runnable closedUnderneath) throws IOException {
+        relayClosed = closedUnderneath;
+        ch.configureBlocking(false);
+        return ch;
+    }
+
+    /** The relay shut both directions down itself (a clean end), or asks for a RST. */
+    @Override
+    public void relayDone(boolean abort) {
+        relayEnding = true;
+        if (abort) {
+            abort();
+            return;
+        }
+        endOfWriting(new ClosedException("flow to " + AddressText.of(dst) + " was closed by this side"));
+        eof = true;
+        release();
     }
 
     /** The channel (for tests that check socket options). */

@@ -7,6 +7,7 @@ import dev.tcpip.ResetException;
 import dev.tcpip.TcpInfo;
 import java.util.OptionalLong;
 import dev.tcpip.direct.TcpConfig;
+import dev.tcpip.internal.LoopSink;
 import dev.tcpip.time.LoopFuture;
 import java.nio.ByteBuffer;
 
@@ -61,6 +62,10 @@ final class Connection {
     LoopFuture<DirectTcpFlow> pendingConnect;
     private LoopFuture<ReadResult> pendingRead;
     private LoopFuture<Void> pendingClose;
+    /** Takes received bytes on the loop in place of reads (a relay), or null. Loop only. */
+    private LoopSink sink;
+    /** The sink declined more until it resumes; the end it was told. Loop only. */
+    private boolean sinkPaused, sinkEnded;
 
     Connection(DirectTcp layer, FourTuple id, DirectTcp.Listener listener, Keepalive keepalive, long now) {
         this.layer = layer;
@@ -117,7 +122,9 @@ final class Connection {
     // --- the application's calls (on the loop) ---
 
     void read(long now, LoopFuture<ReadResult> f) {
-        if (answerRead(f)) {
+        if (sink != null) {
+            f.fail(new IllegalStateException("this flow's bytes go to a relay on the loop"));
+        } else if (answerRead(f)) {
             receiver.windowUpdateIfWorthIt(now);
         } else if (readEnded()) {
             f.complete(ReadResult.EOF);
@@ -151,6 +158,9 @@ final class Connection {
 
     /** Answers a pending read if it can; true if data was handed over (the window may have opened). */
     boolean answerPendingRead() {
+        if (sink != null) {
+            return feedSink();
+        }
         LoopFuture<ReadResult> f = pendingRead;
         if (f == null) {
             return false;
@@ -164,6 +174,52 @@ final class Connection {
             f.complete(ReadResult.EOF);
         }
         return false;
+    }
+
+    /** From now on received bytes go to {@code s} on the loop ({@link LoopSink}); what is buffered goes now. */
+    void deliverTo(LoopSink s, long now) {
+        if (sink != null) {
+            return;                                  // one sink per flow: a second is ignored
+        }
+        if (pendingRead != null) {
+            LoopFuture<ReadResult> f = pendingRead;  // a reader was there first: it ends, the sink takes over
+            pendingRead = null;
+            f.fail(new IllegalStateException("this flow's bytes go to a relay on the loop"));
+        }
+        sink = s;
+        wakeReader(now);
+    }
+
+    /** The sink takes bytes again. */
+    void resumeDelivery(long now) {
+        if (sink != null && sinkPaused) {
+            sinkPaused = false;
+            wakeReader(now);
+        }
+    }
+
+    /**
+     * Hands the sink what the receive buffer holds, one read's worth at a time, until it pauses; then, once the
+     * buffer is empty and the stream over, its end. True if bytes were handed over (the window may have opened).
+     */
+    private boolean feedSink() {
+        boolean handed = false;
+        // Each pass takes up to Receiver.MAX_READ bytes from the bounded receive buffer or stops.
+        for (int guard = 0; guard < 1 << 16 && !sinkPaused && !sinkEnded; guard++) {
+            ByteBuffer data = receiver.take();
+            if (data == null) {
+                if (readEnded()) {
+                    sinkEnded = true;
+                    sink.end();
+                }
+                break;
+            }
+            handed = true;
+            if (!sink.data(data)) {
+                sinkPaused = true;
+            }
+        }
+        return handed;
     }
 
     void shutdown(boolean read, boolean write, long now) {

@@ -6,12 +6,15 @@ import dev.tcpip.Keepalive;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
 import dev.tcpip.TcpInfo;
+import dev.tcpip.internal.LoopDelivered;
+import dev.tcpip.internal.LoopSink;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * A direct-stack TCP flow: each call posts a command to the stack's loop and parks on a
@@ -20,7 +23,7 @@ import java.util.List;
  * write that fits the send budget: {@link WriteQueue} queues its buffers (not copied: a written buffer may
  * not be reused) and the caller goes on without waiting; the loop alone adds them to the send buffer.
  */
-public final class DirectTcpFlow implements TcpFlow {
+public final class DirectTcpFlow implements TcpFlow, LoopDelivered {
     private final DirectTcp layer;
     private final Connection c;
     /** Written by writers as their write is taken; read by {@link #noDelay()}. */
@@ -150,6 +153,48 @@ public final class DirectTcpFlow implements TcpFlow {
         } catch (IOException e) {
             // already gone
         }
+    }
+
+    // --- the relay's hooks (LoopDelivered): nothing here waits; the connection is touched on the loop only ---
+
+    @Override
+    public void deliverTo(LoopSink sink) {
+        post(now -> c.deliverTo(sink, now));
+    }
+
+    @Override
+    public void resumeDelivery() {
+        post(c::resumeDelivery);
+    }
+
+    @Override
+    public boolean offerWrite(ByteBuffer bytes) {
+        return !loop().isClosed() && c.writes.offer(List.of(bytes));
+    }
+
+    @Override
+    public void shutdownWriteLater() {
+        post(now -> c.shutdown(false, true, now));
+    }
+
+    @Override
+    public void closeLater() {
+        c.writes.closing();
+        post(now -> c.close(now, loop().newFuture()));
+    }
+
+    @Override
+    public void abortLater() {
+        post(now -> c.abort(new ClosedException("flow aborted"), null, true, now));
+    }
+
+    /**
+     * Runs {@code task} on the loop with the event's time, later (never on the caller); dropped once the loop closed
+     * (the flow is gone then). A full loop queue throws {@code RejectedExecutionException}, as {@code submit} does.
+     */
+    private void post(LongConsumer task) {
+        EventLoop l = loop();
+        l.execute(() -> task.accept(l.now()));
     }
 
     @Override

@@ -244,10 +244,15 @@ class RealTimeLoopTest {
         throw new AssertionError("no command ran inline within 10 s");
     }
 
-    /** A loop started with inline runs on ({@value RealTimeLoop#INLINE_PROPERTY}{@code =true}; off by default). */
+    /** A loop started with inline runs on (the default; set here so that a run with the switch off still tests them). */
     private static RealTimeLoop inlineLoop(String name) {
+        return loopWithInline(name, "true");
+    }
+
+    /** A loop started with {@value RealTimeLoop#INLINE_PROPERTY} set to {@code value}. */
+    private static RealTimeLoop loopWithInline(String name, String value) {
         String was = System.getProperty(RealTimeLoop.INLINE_PROPERTY);
-        System.setProperty(RealTimeLoop.INLINE_PROPERTY, "true");
+        System.setProperty(RealTimeLoop.INLINE_PROPERTY, value);
         try {
             return RealTimeLoop.start(name);
         } finally {
@@ -283,6 +288,19 @@ class RealTimeLoopTest {
                 done.await();
             }
             assertEquals(Thread.currentThread(), ran.get());
+        }
+    }
+
+    @Test
+    void withTheSwitchOffEveryCommandAndBatchRunsOnTheLoopThread() throws Exception {
+        try (RealTimeLoop loop = loopWithInline("not-inline", "false")) {
+            Thread loopThread = loopThread(loop);
+            for (int i = 0; i < 200; i++) {
+                assertEquals(loopThread, loop.<Thread>submit(f -> f.complete(Thread.currentThread())).await());
+                LoopFuture<Thread> ran = loop.newFuture();
+                loop.runOrExecute(() -> ran.complete(Thread.currentThread()));
+                assertEquals(loopThread, ran.await());
+            }
         }
     }
 

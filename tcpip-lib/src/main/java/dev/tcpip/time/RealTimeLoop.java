@@ -45,6 +45,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private final ReentrantLock turn = new ReentrantLock();      // whoever holds it owns the loop's state
     private long wakeAt = Long.MAX_VALUE;                        // the parked loop's deadline; guarded by turn
     private ArrayDeque<Runnable> incoming = new ArrayDeque<>();   // guarded by lock
+    private volatile boolean anyIncoming;                         // !incoming.isEmpty(); written under lock
     private ArrayDeque<Runnable> running = new ArrayDeque<>();    // loop thread only
     private final TimerQueue timers = new TimerQueue();           // guarded by turn
     private final AtomicLong timerSeq = new AtomicLong();
@@ -93,6 +94,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
                         + incoming.size() + " pending tasks (LoopConfig.maxPendingTasks)");
             }
             incoming.add(task);
+            anyIncoming = true;
         } finally {
             lock.unlock();
         }
@@ -136,12 +138,17 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         }
     }
 
-    /** Takes the turn if running inline is allowed now: the loop parked, nothing queued, not nested, not closed. */
+    /**
+     * Takes the turn if running inline is allowed now: the loop parked, nothing queued, not nested, not closed. Nothing
+     * here may block once the turn is taken: a virtual thread that parked holding it (on the queue's lock, say) would
+     * wait for a carrier behind every other runnable virtual thread while the loop and the device's reader wait for
+     * it, so the queue is checked through a volatile flag, not its lock.
+     */
     private boolean takeTurn() {
-        if (!inline || !sleeping || turn.isHeldByCurrentThread() || !turn.tryLock()) {
+        if (!inline || !sleeping || anyIncoming || turn.isHeldByCurrentThread() || !turn.tryLock()) {
             return false;
         }
-        if (!nothingQueued() || closed || !sleeping) {
+        if (anyIncoming || closed || !sleeping) {
             turn.unlock();
             return false;
         }
@@ -248,7 +255,8 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             try {
                 ArrayDeque<Runnable> swap = running;
                 running = incoming;
-                incoming = swap;
+                incoming = swap;                             // empty: running was drained before the park
+                anyIncoming = false;
             } finally {
                 lock.unlock();
             }
@@ -335,6 +343,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         try {
             running.addAll(incoming);
             incoming.clear();
+            anyIncoming = false;
         } finally {
             lock.unlock();
         }

@@ -24,8 +24,9 @@ import java.util.function.LongConsumer;
  * run once it has woken, so callers cannot starve it), and what a caller ran is
  * visible to the loop (and the next caller) through the lock. Order is kept: a caller runs inline only when no task
  * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
- * it, as on the loop thread). Off by default: the system property {@value #INLINE_PROPERTY}{@code =true}, read when
- * a loop starts, turns it on (TapEcnIT saw a spurious retransmission with it on, not understood yet). A
+ * it, as on the loop thread). On by default: the system property {@value #INLINE_PROPERTY}{@code =false}, read when
+ * a loop starts, turns it off. (TapEcnIT's spurious retransmission, once blamed on it, is a tail loss probe of the
+ * final segment racing the peer's ACK under load; it happens with inline runs off as well: ARCHITECTURE.md.) A
  * simulation's loop never runs anything inline: its order is the driver's.
  *
  * <p>Use it for TAP devices, the CLI, and in-memory benchmarks at full speed:
@@ -36,7 +37,7 @@ import java.util.function.LongConsumer;
 public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     /** The system property that turns running inline off when {@code false} (see the class comment). */
     public static final String INLINE_PROPERTY = "tcpip.loop.inline";
-    private final boolean inline = "true".equals(System.getProperty(INLINE_PROPERTY));
+    private final boolean inline = !"false".equals(System.getProperty(INLINE_PROPERTY));
     private final String name;
     private final LoopConfig config;
     private final Thread thread;
@@ -44,6 +45,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private final ReentrantLock turn = new ReentrantLock();      // whoever holds it owns the loop's state
     private long wakeAt = Long.MAX_VALUE;                        // the parked loop's deadline; guarded by turn
     private ArrayDeque<Runnable> incoming = new ArrayDeque<>();   // guarded by lock
+    private volatile boolean anyIncoming;                         // !incoming.isEmpty(); written under lock
     private ArrayDeque<Runnable> running = new ArrayDeque<>();    // loop thread only
     private final TimerQueue timers = new TimerQueue();           // guarded by turn
     private final AtomicLong timerSeq = new AtomicLong();
@@ -92,6 +94,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
                         + incoming.size() + " pending tasks (LoopConfig.maxPendingTasks)");
             }
             incoming.add(task);
+            anyIncoming = true;
         } finally {
             lock.unlock();
         }
@@ -135,12 +138,17 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         }
     }
 
-    /** Takes the turn if running inline is allowed now: the loop parked, nothing queued, not nested, not closed. */
+    /**
+     * Takes the turn if running inline is allowed now: the loop parked, nothing queued, not nested, not closed. Nothing
+     * here may block once the turn is taken: a virtual thread that parked holding it (on the queue's lock, say) would
+     * wait for a carrier behind every other runnable virtual thread while the loop and the device's reader wait for
+     * it, so the queue is checked through a volatile flag, not its lock.
+     */
     private boolean takeTurn() {
-        if (!inline || !sleeping || turn.isHeldByCurrentThread() || !turn.tryLock()) {
+        if (!inline || !sleeping || anyIncoming || turn.isHeldByCurrentThread() || !turn.tryLock()) {
             return false;
         }
-        if (!nothingQueued() || closed || !sleeping) {
+        if (anyIncoming || closed || !sleeping) {
             turn.unlock();
             return false;
         }
@@ -247,7 +255,8 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             try {
                 ArrayDeque<Runnable> swap = running;
                 running = incoming;
-                incoming = swap;
+                incoming = swap;                             // empty: running was drained before the park
+                anyIncoming = false;
             } finally {
                 lock.unlock();
             }
@@ -334,6 +343,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         try {
             running.addAll(incoming);
             incoming.clear();
+            anyIncoming = false;
         } finally {
             lock.unlock();
         }

@@ -244,10 +244,15 @@ class RealTimeLoopTest {
         throw new AssertionError("no command ran inline within 10 s");
     }
 
-    /** A loop started with inline runs on ({@value RealTimeLoop#INLINE_PROPERTY}{@code =true}; off by default). */
+    /** A loop started with inline runs on (the default; set here so that a run with the switch off still tests them). */
     private static RealTimeLoop inlineLoop(String name) {
+        return loopWithInline(name, "true");
+    }
+
+    /** A loop started with {@value RealTimeLoop#INLINE_PROPERTY} set to {@code value}. */
+    private static RealTimeLoop loopWithInline(String name, String value) {
         String was = System.getProperty(RealTimeLoop.INLINE_PROPERTY);
-        System.setProperty(RealTimeLoop.INLINE_PROPERTY, "true");
+        System.setProperty(RealTimeLoop.INLINE_PROPERTY, value);
         try {
             return RealTimeLoop.start(name);
         } finally {
@@ -283,6 +288,19 @@ class RealTimeLoopTest {
                 done.await();
             }
             assertEquals(Thread.currentThread(), ran.get());
+        }
+    }
+
+    @Test
+    void withTheSwitchOffEveryCommandAndBatchRunsOnTheLoopThread() throws Exception {
+        try (RealTimeLoop loop = loopWithInline("not-inline", "false")) {
+            Thread loopThread = loopThread(loop);
+            for (int i = 0; i < 200; i++) {
+                assertEquals(loopThread, loop.<Thread>submit(f -> f.complete(Thread.currentThread())).await());
+                LoopFuture<Thread> ran = loop.newFuture();
+                loop.runOrExecute(() -> ran.complete(Thread.currentThread()));
+                assertEquals(loopThread, ran.await());
+            }
         }
     }
 
@@ -346,6 +364,107 @@ class RealTimeLoopTest {
             }
             assertEquals(null, error.get());
             assertEquals(threads * each, loop.<Integer>submit(f -> f.complete(counter[0])).await());
+        }
+    }
+
+    /**
+     * Inline submits, inline batches and the loop thread's timers at once, with the loop parked on a far timer so that a
+     * missed wake-up shows as a timer an hour late: the time each owner of the turn is handed never goes back (a timer
+     * or command must not see an older {@code now} than one an earlier owner acted on), no timer fires before its
+     * deadline or after being cancelled, each thread's commands run in the order it submitted them, and every timer
+     * armed inline fires within seconds.
+     */
+    @Test
+    void inlineRunsAndTimersKeepTimeMonotonicAndFireEveryTimerOnTime() throws Exception {
+        try (RealTimeLoop loop = inlineLoop("stress")) {
+            long[] lastNow = {Long.MIN_VALUE};                  // the turn guards these
+            List<String> violations = new ArrayList<>();
+            int[] fired = {0};
+            int[] armed = {0};
+            long[] latest = {0};
+            int[] inline = {0};
+            Thread loopThread = loopThread(loop);
+            loop.<Void>submit(f -> {
+                loop.schedule(loop.now() + TimeUnit.HOURS.toNanos(1), () -> violations.add("the anchor fired"));
+                f.complete(null);
+            }).await();
+            int threads = 4;
+            int each = 5_000;
+            List<Thread> workers = new ArrayList<>();
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            for (int w = 0; w < threads; w++) {
+                int id = w;
+                workers.add(Thread.ofPlatform().start(() -> {
+                    java.util.SplittableRandom random = new java.util.SplittableRandom(id);
+                    int[] lastSeq = {-1};
+                    try {
+                        for (int i = 0; i < each; i++) {
+                            int seq = i;
+                            EventLoop.Command<Void> command = (now, f) -> {
+                                if (now < lastNow[0]) {
+                                    violations.add("command saw " + now + " after " + lastNow[0]);
+                                }
+                                lastNow[0] = Math.max(lastNow[0], now);
+                                if (seq != lastSeq[0] + 1) {
+                                    violations.add("thread " + id + " ran " + seq + " after " + lastSeq[0]);
+                                }
+                                lastSeq[0] = seq;
+                                if (Thread.currentThread() != loopThread) {
+                                    inline[0]++;
+                                }
+                                if (random.nextInt(4) == 0) {
+                                    long deadline = now + random.nextLong(2 * MS);
+                                    armed[0]++;
+                                    latest[0] = Math.max(latest[0], deadline);
+                                    Timer t = loop.at(deadline, at -> {
+                                        fired[0]++;
+                                        if (at < deadline || loop.now() < deadline) {
+                                            violations.add("timer for " + deadline + " fired at " + at);
+                                        }
+                                        if (at < lastNow[0]) {
+                                            violations.add("timer saw " + at + " after " + lastNow[0]);
+                                        }
+                                        lastNow[0] = Math.max(lastNow[0], at);
+                                    });
+                                    if (random.nextInt(8) == 0 && t.cancel()) {
+                                        armed[0]--;
+                                    }
+                                }
+                                f.complete(null);
+                            };
+                            if (id % 2 == 0) {
+                                loop.submit(command).await();
+                            } else {
+                                LoopFuture<Void> done = loop.newFuture();
+                                loop.runOrExecute(() -> command.run(loop.now(), done));
+                                done.await();
+                            }
+                        }
+                    } catch (Throwable e) {
+                        error.set(e);
+                    }
+                }));
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertEquals(null, error.get());
+            // the last timers fire on the loop: it completes this once every timer armed has fired (@Timeout bounds it)
+            LoopFuture<Integer> allFired = loop.<Integer>submit(f -> {
+                if (fired[0] == armed[0]) {
+                    f.complete(fired[0]);
+                } else {
+                    loop.schedule(latest[0], () -> f.complete(fired[0]));
+                }
+            });
+            long start = System.nanoTime();
+            int count = allFired.await();
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "the last timers fired late");
+            assertEquals(loop.<Integer>submit(f -> f.complete(armed[0])).await(), count,
+                    "every timer armed and not cancelled fired");
+            assertTrue(count > threads * each / 8, "timers were armed: " + count);
+            assertTrue(loop.<Integer>submit(f -> f.complete(inline[0])).await() > 0, "callers ran inline");
+            assertEquals(List.of(), loop.<List<String>>submit(f -> f.complete(List.copyOf(violations))).await());
         }
     }
 }

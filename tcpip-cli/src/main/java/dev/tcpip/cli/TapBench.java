@@ -37,6 +37,7 @@ final class TapBench {
     private static final String STACK = "10.78.0.2";
     private static final double LOSS = 0.02;
     private static final long LOSS_SEED = 20;
+    private static final long COMMAND_SECONDS = 10;
 
     private TapBench() {
     }
@@ -97,10 +98,23 @@ final class TapBench {
                             LOSS_SEED))).get(30, TimeUnit.SECONDS);
             try {
                 Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy), lossy);
-                Figure kernel = gbit(work, "kernel-sender", directReceives(ns, lossyStack, lossy), lossy);
+                // The kernel's sender uses the namespace's default congestion control, which a new namespace
+                // inherits from the host's (often BBR, which does not take random loss for congestion): the
+                // figures name it, and the kernel's CUBIC (the stack's algorithm) runs too, like for like.
+                String algorithm = ns.run(COMMAND_SECONDS, "sysctl", "-n", "net.ipv4.tcp_congestion_control").strip();
+                Figure kernel = gbit(work, "kernel-sender (" + algorithm + ")", directReceives(ns, lossyStack, lossy),
+                        lossy);
+                // A namespace other than the first may not make CUBIC its default (it is not in
+                // tcp_allowed_congestion_control); a route's congctl attribute selects it for that route.
+                ns.ip("route", "replace", "10.78.0.0/24", "dev", "tap0", "proto", "kernel", "scope", "link",
+                        "src", KERNEL, "congctl", "cubic");
+                Figure cubic = gbit(work, "kernel-sender (cubic)", directReceives(ns, lossyStack, lossy), lossy);
                 figures.add(direct);
                 figures.add(kernel);
-                figures.add(new Figure(work + " ratio", "direct/kernel", direct.value() / kernel.value(), "x"));
+                figures.add(cubic);
+                figures.add(new Figure(work + " ratio", "direct/kernel (" + algorithm + ")",
+                        direct.value() / kernel.value(), "x"));
+                figures.add(new Figure(work + " ratio", "direct/kernel (cubic)", direct.value() / cubic.value(), "x"));
             } finally {
                 lossyStack.disconnect();
             }

@@ -3,6 +3,7 @@ package dev.tcpip.cli;
 import dev.tcpip.Direction;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
 import dev.tcpip.device.Counter;
 import dev.tcpip.device.DeviceCounters;
 import dev.tcpip.device.FaultInjectingDevice;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code tcpip bench tap}: one TCP stream of 1 GiB each way between the Linux kernel and the direct stack over a
@@ -56,7 +58,8 @@ final class TapBench {
             DirectStack stack = ns.start("bench-tap-stack",
                     () -> DirectStack.create(DirectStackConfig.ipv4(STACK + "/24"), tap)).get(30, TimeUnit.SECONDS);
             try {
-                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes), bytes));
+                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes, null),
+                        bytes));
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
                 DeviceCounters c = tap.counters();
                 System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d merged writes%n",
@@ -97,7 +100,8 @@ final class TapBench {
                             TapDevice.open("tap0", 1500, TapDevice.randomMac(), !drop.altersFrames()), drop, drop,
                             LOSS_SEED))).get(30, TimeUnit.SECONDS);
             try {
-                Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy), lossy);
+                AtomicReference<TcpInfo> sender = new AtomicReference<>();
+                Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy, sender), lossy);
                 // The kernel's sender uses the namespace's default congestion control, which a new namespace
                 // inherits from the host's (often BBR, which does not take random loss for congestion): the
                 // figures name it, and the kernel's CUBIC (the stack's algorithm) runs too, like for like.
@@ -115,6 +119,10 @@ final class TapBench {
                 figures.add(new Figure(work + " ratio", "direct/kernel (" + algorithm + ")",
                         direct.value() / kernel.value(), "x"));
                 figures.add(new Figure(work + " ratio", "direct/kernel (cubic)", direct.value() / cubic.value(), "x"));
+                // The direct sender's own counts: each retransmission timeout is a 200 ms stall here.
+                figures.add(new Figure(work, "direct-sender timeouts", sender.get().timeouts().orElse(-1), "count"));
+                figures.add(new Figure(work, "direct-sender retransmissions", sender.get().retransmissions(),
+                        "segments"));
             } finally {
                 lossyStack.disconnect();
             }
@@ -141,7 +149,8 @@ final class TapBench {
     }
 
     /** The direct stack writes {@code bytes} to a kernel socket; seconds until the kernel read them all. */
-    private static double directSends(NetNamespace ns, DirectStack stack, long bytes) throws Exception {
+    private static double directSends(NetNamespace ns, DirectStack stack, long bytes, AtomicReference<TcpInfo> info)
+            throws Exception {
         try (ServerSocketChannel server = ns.start("bench-listen", () -> {
             ServerSocketChannel ss = ServerSocketChannel.open();
             ss.bind(new InetSocketAddress(KERNEL, PORT));
@@ -157,7 +166,11 @@ final class TapBench {
                 }
                 flow.shutdown(Direction.WRITE);
                 check(received.get(300, TimeUnit.SECONDS), bytes);
-                return (System.nanoTime() - t0) / 1e9;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (info != null) {
+                    info.set(flow.info());
+                }
+                return seconds;
             }
         }
     }

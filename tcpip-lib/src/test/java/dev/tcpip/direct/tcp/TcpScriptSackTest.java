@@ -144,7 +144,7 @@ class TcpScriptSackTest extends ScriptFixture {
         p.expectNothing();
         // RFC 8985 §7.2: PTO = 2 * SRTT (200 us here), long before the 200 ms RTO; with no new
         // data, the probe retransmits the last segment.
-        p.advance(2);
+        p.advanceMicros(2 * RTT_US);
         expectSegment(9);
         p.expectNothing();
         assertEquals(1, f.stats().lossProbes());
@@ -156,6 +156,40 @@ class TcpScriptSackTest extends ScriptFixture {
         ack(seg(10));
         assertEquals(0, f.stats().timeouts());
         assertEquals(2, f.stats().segmentsRetransmitted());
+        p.advance(60_000);
+        p.expectNothing();
+    }
+
+    @Test
+    void aProbeWhoseAckIsLostIsRepeatedWithBackoffBeforeTheRetransmissionTimeout() throws Exception {
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
+        p.advanceMicros(RTT_US);
+        ack(seg(8));                                    // s8 and s9 arrived, but the ACK for them is lost
+        int cwnd = f.stats().cwnd();
+        // The first probe after PTO = 2 * SRTT = 200 us (RFC 8985 §7.2); its ACK is lost as well.
+        p.advanceMicros(2 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(9);
+        p.expectNothing();
+        // Departure from RFC 8985 §7.3 (one probe, then the RTO): the probe is repeated after twice the wait,
+        // then four times, three probes in all; the RTO (200 ms) follows the last.
+        p.advanceMicros(4 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(9);
+        p.advanceMicros(8 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(9);
+        p.advance(100);
+        p.expectNothing();                              // no fourth probe
+        assertEquals(Recovery.MAX_PROBES, f.stats().lossProbes());
+        // The peer answers the last probe with a D-SACK (RFC 2883): it had s9 already. Nothing was lost, so
+        // the window is not reduced (slow start goes on: one SMSS for the ACK), and no timeout happened.
+        ack(seg(10), sack(seg(9), seg(10)));
+        assertEquals(0, f.stats().timeouts());
+        assertEquals(cwnd + MSS, f.stats().cwnd());
         p.advance(60_000);
         p.expectNothing();
     }

@@ -370,7 +370,7 @@ final class Recovery {
      * receiver whose one ACK often covers a whole flight, this happened 5 to 8 times per 64 MiB over TAP, each
      * a 200 ms stall), nothing comes until the RTO. So while a probe's episode lasts without news, up to
      * {@value #MAX_PROBES} probes go, each after twice the wait of the one before (PTO, 2 PTO, 4 PTO: still a
-     * small fraction of the RTO on a LAN), and the RTO follows the last.
+     * small fraction of the RTO on a LAN), each chosen as the first is, and the RTO follows the last.
      */
     void scheduleProbe(long now) {
         Sender s = c.sender;
@@ -430,9 +430,9 @@ final class Recovery {
         if (!probing) {
             probesSent = 0;
         }
-        // A repeated probe (departure (2) above) resends: a segment the peer already has draws an ACK at once
-        // (RFC 5681 §4.2), where one new segment might wait for a delayed ACK.
-        if (!probing && !active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max()) {
+        // A repeated probe (departure (2) above) too sends new data when it can: if only the ACKs were lost, the
+        // peer receives nothing twice, and a second new segment draws its ACK at once (RFC 5681 §4.2).
+        if (!active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max()) {
             s.sendNew(rwndRoom, now);
             probeRetransmitted = false;
         } else {

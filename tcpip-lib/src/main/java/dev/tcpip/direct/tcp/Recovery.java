@@ -180,6 +180,8 @@ final class Recovery {
                 cc.onLoss(now, Seq.diff(s.max(), s.una()));
                 c.ecn.reduced();
             }
+        } else if (probing) {
+            probesSent = MAX_PROBES;  // departure (3): the peer answers; no repeated probe in this episode
         }
         dupAcks = 0;
         c.retransmitTimer.onProgress(now);
@@ -368,9 +370,10 @@ final class Recovery {
      * <p>Departure (2): RFC 8985 §7.3 sends one probe and then leaves the tail to the RTO. A probe repairs a lost
      * tail only if its ACK comes back; when that ACK is lost too (at 2 % loss each way, and against a Linux
      * receiver whose one ACK often covers a whole flight, this happened 5 to 8 times per 64 MiB over TAP, each
-     * a 200 ms stall), nothing comes until the RTO. So while a probe's episode lasts without news, up to
+     * a 200 ms stall), nothing comes until the RTO. So while a probe's episode gets no ACK of new data, up to
      * {@value #MAX_PROBES} probes go, each after twice the wait of the one before (PTO, 2 PTO, 4 PTO: still a
-     * small fraction of the RTO on a LAN), each chosen as the first is, and the RTO follows the last.
+     * small fraction of the RTO on a LAN), each of new data (none in recovery or without new data to send), and
+     * the RTO follows the last.
      */
     void scheduleProbe(long now) {
         Sender s = c.sender;
@@ -430,9 +433,14 @@ final class Recovery {
         if (!probing) {
             probesSent = 0;
         }
-        // A repeated probe (departure (2) above) too sends new data when it can: if only the ACKs were lost, the
-        // peer receives nothing twice, and a second new segment draws its ACK at once (RFC 5681 §4.2).
-        if (!active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max()) {
+        boolean fresh = !active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max();
+        if (probing && !fresh) {
+            // Departure (3): a repeated probe sends new data only, outside recovery, so that a peer that merely
+            // delays its ACK receives nothing twice; the RTO covers the rest.
+            c.timers.disarm(Timers.PROBE);
+            return;
+        }
+        if (fresh) {
             s.sendNew(rwndRoom, now);
             probeRetransmitted = false;
         } else {

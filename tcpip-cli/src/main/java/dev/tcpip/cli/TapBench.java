@@ -3,6 +3,7 @@ package dev.tcpip.cli;
 import dev.tcpip.Direction;
 import dev.tcpip.ReadResult;
 import dev.tcpip.TcpFlow;
+import dev.tcpip.TcpInfo;
 import dev.tcpip.device.Counter;
 import dev.tcpip.device.DeviceCounters;
 import dev.tcpip.device.FaultInjectingDevice;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code tcpip bench tap}: one TCP stream of 1 GiB each way between the Linux kernel and the direct stack over a
@@ -37,6 +39,7 @@ final class TapBench {
     private static final String STACK = "10.78.0.2";
     private static final double LOSS = 0.02;
     private static final long LOSS_SEED = 20;
+    private static final long COMMAND_SECONDS = 10;
 
     private TapBench() {
     }
@@ -55,7 +58,8 @@ final class TapBench {
             DirectStack stack = ns.start("bench-tap-stack",
                     () -> DirectStack.create(DirectStackConfig.ipv4(STACK + "/24"), tap)).get(30, TimeUnit.SECONDS);
             try {
-                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes), bytes));
+                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes, null),
+                        bytes));
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
                 DeviceCounters c = tap.counters();
                 System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d merged writes%n",
@@ -96,11 +100,29 @@ final class TapBench {
                             TapDevice.open("tap0", 1500, TapDevice.randomMac(), !drop.altersFrames()), drop, drop,
                             LOSS_SEED))).get(30, TimeUnit.SECONDS);
             try {
-                Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy), lossy);
-                Figure kernel = gbit(work, "kernel-sender", directReceives(ns, lossyStack, lossy), lossy);
+                AtomicReference<TcpInfo> sender = new AtomicReference<>();
+                Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy, sender), lossy);
+                // The kernel's sender uses the namespace's default congestion control, which a new namespace
+                // inherits from the host's (often BBR, which does not take random loss for congestion): the
+                // figures name it, and the kernel's CUBIC (the stack's algorithm) runs too, like for like.
+                String algorithm = ns.run(COMMAND_SECONDS, "sysctl", "-n", "net.ipv4.tcp_congestion_control").strip();
+                Figure kernel = gbit(work, "kernel-sender (" + algorithm + ")", directReceives(ns, lossyStack, lossy),
+                        lossy);
+                // A namespace other than the first may not make CUBIC its default (it is not in
+                // tcp_allowed_congestion_control); a route's congctl attribute selects it for that route.
+                ns.ip("route", "replace", "10.78.0.0/24", "dev", "tap0", "proto", "kernel", "scope", "link",
+                        "src", KERNEL, "congctl", "cubic");
+                Figure cubic = gbit(work, "kernel-sender (cubic)", directReceives(ns, lossyStack, lossy), lossy);
                 figures.add(direct);
                 figures.add(kernel);
-                figures.add(new Figure(work + " ratio", "direct/kernel", direct.value() / kernel.value(), "x"));
+                figures.add(cubic);
+                figures.add(new Figure(work + " ratio", "direct/kernel (" + algorithm + ")",
+                        direct.value() / kernel.value(), "x"));
+                figures.add(new Figure(work + " ratio", "direct/kernel (cubic)", direct.value() / cubic.value(), "x"));
+                // The direct sender's own counts: each retransmission timeout is a 200 ms stall here.
+                figures.add(new Figure(work, "direct-sender timeouts", sender.get().timeouts().orElse(-1), "count"));
+                figures.add(new Figure(work, "direct-sender retransmissions", sender.get().retransmissions(),
+                        "segments"));
             } finally {
                 lossyStack.disconnect();
             }
@@ -127,7 +149,8 @@ final class TapBench {
     }
 
     /** The direct stack writes {@code bytes} to a kernel socket; seconds until the kernel read them all. */
-    private static double directSends(NetNamespace ns, DirectStack stack, long bytes) throws Exception {
+    private static double directSends(NetNamespace ns, DirectStack stack, long bytes, AtomicReference<TcpInfo> info)
+            throws Exception {
         try (ServerSocketChannel server = ns.start("bench-listen", () -> {
             ServerSocketChannel ss = ServerSocketChannel.open();
             ss.bind(new InetSocketAddress(KERNEL, PORT));
@@ -143,7 +166,11 @@ final class TapBench {
                 }
                 flow.shutdown(Direction.WRITE);
                 check(received.get(300, TimeUnit.SECONDS), bytes);
-                return (System.nanoTime() - t0) / 1e9;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (info != null) {
+                    info.set(flow.info());
+                }
+                return seconds;
             }
         }
     }

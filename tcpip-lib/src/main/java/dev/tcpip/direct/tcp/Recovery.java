@@ -20,6 +20,11 @@ final class Recovery {
      * from racing a peer's ACK on the fastest links.
      */
     private static final long MIN_PTO = 200_000L;
+    /**
+     * Probes per episode before the RTO is left to act: RFC 8985 §7.3 sends one. Departure: each further probe
+     * waits twice as long as the one before (see {@link #scheduleProbe}).
+     */
+    static final int MAX_PROBES = 3;
 
     private final Connection c;
     private final Tcb t;
@@ -35,6 +40,8 @@ final class Recovery {
     private boolean probing;
     private int probeEnd;
     private boolean probeRetransmitted;
+    /** Probes sent in the episode now running (at most {@link #MAX_PROBES}). */
+    private int probesSent;
     /** Without SACK, after a timeout: {@code LOSS} until SND.UNA reaches {@code lossEnd} (statistics only). */
     private boolean goBackLoss;
     private int lossEnd;
@@ -173,6 +180,8 @@ final class Recovery {
                 cc.onLoss(now, Seq.diff(s.max(), s.una()));
                 c.ecn.reduced();
             }
+        } else if (probing) {
+            probesSent = MAX_PROBES;  // departure (3): the peer answers; no repeated probe in this episode
         }
         dupAcks = 0;
         c.retransmitTimer.onProgress(now);
@@ -357,23 +366,49 @@ final class Recovery {
      * and RACK has nothing to reason from; Linux as a receiver compresses its SACKs, so a flight's final ACK
      * is often the only one. A 200 ms RTO is a thousand round trips on a LAN or a TAP device: instead, after
      * a PTO without news, one probe resends the segment at SND.UNA (see {@link #onProbeTimer}).
+     *
+     * <p>Departure (2): RFC 8985 §7.3 sends one probe and then leaves the tail to the RTO. A probe repairs a lost
+     * tail only if its ACK comes back; when that ACK is lost too (at 2 % loss each way, and against a Linux
+     * receiver whose one ACK often covers a whole flight, this happened 5 to 8 times per 64 MiB over TAP, each
+     * a 200 ms stall), nothing comes until the RTO. So while a probe's episode gets no ACK of new data, up to
+     * {@value #MAX_PROBES} probes go, each after twice the wait of the one before (PTO, 2 PTO, 4 PTO: still a
+     * small fraction of the RTO on a LAN), each of new data (none in recovery or without new data to send), and
+     * the RTO follows the last.
      */
     void scheduleProbe(long now) {
         Sender s = c.sender;
         Timers timers = c.timers;
         int flight = Seq.diff(s.max(), s.una());
-        if (!t.sackOk || probing || flight == 0 || s.wnd() == 0 || !timers.armed(Timers.RETRANSMIT)
+        if (probing) {
+            if (!t.sackOk || flight == 0 || probesSent >= MAX_PROBES || !timers.armed(Timers.RETRANSMIT)) {
+                timers.disarm(Timers.PROBE);
+            } else {
+                armProbe(now + (probeTimeout(flight) << probesSent));
+            }
+            return;
+        }
+        if (!t.sackOk || flight == 0 || s.wnd() == 0 || !timers.armed(Timers.RETRANSMIT)
                 || timers.armed(Timers.REORDER) || !active && sent.sackedBytes() > 0) {
             timers.disarm(Timers.PROBE);
             return;
         }
+        armProbe(now + probeTimeout(flight));
+    }
+
+    /** RFC 8985 §7.2's PTO for {@code flight} bytes outstanding. */
+    private long probeTimeout(int flight) {
         RtoEstimator rto = c.retransmitTimer.rto();
         long srtt = rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
         long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
         if (flight <= t.smss && !active) {
             pto += WC_DEL_ACK;
         }
-        long at = now + pto;
+        return pto;
+    }
+
+    /** The probe timer at {@code at}, if that comes before the RTO (RFC 8985 §7.2); else none. */
+    private void armProbe(long at) {
+        Timers timers = c.timers;
         if (at < timers.deadline(Timers.RETRANSMIT)) {
             timers.arm(Timers.PROBE, at);
         } else {
@@ -389,12 +424,23 @@ final class Recovery {
      */
     void onProbeTimer(long now) {
         Sender s = c.sender;
-        if (!t.sackOk || probing || Seq.diff(s.max(), s.una()) == 0 || !t.state.synchronized_()) {
+        if (!t.sackOk || probing && probesSent >= MAX_PROBES || Seq.diff(s.max(), s.una()) == 0
+                || !t.state.synchronized_()) {
             return;
         }
         int rwndRoom = s.wnd() - Seq.diff(s.nxt(), s.una());
         int before = s.max();
-        if (!active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max()) {
+        if (!probing) {
+            probesSent = 0;
+        }
+        boolean fresh = !active && s.unsent() > 0 && rwndRoom > 0 && s.nxt() == s.max();
+        if (probing && !fresh) {
+            // Departure (3): a repeated probe sends new data only, outside recovery, so that a peer that merely
+            // delays its ACK receives nothing twice; the RTO covers the rest.
+            c.timers.disarm(Timers.PROBE);
+            return;
+        }
+        if (fresh) {
             s.sendNew(rwndRoom, now);
             probeRetransmitted = false;
         } else {
@@ -405,12 +451,14 @@ final class Recovery {
             probeRetransmitted = true;
         }
         lossProbes++;
-        probing = true;
         // Outside recovery the episode ends when the whole flight is acknowledged (RFC 8985 §7.4); in it, at
         // any progress of SND.UNA, so that a later stall in the same recovery may be probed again.
-        probeEnd = active ? s.una() + 1 : Seq.max(before, s.max());
+        probeEnd = active ? s.una() + 1 : probing ? Seq.max(probeEnd, s.max()) : Seq.max(before, s.max());
+        probing = true;
+        probesSent++;
         c.timers.disarm(Timers.RETRANSMIT);
         c.retransmitTimer.arm(now); // RFC 8985 §7.3: the RTO follows the probe
+        scheduleProbe(now);         // departure (2): the next probe, if any
     }
 
     private void reset() {

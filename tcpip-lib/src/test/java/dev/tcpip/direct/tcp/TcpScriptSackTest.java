@@ -144,7 +144,7 @@ class TcpScriptSackTest extends ScriptFixture {
         p.expectNothing();
         // RFC 8985 §7.2: PTO = 2 * SRTT (200 us here), long before the 200 ms RTO; with no new
         // data, the probe retransmits the last segment.
-        p.advance(2);
+        p.advanceMicros(2 * RTT_US);
         expectSegment(9);
         p.expectNothing();
         assertEquals(1, f.stats().lossProbes());
@@ -158,6 +158,59 @@ class TcpScriptSackTest extends ScriptFixture {
         assertEquals(2, f.stats().segmentsRetransmitted());
         p.advance(60_000);
         p.expectNothing();
+    }
+
+    @Test
+    void aProbeWhoseAckIsLostIsRepeatedWithNewDataAndBackoffBeforeTheRetransmissionTimeout() throws Exception {
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 22);
+        p.advanceMicros(RTT_US);
+        ack(seg(8));                                    // cwnd 11: s10..s18 go, s19..s21 wait for room
+        for (int i = 10; i <= 18; i++) {
+            expectSegment(i);
+        }
+        p.expectNothing();
+        int cwnd = f.stats().cwnd();
+        // Everything arrives, but no ACK comes back. The first probe after PTO = 2 * SRTT = 200 us (RFC 8985
+        // §7.2) sends new data; its ACK is lost as well.
+        p.advanceMicros(2 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(19);
+        p.expectNothing();
+        // Departure from RFC 8985 §7.3 (one probe, then the RTO): the probe is repeated with new data after twice
+        // the wait, then four times, three probes in all; the RTO (200 ms) follows the last.
+        p.advanceMicros(4 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(20);
+        p.advanceMicros(8 * RTT_US - 1);
+        p.expectNothing();
+        p.advanceMicros(1);
+        expectSegment(21);
+        p.advance(100);
+        p.expectNothing();                              // no fourth probe
+        assertEquals(Recovery.MAX_PROBES, f.stats().lossProbes());
+        ack(seg(22));                                   // nothing was lost: no reduction, no timeout
+        assertEquals(0, f.stats().timeouts());
+        assertEquals(cwnd + MSS, f.stats().cwnd());     // slow start goes on: one SMSS for the ACK
+        assertEquals(0, f.stats().segmentsRetransmitted());
+        p.advance(60_000);
+        p.expectNothing();
+    }
+
+    @Test
+    void withoutNewDataALostProbeAckIsLeftToTheRetransmissionTimeout() throws Exception {
+        DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
+        p.advanceMicros(RTT_US);
+        ack(seg(8));                                    // s8 and s9 arrived; their ACK is lost
+        p.advanceMicros(2 * RTT_US);
+        expectSegment(9);                               // the probe resends the last segment (RFC 8985 §7.3)
+        // A repeated probe would send s9 a third time to a peer that may only be delaying its ACK: none goes.
+        p.advance(100);
+        p.expectNothing();
+        assertEquals(1, f.stats().lossProbes());
+        ack(seg(10), sack(seg(9), seg(10)));
+        assertEquals(0, f.stats().timeouts());
     }
 
     @Test

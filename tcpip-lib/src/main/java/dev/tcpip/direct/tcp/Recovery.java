@@ -400,7 +400,12 @@ final class Recovery {
         RtoEstimator rto = c.retransmitTimer.rto();
         long srtt = rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
         long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
-        if (flight <= t.smss && !active) {
+        // "FlightSize is one segment": a FIN takes a sequence number but no room, so a full segment carrying the
+        // FIN is one segment too, and the one a receiver is most likely to hold back its ACK for (Linux goes
+        // into delayed-ACK mode on entering CLOSE-WAIT, as the stack does; see Arrival).
+        Sender s = c.sender;
+        int data = flight - (s.finSent() && !s.finAcked() ? 1 : 0);
+        if (data <= t.smss && !active) {
             pto += WC_DEL_ACK;
         }
         return pto;

@@ -199,6 +199,26 @@ class TcpScriptSackTest extends ScriptFixture {
     }
 
     @Test
+    void aLastFullSegmentCarryingTheFinIsOneSegmentAndWaitsForTheDelayedAck() throws Exception {
+        DirectTcpFlow f = established(SACK_RENO, null);
+        app("write+close", () -> {
+            f.write(java.nio.ByteBuffer.wrap(new byte[2 * MSS]));
+            f.close();
+        });
+        expectSegment(0);
+        p.expect(segment(ACK | dev.tcpip.wire.TcpHeader.PSH | dev.tcpip.wire.TcpHeader.FIN, seg(1), theirs(0)).len(MSS));
+        p.expectNothing();
+        p.advanceMicros(RTT_US);
+        ack(seg(1));                                    // s0 arrived; s1 with the FIN is all that is in flight
+        // RFC 8985 §7.2: with one segment in flight PTO = 2 * SRTT + WCDelAckT (a receiver entering CLOSE-WAIT
+        // holds its ACK back), which comes after the RTO: no probe while the peer may only be delaying its ACK.
+        // The FIN's sequence number does not make the segment two.
+        p.advance(150);
+        p.expectNothing();
+        assertEquals(0, f.stats().lossProbes());
+    }
+
+    @Test
     void withoutNewDataALostProbeAckIsLeftToTheRetransmissionTimeout() throws Exception {
         DirectTcpFlow f = tenInFlight(SACK_RENO, 10);
         p.advanceMicros(RTT_US);

@@ -400,12 +400,14 @@ final class Recovery {
         RtoEstimator rto = c.retransmitTimer.rto();
         long srtt = rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
         long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
-        // "FlightSize is one segment": a FIN takes a sequence number but no room, so a full segment carrying the
-        // FIN is one segment too, and the one a receiver is most likely to hold back its ACK for (Linux goes
-        // into delayed-ACK mode on entering CLOSE-WAIT, as the stack does; see Arrival).
+        // "FlightSize is one segment" gets the worst-case delayed ACK. Departure: so does any flight that ends
+        // with our FIN. A receiver entering CLOSE-WAIT holds its ACK back for the application's answer (Linux
+        // goes into delayed-ACK mode there, as the stack does; see Arrival), whatever the flight, so a probe
+        // after 2 * SRTT resends what it has (TapEcnIT saw Linux count such duplicates); the cost is that a
+        // stream's very last segments, if lost, wait for the RTO.
         Sender s = c.sender;
-        int data = flight - (s.finSent() && !s.finAcked() ? 1 : 0);
-        if (data <= t.smss && !active) {
+        boolean finInFlight = s.finSent() && !s.finAcked();
+        if ((flight <= t.smss || finInFlight) && !active) {
             pto += WC_DEL_ACK;
         }
         return pto;

@@ -212,8 +212,26 @@ class TcpScriptSackTest extends ScriptFixture {
         ack(seg(1));                                    // s0 arrived; s1 with the FIN is all that is in flight
         // RFC 8985 §7.2: with one segment in flight PTO = 2 * SRTT + WCDelAckT (a receiver entering CLOSE-WAIT
         // holds its ACK back), which comes after the RTO: no probe while the peer may only be delaying its ACK.
-        // The FIN's sequence number does not make the segment two.
+        // The FIN's sequence number does not make the segment two (and any flight ending in a FIN waits so).
         p.advance(150);
+        p.expectNothing();
+        assertEquals(0, f.stats().lossProbes());
+    }
+
+    @Test
+    void aFlightOfSeveralSegmentsEndingWithTheFinWaitsForTheDelayedAck() throws Exception {
+        DirectTcpFlow f = established(SACK_RENO, null);
+        app("write+close", () -> {
+            f.write(java.nio.ByteBuffer.wrap(new byte[3 * MSS]));
+            f.close();
+        });
+        expectSegment(0);
+        expectSegment(1);
+        p.expect(segment(ACK | dev.tcpip.wire.TcpHeader.PSH | dev.tcpip.wire.TcpHeader.FIN, seg(2), theirs(0))
+                .len(MSS));
+        p.advanceMicros(RTT_US);
+        ack(seg(1));                                    // s1 and s2 with the FIN in flight: a receiver in CLOSE-WAIT
+        p.advance(150);                                 // may hold its ACK back for both (departure, see Recovery)
         p.expectNothing();
         assertEquals(0, f.stats().lossProbes());
     }

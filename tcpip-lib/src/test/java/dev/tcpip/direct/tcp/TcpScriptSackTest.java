@@ -198,15 +198,24 @@ class TcpScriptSackTest extends ScriptFixture {
         p.expectNothing();
     }
 
-    @Test
-    void aLastFullSegmentCarryingTheFinIsOneSegmentAndWaitsForTheDelayedAck() throws Exception {
+    /** {@code n} full segments written and the flow closed at once: the FIN rides on the last segment. */
+    private DirectTcpFlow writtenAndClosed(int n) throws Exception {
         DirectTcpFlow f = established(SACK_RENO, null);
         app("write+close", () -> {
-            f.write(java.nio.ByteBuffer.wrap(new byte[2 * MSS]));
+            f.write(java.nio.ByteBuffer.wrap(new byte[n * MSS]));
             f.close();
         });
-        expectSegment(0);
-        p.expect(segment(ACK | dev.tcpip.wire.TcpHeader.PSH | dev.tcpip.wire.TcpHeader.FIN, seg(1), theirs(0)).len(MSS));
+        for (int i = 0; i < n - 1; i++) {
+            expectSegment(i);
+        }
+        p.expect(segment(ACK | dev.tcpip.wire.TcpHeader.PSH | dev.tcpip.wire.TcpHeader.FIN, seg(n - 1), theirs(0))
+                .len(MSS));
+        return f;
+    }
+
+    @Test
+    void aLastFullSegmentCarryingTheFinIsOneSegmentAndWaitsForTheDelayedAck() throws Exception {
+        DirectTcpFlow f = writtenAndClosed(2);
         p.expectNothing();
         p.advanceMicros(RTT_US);
         ack(seg(1));                                    // s0 arrived; s1 with the FIN is all that is in flight
@@ -220,15 +229,7 @@ class TcpScriptSackTest extends ScriptFixture {
 
     @Test
     void aFlightOfSeveralSegmentsEndingWithTheFinWaitsForTheDelayedAck() throws Exception {
-        DirectTcpFlow f = established(SACK_RENO, null);
-        app("write+close", () -> {
-            f.write(java.nio.ByteBuffer.wrap(new byte[3 * MSS]));
-            f.close();
-        });
-        expectSegment(0);
-        expectSegment(1);
-        p.expect(segment(ACK | dev.tcpip.wire.TcpHeader.PSH | dev.tcpip.wire.TcpHeader.FIN, seg(2), theirs(0))
-                .len(MSS));
+        DirectTcpFlow f = writtenAndClosed(3);
         p.advanceMicros(RTT_US);
         ack(seg(1));                                    // s1 and s2 with the FIN in flight: a receiver in CLOSE-WAIT
         p.advance(150);                                 // may hold its ACK back for both (departure, see Recovery)

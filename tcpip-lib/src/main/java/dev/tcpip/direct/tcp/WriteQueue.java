@@ -1,7 +1,9 @@
 package dev.tcpip.direct.tcp;
 
 import dev.tcpip.ClosedException;
+import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.time.RealTimeLoop;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -133,7 +135,14 @@ final class WriteQueue {
             }
         }
         if (DRAIN_POSTED.compareAndSet(this, false, true)) {
-            c.layer.loop().execute(this::drain);
+            // On a parked real-time loop the drain runs here, holding the loop's turn (the relay's selector thread
+            // writes a guest flow's reply this way without waking the loop); else it is queued.
+            EventLoop loop = c.layer.loop();
+            if (loop instanceof RealTimeLoop realTime) {
+                realTime.runOrExecute(this::drain);
+            } else {
+                loop.execute(this::drain);
+            }
         }
         return true;
     }

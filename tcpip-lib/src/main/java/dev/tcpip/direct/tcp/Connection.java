@@ -123,7 +123,7 @@ final class Connection {
 
     void read(long now, LoopFuture<ReadResult> f) {
         if (sink != null) {
-            f.fail(new IllegalStateException("this flow's bytes go to a relay on the loop"));
+            f.fail(relayed());
         } else if (answerRead(f)) {
             receiver.windowUpdateIfWorthIt(now);
         } else if (readEnded()) {
@@ -176,6 +176,11 @@ final class Connection {
         return false;
     }
 
+    /** Why a read fails on a flow whose bytes go to a sink. */
+    private static IllegalStateException relayed() {
+        return new IllegalStateException("this flow's bytes go to a relay on the loop");
+    }
+
     /** From now on received bytes go to {@code s} on the loop ({@link LoopSink}); what is buffered goes now. */
     void deliverTo(LoopSink s, long now) {
         if (sink != null) {
@@ -184,7 +189,7 @@ final class Connection {
         if (pendingRead != null) {
             LoopFuture<ReadResult> f = pendingRead;  // a reader was there first: it ends, the sink takes over
             pendingRead = null;
-            f.fail(new IllegalStateException("this flow's bytes go to a relay on the loop"));
+            f.fail(relayed());
         }
         sink = s;
         wakeReader(now);

@@ -57,16 +57,46 @@ public final class FaultInjectingDevice extends WrappingDevice {
         return direction == FrameDirection.SENT ? egress.counters : ingress.counters;
     }
 
+    /**
+     * Without ingress faults the receiver is the inner device's own, so an {@link OffloadReceiver} gets what the
+     * device offloads; with faults, frames as a wire carries them.
+     */
     @Override
     public void attach(EventLoop owner, FrameReceiver receiver) {
         Objects.requireNonNull(receiver, "receiver");
         this.loop = owner;
-        inner.attach(owner, (f, o, l) -> ingress.apply(f, o, l, receiver));
+        if (ingress.none) {
+            inner.attach(owner, receiver);
+        } else {
+            inner.attach(owner, (f, o, l) -> ingress.apply(f, o, l, receiver));
+        }
     }
 
     @Override
     public void send(byte[] frame, int off, int len) {
         egress.apply(frame, off, len, inner::send);      // after close, the inner device drops and counts
+    }
+
+    /** Without egress faults the frame and its offload word pass whole (see {@link #maxSuperSegment()}). */
+    @Override
+    public void send(byte[] frame, int off, int len, int offload) {
+        if (egress.none) {
+            inner.send(frame, off, len, offload);
+        } else {
+            super.send(frame, off, len, offload);
+        }
+    }
+
+    /** The inner device's, without egress faults (frames pass untouched); else false: faults need whole sums. */
+    @Override
+    public boolean completesChecksums() {
+        return egress.none && inner.completesChecksums();
+    }
+
+    /** The inner device's, without egress faults; else 0: faults act on what a wire carries. */
+    @Override
+    public int maxSuperSegment() {
+        return egress.none ? inner.maxSuperSegment() : 0;
     }
 
     @Override

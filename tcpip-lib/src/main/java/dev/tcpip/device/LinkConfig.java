@@ -27,13 +27,25 @@ import java.util.Objects;
  * @param codel the AQM of each direction's transmit queue ({@link CoDel}, RFC 8289), or null for tail drop only.
  *     With CoDel a direction queues at most {@code queueFrames} frames waiting for the transmitter, and as many
  *     in flight; it needs a rate ({@code bitsPerSecond > 0}), else no queue ever forms. Default null.
+ * @param offloads checksum and segmentation offload, as a veth pair has them: the sending stack leaves TCP checksums
+ *     partial and may send TCP super-segments of up to 64 KiB ({@link NetworkDevice#maxSuperSegment()}), which cross
+ *     the link whole to a receiver that takes them ({@link OffloadReceiver}) with its checksums vouched for; a link
+ *     with CoDel, or a receiver whose link has offloads off or that sits behind a capture or ingress faults, gets
+ *     them cut to wire segments with complete checksums. Default true; a super-segment counts in the queue and at
+ *     the rate as the segments it stands for.
  */
 public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queueFrames, Faults egressFaults,
-                         Faults ingressFaults, CoDel codel) {
+                         Faults ingressFaults, CoDel codel, boolean offloads) {
 
     /** The defaults described above. */
     public static final LinkConfig DEFAULTS = new LinkConfig(1500, Duration.ZERO, 0, 512, Faults.NONE, Faults.NONE,
             null);
+
+    /** A link with offloads on (see {@code offloads}). */
+    public LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queueFrames, Faults egressFaults,
+                      Faults ingressFaults, CoDel codel) {
+        this(mtu, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel, true);
+    }
 
     public LinkConfig {
         if (mtu < 68 || mtu > 65_535 - NetworkDevice.ETHERNET_HEADER) {
@@ -57,19 +69,19 @@ public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queu
     }
 
     public LinkConfig withMtu(int m) {
-        return new LinkConfig(m, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel);
+        return new LinkConfig(m, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel, offloads);
     }
 
     public LinkConfig withLatency(Duration d) {
-        return new LinkConfig(mtu, d, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel);
+        return new LinkConfig(mtu, d, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel, offloads);
     }
 
     public LinkConfig withBitsPerSecond(long bps) {
-        return new LinkConfig(mtu, latency, bps, queueFrames, egressFaults, ingressFaults, codel);
+        return new LinkConfig(mtu, latency, bps, queueFrames, egressFaults, ingressFaults, codel, offloads);
     }
 
     public LinkConfig withQueueFrames(int n) {
-        return new LinkConfig(mtu, latency, bitsPerSecond, n, egressFaults, ingressFaults, codel);
+        return new LinkConfig(mtu, latency, bitsPerSecond, n, egressFaults, ingressFaults, codel, offloads);
     }
 
     /** The same faults in both directions. */
@@ -78,12 +90,17 @@ public record LinkConfig(int mtu, Duration latency, long bitsPerSecond, int queu
     }
 
     public LinkConfig withFaults(Faults egress, Faults ingress) {
-        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egress, ingress, codel);
+        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egress, ingress, codel, offloads);
     }
 
     /** A bottleneck: {@code bps} with CoDel (RFC 8289) on each direction's queue; null {@code aqm}: tail drop. */
     public LinkConfig withCoDel(CoDel aqm) {
-        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, aqm);
+        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, aqm, offloads);
+    }
+
+    /** Checksum and segmentation offload on ({@code true}, the default) or off. */
+    public LinkConfig withOffloads(boolean on) {
+        return new LinkConfig(mtu, latency, bitsPerSecond, queueFrames, egressFaults, ingressFaults, codel, on);
     }
 
     /** The largest frame the link carries: {@code mtu + 14}. */

@@ -61,6 +61,34 @@ public interface NetworkDevice extends AutoCloseable {
     void send(byte[] frame, int off, int len);
 
     /**
+     * Sends one frame as {@link #send(byte[], int, int)} with what the stack says of it, in the word an
+     * {@link OffloadReceiver} gets: {@link OffloadReceiver#CHECKSUM_VALID} (the stack vouches for the frame's TCP and
+     * UDP checksums, or left them partial for a device that {@linkplain #completesChecksums() completes} them) and a
+     * {@linkplain OffloadReceiver#gsoSize(int) GSO size}: the frame is a TCP super-segment of up to
+     * {@link #maxSuperSegment()} bytes of IP datagram that stands for segments of that much payload each, to be cut
+     * as virtio-net's {@code gso_size} says (virtio 1.2 §5.1.6.2). A stack passes a GSO size only to a device whose
+     * {@link #maxSuperSegment()} is positive; by default the device takes the checksum word as a plain send and
+     * refuses a super-segment, which no caller reaches.
+     *
+     * @throws UnsupportedOperationException for a super-segment, if the device takes none
+     */
+    default void send(byte[] frame, int off, int len, int offload) {
+        if (OffloadReceiver.gsoSize(offload) != 0) {
+            throw new UnsupportedOperationException(this + " takes no super-segments (maxSuperSegment() is 0)");
+        }
+        send(frame, off, len);
+    }
+
+    /**
+     * The largest IP datagram of a TCP super-segment this device takes through {@link #send(byte[], int, int, int)}
+     * (at most 65,535), or 0 if it takes none: the default, and the answer of every wrapper that does not pass frames
+     * whole (a capture, a fault injector with faults on sent frames), since those need what a wire carries.
+     */
+    default int maxSuperSegment() {
+        return 0;
+    }
+
+    /**
      * True if the receiver behind this device does not verify the TCP and UDP checksums of the frames sent
      * through it (a {@link TapDevice} opened with checksum offload). Nothing may then alter a frame after the
      * stack checksummed it: a {@link FaultInjectingDevice} that corrupts sent frames refuses such a device.

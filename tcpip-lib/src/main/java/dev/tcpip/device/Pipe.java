@@ -10,6 +10,11 @@ import dev.tcpip.time.EventLoop;
  * sink in order and sleeps on a timer until the next one is due. Arrival times never decrease, so the ring
  * stays FIFO. Nothing is allocated per frame once the slots exist.
  *
+ * <p>A TCP super-segment (a link with offloads, see {@link LinkConfig}) travels in one slot with its
+ * {@link OffloadReceiver} word, in a larger array taken from a small pool, and counts as the segments it stands for:
+ * in the queue (at most {@code queueFrames} segments) and at the rate (the bytes of those segments, headers
+ * included).
+ *
  * <p>{@link #offer} may be called from any thread; the drain runs on the bound loop.
  */
 final class Pipe {
@@ -19,6 +24,10 @@ final class Pipe {
     private final int maxFrame;
     private final byte[][] slots;          // allocated on first use
     private final int[] lens;
+    private final int[] offloads;
+    private final int[] segments;
+    private final byte[][] large;          // a super-segment's array while its slot holds one, else null
+    private final java.util.ArrayDeque<byte[]> spare = new java.util.ArrayDeque<>();   // guarded by this
     private final long[] arrival;
     private final Runnable drain = this::drain;
     /** The transmit queue in front of the rate when the link has CoDel, else null. */
@@ -27,11 +36,12 @@ final class Pipe {
     // guarded by this
     private int head;
     private int count;
+    private int queuedSegments;            // what count's frames stand for
     private long busyUntil;                // when the transmitter finishes its last frame
     private long lastArrival;
     private boolean scheduled;             // a drain task or timer is pending
     private EventLoop loop;
-    private FrameReceiver sink;
+    private OffloadReceiver sink;
 
     /** A direction of {@code link}; with CoDel, its drops and marks count in {@code counters}. */
     Pipe(Clock clock, LinkConfig link, DeviceCounters counters, LinkType type) {
@@ -41,6 +51,9 @@ final class Pipe {
         this.maxFrame = link.maxFrame();
         this.slots = new byte[link.queueFrames()][];
         this.lens = new int[link.queueFrames()];
+        this.offloads = new int[link.queueFrames()];
+        this.segments = new int[link.queueFrames()];
+        this.large = new byte[link.queueFrames()][];
         this.arrival = new long[link.queueFrames()];
         this.aqm = link.codel() == null ? null : new CoDelQueue(clock, link, this, counters, type);
     }
@@ -60,7 +73,7 @@ final class Pipe {
         return aqm;
     }
 
-    synchronized void bind(EventLoop owner, FrameReceiver receiver) {
+    synchronized void bind(EventLoop owner, OffloadReceiver receiver) {
         this.loop = owner;
         this.sink = receiver;
     }
@@ -70,6 +83,7 @@ final class Pipe {
         loop = null;
         sink = null;
         count = 0;
+        queuedSegments = 0;
     }
 
     /** Outcome of {@link #offer}. */
@@ -83,29 +97,53 @@ final class Pipe {
         return aqm != null ? aqm.offer(frame, off, len) : enter(frame, off, len);
     }
 
+    /**
+     * A TCP super-segment with its {@link OffloadReceiver} word that stands for {@code pieces} segments of
+     * {@code wireBytes} bytes in all; never through CoDel (a link with CoDel cuts super-segments first).
+     */
+    Offer offer(byte[] frame, int off, int len, int offload, int pieces, int wireBytes) {
+        return enter(frame, off, len, offload, pieces, wireBytes);
+    }
+
     /** The frame goes to the transmitter now: its arrival time follows from the rate, the latency and those before. */
     Offer enter(byte[] frame, int off, int len) {
+        return enter(frame, off, len, 0, 1, len);
+    }
+
+    private Offer enter(byte[] frame, int off, int len, int offload, int pieces, int wireBytes) {
         EventLoop post;
         synchronized (this) {
             if (sink == null) {
                 return Offer.UNBOUND;
             }
-            if (count == slots.length) {
+            if (count == slots.length || queuedSegments + pieces > slots.length) {
                 return Offer.FULL;
             }
             long now = clock.nanos();
             long sent = now;
             if (bitsPerSecond > 0) {
-                sent = Math.max(now, busyUntil) + Math.ceilDiv(len * 8L * 1_000_000_000L, bitsPerSecond);
+                sent = Math.max(now, busyUntil) + Math.ceilDiv(wireBytes * 8L * 1_000_000_000L, bitsPerSecond);
                 busyUntil = sent;
             }
             long at = Math.max(sent + latency, lastArrival);
             lastArrival = at;
             int i = (head + count) % slots.length;
-            copyIn(slots, i, maxFrame, frame, off, len);
+            if (len <= maxFrame) {
+                copyIn(slots, i, maxFrame, frame, off, len);
+            } else {
+                byte[] big = spare.pollFirst();
+                if (big == null || big.length < len) {
+                    big = new byte[Math.max(len, 65_535 + NetworkDevice.ETHERNET_HEADER)];
+                }
+                System.arraycopy(frame, off, big, 0, len);
+                large[i] = big;
+            }
             lens[i] = len;
+            offloads[i] = offload;
+            segments[i] = pieces;
             arrival[i] = at;
             count++;
+            queuedSegments += pieces;
             if (scheduled) {
                 return Offer.QUEUED;
             }
@@ -128,7 +166,8 @@ final class Pipe {
     private void drain() {
         for (int n = 0; n < slots.length; n++) {
             int i;
-            FrameReceiver to;
+            OffloadReceiver to;
+            byte[] b;
             synchronized (this) {
                 if (count == 0 || sink == null) {
                     scheduled = false;
@@ -140,9 +179,10 @@ final class Pipe {
                     return;
                 }
                 to = sink;
+                b = large[i] != null ? large[i] : slots[i];
             }
             try {
-                to.receive(slots[i], 0, lens[i]);
+                to.receive(b, 0, lens[i], offloads[i]);
             } catch (RuntimeException | Error e) {
                 release(i);
                 loop.execute(drain);           // the rest still gets delivered
@@ -163,8 +203,18 @@ final class Pipe {
         if (count > 0 && head == i) {
             head = (head + 1) % slots.length;
             count--;
+            queuedSegments -= segments[i];
+            if (large[i] != null) {
+                if (spare.size() < SPARE_LARGE) {
+                    spare.addLast(large[i]);
+                }
+                large[i] = null;
+            }
         }
     }
+
+    /** Super-segment arrays kept for reuse; more in the ring at once are allocated and left to the collector. */
+    private static final int SPARE_LARGE = 8;
 
     synchronized int queued() {
         return count;

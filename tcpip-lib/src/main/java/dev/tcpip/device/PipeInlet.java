@@ -12,6 +12,7 @@ final class PipeInlet {
     private final Pipe pipe;
     private final DeviceCounters counters;
     private FrameReceiver receiver;      // guarded by this; read on the loop through the pipe's sink
+    private volatile OffloadReceiver offloadReceiver;   // the receiver if it takes offloads, else null
     private boolean closed;              // guarded by this
 
     PipeInlet(String name, Pipe pipe, DeviceCounters counters) {
@@ -29,13 +30,26 @@ final class PipeInlet {
             throw new IllegalStateException("device " + name + " is closed");
         }
         receiver = rx;
+        offloadReceiver = rx instanceof OffloadReceiver o ? o : null;
         pipe.bind(loop, this::received);
     }
 
-    private void received(byte[] frame, int off, int len) {
+    /** Whether the receiver takes frames with an {@link OffloadReceiver} word (else only wire frames reach it). */
+    boolean takesOffloads() {
+        return offloadReceiver != null;
+    }
+
+    private void received(byte[] frame, int off, int len, int offload) {
         counters.increment(Counter.RX_FRAMES);
         counters.add(Counter.RX_BYTES, len);
-        receiver.receive(frame, off, len);
+        if (OffloadReceiver.gsoSize(offload) != 0) {
+            counters.increment(Counter.RX_GSO_FRAMES);
+        }
+        if (offloadReceiver != null) {
+            offloadReceiver.receive(frame, off, len, offload);
+        } else {
+            receiver.receive(frame, off, len);
+        }
     }
 
     /** Drops what the pipe holds and refuses more. */

@@ -41,8 +41,8 @@ final class Switch {
         table.removePort(port);
     }
 
-    /** Takes a frame (at least an Ethernet header long) from {@code from}. */
-    void forward(MemoryPort from, byte[] frame, int off, int len) {
+    /** Takes a frame (at least an Ethernet header long) from {@code from}, with its {@link OffloadReceiver} word. */
+    void forward(MemoryPort from, byte[] frame, int off, int len, int offload) {
         long dst = MacAddress.readBits(frame, off);
         long src = MacAddress.readBits(frame, off + 6);
         MemoryPort out;
@@ -62,12 +62,12 @@ final class Switch {
             counters.increment(Counter.FILTERED);
         } else if (out != null) {
             counters.increment(Counter.SWITCHED);
-            out.deliver(frame, off, len);
+            out.deliver(from, frame, off, len, offload);
         } else {
             counters.increment(Counter.FLOODED);
             for (MemoryPort p : ports) {
                 if (p != from) {
-                    p.deliver(frame, off, len);
+                    p.deliver(from, frame, off, len, offload);
                 }
             }
         }

@@ -38,6 +38,43 @@ public final class GsoSegmenter {
     }
 
     /**
+     * How many pieces {@link #segment} would cut {@code b[off..off + len)} into, or -1 if it would refuse the frame;
+     * then {@link #headersLength()} is what each piece repeats. Nothing is written.
+     */
+    public int pieces(byte[] b, int off, int len, int gsoSize) {
+        if (gsoSize <= 0 || !layout.locate(b, off, len) || !layout.tcpHeaderFits() || layout.payloadLength() <= 0
+                || layout.headersLength() + Math.min(gsoSize, layout.payloadLength()) > out.length) {
+            return -1;
+        }
+        return Math.ceilDiv(layout.payloadLength(), gsoSize);
+    }
+
+    /** The link, IP and TCP headers' length of the frame {@link #pieces} last looked at. */
+    public int headersLength() {
+        return layout.headersLength();
+    }
+
+    /**
+     * Completes the TCP checksum of {@code b[off..off + len)} (an unfragmented TCP segment over IPv4, or IPv6
+     * without extension headers, whose checksum field may hold only the pseudo-header sum that a device completing
+     * checksums gets) in a copy handed to {@code sink}; false (nothing handed on) if the frame is no such segment or
+     * longer than {@code maxFrame}: its checksums are then whatever the sender wrote.
+     */
+    public boolean complete(byte[] b, int off, int len, Sink sink) {
+        if (len > out.length || !layout.locate(b, off, len) || !layout.tcpHeaderFits()) {
+            return false;
+        }
+        int l4 = layout.l4Offset() - off;
+        int l4Length = layout.l4Length();
+        long pseudo = layout.pseudoHeaderSum();
+        System.arraycopy(b, off, out, 0, len);
+        Bytes.put16(out, l4 + 16, 0);
+        Bytes.put16(out, l4 + 16, Checksum.finish(Checksum.ones(out, l4, l4Length, pseudo)));
+        sink.segment(out, 0, len);
+        return true;
+    }
+
+    /**
      * Cuts {@code b[off..off + len)} into pieces of at most {@code gsoSize} payload bytes, each handed to
      * {@code sink} in order; returns how many, or -1 (nothing handed on) if the frame is not a TCP segment with
      * payload as the class comment says, {@code gsoSize} is not positive, or a piece would exceed

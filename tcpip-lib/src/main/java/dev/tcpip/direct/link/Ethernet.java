@@ -1,6 +1,7 @@
 package dev.tcpip.direct.link;
 
 import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.device.OffloadReceiver;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.wire.EtherType;
@@ -19,6 +20,9 @@ public final class Ethernet implements Link {
     private final MacAddress mac;
     private final Counters counters;
     private final byte[] tx;
+    /** The device completes TCP checksums: every frame goes with {@link OffloadReceiver#CHECKSUM_VALID}. */
+    private final boolean completes;
+    private final int maxSuperSegment;
     private Receiver arp;
     private Receiver ipv4;
     private Receiver ipv6;
@@ -29,7 +33,9 @@ public final class Ethernet implements Link {
         this.device = device;
         this.mac = new MacAddress(device.mac());
         this.counters = counters;
-        this.tx = new byte[mtu + EthernetView.HEADER_LENGTH];
+        this.completes = device.completesChecksums();
+        this.maxSuperSegment = Math.min(device.maxSuperSegment(), 65_535);
+        this.tx = new byte[Math.max(mtu, maxSuperSegment) + EthernetView.HEADER_LENGTH];
     }
 
     /** The receivers of ARP, IPv4 and IPv6 frames; null where that protocol is not configured. */
@@ -129,6 +135,21 @@ public final class Ethernet implements Link {
     @Override
     public void transmit(int len) {
         counters.inc(StackCounter.ETH_TX_FRAMES);
-        device.send(tx, 0, len);
+        if (completes) {
+            device.send(tx, 0, len, OffloadReceiver.CHECKSUM_VALID);
+        } else {
+            device.send(tx, 0, len);
+        }
+    }
+
+    @Override
+    public int maxSuperSegment() {
+        return maxSuperSegment;
+    }
+
+    @Override
+    public void transmit(int len, int gsoSize) {
+        counters.inc(StackCounter.ETH_TX_FRAMES);
+        device.send(tx, 0, len, OffloadReceiver.of(completes, gsoSize));
     }
 }

@@ -42,4 +42,21 @@ public sealed interface Link permits Ethernet, PointToPoint {
 
     /** Sends the first {@code len} bytes of the buffer. */
     void transmit(int len);
+
+    /**
+     * The largest IP datagram of a TCP super-segment the device takes ({@link
+     * dev.tcpip.device.NetworkDevice#maxSuperSegment()}), the buffer then holding that much after the link header;
+     * 0 if none (the default).
+     */
+    default int maxSuperSegment() {
+        return 0;
+    }
+
+    /**
+     * Sends the first {@code len} bytes of the buffer as a TCP super-segment whose pieces carry {@code gsoSize}
+     * bytes of payload each (only if {@link #maxSuperSegment()} is positive).
+     */
+    default void transmit(int len, int gsoSize) {
+        throw new UnsupportedOperationException("this link takes no super-segments");
+    }
 }

@@ -69,6 +69,19 @@ public final class DualIp implements IpLayer {
     }
 
     @Override
+    public int maxSuperSegment(IpAddress dst) {
+        IpLayer ip = of(dst);
+        return ip == null ? 0 : ip.maxSuperSegment(dst);
+    }
+
+    @Override
+    public boolean sendSuperSegment(long now, IpAddress src, IpAddress dst, int ecn, int len, int gsoSize,
+                                    MessageWriter writer) {
+        IpLayer ip = of(dst);
+        return ip != null && ip.sendSuperSegment(now, src, dst, ecn, len, gsoSize, writer);
+    }
+
+    @Override
     public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
         IpLayer ip = of(dst);
         if (ip != null) {

@@ -60,6 +60,27 @@ public interface IpSender {
     }
 
     /**
+     * The largest transport message (IP payload) of a TCP super-segment toward {@code dst} that
+     * {@link #sendSuperSegment} may take: the device's {@link dev.tcpip.device.NetworkDevice#maxSuperSegment()} less
+     * the IP header; 0 if the device takes none (the default).
+     */
+    default int maxSuperSegment(IpAddress dst) {
+        return 0;
+    }
+
+    /**
+     * Sends a TCP super-segment of {@code len} bytes that {@code writer} writes (at most {@link #maxSuperSegment}, the
+     * header's checksum left partial) as one frame whose pieces carry {@code gsoSize} bytes of payload each, for the
+     * device to cut (TSO; virtio 1.2 §5.1.6.2 {@code gso_size}), each piece then no longer than {@link #maxPayload}.
+     * Only in place, as {@link #send(long, IpAddress, IpAddress, int, int, int, MessageWriter)} when the datagram can
+     * leave at once: false, having sent nothing and called nothing, otherwise (the caller sends the pieces itself).
+     */
+    default boolean sendSuperSegment(long now, IpAddress src, IpAddress dst, int ecn, int len, int gsoSize,
+                                     MessageWriter writer) {
+        return false;
+    }
+
+    /**
      * True if the device below completes TCP and UDP checksums ({@link dev.tcpip.device.NetworkDevice#completesChecksums}):
      * a transport message of at most {@link #maxPayload} bytes (never fragmented) may then go out with only the
      * folded pseudo-header sum in its checksum field. False by default (test doubles, wrapped devices).

@@ -239,21 +239,50 @@ public final class Ipv4 implements IpLayer {
      */
     @Override
     public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
+        if (!sendInPlace(now, src, dst, protocol, ecn, len, 0, writer)) {
+            IpLayer.super.send(now, src, dst, protocol, ecn, len, writer);
+        }
+    }
+
+    @Override
+    public int maxSuperSegment(IpAddress dst) {
+        return eth.maxSuperSegment() > mtu ? eth.maxSuperSegment() - HEADER : 0;
+    }
+
+    @Override
+    public boolean sendSuperSegment(long now, IpAddress src, IpAddress dst, int ecn, int len, int gsoSize,
+                                    MessageWriter writer) {
+        return gsoSize > 0 && len <= maxSuperSegment(dst)
+                && sendInPlace(now, src, dst, IpProtocol.TCP, ecn, len, gsoSize, writer);
+    }
+
+    /**
+     * Writes the datagram into the link's buffer and sends it (as a super-segment of {@code gsoSize}-byte pieces if
+     * positive, whose identifications the pieces take one each), if it can leave at once and whole; else false.
+     */
+    private boolean sendInPlace(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, int gsoSize,
+                                MessageWriter writer) {
         int d = ((Ipv4Address) dst).bits();
         int hop = d == 0 ? 0 : nextHop(d);
-        long mac = hop == 0 || len > mtu - HEADER || isBroadcast(d) ? -1 : arp == null ? 0 : arp.lookup(now, hop);
+        boolean fits = gsoSize > 0 || len <= mtu - HEADER;
+        long mac = hop == 0 || !fits || isBroadcast(d) ? -1 : arp == null ? 0 : arp.lookup(now, hop);
         if (mac == -1) {
-            IpLayer.super.send(now, src, dst, protocol, ecn, len, writer);
-            return;
+            return false;
         }
         int id = nextId;
-        nextId = (nextId + 1) & 0xffff;                   // as in output: unique per src, dst, protocol
+        int ids = gsoSize > 0 ? Math.ceilDiv(len, gsoSize) : 1;  // at least one per piece
+        nextId = (nextId + ids) & 0xffff;                 // as in output: unique per src, dst, protocol
         byte[] buf = eth.buffer();
         int at = new Ipv4Header(0, ecn, id, false, false, 0, ttl, protocol, (Ipv4Address) src, (Ipv4Address) dst,
                 null, len).emit(buf, eth.header(mac, EtherType.IPV4));
         writer.write(buf, at);
         counters.inc(StackCounter.IP_TX);
-        eth.transmit(at + len);
+        if (gsoSize > 0) {
+            eth.transmit(at + len, gsoSize);
+        } else {
+            eth.transmit(at + len);
+        }
+        return true;
     }
 
     @Override

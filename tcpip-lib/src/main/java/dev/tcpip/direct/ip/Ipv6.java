@@ -8,6 +8,7 @@ import dev.tcpip.direct.link.Link;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.Scheduler;
 import dev.tcpip.wire.IpAddress;
+import dev.tcpip.wire.IpProtocol;
 import dev.tcpip.wire.Ipv6Address;
 import dev.tcpip.wire.Ipv6Header;
 import dev.tcpip.wire.MacAddress;
@@ -213,9 +214,21 @@ public final class Ipv6 implements IpLayer {
     }
 
     @Override
+    public int maxSuperSegment(IpAddress dst) {
+        return output.maxSuperSegment();
+    }
+
+    @Override
+    public boolean sendSuperSegment(long now, IpAddress src, IpAddress dst, int ecn, int len, int gsoSize,
+                                    MessageWriter writer) {
+        return gsoSize > 0 && len <= output.maxSuperSegment() && output.sendInPlace(now, (Ipv6Address) src,
+                (Ipv6Address) dst, IpProtocol.TCP, output.hopLimit(), ecn, len, gsoSize, writer);
+    }
+
+    @Override
     public void send(long now, IpAddress src, IpAddress dst, int protocol, int ecn, int len, MessageWriter writer) {
         if (!output.sendInPlace(now, (Ipv6Address) src, (Ipv6Address) dst, protocol, output.hopLimit(), ecn, len,
-                writer)) {
+                0, writer)) {
             IpLayer.super.send(now, src, dst, protocol, ecn, len, writer);
         }
     }

@@ -109,8 +109,8 @@ public final class Ipv6Output {
      * the caller takes the general path (a lookup that misses changed nothing, so asking again is the same).
      */
     boolean sendInPlace(long now, Ipv6Address src, Ipv6Address dst, int protocol, int hops, int ecn, int len,
-                        IpSender.MessageWriter writer) {
-        if (dst.isMulticast() || Ipv6.HEADER + len > routes.pathMtu(dst)) {
+                        int gsoSize, IpSender.MessageWriter writer) {
+        if (dst.isMulticast() || (gsoSize == 0 && Ipv6.HEADER + len > routes.pathMtu(dst))) {
             return false;
         }
         Ipv6Address hop = routes.nextHop(now, dst);
@@ -123,8 +123,17 @@ public final class Ipv6Output {
                 .emit(buf, eth.header(mac, EtherType.IPV6));
         writer.write(buf, at);
         counters.inc(StackCounter.IP6_TX);
-        eth.transmit(at + len);
+        if (gsoSize > 0) {
+            eth.transmit(at + len, gsoSize);
+        } else {
+            eth.transmit(at + len);
+        }
         return true;
+    }
+
+    /** The largest payload of a TCP super-segment the link takes without extension headers, or 0. */
+    int maxSuperSegment() {
+        return eth.maxSuperSegment() > routes.linkMtu() ? eth.maxSuperSegment() - Ipv6.HEADER : 0;
     }
 
     /** Sends to a known MAC without consulting the neighbor cache (NDP's probes and answers). */

@@ -31,6 +31,19 @@ final class Segments {
     long segmentsSent;
     /** Segments sent by {@link #ack}: no data, SYN, FIN or RST (window updates and duplicate ACKs included). */
     long acksSent;
+    /** Super-segments handed to the device (TSO), each counted in {@link #segmentsSent} as its pieces. */
+    long superSegmentsSent;
+
+    // A burst (TSO): consecutive full segments of new data held back to leave as one super-segment. burstLimit 0: none
+    // open. The held segments are counted and booked as sent; only their frame is not yet written.
+    private int burstLimit;      // the largest transport message the IP layer takes as a super-segment
+    private int burstSize;       // the payload of each segment in it: the full size when the burst opened
+    private int burstSeq;        // the first one's sequence number
+    private int burstCount;
+    private int burstFlags;
+    private int burstWindow;
+    private int burstEcn;
+    private TcpOptions burstOptions;
 
     Segments(Connection c) {
         this.c = c;
@@ -147,11 +160,101 @@ final class Segments {
      * travels ECT(0) once ECN is agreed (RFC 3168 §6.1.2) and carries CWR after a window reduction.
      */
     void data(int seq, int len, boolean fin, boolean ect, long now) {
+        data(seq, len, fin, ect, false, now);
+    }
+
+    /**
+     * {@link #data(int, int, boolean, boolean, long)}; {@code fresh}: new data (not a retransmission), which may join
+     * the open burst if it is a full segment without FIN.
+     */
+    void data(int seq, int len, boolean fin, boolean ect, boolean fresh, long now) {
         int ecn = c.ecn.dataCodepoint(ect);
         int flags = TcpHeader.ACK | (len > 0 ? TcpHeader.PSH : 0) | (fin ? TcpHeader.FIN : 0)
                 | (ecn != Ecn.NOT_ECT ? c.ecn.takeCwr() : 0);
-        emit(flags, seq, len, options(now), c.receiver.advertise(), ecn, now);
+        TcpOptions options = options(now);
+        int window = c.receiver.advertise();
+        if (burstLimit > 0 && fresh && !fin && len == burstSize) {
+            hold(flags | c.ecn.ackFlags(), seq, options, window, ecn, now);
+        } else {
+            flushBurst(now);
+            emit(flags, seq, len, options, window, ecn, now);
+        }
         c.receiver.onAckSent();
+    }
+
+    // --- segmentation offload (TSO) ---
+
+    /**
+     * Opens a burst for the send loop when the device takes TCP super-segments: until {@link #endBurst}, full
+     * segments of {@code full} bytes of new data that share their header fields but the sequence number are held
+     * and then leave as one super-segment with {@code gso_size} = {@code full} (virtio 1.2 §5.1.6.2), which the
+     * device (or whatever must see wire frames) cuts back into exactly those segments; the connection's bookkeeping
+     * (retransmission queue, RACK, SACK, cwnd, counters) is per segment, as if each had left alone. RFC 9293 leaves
+     * how data is packed into segments to the implementation; the segments themselves are the ones it would send.
+     */
+    void beginBurst(int full) {
+        IpSender ip = c.layer.ip();
+        int limit = ip.completesChecksums() ? ip.maxSuperSegment(c.id.remote()) : 0;
+        burstLimit = full > 0 ? limit : 0;
+        burstSize = full;
+        burstCount = 0;
+    }
+
+    /** Writes what the burst holds and closes it. */
+    void endBurst(long now) {
+        flushBurst(now);
+        burstLimit = 0;
+    }
+
+    private void hold(int flags, int seq, TcpOptions options, int window, int ecn, long now) {
+        if (burstCount > 0 && (seq != burstSeq + burstCount * burstSize || flags != (burstFlags & ~TcpHeader.CWR)
+                || window != burstWindow || ecn != burstEcn || !options.equals(burstOptions)
+                || 20 + options.length() + (burstCount + 1) * burstSize > burstLimit)) {
+            flushBurst(now);
+        }
+        if (burstCount == 0) {
+            burstSeq = seq;
+            burstFlags = flags;
+            burstWindow = window;
+            burstEcn = ecn;
+            burstOptions = options;
+        }
+        burstCount++;
+        lastAckSent = c.receiver.nxt();
+        segmentsSent++;
+    }
+
+    /** Writes the held segments: one alone as usual, more as one super-segment (or, if IP cannot, one by one). */
+    private void flushBurst(long now) {
+        int n = burstCount;
+        if (n == 0) {
+            return;
+        }
+        burstCount = 0;
+        if (n > 1 && superSegment(n, now)) {
+            superSegmentsSent++;
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            write(i == 0 ? burstFlags : burstFlags & ~TcpHeader.CWR, burstSeq + i * burstSize, burstSize,
+                    burstOptions, burstWindow, burstEcn, now);
+        }
+    }
+
+    /** The burst's {@code n} segments as one super-segment; false if IP cannot send it in place. */
+    private boolean superSegment(int n, long now) {
+        int seq = burstSeq;
+        int len = n * burstSize;
+        FourTuple id = c.id;
+        TcpHeader h = new TcpHeader(id.localPort(), id.remotePort(), seq, c.receiver.nxt(), burstFlags, burstWindow, 0,
+                burstOptions, len);
+        int hl = h.length();
+        int total = hl + len;
+        long pseudo = pseudoHeader(id.local(), id.remote(), total);
+        return c.layer.ip().sendSuperSegment(now, id.local(), id.remote(), burstEcn, total, burstSize, (buf, at) -> {
+            c.sender.copy(seq, buf, at + hl, len);
+            h.emit(buf, at, pseudo, true);              // partial: every piece's sum is made when it is cut
+        });
     }
 
     /**
@@ -182,6 +285,13 @@ final class Segments {
         if ((flags & (TcpHeader.SYN | TcpHeader.RST)) == 0) {
             flags |= c.ecn.ackFlags();                    // RFC 3168 §6.1.3: ECE on every ACK until CWR arrives
         }
+        lastAckSent = (flags & TcpHeader.ACK) != 0 ? c.receiver.nxt() : 0;
+        segmentsSent++;
+        write(flags, seq, len, options, window, ecn, now);
+    }
+
+    /** Writes one segment (counted by the caller). */
+    private void write(int flags, int seq, int len, TcpOptions options, int window, int ecn, long now) {
         int ack = (flags & TcpHeader.ACK) != 0 ? c.receiver.nxt() : 0;
         FourTuple id = c.id;
         TcpHeader h = new TcpHeader(id.localPort(), id.remotePort(), seq, ack, flags, window, 0, options, len);
@@ -191,8 +301,6 @@ final class Segments {
         IpSender ip = c.layer.ip();
         boolean partial = ip.completesChecksums() && total <= ip.maxPayload(id.remote());
         long pseudo = pseudoHeader(id.local(), id.remote(), total);
-        lastAckSent = ack;
-        segmentsSent++;
         // Written in place into the link's frame when IP can send it at once: the payload's one copy.
         ip.send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, total, (buf, at) -> {
             if (len > 0) {

@@ -155,6 +155,22 @@ final class Sender {
         }
         int bufEnd = bufferEnd();
         int full = c.segments.dataPerSegment();
+        c.segments.beginBurst(full);                      // full segments of new data may leave as one (TSO)
+        try {
+            sendWhatIsAllowed(r, bufEnd, full, now);
+        } finally {
+            c.segments.endBurst(now);
+        }
+        if (unsent() > 0 && sndNxt == sndUna) {
+            c.retransmitTimer.armIfIdle(now); // RFC 9293 §3.8.6.1: a zero window with data waiting starts the persist timer
+        }
+        r.scheduleProbe(now);
+        c.writes.complete(now);
+        c.wakeCloser();
+    }
+
+    /** The loop of {@link #output}: segments while the windows, Nagle and SWS avoidance allow. */
+    private void sendWhatIsAllowed(Recovery r, int bufEnd, int full, long now) {
         for (int guard = 0; guard < 1 << 16; guard++) {
             int unsent = Seq.diff(bufEnd, sndNxt);
             boolean finDue = finQueued && unsent >= 0;
@@ -182,12 +198,6 @@ final class Sender {
                 break;
             }
         }
-        if (unsent() > 0 && sndNxt == sndUna) {
-            c.retransmitTimer.armIfIdle(now); // RFC 9293 §3.8.6.1: a zero window with data waiting starts the persist timer
-        }
-        r.scheduleProbe(now);
-        c.writes.complete(now);
-        c.wakeCloser();
     }
 
     /** Sends {@code len} bytes from sequence {@code seq} (plus FIN), updating SND.NXT/SND.MAX and counters. */
@@ -199,7 +209,7 @@ final class Sender {
     private void send(int seq, int len, boolean fin, boolean ect, long now) {
         boolean retransmit = Seq.lt(seq, sndMax);
         // RFC 3168 §6.1.5: retransmissions go Not-ECT; so do segments without data (§6.1.4) and window probes.
-        c.segments.data(seq, len, fin, ect && len > 0 && !retransmit, now);
+        c.segments.data(seq, len, fin, ect && len > 0 && !retransmit, !retransmit, now);
         FlowRecorder rec = c.recorder;
         if (rec != null) {
             rec.sent(c, seq, len, false, fin, retransmit, now);

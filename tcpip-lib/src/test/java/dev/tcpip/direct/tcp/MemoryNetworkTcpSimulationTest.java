@@ -14,6 +14,7 @@ import dev.tcpip.TimedOutException;
 import dev.tcpip.device.Faults;
 import dev.tcpip.device.LinkConfig;
 import dev.tcpip.device.MemoryNetwork;
+import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
 import dev.tcpip.direct.StackCounter;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -58,7 +60,7 @@ class MemoryNetworkTcpSimulationTest {
     static final LinkConfig LINK = LinkConfig.DEFAULTS.withLatency(Duration.ofMillis(1)).withBitsPerSecond(1_000_000_000L);
 
     /** Two stacks, 10.0.0.1 (a) and 10.0.0.2 (b), each on its own loop, on one simulated network. */
-    static final class Net implements AutoCloseable {
+    static class Net implements AutoCloseable {
         final Simulation sim;
         final MemoryNetwork net;
         final SimulatedLoop loopA;
@@ -80,12 +82,20 @@ class MemoryNetworkTcpSimulationTest {
 
         /** a's TCP configured with {@code tcpA}, b's with {@code tcpB}. */
         Net(long seed, TcpConfig tcpA, TcpConfig tcpB, LinkConfig link, boolean ipv6) {
+            this(seed, tcpA, tcpB, link, link, ipv6, d -> d, d -> d);
+        }
+
+        /** Each stack on its own link, its device wrapped by {@code wrapA} or {@code wrapB}. */
+        Net(long seed, TcpConfig tcpA, TcpConfig tcpB, LinkConfig linkA, LinkConfig linkB, boolean ipv6,
+            UnaryOperator<NetworkDevice> wrapA, UnaryOperator<NetworkDevice> wrapB) {
             sim = new Simulation(SimulationConfig.withSeed(seed).maxStepsPerRun(200_000_000L));
             net = MemoryNetwork.simulated(sim);
             loopA = sim.newLoop("a");
             loopB = sim.newLoop("b");
-            a = DirectStack.create(config(ipv6, 1).withTcp(tcpA), net.connect("a", link).device(), loopA);
-            b = DirectStack.create(config(ipv6, 2).withTcp(tcpB), net.connect("b", link).device(), loopB);
+            a = DirectStack.create(config(ipv6, 1).withTcp(tcpA), wrapA.apply(net.connect("a", linkA).device()),
+                    loopA);
+            b = DirectStack.create(config(ipv6, 2).withTcp(tcpB), wrapB.apply(net.connect("b", linkB).device()),
+                    loopB);
             bAddress = ipv6 ? B6 : B;
         }
 

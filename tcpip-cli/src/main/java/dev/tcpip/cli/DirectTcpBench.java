@@ -60,8 +60,13 @@ final class DirectTcpBench {
             implements AutoCloseable {
 
         static Pair direct(int mtu, TcpConfig tcp) {
+            return direct(mtu, tcp, true);
+        }
+
+        /** {@code offloads}: the links' checksum and segmentation offload ({@link LinkConfig#offloads()}). */
+        static Pair direct(int mtu, TcpConfig tcp, boolean offloads) {
             MemoryNetwork net = MemoryNetwork.realTime(1);
-            LinkConfig link = LinkConfig.DEFAULTS.withMtu(mtu);
+            LinkConfig link = LinkConfig.DEFAULTS.withMtu(mtu).withOffloads(offloads);
             DirectStack s = DirectStack.create(DirectStackConfig.ipv4("10.0.0.1/24").withTcp(tcp),
                     net.connect("server", link).device());
             DirectStack c = DirectStack.create(DirectStackConfig.ipv4("10.0.0.2/24").withTcp(tcp),
@@ -111,6 +116,9 @@ final class DirectTcpBench {
         double[] bulkSocket = new double[rounds];
         double[] acksSocket = new double[rounds];
         double[][] allocDirect = new double[MTUS.length][rounds];
+        double[][] bulkNoOffload = new double[MTUS.length][rounds];
+        double[][] acksNoOffload = new double[MTUS.length][rounds];
+        double[][] allocNoOffload = new double[MTUS.length][rounds];
         double[] allocSocket = new double[rounds];
         double[] rrDirect = new double[rounds];
         double[] rrSocket = new double[rounds];
@@ -122,6 +130,9 @@ final class DirectTcpBench {
                 bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk, null, side);
                 acksDirect[m][i] = side[0];
                 allocDirect[m][i] = side[1];
+                bulkNoOffload[m][i] = bulk(Pair.direct(MTUS[m], TcpConfig.DEFAULTS, false), bulk, null, side);
+                acksNoOffload[m][i] = side[0];
+                allocNoOffload[m][i] = side[1];
             }
             double[] side = new double[2];
             bulkSocket[i] = bulk(Pair.socket(), bulk, null, side);
@@ -142,6 +153,13 @@ final class DirectTcpBench {
             out.add(new Figure(work, "ratio", d / socketBulk, "x"));
             out.add(new Figure(work + "-acks", "direct-memory", SocketBench.median(acksDirect[m]), ACKS_UNIT));
             out.add(new Figure(work + "-alloc", "direct-memory", SocketBench.median(allocDirect[m]), ALLOC_UNIT));
+            // the same with the memory links' offloads off (LinkConfig.withOffloads(false)): no TSO, full checksums
+            String off = work + "-nooffload";
+            double n = SocketBench.median(bulkNoOffload[m]);
+            out.add(new Figure(off, "direct-memory", n, "Gbit/s"));
+            out.add(new Figure(off, "ratio", n / socketBulk, "x"));
+            out.add(new Figure(off + "-acks", "direct-memory", SocketBench.median(acksNoOffload[m]), ACKS_UNIT));
+            out.add(new Figure(off + "-alloc", "direct-memory", SocketBench.median(allocNoOffload[m]), ALLOC_UNIT));
         }
         out.add(new Figure("tcp-bulk-mtu65536-acks", "socket-loopback", SocketBench.median(acksSocket), ACKS_UNIT));
         out.add(new Figure("tcp-bulk-mtu65536-alloc", "socket-loopback", SocketBench.median(allocSocket), ALLOC_UNIT));

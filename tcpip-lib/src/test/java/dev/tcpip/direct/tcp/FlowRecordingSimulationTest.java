@@ -212,7 +212,8 @@ class FlowRecordingSimulationTest {
         long bytes = 16L << 20;
         int capacity = 2_000;
         MemoryNetworkTcpSimulationTest.replayable(5, () -> {
-            try (var n = new MemoryNetworkTcpSimulationTest.Net(5, TcpConfig.DEFAULTS, LAN)) {
+            // Offloads off: an ACK per two segments, as this ring's sizing assumes (super-segments draw fewer ACKs).
+            try (var n = new MemoryNetworkTcpSimulationTest.Net(5, TcpConfig.DEFAULTS, LAN.withOffloads(false))) {
                 // Every 100 us of virtual time, the recordings of a's flows as the loop sees them: never over capacity.
                 AtomicLong samples = new AtomicLong();
                 AtomicLong largest = new AtomicLong();

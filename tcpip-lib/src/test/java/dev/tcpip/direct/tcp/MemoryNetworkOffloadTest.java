@@ -77,7 +77,21 @@ class MemoryNetworkOffloadTest {
                 assertEquals(0, p.port(receiver).get(Counter.RX_GSO_SEGMENTED), receiver + " got them cut");
                 // the port counts a super-segment's pieces as frames sent, and as many as went: more than written
                 assertTrue(p.port(sender).get(Counter.TX_FRAMES) > p.port(receiver).get(Counter.RX_FRAMES));
+                System.out.printf("%s sent %d segments (ACKs included) as %d frames, %d of them super-segments%n",
+                        sender, p.port(sender).get(Counter.TX_FRAMES), p.port(receiver).get(Counter.RX_FRAMES),
+                        p.port(sender).get(Counter.TX_GSO_WRITES));
             }
+        }
+    }
+
+    @Test
+    void superSegmentsCarryIpv6Too() {
+        try (var n = new MemoryNetworkTcpSimulationTest.Net(5, TcpConfig.DEFAULTS, TcpConfig.DEFAULTS, LINK, LINK, true,
+                d -> d, d -> d)) {
+            MemoryNetworkTcpSimulationTest.exchange(n.sim, n.a, n.loopA, n.b, n.loopB, n.bAddress, 2 * MIB, 2 * MIB,
+                    Duration.ofMinutes(10));
+            assertTrue(n.net.link("a").port().get(Counter.TX_GSO_WRITES) > 0, "a sent no IPv6 super-segment");
+            assertTrue(n.net.link("b").port().get(Counter.RX_GSO_FRAMES) > 0, "b got no IPv6 super-segment");
         }
     }
 

@@ -48,6 +48,8 @@ final class Connection {
     boolean released;
     /** The handshake completed and the flow was handed out: its end is worth an info and an event. */
     boolean opened;
+    /** In TIME-WAIT: the loop time at which 2 x MSL is over ({@link DirectTcp#enterTimeWait}). Loop only. */
+    long timeWaitUntil;
     /** The info as the connection was released (read by the flow from any thread once the loop is gone). */
     volatile TcpInfo lastInfo;
     /**

@@ -239,15 +239,20 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     /** The send variables of a new connection (RFC 9293 §3.4.1; RFC 6528 ISS). */
     void initialize(Connection c, long now) {
-        initialize(c, isn.isn(c.id, now), now);
+        long hash = isn.hash(c.id);                        // one keyed hash for the ISS and the TSval offset
+        start(c, IsnGenerator.isn(hash, now), IsnGenerator.tsOffset(hash));
     }
 
     /** As above with a given ISS: a SYN cookie's (RFC 4987 §3.6). */
     void initialize(Connection c, int iss, long now) {
+        start(c, iss, isn.tsOffset(c.id));
+    }
+
+    private void start(Connection c, int iss, int tsOffset) {
         Tcb t = c.tcb;
         c.sender.start(iss);
         c.recovery.start(iss);
-        c.segments.start(isn.tsOffset(c.id));
+        c.segments.start(tsOffset);
         t.ourMss = Segments.ourMss(this, c.id.remote());
         t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
         t.smss = Math.min(t.ourMss, config.defaultMss());

@@ -328,6 +328,10 @@ public final class DirectTcp implements Tcp, TransportHandler {
         for (Connection c : new ArrayList<>(connections.values())) {
             c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true, now);
         }
+        if (timeWaitSweep != null) {            // the table is empty: a loop that goes on need not keep the layer
+            timeWaitSweep.cancel();
+            timeWaitSweep = null;
+        }
     }
 
     private void checkOpen() throws ClosedException {

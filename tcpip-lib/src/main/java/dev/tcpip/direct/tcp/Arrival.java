@@ -219,7 +219,7 @@ final class Arrival {
         // RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is acknowledged (below, as an old
         // segment) and restarts the 2 MSL timeout.
         if (t.state == TcpState.TIME_WAIT && fin && !rst && rcv.isFinAgain(seq, payload)) {
-            c.timers.arm(Timers.TIME_WAIT, now + 2 * c.config.msl().toNanos());
+            c.layer.restartTimeWait(c, now);
         }
         // First: is the sequence number acceptable?
         int rcvWnd = rcv.window();

@@ -48,8 +48,22 @@ final class Connection {
     boolean released;
     /** The handshake completed and the flow was handed out: its end is worth an info and an event. */
     boolean opened;
-    /** The info as the connection was released (read by the flow from any thread once the loop is gone). */
+    /** In TIME-WAIT: the loop time at which 2 x MSL is over ({@link DirectTcp#enterTimeWait}). Loop only. */
+    long timeWaitUntil;
+    /**
+     * The info as the connection was released, made at the first {@link #info} after it (read by the flow from any
+     * thread once the loop is gone); null until then.
+     */
     volatile TcpInfo lastInfo;
+    /**
+     * The figures of the info that the release's clearing forgets or that a read after it would move, kept as they
+     * were at the release: the info is made from them only if someone asks (most released connections are never
+     * asked: 13 objects each, both sides, in a churn of short connections). Written on the loop before
+     * {@link #released} is read as true by {@link #info}.
+     */
+    private TcpInfo.CongestionState releasedCongestion;
+    private int releasedLost, releasedSacked, releasedReceiveWindow;
+    private long releasedQueued;
     /**
      * The peer's FIN arrived or the connection was released (written on the loop, read by the flow from any
      * thread): a close called after it need not wait for the peer, which has closed already.
@@ -327,9 +341,14 @@ final class Connection {
         released = true;
         peerClosed = true;
         tcb.state = TcpState.CLOSED;
+        SentSegments board = recovery.scoreboard();      // before the parts below forget what they counted
+        releasedCongestion = recovery.congestionState();
+        releasedLost = board != null ? board.lostSegments() : 0;
+        releasedSacked = board != null ? board.sackedSegments() : 0;
+        releasedReceiveWindow = receiver.window();
+        releasedQueued = Math.max(0, sender.unsent()) + writes.waiting();
         if (opened) {
-            lastInfo = info();               // before the parts below forget what it counted
-            TcpEvents.closed(this, lastInfo);
+            TcpEvents.closed(this);
         }
         timers.stopAll();
         receiver.clear();
@@ -373,6 +392,7 @@ final class Connection {
         if (released && last != null) {
             return last;
         }
+        boolean gone = released;
         CongestionControl cc = sender.cc();
         RtoEstimator rto = retransmitTimer.rto();
         Rack rack = recovery.rack();
@@ -382,21 +402,26 @@ final class Connection {
         int cwnd = cc != null ? cc.cwnd() : CongestionControl.initialWindow(tcb.smss, config.initialWindow());
         int ssthresh = cc != null ? cc.ssthresh() : Integer.MAX_VALUE;
         TcpState s = tcb.state != null ? tcb.state : TcpState.CLOSED;
-        return new TcpInfo(s.info(), recovery.congestionState(), rto.rto(),
+        TcpInfo info = new TcpInfo(s.info(), gone ? releasedCongestion : recovery.congestionState(), rto.rto(),
                 rto.measured() ? OptionalLong.of(rto.srtt()) : OptionalLong.empty(),
                 rto.measured() ? OptionalLong.of(rto.rttvar()) : OptionalLong.empty(),
                 minRtt != Long.MAX_VALUE ? OptionalLong.of(minRtt) : OptionalLong.empty(),
                 tcb.smss, cwnd, ssthresh == Integer.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(ssthresh),
-                OptionalLong.of(sender.wnd()), tcb.sndWscale, OptionalLong.of(receiver.window()), tcb.rcvWscale,
+                OptionalLong.of(sender.wnd()), tcb.sndWscale,
+                OptionalLong.of(gone ? releasedReceiveWindow : receiver.window()), tcb.rcvWscale,
                 sender.bytesSent, sender.bytesAcked, receiver.bytesReceived, sender.bytesRetransmitted,
                 receiver.segmentsReceived, segments.segmentsSent, sender.segmentsRetransmitted,
                 OptionalLong.of(retransmitTimer.timeouts),
-                sack ? OptionalLong.of(board.lostSegments()) : OptionalLong.empty(),
-                sack ? OptionalLong.of(board.sackedSegments()) : OptionalLong.empty(),
+                sack ? OptionalLong.of(gone ? releasedLost : board.lostSegments()) : OptionalLong.empty(),
+                sack ? OptionalLong.of(gone ? releasedSacked : board.sackedSegments()) : OptionalLong.empty(),
                 OptionalLong.of(recovery.dsacksReceived),
                 sack ? OptionalLong.of(rack.reorderEvents()) : OptionalLong.empty(),
                 delivery.rate() >= 0 ? OptionalLong.of(delivery.rate()) : OptionalLong.empty(), delivery.appLimited(),
                 OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
-                Math.max(0, sender.unsent()) + writes.waiting());
+                gone ? releasedQueued : Math.max(0, sender.unsent()) + writes.waiting());
+        if (gone && opened) {
+            lastInfo = info;                 // nothing it reports moves any more: made once
+        }
+        return info;
     }
 }

@@ -19,6 +19,7 @@ import dev.tcpip.direct.ip.TransportHandler;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.time.EventLoop;
 import dev.tcpip.time.LoopFuture;
+import dev.tcpip.time.Timer;
 import dev.tcpip.wire.AddressText;
 import dev.tcpip.wire.Ecn;
 import dev.tcpip.wire.IcmpQuote;
@@ -94,8 +95,14 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private final ChallengeAckLimiter challengeAcks;
     private final Map<FourTuple, Connection> connections = new HashMap<>();
     private final Map<Integer, Listener> listeners = new HashMap<>();
-    /** TIME-WAIT connections, oldest first (RFC 9293 §3.4.2; bounded, DESIGN principle 7). */
+    /**
+     * TIME-WAIT connections in the order of their deadlines, oldest first (RFC 9293 §3.4.2; bounded, DESIGN
+     * principle 7). Every entry waits the same 2 x MSL and a restart moves it to the end, so the first entry is
+     * always the next to expire and one loop timer ({@link #timeWaitSweep}) serves them all.
+     */
     private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
+    /** The loop timer that ends the first TIME-WAIT entry at its deadline, or null when none is scheduled. */
+    private Timer timeWaitSweep;
     private volatile boolean disconnected;
     private ForwardedSyns forwarded;                      // null: forwarding off
     /** Events each new connection records, 0 for none ({@link #recordFlows}). */
@@ -232,15 +239,20 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     /** The send variables of a new connection (RFC 9293 §3.4.1; RFC 6528 ISS). */
     void initialize(Connection c, long now) {
-        initialize(c, isn.isn(c.id, now), now);
+        long hash = isn.hash(c.id);                        // one keyed hash for the ISS and the TSval offset
+        start(c, IsnGenerator.isn(hash, now), IsnGenerator.tsOffset(hash));
     }
 
     /** As above with a given ISS: a SYN cookie's (RFC 4987 §3.6). */
     void initialize(Connection c, int iss, long now) {
+        start(c, iss, isn.tsOffset(c.id));
+    }
+
+    private void start(Connection c, int iss, int tsOffset) {
         Tcb t = c.tcb;
         c.sender.start(iss);
         c.recovery.start(iss);
-        c.segments.start(isn.tsOffset(c.id));
+        c.segments.start(tsOffset);
         t.ourMss = Segments.ourMss(this, c.id.remote());
         t.rcvWscale = config.windowScaling() ? config.windowScaleToOffer() : 0;
         t.smss = Math.min(t.ourMss, config.defaultMss());
@@ -315,6 +327,10 @@ public final class DirectTcp implements Tcp, TransportHandler {
         stopForwarding();
         for (Connection c : new ArrayList<>(connections.values())) {
             c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true, now);
+        }
+        if (timeWaitSweep != null) {            // the table is empty: a loop that goes on need not keep the layer
+            timeWaitSweep.cancel();
+            timeWaitSweep = null;
         }
     }
 
@@ -531,7 +547,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
 
     void remove(Connection c) {
         connections.remove(c.id, c);
-        timeWait.remove(c);
+        timeWait.remove(c);            // a sweep scheduled for it finds the next entry, or none, and goes on
         if (c.countedEmbryonic) {
             c.countedEmbryonic = false;
             c.listener.embryonic--;
@@ -581,14 +597,47 @@ public final class DirectTcp implements Tcp, TransportHandler {
         return true;
     }
 
-    /** RFC 9293 §3.4.2: TIME-WAIT for 2 x MSL; when the table is full the oldest entry goes first. */
+    /**
+     * RFC 9293 §3.4.2: TIME-WAIT for 2 x MSL; when the table is full the oldest entry goes first. The connection's
+     * own timers stop (it sends nothing of its own in TIME-WAIT); the table's one sweeping timer ends it.
+     */
     void enterTimeWait(Connection c, long now) {
         c.tcb.state = TcpState.TIME_WAIT;
-        c.timers.enterTimeWait(now);
+        c.timers.stopAll();
         c.recovery.clear();
+        c.timeWaitUntil = now + 2 * config.msl().toNanos();
         timeWait.add(c);
         if (timeWait.size() > config.timeWaitLimit()) {
             evictOldestTimeWait();
         }
+        scheduleTimeWaitSweep();
+    }
+
+    /**
+     * RFC 9293 §3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN restarts the 2 MSL timeout. The entry moves
+     * to the end of the table, which keeps the table in the order of the deadlines.
+     */
+    void restartTimeWait(Connection c, long now) {
+        if (timeWait.remove(c)) {
+            c.timeWaitUntil = now + 2 * config.msl().toNanos();
+            timeWait.add(c);
+            scheduleTimeWaitSweep();
+        }
+    }
+
+    /** Schedules the sweep for the first entry's deadline, unless it is scheduled already (it reschedules itself). */
+    private void scheduleTimeWaitSweep() {
+        if (timeWaitSweep == null && !timeWait.isEmpty()) {
+            timeWaitSweep = loop.at(timeWait.getFirst().timeWaitUntil, this::sweepTimeWait);
+        }
+    }
+
+    /** Ends the TIME-WAIT entries whose 2 x MSL is over, oldest first, then waits for the next one's deadline. */
+    private void sweepTimeWait(long now) {
+        timeWaitSweep = null;
+        while (!timeWait.isEmpty() && timeWait.getFirst().timeWaitUntil <= now) {
+            timeWait.getFirst().release(null);   // release removes it from the table
+        }
+        scheduleTimeWaitSweep();
     }
 }

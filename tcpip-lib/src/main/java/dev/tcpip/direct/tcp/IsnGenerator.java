@@ -19,12 +19,26 @@ final class IsnGenerator {
     }
 
     int isn(FourTuple t, long now) {
-        long m = now / 4_000; // RFC 6528 §3 (RFC 9293 §3.4.1): a 4 µs clock
-        return (int) (m + f.hash(t.words(true)));
+        return isn(hash(t), now);
     }
 
-    /** RFC 7323 §5.4: a per-connection TSval offset from the same kind of keyed hash. */
+    /** The connection's keyed hash F: its low half goes into the ISN, its high half is the TSval offset. */
+    long hash(FourTuple t) {
+        return f.hash(t.words(true));
+    }
+
+    /** The ISN from the connection's {@link #hash}. */
+    static int isn(long hash, long now) {
+        long m = now / 4_000; // RFC 6528 §3 (RFC 9293 §3.4.1): a 4 µs clock
+        return (int) (m + hash);
+    }
+
+    /** RFC 7323 §5.4: a per-connection TSval offset from the same keyed hash (its other half). */
     int tsOffset(FourTuple t) {
-        return (int) (f.hash(t.words(true)) >>> 32);
+        return tsOffset(hash(t));
+    }
+
+    static int tsOffset(long hash) {
+        return (int) (hash >>> 32);
     }
 }

@@ -21,9 +21,10 @@ final class TcpEvents {
         }
     }
 
-    static void closed(Connection c, TcpInfo info) {
+    /** The info, too, is made only while a recording takes the event. */
+    static void closed(Connection c) {
         if (TcpipEvents.closedEnabled()) {
-            TcpipEvents.closed(STACK, c.flow.src(), c.flow.dst(), info);
+            TcpipEvents.closed(STACK, c.flow.src(), c.flow.dst(), c.info());
         }
     }
 

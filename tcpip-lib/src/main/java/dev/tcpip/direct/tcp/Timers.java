@@ -8,29 +8,28 @@ import java.util.function.LongConsumer;
 /**
  * Holds the connection's deadlines and hands each expiry, with the event's time, to the part that owns it:
  * retransmission and persist ({@link RetransmitTimer}, RFC 6298 §5, RFC 9293 §3.8.6.1), the reordering timer
- * and the loss probe (RFC 8985 §6.2, §7), delayed ACKs ({@link Receiver}, RFC 9293 §3.8.6.3) and TIME-WAIT
- * (RFC 9293 §3.4.2); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it runs itself with a
- * {@link KeepaliveProbe}.
+ * and the loss probe (RFC 8985 §6.2, §7) and delayed ACKs ({@link Receiver}, RFC 9293 §3.8.6.3); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it runs itself with a
+ * {@link KeepaliveProbe}. TIME-WAIT (RFC 9293 §3.4.2) is not here: {@link DirectTcp}'s table of TIME-WAIT entries
+ * ends them with one timer for all.
  *
- * <p>All six share one loop timer, scheduled for the earliest deadline when it was set (lazy: moving a deadline
+ * <p>All five share one loop timer, scheduled for the earliest deadline when it was set (lazy: moving a deadline
  * later only stores it; the loop timer notices when it fires and schedules itself again), so a busy flow does
- * not schedule and cancel a loop timer per segment, and an idle connection holds six longs and at most one
- * loop timer rather than six timer objects. Loop-thread only.
+ * not schedule and cancel a loop timer per segment, and an idle connection holds five longs and at most one
+ * loop timer rather than five timer objects. Loop-thread only.
  */
 final class Timers implements LongConsumer {
     static final int RETRANSMIT = 0;
     static final int DELAYED_ACK = 1;
     static final int KEEPALIVE = 2;
-    static final int TIME_WAIT = 3;
     /** RFC 8985 §6.2 step 5: the reordering timer, when segments may be lost once their window passes. */
-    static final int REORDER = 4;
+    static final int REORDER = 3;
     /** RFC 8985 §7: the probe timeout of a tail loss probe. */
-    static final int PROBE = 5;
-    private static final int KINDS = 6;
+    static final int PROBE = 4;
+    private static final int KINDS = 5;
     private static final long NONE = Long.MIN_VALUE;
 
     private final Connection c;
-    private final long[] deadlines = {NONE, NONE, NONE, NONE, NONE, NONE};
+    private final long[] deadlines = {NONE, NONE, NONE, NONE, NONE};
     /** The loop timer, or null; it fires at {@code scheduledFor}, no later than the earliest deadline. */
     private Timer scheduled;
     private long scheduledFor;
@@ -114,7 +113,6 @@ final class Timers implements LongConsumer {
             case RETRANSMIT -> c.retransmitTimer.onExpiry(now);
             case DELAYED_ACK -> c.receiver.onDelayedAckTimer(now);
             case KEEPALIVE -> onKeepaliveTimer(now);
-            case TIME_WAIT -> c.release(null);
             case REORDER -> c.recovery.onReorderTimer(now);
             case PROBE -> c.recovery.onProbeTimer(now);
             default -> throw new IllegalArgumentException("timer " + kind);
@@ -168,14 +166,6 @@ final class Timers implements LongConsumer {
     }
 
     // --- endings ---
-
-    /** TIME-WAIT: every timer stops but its own, which runs for 2 x MSL. */
-    void enterTimeWait(long now) {
-        for (int k = 0; k < KINDS; k++) {
-            deadlines[k] = NONE;
-        }
-        arm(TIME_WAIT, now + 2 * c.config.msl().toNanos());
-    }
 
     /** Every deadline off and the loop timer cancelled: for a connection that ends. */
     void stopAll() {

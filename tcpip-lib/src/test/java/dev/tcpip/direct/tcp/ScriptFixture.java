@@ -74,9 +74,9 @@ abstract class ScriptFixture {
 
     /**
      * A connection from {@code peerPort} to a listener on PORT whose handler closes at once: the handshake,
-     * our FIN, the peer's FIN+ACK and our last ACK, which leaves our side in TIME-WAIT.
+     * our FIN, the peer's FIN+ACK and our last ACK, which leaves our side in TIME-WAIT. Returns our ISS.
      */
-    void intoTimeWait(int peerPort) {
+    int intoTimeWait(int peerPort) {
         p.inject(peerPort, PORT, PEER_ISS, 0, SYN, 65535);
         int s = p.expect(segment().flags(SYN, ACK).ack(PEER_ISS + 1)).seg().seq();
         p.inject(peerPort, PORT, PEER_ISS + 1, s + 1, ACK, 65535);
@@ -84,6 +84,7 @@ abstract class ScriptFixture {
         p.expect(segment(ACK | FIN, s + 1, PEER_ISS + 1));
         p.inject(peerPort, PORT, PEER_ISS + 1, s + 2, ACK | FIN, 65535);
         p.expect(segment(ACK, s + 2, PEER_ISS + 2));
+        return s;
     }
 
     /** The scripted peer {@link #established} uses: IPv4 here. */

@@ -86,4 +86,45 @@ class TcpScriptTimeWaitTest extends ScriptFixture {
         p.expect(segment().flags(ACK).seq(ours(1)));     // PAWS (RFC 7323 §5.3): an ACK, no new connection
         assertEquals(1, p.tcp.timeWaitCount());
     }
+
+    @Test
+    void eachTimeWaitEntryEndsAtItsOwnDeadlineARestartedOneLast() throws Exception {
+        p = new ScriptedPeer(PLAIN);
+        p.tcp.listen(PORT, fl -> fl.close());
+        int a = intoTimeWait(PEER_PORT);                // A at 0
+        p.advance(10_000);
+        intoTimeWait(PEER_PORT + 1);                    // B at 10 s
+        p.advance(20_000);
+        // A's peer retransmits its FIN at 30 s: A now ends at 90 s, after B (70 s), though it entered first.
+        p.inject(PEER_PORT, PORT, PEER_ISS + 1, a + 2, ACK | FIN, 65535);
+        p.expect(segment(ACK, a + 2, PEER_ISS + 2));
+        assertEquals(2, p.tcp.timeWaitCount());
+        p.advance(TWO_MSL - 20_000 - 1);                // 70 s less 1 ms: both still wait
+        assertEquals(2, p.tcp.timeWaitCount());
+        p.advance(1);                                   // 70 s: B's 2 x MSL is over, A's is not
+        assertEquals(1, p.tcp.timeWaitCount());
+        p.advance(20_000 - 1);
+        assertEquals(1, p.tcp.connectionCount());
+        p.advance(1);                                   // 90 s: A's restarted 2 x MSL is over
+        assertEquals(0, p.tcp.connectionCount());
+        assertEquals(0, p.tcp.timeWaitCount());
+    }
+
+    @Test
+    void entriesThatEnterTogetherEndTogetherAndTheNextOnesLater() throws Exception {
+        p = new ScriptedPeer(PLAIN);
+        p.tcp.listen(PORT, fl -> fl.close());
+        for (int i = 0; i < 5; i++) {
+            intoTimeWait(PEER_PORT + i);                // five at 0 s
+        }
+        p.advance(1_000);
+        intoTimeWait(PEER_PORT + 5);                    // one at 1 s
+        p.advance(TWO_MSL - 1_000 - 1);
+        assertEquals(6, p.tcp.timeWaitCount());
+        p.advance(1);                                   // 60 s: the first five end in one turn
+        assertEquals(1, p.tcp.timeWaitCount());
+        p.advance(1_000);
+        assertEquals(0, p.tcp.timeWaitCount());
+        assertEquals(0, p.tcp.connectionCount());
+    }
 }

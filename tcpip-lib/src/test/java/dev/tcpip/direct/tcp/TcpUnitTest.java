@@ -127,6 +127,10 @@ class TcpUnitTest {
         assertEquals(g.isn(A, base), g.isn(A, base + 3_999), "M ticks every 4 µs");
         assertEquals(g.isn(A, base) + 1, g.isn(A, base + 4_000));
         assertEquals(g.isn(A, base) + 250_000, g.isn(A, base + S), "250 000 ticks a second");
+        long h = g.hash(A);                              // one hash per connection gives both (DirectTcp.initialize)
+        assertEquals(g.isn(A, now), IsnGenerator.isn(h, now));
+        assertEquals(g.tsOffset(A), IsnGenerator.tsOffset(h));
+        assertNotEquals(g.tsOffset(A), g.tsOffset(B), "another tuple: another TSval offset");
     }
 
     // --- RFC 6056 ---

@@ -71,6 +71,8 @@ final class Recovery {
     // retransmitted in it and the bytes of it D-SACKed.
     private boolean undoArmed;
     private int undoStart, undoEnd;
+    /** ssthresh as the episode's reduction left it: if it changed since, another reduction came (ECE, a probe). */
+    private int undoSsthresh;
     private long undoRetransmitted, undoDsacked;
     long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes, dsacksReceived, undos; // statistics
 
@@ -275,6 +277,9 @@ final class Recovery {
      * the episode ended (the original's ACK ended it), so the episode stays open to D-SACKs until the next one.
      */
     private void maybeUndo(long now) {
+        if (undo && undoArmed && c.sender.cc().ssthresh() != undoSsthresh) {
+            undoArmed = false;                               // a later reduction for congestion (ECE) stands
+        }
         if (undo && undoArmed && undoRetransmitted > 0 && undoDsacked >= undoRetransmitted) {
             undoArmed = false;
             undos++;
@@ -375,6 +380,7 @@ final class Recovery {
             s.cc().saveForUndo();
             s.cc().onLoss(now, flight);
             undoArmed = t.sackOk;
+            undoSsthresh = s.cc().ssthresh();
             undoStart = s.una();
             undoEnd = s.max();
             undoRetransmitted = 0;

@@ -123,6 +123,8 @@ final class TapBench {
                 figures.add(new Figure(work, "direct-sender timeouts", sender.get().timeouts().orElse(-1), "count"));
                 figures.add(new Figure(work, "direct-sender retransmissions", sender.get().retransmissions(),
                         "segments"));
+                // D-SACKs (RFC 2883): each reports a segment the kernel received twice, i.e. a needless retransmission.
+                figures.add(new Figure(work, "direct-sender dsacks", sender.get().dsacks().orElse(-1), "count"));
             } finally {
                 lossyStack.disconnect();
             }

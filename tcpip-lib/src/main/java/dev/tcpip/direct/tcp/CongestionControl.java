@@ -28,6 +28,8 @@ sealed abstract class CongestionControl permits NewReno, Cubic {
     protected final int smss;
     protected int cwnd;
     protected int ssthresh = Integer.MAX_VALUE; // RFC 5681 §3.1: arbitrarily high at first
+    /** The window and threshold before the last reduction that may be undone ({@link #saveForUndo}). */
+    private int undoCwnd, undoSsthresh;
 
     // HyStart++ (RFC 9406 §4.2) state: rounds end when SND.UNA passes windowEnd.
     private boolean hystart = HYSTART;           // only while the first slow start lasts (RFC 9406 §4.2)
@@ -69,6 +71,25 @@ sealed abstract class CongestionControl permits NewReno, Cubic {
     /** Sets the window (recovery exit, RFC 6582 §3.2 step 3; partial-ACK deflation). */
     void set(int bytes) {
         cwnd = Math.max(bytes, smss);
+    }
+
+    /**
+     * A reduction for loss follows that may prove spurious: remember the state before it (RFC 9438 §4.9: cwnd,
+     * ssthresh and, for CUBIC, W_max and K).
+     */
+    void saveForUndo() {
+        undoCwnd = cwnd;
+        undoSsthresh = ssthresh;
+    }
+
+    /**
+     * The reduction saved for proved spurious (RFC 3708 §3: every retransmission of the episode was D-SACKed):
+     * the window and threshold go back to what they were before it (RFC 9438 §4.9; RFC 4015 §3's response to a
+     * spurious episode restores the window likewise), never below what they are now.
+     */
+    void undo() {
+        cwnd = Math.max(cwnd, undoCwnd);
+        ssthresh = Math.max(ssthresh, undoSsthresh);
     }
 
     /** {@code acked} new bytes were acknowledged outside loss recovery. */

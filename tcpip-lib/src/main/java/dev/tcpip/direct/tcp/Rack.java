@@ -48,14 +48,19 @@ final class Rack {
                 reorderEvents++;
             }
         }
-        if (!fackSet || Seq.gt(end, fack)) {
-            fack = end;
-            fackSet = true;
-        }
+        deliveredAmbiguous(end);
         if (sentAfter(xmit, end, xmitTs, endSeq)) {   // step 2: the most recently sent segment delivered
             xmitTs = xmit;
             endSeq = end;
             rtt = sample;
+        }
+    }
+
+    /** A segment whose transmission time is unknown (sent three times) was delivered: only RACK.fack moves. */
+    void deliveredAmbiguous(int end) {
+        if (!fackSet || Seq.gt(end, fack)) {
+            fack = end;
+            fackSet = true;
         }
     }
 

@@ -25,6 +25,16 @@ final class Recovery {
      * waits twice as long as the one before (see {@link #scheduleProbe}).
      */
     static final int MAX_PROBES = 3;
+    /**
+     * The system property that turns Proportional Rate Reduction in SACK recovery on ({@code true}; off by
+     * default: under random loss it was slower, see {@link #proportionalRateReduction}). Read at class loading
+     * into {@link #prr}, which scripted tests set to compare.
+     */
+    static final String PRR_PROPERTY = "tcpip.tcp.prr";
+    static boolean prr = Boolean.getBoolean(PRR_PROPERTY);
+    /** The system property that turns the undo of spurious reductions (D-SACK, RFC 3708) off; into {@link #undo}. */
+    static final String UNDO_PROPERTY = "tcpip.tcp.undo";
+    static boolean undo = !"false".equals(System.getProperty(UNDO_PROPERTY));
 
     private final Connection c;
     private final Tcb t;
@@ -40,14 +50,31 @@ final class Recovery {
     private boolean probing;
     private int probeEnd;
     private boolean probeRetransmitted;
+    /** The probe in flight went in recovery (departure (2)), as part of that episode's repair. */
+    private boolean probeInRecovery;
     /** Probes sent in the episode now running (at most {@link #MAX_PROBES}). */
     private int probesSent;
+    /** A probe's retransmission in recovery is being sent ({@link #onSent} makes it ambiguous for RACK). */
+    private boolean probeSending;
     /** Without SACK, after a timeout: {@code LOSS} until SND.UNA reaches {@code lossEnd} (statistics only). */
     private boolean goBackLoss;
     private int lossEnd;
     /** When the recovery (or go-back-N loss) now running began, for its JFR event. */
     private long recoveryStart;
-    long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes, dsacksReceived; // statistics
+    // Proportional Rate Reduction (RFC 9937, which obsoletes RFC 6937) in SACK recovery, in bytes.
+    private long prrDelivered, prrOut;
+    private int recoverFs;
+    /** SND.UNA, SACKed bytes and loss marks as the ACK now processed arrived (its DeliveredData, safeACK). */
+    private int unaBefore, sackedBefore;
+    private long lostMarksBefore;
+    // Undo (RFC 3708 §3's detection): the episode [undoStart, undoEnd) whose reduction may be undone, the bytes
+    // retransmitted in it and the bytes of it D-SACKed.
+    private boolean undoArmed;
+    private int undoStart, undoEnd;
+    /** ssthresh as the episode's reduction left it: if it changed since, another reduction came (ECE, a probe). */
+    private int undoSsthresh;
+    private long undoRetransmitted, undoDsacked;
+    long sackBlocksReceived, duplicateAcks, fastRetransmits, lossProbes, dsacksReceived, undos; // statistics
 
     Recovery(Connection c) {
         this.c = c;
@@ -62,7 +89,13 @@ final class Recovery {
     /** A segment [seq, end) went out (RFC 8985 §6.1: what was sent when). */
     void onSent(int seq, int end, long now) {
         if (t.sackOk) {
-            sent.sent(seq, end, now);
+            sent.sent(seq, end, probeSending, now);
+            if (active && !afterTimeout) {
+                prrOut += Seq.diff(end, seq);                 // RFC 9937: prr_out counts all data sent
+            }
+            if (undoArmed && Seq.lt(seq, c.sender.max())) {
+                undoRetransmitted += Seq.diff(Seq.min(end, c.sender.max()), seq); // RFC 3708 §3: retransmissions
+            }
         }
     }
 
@@ -76,6 +109,7 @@ final class Recovery {
         c.ecn.reduced();                                  // RFC 3168 §6.1.2: CWR on the next new data
         probing = false;
         c.timers.disarm(Timers.PROBE);
+        undoArmed = false;                                // a timeout's reduction is not undone here
         if (t.sackOk) {
             // RFC 8985 §6.3: mark SND.UNA's segment and every one whose time is up as lost, and retransmit them
             // in order as the window allows, slow-starting from one segment; what was SACKed is not resent.
@@ -109,6 +143,7 @@ final class Recovery {
             return false;
         }
         rack.beginAck();
+        beginDelivery();
         int blocks = seg.sackBlockCount();
         if (blocks == 0) {
             return false;
@@ -126,8 +161,20 @@ final class Recovery {
         sackBlocksReceived += blocks;
         if (dsack) {
             dsacksReceived++;
+            if (undoArmed) {
+                // RFC 3708 §3: a D-SACK for data of the episode reports one of its retransmissions as needless.
+                int l = Seq.max(seg.sackLeft(0), undoStart), r = Seq.min(seg.sackRight(0), undoEnd);
+                undoDsacked += Math.max(0, Seq.diff(r, l));
+            }
         }
         return dsack;
+    }
+
+    /** What the ACK (or timer) now processed starts from: its DeliveredData and safeACK are measured from it. */
+    private void beginDelivery() {
+        unaBefore = c.sender.una();
+        sackedBefore = sent.sackedBytes();
+        lostMarksBefore = sent.lossMarks();
     }
 
     /** SND.UNA advanced by {@code acked} to {@code ack}: RTT, the window's growth, recovery's progress. */
@@ -152,7 +199,11 @@ final class Recovery {
                 // RFC 6582 §3.2 step 3 / RFC 6675 §5: full acknowledgment ends recovery; after fast
                 // recovery cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 §3.2 step 3,
                 // option 1); after a timeout cwnd is what slow start made it.
-                if (!afterTimeout) {
+                if (!afterTimeout && prr && t.sackOk) {
+                    // RFC 9937: on leaving recovery, cwnd = ssthresh (unless an undo in the first slow start left
+                    // ssthresh unset: then the window restored stays).
+                    cc.set(cc.ssthresh() == Integer.MAX_VALUE ? cc.cwnd() : cc.ssthresh());
+                } else if (!afterTimeout) {
                     int flight = Seq.diff(s.max(), s.una());
                     cc.set(Math.min(cc.ssthresh(), Math.max(flight, t.smss) + t.smss));
                 }
@@ -174,9 +225,11 @@ final class Recovery {
         }
         if (probing && Seq.ge(ack, probeEnd)) {
             // RFC 8985 §7.4: the probe's episode ends. A retransmitted probe acknowledged without a D-SACK
-            // repaired a loss that nothing else detected: the window answers it as for a loss.
+            // repaired a loss that nothing else detected: the window answers it as for a loss. Not a probe sent in
+            // recovery: the loss it repaired is that recovery's, whose reduction is made (the ACK that ends the
+            // recovery often ends the probe's episode too, and once reduced the window twice).
             probing = false;
-            if (probeRetransmitted && !dsack && !active) {
+            if (probeRetransmitted && !probeInRecovery && !dsack && !active) {
                 cc.onLoss(now, Seq.diff(s.max(), s.una()));
                 c.ecn.reduced();
             }
@@ -212,7 +265,66 @@ final class Recovery {
         if (t.sackOk) {
             rack.onAck(dsack, c.sender.una(), c.sender.nxt());
             detectLosses(now);
+            maybeUndo(now);
+            proportionalRateReduction();
         }
+    }
+
+    /**
+     * RFC 3708 §3: when every byte retransmitted in the episode has been reported received twice (D-SACK), the
+     * loss was not one (reordering, a delayed ACK, a needless probe), and the reduction it caused is undone
+     * ({@link CongestionControl#undo}: RFC 9438 §4.9, RFC 4015 §3). Once per episode; a D-SACK may come after
+     * the episode ended (the original's ACK ended it), so the episode stays open to D-SACKs until the next one.
+     */
+    private void maybeUndo(long now) {
+        if (undo && undoArmed && c.sender.cc().ssthresh() != undoSsthresh) {
+            undoArmed = false;                               // a later reduction for congestion (ECE) stands
+        }
+        if (undo && undoArmed && undoRetransmitted > 0 && undoDsacked >= undoRetransmitted) {
+            undoArmed = false;
+            undos++;
+            c.sender.cc().undo();
+            if (active && !afterTimeout && sent.lostBytes() == 0) {
+                // Nothing is left to repair: the episode ends here, at the restored window (else PRR would keep
+                // it near pipe until SND.UNA passed the recovery point). With losses still marked it goes on.
+                active = false;
+                rack.onRecoveryEnd();                         // RFC 8985 §6.2 step 4
+                TcpEvents.recoveryLeft(c, false, now - recoveryStart, c.sender.cc().cwnd(), now);
+            }
+        }
+    }
+
+    /**
+     * Proportional Rate Reduction (RFC 9937, obsoleting RFC 6937 §3), run on each ACK (and reordering timer) in
+     * SACK fast recovery in place of RFC 6675's cut to ssthresh at once: while pipe exceeds ssthresh, send
+     * ssthresh/RecoverFS of what is delivered (spreading the reduction over the round trip, so the ACK clock
+     * keeps going); below it, PRR-CRB (what was delivered and not yet matched by sending), plus one segment when
+     * the ACK advanced SND.UNA and marked no new loss (safeACK: PRR-SSRB), never past ssthresh. The result is
+     * applied as cwnd = pipe + SndCnt, which {@link Sender#output} and {@link #retransmitLosses} obey. Off by
+     * default ({@value #PRR_PROPERTY}{@code =true} turns it on): under random loss, where RACK's marks drop pipe
+     * below ssthresh and RFC 6675 refills it at once, it was slower (BENCHMARKS.md, "Loss recovery levers").
+     */
+    private void proportionalRateReduction() {
+        if (!prr || !active || afterTimeout) {
+            return;
+        }
+        Sender s = c.sender;
+        long delivered = Math.max(0, Seq.diff(s.una(), unaBefore) + sent.sackedBytes() - sackedBefore);
+        prrDelivered += delivered;                           // DeliveredData: change in SND.UNA plus in SACKed
+        int pipe = pipe();
+        long ssthresh = s.cc().ssthresh();
+        long sndCnt;
+        if (pipe > ssthresh) {
+            sndCnt = (prrDelivered * ssthresh + recoverFs - 1) / recoverFs - prrOut; // rounded up
+        } else {
+            boolean safeAck = Seq.gt(s.una(), unaBefore) && sent.lossMarks() == lostMarksBefore;
+            sndCnt = Math.max(prrDelivered - prrOut, delivered) + (safeAck ? t.smss : 0);
+            sndCnt = Math.min(ssthresh - pipe, sndCnt);
+        }
+        if (prrOut == 0 && sndCnt < t.smss) {
+            sndCnt = t.smss;                                 // the fast retransmit goes whatever the reduction
+        }
+        s.cc().set((int) Math.min(Integer.MAX_VALUE / 2, pipe + Math.max(0, sndCnt)));
     }
 
     // --- loss detection (RFC 8985 §6.2) and recovery (RFC 5681 §3.2, RFC 6582, RFC 6675 §5) ---
@@ -247,7 +359,9 @@ final class Recovery {
         if (!t.sackOk || !t.state.synchronized_() || sent.isEmpty()) {
             return;
         }
+        beginDelivery();                                  // no ACK: nothing delivered
         detectLosses(now);
+        proportionalRateReduction();
         c.sender.output(now);
     }
 
@@ -259,16 +373,32 @@ final class Recovery {
         afterTimeout = false;
         recoveryPoint = s.max();
         fastRetransmits++;
+        undoArmed = false;
         if (!c.ecn.inCwr()) {
             // RFC 3168 §6.1.2: a sender reacts to congestion at most once per window of data; a loss in the window
             // that ECE has already reduced the window for repairs it without reducing again.
+            s.cc().saveForUndo();
             s.cc().onLoss(now, flight);
+            undoArmed = t.sackOk;
+            undoSsthresh = s.cc().ssthresh();
+            undoStart = s.una();
+            undoEnd = s.max();
+            undoRetransmitted = 0;
+            undoDsacked = 0;
         }
         c.ecn.reduced();                                  // RFC 3168 §6.1.2: CWR on the next new data
         entered(false, flight, now);
         if (t.sackOk) {
             probing = false;
             c.timers.disarm(Timers.PROBE);
+            if (prr) {
+                // RFC 9937: RecoverFS, what was outstanding and not yet delivered before this ACK; the first loss
+                // goes as PRR's first SndCnt allows (at least one segment).
+                prrDelivered = 0;
+                prrOut = 0;
+                recoverFs = Math.max(t.smss, Seq.diff(s.max(), unaBefore) - sackedBefore);
+                return;
+            }
             retransmitLost(now); // RFC 6675 §5 step (4.2): the first loss goes at once
             return;
         }
@@ -452,12 +582,19 @@ final class Recovery {
             probeRetransmitted = false;
         } else {
             int from = active ? s.una() : sent.lastStart(s.una());
-            if (!active && sent.lastSacked() || !s.resend(from, sent.entryEnd(from), now)) {
+            if (!active && sent.lastSacked()) {
+                return;
+            }
+            probeSending = active;      // in recovery an earlier copy of SND.UNA may still be on its way
+            boolean resent = s.resend(from, sent.entryEnd(from), now);
+            probeSending = false;
+            if (!resent) {
                 return;
             }
             probeRetransmitted = true;
         }
         lossProbes++;
+        probeInRecovery = active;
         // Outside recovery the episode ends when the whole flight is acknowledged (RFC 8985 §7.4); in it, at
         // any progress of SND.UNA, so that a later stall in the same recovery may be probed again.
         probeEnd = active ? s.una() + 1 : probing ? Seq.max(probeEnd, s.max()) : Seq.max(before, s.max());

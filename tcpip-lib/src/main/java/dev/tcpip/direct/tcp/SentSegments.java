@@ -19,6 +19,17 @@ final class SentSegments {
     private static final byte SACKED = 1;
     private static final byte LOST = 2;
     private static final byte RETRANSMITTED = 4;
+    /**
+     * Sent three times or more, or resent by a loss probe in recovery while an earlier copy may still be on its
+     * way: which copy an ACK answers is unknown.
+     */
+    private static final byte AMBIGUOUS = 8;
+    /**
+     * The system property that turns off the rule that an {@link #AMBIGUOUS} segment gives RACK no sample
+     * ({@link #delivered}), for comparison; read at class loading into {@link #skipAmbiguous} (tests set it).
+     */
+    static final String AMBIGUOUS_PROPERTY = "tcpip.tcp.rack.ambiguous";
+    static boolean skipAmbiguous = !"false".equals(System.getProperty(AMBIGUOUS_PROPERTY));
 
     // Until the first segment is sent: shared empty arrays (never written), so an idle connection allocates none.
     private static final int[] NO_INTS = new int[0];
@@ -34,6 +45,8 @@ final class SentSegments {
     private int sackedBytes;
     private int sackedSegments;
     private int lostBytes;
+    /** Entries ever marked lost (a counter: an ACK that raises it indicated a further loss). */
+    private long lossMarks;
     /** No LOST entry lies below this index: where {@link #firstLost} starts looking. */
     private int lostHint;
 
@@ -56,6 +69,10 @@ final class SentSegments {
     /** Bytes marked lost and neither SACKed nor retransmitted since. */
     int lostBytes() {
         return lostBytes;
+    }
+
+    long lossMarks() {
+        return lossMarks;
     }
 
     /** Entries now marked lost (and not retransmitted since): O(entries), for statistics. */
@@ -87,12 +104,17 @@ final class SentSegments {
      * retransmission, the part above is new.
      */
     void sent(int seq, int segEnd, long now) {
+        sent(seq, segEnd, false, now);
+    }
+
+    /** {@link #sent(int, int, long)}; {@code probe}: a loss probe's copy, which makes a retransmission ambiguous. */
+    void sent(int seq, int segEnd, boolean probe, long now) {
         if (!Seq.lt(seq, segEnd)) {
             return;
         }
         int last = endSeq(seq);
         if (Seq.lt(seq, last)) {
-            retransmitted(seq, Seq.min(segEnd, last), now);
+            retransmitted(seq, Seq.min(segEnd, last), probe, now);
         }
         if (Seq.gt(segEnd, last)) {
             append(Seq.max(seq, last), segEnd, now);
@@ -113,7 +135,7 @@ final class SentSegments {
         tail++;
     }
 
-    private void retransmitted(int from, int to, long now) {
+    private void retransmitted(int from, int to, boolean probe, long now) {
         if (isEmpty()) {
             return;
         }
@@ -127,7 +149,8 @@ final class SentSegments {
             if ((flags[i] & LOST) != 0) {
                 lostBytes -= len(i);
             }
-            flags[i] = (byte) ((flags[i] & ~LOST) | RETRANSMITTED);
+            int again = probe || (flags[i] & RETRANSMITTED) != 0 ? AMBIGUOUS : 0;
+            flags[i] = (byte) ((flags[i] & ~LOST) | RETRANSMITTED | again);
             xmit[i] = now;
         }
     }
@@ -186,8 +209,22 @@ final class SentSegments {
         return newly;
     }
 
+    /**
+     * RFC 8985 §6.2 steps 1 to 3 for entry {@code i}. Step 2 skips a retransmitted segment's sample only when it
+     * is shorter than the minimum RTT (or, with fine timestamps, echoes an older transmission). Departure: an
+     * {@link #AMBIGUOUS} segment (sent three times, or resent by a probe in recovery) gives no sample at all (Karn's
+     * rule, RFC 6298 §3): when the ACK answers the earlier copy, its time taken from the later one is short, and
+     * RACK, believing that late copy delivered, would mark lost every segment sent before it and not yet
+     * acknowledged, in flight or not: a burst of spurious retransmissions, each answered by a D-SACK. The probe
+     * in recovery (a copy of SND.UNA after a PTO without news, {@link Recovery#onProbeTimer}) made exactly that
+     * over TAP, where the minimum RTT (tens of microseconds) guards nothing.
+     */
     private void delivered(int i, Rack rack, long now) {
         if ((flags[i] & SACKED) == 0) {
+            if (skipAmbiguous && (flags[i] & AMBIGUOUS) != 0) {
+                rack.deliveredAmbiguous(end[i]);
+                return;
+            }
             rack.delivered(xmit[i], end[i], (flags[i] & RETRANSMITTED) != 0, now);
         }
     }
@@ -246,6 +283,7 @@ final class SentSegments {
     }
 
     private void markLost(int i) {
+        lossMarks++;
         flags[i] |= LOST;
         lostBytes += len(i);
         lostHint = Math.min(lostHint, i);

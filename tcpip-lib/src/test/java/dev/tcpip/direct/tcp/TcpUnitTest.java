@@ -107,6 +107,41 @@ class TcpUnitTest {
         assertEquals(70 + ALPHA, (double) c.cwnd() / SMSS, 0.01);
     }
 
+    /**
+     * RFC 9438 §4.3: once W_est reaches cwnd_prior (the window before the last reduction) alpha SHOULD be 1, so
+     * the Reno-friendly window then grows a segment per window of ACKs, as Reno does; before, 0.53. Measured as
+     * the ACKs (one segment each, all at t = 0 of the epoch: the Reno-friendly region) from 10 to 11 segments
+     * after a loss at 10, with the switch on and off.
+     */
+    @Test
+    void cubicRenoFriendlyAlphaBecomesOneOnceTheEstimateReachesThePriorWindow() {
+        boolean saved = Cubic.renoAlpha;
+        try {
+            for (boolean on : new boolean[] {false, true}) {
+                Cubic.renoAlpha = on;
+                Cubic c = afterLossAt(10);                 // cwnd 7, cwnd_prior 10
+                int acks = 0;
+                while (c.cwnd() < 10 * SMSS && acks < 1_000) {
+                    c.onAck(10 * S, SMSS, RTT);
+                    acks++;
+                }
+                assertEquals(10 * SMSS, c.cwnd(), 20, "from 7 to 10 segments at alpha 0.53: " + acks + " ACKs");
+                int more = 0;
+                while (c.cwnd() < 11 * SMSS && more < 1_000) {
+                    c.onAck(10 * S, SMSS, RTT);
+                    more++;
+                }
+                if (on) {
+                    assertTrue(more >= 10 && more <= 11, "alpha 1: about one window of ACKs, was " + more);
+                } else {
+                    assertTrue(more >= 19 && more <= 20, "alpha 0.53: about 1.9 windows of ACKs, was " + more);
+                }
+            }
+        } finally {
+            Cubic.renoAlpha = saved;
+        }
+    }
+
     // --- RFC 6528 ---
 
     private static final FourTuple A = new FourTuple(Ipv4Address.parse("10.0.0.1"), 50_000,

@@ -21,8 +21,9 @@ from collections import Counter, defaultdict
 # Area, then the frame prefixes (Class.method, package-qualified) that claim a sample for it.
 AREAS = [
     ("checksum", ["dev.tcpip.wire.Checksum."]),
-    ("copies (and zeroing)", ["dev.tcpip.direct.tcp.ChunkQueue.copyOut", "dev.tcpip.direct.tcp.ChunkQueue.append",
-                "dev.tcpip.direct.tcp.ChunkQueue.copySmall", "java.nio.Bits.setMemory", "java.lang.System.arraycopy", "jdk.internal.misc.Unsafe.copyMemory", "java.util.Arrays.copyOf",
+    ("copies and buffer allocation", ["dev.tcpip.direct.tcp.ChunkQueue.copyOut", "dev.tcpip.direct.tcp.ChunkQueue.append",
+                "dev.tcpip.direct.tcp.ChunkQueue.copySmall", "java.nio.Bits.setMemory", "java.nio.ByteBuffer.wrap",
+                "java.nio.ByteBuffer.allocate", "java.lang.System.arraycopy", "jdk.internal.misc.Unsafe.copyMemory", "java.util.Arrays.copyOf",
                 "jdk.internal.misc.ScopedMemoryAccess.copyMemory", "java.nio.HeapByteBuffer.put",
                 "java.nio.HeapByteBuffer.get", "java.nio.DirectByteBuffer.put", "java.nio.DirectByteBuffer.get",
                 "java.nio.ByteBuffer.put", "java.nio.ByteBuffer.get", "java.lang.foreign.MemorySegment.copy",
@@ -35,7 +36,6 @@ AREAS = [
     ("TCP logic", ["dev.tcpip.direct.tcp."]),
     ("parsing and building headers", ["dev.tcpip.wire."]),
     ("links, IP, loop (direct stack)", ["dev.tcpip.direct.", "dev.tcpip.device.", "dev.tcpip.time."]),
-    ("socket stack", ["dev.tcpip.socket."]),
     ("bench harness", ["dev.tcpip.cli."]),
 ]
 
@@ -77,7 +77,14 @@ def samples(rec, thread_prefix):
 TRANSPARENT = ["java.lang.invoke.", "dev.tcpip.wire.Bytes."]
 
 
+# A sample with any of these frames belongs to that system whatever its leaf (bench direct-tcp runs both stacks).
+SYSTEMS = [("socket stack (all of it)", "dev.tcpip.socket.")]
+
+
 def area_of(frames):
+    for system, prefix in SYSTEMS:
+        if any(f.startswith(prefix) for f in frames):
+            return system
     for f in frames:
         if any(f.startswith(p) for p in TRANSPARENT):
             continue
@@ -124,7 +131,7 @@ def flame_svg(folded, title, path, width=1600, row=16):
             measure(k, d + 1)
     measure(root, 0)
     height = (depth[0] + 3) * row
-    colours = {a: c for (a, _), c in zip(AREAS, ["#e8553f", "#f0a030", "#4f8fd8", "#9a6fd0", "#e0d040",
+    colours = {a: c for (a, _), c in zip(AREAS + SYSTEMS, ["#e8553f", "#f0a030", "#4f8fd8", "#9a6fd0", "#e0d040",
                                                    "#60b060", "#c0c0c0", "#8fd0d0", "#d0a0c0"])}
     rects = []
     total = root["n"] or 1
@@ -145,7 +152,7 @@ def flame_svg(folded, title, path, width=1600, row=16):
             draw(kid, kname, cx, d + 1)
             cx += kid["n"] / total * width
     draw(root, "all", 0.0, 0)
-    legend = " · ".join(f'<tspan fill="{colours[a]}">■</tspan> {html.escape(a)}' for a, _ in AREAS)
+    legend = " · ".join(f'<tspan fill="{colours[a]}">■</tspan> {html.escape(a)}' for a, _ in AREAS + SYSTEMS)
     with open(path, "w") as f:
         f.write(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + row}" '
                 f'font-family="monospace" font-size="11">\n<text x="4" y="14" font-size="13">{html.escape(title)}'

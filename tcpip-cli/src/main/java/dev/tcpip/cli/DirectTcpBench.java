@@ -122,6 +122,8 @@ final class DirectTcpBench {
         double[] allocSocket = new double[rounds];
         double[] rrDirect = new double[rounds];
         double[] rrSocket = new double[rounds];
+        double[] rrKernel = new double[rounds];
+        int cpu = KernelRoundTrips.allowedCpus().getFirst();
         double[] connDirect = new double[rounds];
         double[] connSocket = new double[rounds];
         for (int i = 0; i < rounds; i++) {
@@ -140,6 +142,7 @@ final class DirectTcpBench {
             allocSocket[i] = side[1];
             rrDirect[i] = rr(Pair.direct(1500), rr);
             rrSocket[i] = rr(Pair.socket(), rr);
+            rrKernel[i] = KernelRoundTrips.loopback(rr, cpu, cpu);
             connDirect[i] = connections(Pair.direct(1500), conns);
             connSocket[i] = connections(Pair.socket(), conns);
         }
@@ -164,6 +167,11 @@ final class DirectTcpBench {
         out.add(new Figure("tcp-bulk-mtu65536-acks", "socket-loopback", SocketBench.median(acksSocket), ACKS_UNIT));
         out.add(new Figure("tcp-bulk-mtu65536-alloc", "socket-loopback", SocketBench.median(allocSocket), ALLOC_UNIT));
         addPair(out, "tcp-rr-1byte", SocketBench.median(rrDirect), SocketBench.median(rrSocket), "round-trips/s");
+        // The kernel itself, both ends (java.nio) pinned to one CPU: issue 13's in-memory reference.
+        double kernelRr = SocketBench.median(rrKernel);
+        out.add(new Figure("tcp-rr-1byte", "kernel-loopback-same-cpu", kernelRr, "round-trips/s"));
+        out.add(new Figure("tcp-rr-1byte", "ratio direct-memory/kernel-loopback-same-cpu",
+                SocketBench.median(rrDirect) / kernelRr, "x"));
         addPair(out, "tcp-connect-close", SocketBench.median(connDirect), SocketBench.median(connSocket),
                 "connections/s");
         // Per end of an idle connection (both ends live in this JVM); the direct stack's figure also without

@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * run. The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
  * process, on a TAP device with checksum and segmentation offload (nothing alters its frames; the system
  * property {@code tcpip.tap.gso=false} turns segmentation offload off for comparison). Time runs from the
- * connection's start until the receiver has read the last byte. {@link #runLoss} is the {@code tap-loss}
+ * connection's start until the receiver has read the last byte. Then {@code tcp-rr-1byte}: 1-byte request/response
+ * between the kernel and the stack over the same TAP, beside the kernel's over the veth pair with both ends on
+ * different CPUs and on one CPU ({@link #roundTrips}). {@link #runLoss} is the {@code tap-loss}
  * workload: the same device behind 2 % loss each way, the stack's sender beside the kernel's. Needs root.
  */
 final class TapBench {
@@ -61,6 +63,7 @@ final class TapBench {
                 figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes, null),
                         bytes));
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
+                figures.addAll(roundTrips(s, ns, stack));
                 DeviceCounters c = tap.counters();
                 System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d merged writes%n",
                         tap.offloadsSegmentation() ? "on" : "off (" + TapDevice.GSO_PROPERTY + "=false)",
@@ -198,24 +201,121 @@ final class TapBench {
 
     /** The same stream between two namespaces joined by a veth pair: the kernel on both ends. */
     private static double kernelOverVeth(long bytes) throws Exception {
-        try (NetNamespace a = NetNamespace.create("bench-veth"); NetNamespace b = NetNamespace.create("bench-veth")) {
-            a.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.name());
-            a.ip("addr", "add", "10.79.0.1/24", "dev", "veth0");
-            b.ip("addr", "add", "10.79.0.2/24", "dev", "veth1");
-            a.ip("link", "set", "veth0", "up");
-            b.ip("link", "set", "veth1", "up");
-            try (ServerSocketChannel server = b.start("veth-listen", () -> {
-                ServerSocketChannel ss = ServerSocketChannel.open();
-                ss.bind(new InetSocketAddress("10.79.0.2", PORT));
-                return ss;
-            }).get(10, TimeUnit.SECONDS)) {
-                CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> drain(server), TapBench::platform);
-                long t0 = System.nanoTime();
-                a.start("veth-send", () -> send(new InetSocketAddress("10.79.0.2", PORT), bytes)).get(300, TimeUnit.SECONDS);
-                check(received.get(60, TimeUnit.SECONDS), bytes);
-                return (System.nanoTime() - t0) / 1e9;
+        try (Veth v = Veth.create(); ServerSocketChannel server = v.b().start("veth-listen", () -> {
+            ServerSocketChannel ss = ServerSocketChannel.open();
+            ss.bind(new InetSocketAddress(Veth.B, PORT));
+            return ss;
+        }).get(10, TimeUnit.SECONDS)) {
+            CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> drain(server), TapBench::platform);
+            long t0 = System.nanoTime();
+            v.a().start("veth-send", () -> send(new InetSocketAddress(Veth.B, PORT), bytes)).get(300, TimeUnit.SECONDS);
+            check(received.get(60, TimeUnit.SECONDS), bytes);
+            return (System.nanoTime() - t0) / 1e9;
+        }
+    }
+
+    /** Two new namespaces joined by a veth pair, {@link #A} on veth0 in {@code a}, {@link #B} on veth1 in {@code b}. */
+    private record Veth(NetNamespace a, NetNamespace b) implements AutoCloseable {
+        static final String A = "10.79.0.1";
+        static final String B = "10.79.0.2";
+
+        static Veth create() throws IOException, InterruptedException {
+            NetNamespace a = NetNamespace.create("bench-veth");
+            NetNamespace b = null;
+            try {
+                b = NetNamespace.create("bench-veth");
+                a.ip("link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.name());
+                a.ip("addr", "add", A + "/24", "dev", "veth0");
+                b.ip("addr", "add", B + "/24", "dev", "veth1");
+                a.ip("link", "set", "veth0", "up");
+                b.ip("link", "set", "veth1", "up");
+                return new Veth(a, b);
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                a.close();
+                if (b != null) {
+                    b.close();
+                }
+                throw e;
             }
         }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            try {
+                a.close();
+            } finally {
+                b.close();
+            }
+        }
+    }
+
+    /**
+     * {@code tcp-rr-1byte}: 1-byte request/response, the kernel in the namespace asking and the direct stack over the
+     * TAP answering (an echo on the stack's listen callback; the stack's threads are not pinned, nor is the kernel's
+     * requesting thread), beside the kernel asking the kernel over a veth pair with both ends pinned
+     * (sched_setaffinity(2) on each end's thread, {@link KernelRoundTrips}) to two CPUs ("cross-cpu") and to one
+     * ("same-cpu"). The three alternate, {@code rounds} times; medians, and the stack's ratio to each.
+     */
+    private static List<Figure> roundTrips(Bench.Settings s, NetNamespace ns, DirectStack stack) throws Exception {
+        int n = s.quick() ? 2_000 : 20_000;
+        int rounds = s.quick() ? 1 : 3;
+        List<Integer> cpus = KernelRoundTrips.allowedCpus();
+        int first = cpus.getFirst();
+        int second = cpus.size() > 1 ? cpus.get(1) : -1;
+        int port = stack.tcp().listen(PORT + 2, flow -> {
+            while (flow.read() instanceof ReadResult.Data(ByteBuffer b)) {
+                flow.write(b);
+            }
+            flow.close();
+        });
+        double[] tap = new double[rounds];
+        double[] cross = new double[second < 0 ? 0 : rounds];
+        double[] same = new double[rounds];
+        try (Veth v = Veth.create(); ServerSocketChannel server = v.b().start("veth-rr-listen", () -> {
+            ServerSocketChannel ss = ServerSocketChannel.open();
+            ss.bind(new InetSocketAddress(Veth.B, PORT + 2));
+            return ss;
+        }).get(10, TimeUnit.SECONDS)) {
+            InetSocketAddress echo = new InetSocketAddress(Veth.B, PORT + 2);
+            for (int i = 0; i < rounds; i++) {
+                tap[i] = ns.start("bench-tap-rr", () -> KernelRoundTrips.requests(new InetSocketAddress(STACK, port), n,
+                        KernelRoundTrips.ANY_CPU)).get(300, TimeUnit.SECONDS);
+                if (second >= 0) {
+                    cross[i] = vethRoundTrips(v, server, echo, n, first, second);
+                }
+                same[i] = vethRoundTrips(v, server, echo, n, first, first);
+            }
+        } finally {
+            stack.tcp().unlisten(port);
+        }
+        String work = "tcp-rr-1byte";
+        String unit = "round-trips/s";
+        List<Figure> figures = new ArrayList<>();
+        double direct = SocketBench.median(tap);
+        figures.add(new Figure(work, "direct-tap", direct, unit));
+        if (second >= 0) {
+            double c = SocketBench.median(cross);
+            figures.add(new Figure(work, "kernel-veth-cross-cpu", c, unit));
+            figures.add(new Figure(work, "ratio direct-tap/kernel-veth-cross-cpu", direct / c, "x"));
+        } else {
+            System.err.println("tcpip bench: tap: one CPU allowed, no cross-CPU request/response row");
+        }
+        double sm = SocketBench.median(same);
+        figures.add(new Figure(work, "kernel-veth-same-cpu", sm, unit));
+        System.err.printf("tcpip bench: tap: request/response, the kernel's ends pinned: cross-cpu on CPUs %d and %d,"
+                + " same-cpu on CPU %d%n", first, second, first);
+        figures.add(new Figure(work, "ratio direct-tap/kernel-veth-same-cpu", direct / sm, "x"));
+        return figures;
+    }
+
+    /** One connection's round trips over the veth pair: the echo in {@code b} on {@code echoCpu}, the asker in {@code a}. */
+    private static double vethRoundTrips(Veth v, ServerSocketChannel server, InetSocketAddress echo, int n, int echoCpu,
+            int requestCpu) throws Exception {
+        CompletableFuture<Long> echoed = v.b().start("veth-rr-echo", () -> KernelRoundTrips.echo(server, echoCpu));
+        double rate = v.a().start("veth-rr-requests", () -> KernelRoundTrips.requests(echo, n, requestCpu))
+                .get(300, TimeUnit.SECONDS);
+        echoed.get(30, TimeUnit.SECONDS);
+        return rate;
     }
 
     private static long send(InetSocketAddress to, long bytes) throws Exception {

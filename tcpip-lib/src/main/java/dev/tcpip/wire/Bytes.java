@@ -15,6 +15,7 @@ final class Bytes {
     private static final VarHandle LE16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle U32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
     static final VarHandle U64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private Bytes() {
     }
@@ -37,6 +38,11 @@ final class Bytes {
 
     static long i64(byte[] b, int i) {
         return (long) U64.get(b, i);
+    }
+
+    /** Reads 8 bytes little-endian: the machine's own order on x86 and ARM, so no byte swap. */
+    static long le64(byte[] b, int i) {
+        return (long) LE64.get(b, i);
     }
 
     /** Reads a 48-bit big-endian value (a MAC address). */

@@ -9,15 +9,6 @@ import org.junit.jupiter.api.Test;
 
 class ChecksumTest {
 
-    static long naive(byte[] b, int off, int len) {
-        long sum = 0;
-        for (int i = 0; i < len; i++) {
-            int v = b[off + i] & 0xff;
-            sum += (i & 1) == 0 ? v << 8 : v;
-        }
-        return sum;
-    }
-
     @Test
     void sumsTheRfc1071Example() {
         // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to dd f2.
@@ -38,20 +29,101 @@ class ChecksumTest {
         assertEquals(0xb861, Checksum.compute(h, 0, h.length));
     }
 
+    /** The reference: RFC 1071 §1's sum of big-endian 16-bit words, folded with end-around carries. */
+    static int reference(byte[] b, int off, int len, long initial) {
+        long sum = initial;
+        for (int i = 0; i < len; i += 2) {
+            int hi = b[off + i] & 0xff;
+            int lo = i + 1 < len ? b[off + i + 1] & 0xff : 0;
+            sum += (hi << 8) | lo; // below 2^63: initial < 2^62, at most 2^30 words of under 2^16
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+
     @Test
-    void equalsTheNaiveSumForEveryLengthAndOffset() {
+    void equalsTheReferenceForEveryLengthTo300AtEveryOffsetTo15() {
         long seed = Seeds.fromProperty();
-        RandomGenerator r = Seeds.random(seed, "equalsTheNaiveSumForEveryLengthAndOffset");
-        byte[] b = new byte[300];
-        for (int round = 0; round < 20; round++) {
+        RandomGenerator r = Seeds.random(seed, "equalsTheReferenceForEveryLengthTo300AtEveryOffsetTo15");
+        byte[] b = new byte[316];
+        for (int round = 0; round < 4; round++) {
             r.nextBytes(b);
-            for (int off = 0; off < 9; off++) {
-                for (int len = 0; len <= 280; len++) {
-                    long initial = r.nextLong(1L << 40);
-                    assertEquals(Checksum.fold(naive(b, off, len) + initial),
-                            Checksum.fold(Checksum.ones(b, off, len, initial)), "seed " + seed + " off " + off + " len " + len);
+            for (int off = 0; off < 16; off++) {
+                for (int len = 0; len <= 300; len++) {
+                    long initial = round == 0 ? 0 : round == 1 ? (1L << 62) - 1 : r.nextLong(1L << 62);
+                    assertEquals(reference(b, off, len, initial), Checksum.fold(Checksum.ones(b, off, len, initial)),
+                            "seed " + seed + " round " + round + " off " + off + " len " + len);
                 }
             }
+        }
+    }
+
+    @Test
+    void equalsTheReferenceOverRandom64KiBAtOddOffsetsAndLengths() {
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "equalsTheReferenceOverRandom64KiBAtOddOffsetsAndLengths");
+        byte[] b = new byte[65536 + 16];
+        r.nextBytes(b);
+        for (int off : new int[] {0, 1, 2, 3, 5, 7, 8, 15}) {
+            for (int len : new int[] {65536, 65535, 65534, 65533, 65529, 65528, 65527, 65521}) {
+                assertEquals(reference(b, off, len, 0), Checksum.fold(Checksum.ones(b, off, len, 0)),
+                        "seed " + seed + " off " + off + " len " + len);
+            }
+        }
+    }
+
+    @Test
+    void carriesAtEvery16BitBoundary() {
+        // Words near 0xffff and 0x0000 make every partial sum carry out of its 16 bits (and a 32-bit half out of
+        // its 32), the cases an end-around carry gets wrong first.
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "carriesAtEvery16BitBoundary");
+        byte[] edges = {0, 1, (byte) 0x7f, (byte) 0x80, (byte) 0xfe, (byte) 0xff};
+        byte[] b = new byte[4096 + 9];
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < b.length; i++) {
+                b[i] = r.nextInt(4) == 0 ? edges[r.nextInt(edges.length)] : (byte) 0xff;
+            }
+            int off = r.nextInt(9);
+            int len = r.nextInt(b.length - off + 1);
+            assertEquals(reference(b, off, len, 0), Checksum.fold(Checksum.ones(b, off, len, 0)),
+                    "seed " + seed + " off " + off + " len " + len);
+        }
+        // Sums that land exactly on 0xffff (negative zero) and on 0x10000 (one past it).
+        byte[] w = Hex.bytes("fffe0001 00000000");
+        assertEquals(0xffff, Checksum.fold(Checksum.ones(w, 0, 8, 0)));
+        w = Hex.bytes("ffff0001 00000000");
+        assertEquals(0x0001, Checksum.fold(Checksum.ones(w, 0, 8, 0)));
+        w = Hex.bytes("ffffffff ffffffff ffff");
+        assertEquals(0xffff, Checksum.fold(Checksum.ones(w, 0, w.length, 0)));
+    }
+
+    @Test
+    void chainsAtEvenSplits() {
+        byte[] b = Hex.bytes("0001f203f4f5f6f7".repeat(250)); // 2,000 bytes of the RFC 1071 §3 example
+        b[1999] = (byte) 0xa5;
+        int whole = reference(b, 0, 1999, 0);
+        for (int k = 0; k <= 1999; k += 2) {
+            long chained = Checksum.ones(b, k, 1999 - k, Checksum.ones(b, 0, k, 0));
+            assertEquals(whole, Checksum.fold(chained), "split " + k);
+        }
+    }
+
+    @Test
+    void staysRightOnceTheJitCompilesIt() {
+        // Enough calls that the JIT compiles (and on a vector unit vectorises) the summing loop, with lengths from a
+        // header's to a jumbo frame's, so the compiled code's pre-, main and post-loops all meet the reference.
+        long seed = Seeds.fromProperty();
+        RandomGenerator r = Seeds.random(seed, "staysRightOnceTheJitCompilesIt");
+        byte[] b = new byte[9100];
+        r.nextBytes(b);
+        for (int call = 0; call < 40_000; call++) {
+            int off = r.nextInt(64);
+            int len = call % 4 == 0 ? r.nextInt(b.length - off + 1) : r.nextInt(1600);
+            assertEquals(reference(b, off, len, 0), Checksum.fold(Checksum.ones(b, off, len, 0)),
+                    "seed " + seed + " call " + call + " off " + off + " len " + len);
         }
     }
 
@@ -60,7 +132,7 @@ class ChecksumTest {
         byte[] b = new byte[1 << 20];
         java.util.Arrays.fill(b, (byte) 0xff);
         assertEquals(0xffff, Checksum.fold(Checksum.ones(b, 0, b.length, 0)));
-        assertEquals(Checksum.fold(naive(b, 1, b.length - 1)), Checksum.fold(Checksum.ones(b, 1, b.length - 1, 0)));
+        assertEquals(reference(b, 1, b.length - 1, 0), Checksum.fold(Checksum.ones(b, 1, b.length - 1, 0)));
     }
 
     @Test

@@ -232,7 +232,9 @@ final class Segments {
         }
         burstCount = 0;
         if (n > 1 && superSegment(n, now)) {
-            superSegmentsSent++;
+            if (superSegmentsSent++ == 0) {
+                c.sender.cc().countStretchAcks();
+            }
             return;
         }
         for (int i = 0; i < n; i++) {

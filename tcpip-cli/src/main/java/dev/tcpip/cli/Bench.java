@@ -71,7 +71,8 @@ final class Bench implements Callable<Integer> {
     @Parameters(paramLabel = "WORKLOAD", arity = "0..*", description = {"Which workloads to run (default: all):",
             "socket: the socket stack beside plain java.nio on loopback.",
             "direct-udp: two direct stacks on a memory network beside kernel UDP on loopback.",
-            "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback.",
+            "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback"
+                    + " (and, as root, the kernel over a veth pair).",
             "churn: connects+closes per second (connect, 1-byte echo, close) from 8 concurrent clients: two direct"
                     + " stacks on a memory network beside the socket stack and plain java.nio on loopback.",
             "ecn: one bulk flow between two direct stacks through a 50 Mbit/s CoDel bottleneck (20 ms RTT) in virtual"

@@ -126,7 +126,16 @@ final class DirectTcpBench {
         int cpu = KernelRoundTrips.allowedCpus().getFirst();
         double[] connDirect = new double[rounds];
         double[] connSocket = new double[rounds];
+        // Issue 13's reference: the kernel over a veth pair (offloads on, MTU 1500) between two namespaces; as root.
+        boolean veth = "root".equals(System.getProperty("user.name"));
+        double[] bulkVeth = new double[rounds];
+        if (!veth) {
+            System.err.println("tcpip bench: direct-tcp: no kernel veth row (needs root to create namespaces)");
+        }
         for (int i = 0; i < rounds; i++) {
+            if (veth) {
+                bulkVeth[i] = bulk * 8 / TapBench.kernelOverVeth(bulk) / 1e9;
+            }
             for (int m = 0; m < MTUS.length; m++) {
                 double[] side = new double[2];
                 bulkDirect[m][i] = bulk(Pair.direct(MTUS[m]), bulk, null, side);
@@ -154,6 +163,11 @@ final class DirectTcpBench {
             out.add(new Figure(work, "direct-memory", d, "Gbit/s"));
             out.add(new Figure(work, "socket-loopback", socketBulk, "Gbit/s"));
             out.add(new Figure(work, "ratio", d / socketBulk, "x"));
+            if (veth && MTUS[m] == 1500) {
+                double v = SocketBench.median(bulkVeth);
+                out.add(new Figure(work, "kernel-veth", v, "Gbit/s"));
+                out.add(new Figure(work, "ratio direct-memory/kernel-veth", d / v, "x"));
+            }
             out.add(new Figure(work + "-acks", "direct-memory", SocketBench.median(acksDirect[m]), ACKS_UNIT));
             out.add(new Figure(work + "-alloc", "direct-memory", SocketBench.median(allocDirect[m]), ALLOC_UNIT));
             // the same with the memory links' offloads off (LinkConfig.withOffloads(false)): no TSO, full checksums

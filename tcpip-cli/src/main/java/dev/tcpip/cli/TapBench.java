@@ -200,7 +200,7 @@ final class TapBench {
     }
 
     /** The same stream between two namespaces joined by a veth pair: the kernel on both ends. */
-    private static double kernelOverVeth(long bytes) throws Exception {
+    static double kernelOverVeth(long bytes) throws Exception {
         try (Veth v = Veth.create(); ServerSocketChannel server = v.b().start("veth-listen", () -> {
             ServerSocketChannel ss = ServerSocketChannel.open();
             ss.bind(new InetSocketAddress(Veth.B, PORT));

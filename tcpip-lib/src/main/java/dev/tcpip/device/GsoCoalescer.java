@@ -1,9 +1,7 @@
 package dev.tcpip.device;
 
-import dev.tcpip.wire.Checksum;
 import dev.tcpip.wire.FrameLayout;
 import dev.tcpip.wire.TcpHeader;
-import dev.tcpip.wire.VirtioNetHeader;
 
 /**
  * Generic segmentation offload for the writer of a {@link TapDevice} or {@link TunDevice}: merges a run of consecutive frames of its
@@ -45,6 +43,7 @@ final class GsoCoalescer {
 
     private final byte[] ring;
     private final int[] lens;
+    private final int[] gsoSizes;                            // per slot: a super-segment's gso_size, else 0
     private final int slotSize;
     private final int mask;
     private final int linkHeader;
@@ -53,10 +52,23 @@ final class GsoCoalescer {
     /** The merged frame {@link #build} makes: a virtio-net header, then the frame. */
     final byte[] out;
 
+    /**
+     * A coalescer over {@code ring}, for frames with a link header of {@code linkHeader} bytes (14 or 0): a
+     * super-segment the stack made (in a large buffer) is never merged with anything.
+     */
+    GsoCoalescer(TransmitRing ring, int linkHeader) {
+        this(ring.bytes, ring.lens, ring.gsoSize, ring.slotSize, ring.mask, linkHeader);
+    }
+
     /** A coalescer over the ring's arrays, for frames with a link header of {@code linkHeader} bytes (14 or 0). */
     GsoCoalescer(byte[] ring, int[] lens, int slotSize, int mask, int linkHeader) {
+        this(ring, lens, new int[lens.length], slotSize, mask, linkHeader);
+    }
+
+    private GsoCoalescer(byte[] ring, int[] lens, int[] gsoSizes, int slotSize, int mask, int linkHeader) {
         this.ring = ring;
         this.lens = lens;
+        this.gsoSizes = gsoSizes;
         this.slotSize = slotSize;
         this.mask = mask;
         this.linkHeader = linkHeader;
@@ -111,10 +123,10 @@ final class GsoCoalescer {
     /**
      * Points {@code layout} at frame {@code i}; whether it is a TCP segment that may be merged on its own terms
      * (see the class comment): IPv4 without options or IPv6 without extension headers, not a fragment, no
-     * padding, a whole TCP header, only ACK and maybe PSH.
+     * padding, a whole TCP header, only ACK and maybe PSH; not a super-segment already.
      */
     private boolean mergeable(FrameLayout layout, long i) {
-        return layout.locate(ring, frame(i), length(i)) && layout.ipHeaderLength() == (layout.ipVersion() == 4 ? 20 : 40)
+        return gsoSizes[(int) i & mask] == 0 && layout.locate(ring, frame(i), length(i)) && layout.ipHeaderLength() == (layout.ipVersion() == 4 ? 20 : 40)
                 && !layout.padded() && layout.tcpHeaderFits() && (layout.tcpFlags() & ~PSH) == ACK;
     }
 
@@ -126,7 +138,6 @@ final class GsoCoalescer {
         mergeable(first, h);
         int headers = first.headersLength();
         int mss = first.payloadLength();
-        int l4 = first.l4Offset() - frame(h);
         System.arraycopy(ring, frame(h), out, VnetHeader.LENGTH, headers);
         int at = VnetHeader.LENGTH + headers;
         int push = 0;
@@ -140,10 +151,7 @@ final class GsoCoalescer {
         other.locate(out, VnetHeader.LENGTH, at - VnetHeader.LENGTH);   // the first one's headers, all payloads
         other.setTcpFlags(ACK | push);                        // PSH if any segment of the run had it
         other.setIpLength(at - VnetHeader.LENGTH - linkHeader);
-        other.setChecksum(Checksum.fold(other.pseudoHeaderSum()));
-        boolean v4 = other.ipVersion() == 4;
-        new VirtioNetHeader(VirtioNetHeader.F_NEEDS_CSUM, v4 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6,
-                headers, mss, l4, other.checksumFieldOffset()).write(out, 0);   // hdr_len: link, IP, TCP headers
+        VnetHeader.superSegment(other, out, 0, mss);         // as for a super-segment TCP made itself
         return at;
     }
 

@@ -18,6 +18,8 @@ import java.util.function.IntFunction;
  * configured. See {@link TapDevice} for the design.
  */
 abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, TunDevice {
+    /** The largest IP datagram of a super-segment: IPv4's total length and GSO's limit. */
+    private static final int MAX_SUPER_SEGMENT = 65_535;
     private final String kind;
     private final String name;
     private final long mac;
@@ -59,7 +61,8 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
                 && TapControl.setReceiveOffloads(fd, name);
         this.reader = new TapReader(name, fd, wakeFd, mtu, link, vnetHeader, receiveOffload, counters,
                 this::isClosed);
-        this.ring = new TransmitRing(link.maxFrame(mtu));
+        this.ring = new TransmitRing(link.maxFrame(mtu),
+                segmentationOffload && vnetHeader ? link.headerLength() + MAX_SUPER_SEGMENT : 0);
         this.writer = new TapWriter(name, fd, ring, counters, checksumOffload, segmentationOffload,
                 link.headerLength(), vnetHeader, this::isClosed);
     }
@@ -183,6 +186,15 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
     }
 
     /**
+     * 65,535 if the device {@linkplain #offloadsSegmentation() offloads segmentation}: the stack's TCP super-segments
+     * (up to that many bytes of IP datagram, after the link header) are then each written as one GSO write; else 0.
+     */
+    @Override
+    public int maxSuperSegment() {
+        return ring.maxSuperFrame() > 0 ? MAX_SUPER_SEGMENT : 0;
+    }
+
+    /**
      * True if the kernel hands this device TCP super-segments and partial checksums (see {@link TapDevice}):
      * opened with checksum offload, not turned off by {@value TapDevice#RX_OFFLOAD_PROPERTY}{@code =false}, and
      * {@code TUNSETOFFLOAD} accepted.
@@ -240,6 +252,32 @@ abstract sealed class KernelDevice implements NetworkDevice permits TapDevice, T
             return;
         }
         if (!writer.writeInline(frame, off, len) && !ring.offer(frame, off, len)) {
+            counters.increment(Counter.DROPPED_QUEUE_FULL);    // the ring is full: drop, never block the loop
+        }
+    }
+
+    /**
+     * A frame as {@link #send(byte[], int, int)}, or, with a GSO size in {@code offload}, a TCP super-segment of up
+     * to {@link #maxSuperSegment()} bytes of IP datagram, which goes through the ring (never inline, so it keeps
+     * its place among the frames sent) to be written as one GSO write (see {@link TapWriter}).
+     *
+     * @throws UnsupportedOperationException for a super-segment, if the device takes none
+     */
+    @Override
+    public void send(byte[] frame, int off, int len, int offload) {
+        int gso = OffloadReceiver.gsoSize(offload);
+        if (gso == 0 || maxSuperSegment() == 0) {
+            NetworkDevice.super.send(frame, off, len, offload);
+            return;
+        }
+        Objects.checkFromIndexSize(off, len, frame.length);
+        if (len < link.minFrame()) {
+            counters.increment(Counter.DROPPED_RUNT);
+        } else if (len > ring.maxSuperFrame()) {
+            counters.increment(Counter.DROPPED_TOO_BIG);
+        } else if (closed) {
+            counters.increment(Counter.DROPPED_DETACHED);
+        } else if (!ring.offerSuperSegment(frame, off, len, gso)) {
             counters.increment(Counter.DROPPED_QUEUE_FULL);    // the ring is full: drop, never block the loop
         }
     }

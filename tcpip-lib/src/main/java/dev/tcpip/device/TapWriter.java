@@ -1,5 +1,6 @@
 package dev.tcpip.device;
 
+import dev.tcpip.wire.GsoSegmenter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
@@ -25,12 +26,21 @@ import java.util.function.BooleanSupplier;
  * progress; an inline write whose write(2) fails with EAGAIN goes to the ring instead.
  */
 final class TapWriter {
+    /**
+     * Where the writes go: one write(2) of {@code len} bytes of {@code buf}, again if a signal interrupted it;
+     * returns the bytes written or the negated errno. {@code st} is the calling thread's errno segment.
+     */
+    @FunctionalInterface
+    interface Output {
+        long write(MemorySegment st, MemorySegment buf, int len);
+    }
+
     /** The system property: the largest frame (without the virtio-net header) the loop writes itself; 0: none. */
     static final String INLINE_PROPERTY = "tcpip.tap.inline";
     static final int INLINE_DEFAULT = 512;
 
     private final String name;
-    private final int fd;
+    private final Output out;
     private final TransmitRing ring;
     private final DeviceCounters counters;
     private final boolean checksumOffload;
@@ -45,6 +55,16 @@ final class TapWriter {
     private final MemorySegment inlineSegment;
     private final MemorySegment inlineErrno;
     private final VnetHeader inlineHeader;
+    // the writer thread's (or a test's, with the thread not started)
+    private final VnetHeader header;
+    private GsoCoalescer gso;                                    // null: no merging (off, or the kernel refused GSO)
+    private final MemorySegment merged;
+    private boolean gsoRefused;                                  // the kernel refused a GSO write: cut from now on
+    private GsoSegmenter cutter;                                 // made when first needed
+    private final byte[] piece;                                  // a piece cut from a super-segment, after a header
+    private final MemorySegment pieceSegment;
+    private final GsoSegmenter.Sink pieceSink = this::writePiece;
+    private MemorySegment pieceErrno;                            // the errno segment while cutting
 
     /**
      * A writer (not started) for device {@code name} on descriptor {@code fd}, whose frames have a link header of
@@ -53,11 +73,21 @@ final class TapWriter {
      */
     TapWriter(String name, int fd, TransmitRing ring, DeviceCounters counters, boolean checksumOffload,
               boolean segmentationOffload, int linkHeader, boolean vnetHeader, BooleanSupplier closed) {
+        this(name, (st, buf, len) -> write(st, fd, buf, len), ring, counters, checksumOffload, segmentationOffload,
+                linkHeader, vnetHeader, closed);
+    }
+
+    /** A writer as above whose writes go to {@code out} (a test's stand-in for the descriptor). */
+    TapWriter(String name, Output out, TransmitRing ring, DeviceCounters counters, boolean checksumOffload,
+              boolean segmentationOffload, int linkHeader, boolean vnetHeader, BooleanSupplier closed) {
         if (!vnetHeader && checksumOffload) {
             throw new IllegalArgumentException("checksum offload needs the virtio-net header");
         }
+        if (ring.maxSuperFrame() > 0 && !segmentationOffload) {
+            throw new IllegalArgumentException("super-segments need segmentation offload");
+        }
         this.name = name;
-        this.fd = fd;
+        this.out = out;
         this.ring = ring;
         this.counters = counters;
         this.checksumOffload = checksumOffload;
@@ -73,6 +103,11 @@ final class TapWriter {
         this.inlineSegment = MemorySegment.ofArray(inline);
         this.inlineErrno = Posix.errnoSegment(Arena.ofAuto());
         this.inlineHeader = new VnetHeader(checksumOffload, linkHeader);
+        this.header = new VnetHeader(checksumOffload, linkHeader);
+        this.gso = segmentationOffload ? new GsoCoalescer(ring, linkHeader) : null;
+        this.merged = gso != null ? MemorySegment.ofArray(gso.out) : null;
+        this.piece = new byte[ring.slotSize];
+        this.pieceSegment = MemorySegment.ofArray(piece);
     }
 
     /**
@@ -93,14 +128,14 @@ final class TapWriter {
                 inlineHeader.write(inline, 0, len);
             }
             MemorySegment seg = inlineSegment.asSlice(VnetHeader.LENGTH - vnet, vnet + len);
-            long n = write(inlineErrno, seg, vnet + len);
+            long n = out.write(inlineErrno, seg, vnet + len);
             if (n == vnet + len) {
                 counters.increment(Counter.TX_FRAMES);
                 counters.add(Counter.TX_BYTES, len);
                 counters.increment(Counter.TX_INLINE_WRITES);
                 return true;
             }
-            if (n < 0 && Posix.errno(inlineErrno) == Posix.EAGAIN) {
+            if (n == -Posix.EAGAIN) {
                 return false;                                  // the ring takes it (and the writer its retry policy)
             }
             counters.increment(Counter.DROPPED_QUEUE_FULL);    // the kernel refused it, as the writer counts it
@@ -133,10 +168,6 @@ final class TapWriter {
     private void writeLoop() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Posix.errnoSegment(a);
-            VnetHeader header = new VnetHeader(checksumOffload, linkHeader);
-            GsoCoalescer gso = segmentationOffload
-                    ? new GsoCoalescer(ring.bytes, ring.lens, ring.slotSize, ring.mask, linkHeader) : null;
-            MemorySegment merged = gso != null ? MemorySegment.ofArray(gso.out) : null;
             long h = ring.next();
             while (true) {
                 long t = ring.published();
@@ -147,62 +178,136 @@ final class TapWriter {
                     ring.await(h, closed);
                     continue;
                 }
-                for (; h != t; h++) {
-                    int k = gso != null ? gso.run(h, t) : 1;
-                    if (k > 1) {
-                        if (writeMerged(st, gso, merged, h, k)) {
-                            h += k - 1;
-                            ring.release(h + 1);             // frees the run's slots for send
-                            continue;
-                        }
-                        gso = null;                          // the kernel refused it: the run goes frame by frame
-                    }
-                    int len = ring.length(h);
-                    int at = ring.slot(h);
-                    if (vnet != 0) {
-                        header.write(ring.bytes, at, len);
-                    }
-                    MemorySegment seg = ring.segment.asSlice(at + VnetHeader.LENGTH - vnet, vnet + len);
-                    long n = write(st, seg, vnet + len);
-                    if (n == vnet + len) {
-                        counters.increment(Counter.TX_FRAMES);
-                        counters.add(Counter.TX_BYTES, len);
-                    } else {
-                        counters.increment(Counter.DROPPED_QUEUE_FULL); // EAGAIN or the kernel refused it
-                    }
-                    ring.release(h + 1);                     // frees the slot for send
-                }
+                h = drain(st, h, t);
             }
         }
     }
 
-    /** One write(2) of {@code len} bytes of {@code buf}, again if a signal interrupted it; what write(2) returned. */
-    private long write(MemorySegment st, MemorySegment buf, int len) {
+    /**
+     * On the writer (or a test, with the thread not started): writes the frames of the ring from {@code h} to
+     * {@code t} (published), freeing each one's slot once written; returns {@code t}.
+     */
+    long drain(MemorySegment st, long h, long t) {
+        for (; h != t; h++) {
+            int superSize = ring.gsoSize(h);
+            if (superSize != 0) {
+                writeSuperSegment(st, ring.length(h), superSize);
+                ring.releaseLarge();
+                ring.release(h + 1);
+                continue;
+            }
+            int k = gso != null ? gso.run(h, t) : 1;
+            if (k > 1) {
+                if (writeMerged(st, h, k)) {
+                    h += k - 1;
+                    ring.release(h + 1);                     // frees the run's slots for send
+                    continue;
+                }
+                refuseGso();                                 // the kernel refused it: the run goes frame by frame
+            }
+            int len = ring.length(h);
+            int at = ring.slot(h);
+            if (vnet != 0) {
+                header.write(ring.bytes, at, len);
+            }
+            MemorySegment seg = ring.segment.asSlice(at + VnetHeader.LENGTH - vnet, vnet + len);
+            long n = out.write(st, seg, vnet + len);
+            if (n == vnet + len) {
+                counters.increment(Counter.TX_FRAMES);
+                counters.add(Counter.TX_BYTES, len);
+            } else {
+                counters.increment(Counter.DROPPED_QUEUE_FULL); // EAGAIN or the kernel refused it
+            }
+            ring.release(h + 1);                             // frees the slot for send
+        }
+        return t;
+    }
+
+    /** One write(2) of {@code len} bytes of {@code buf} to {@code fd}, again if a signal interrupted it. */
+    private static long write(MemorySegment st, int fd, MemorySegment buf, int len) {
         long n;
         do {
             n = Posix.write(st, fd, buf, len);
         } while (n < 0 && Posix.errno(st) == Posix.EINTR);
-        return n;
+        return n < 0 ? -Posix.errno(st) : n;
+    }
+
+    /** The kernel refused a GSO write ({@code EINVAL}): from now on nothing is merged and super-segments are cut. */
+    private void refuseGso() {
+        System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.WARNING,
+                "device " + name + ": the kernel refuses TCP segmentation offload; segments go one by one");
+        gso = null;
+        gsoRefused = true;
     }
 
     /**
      * Writes the {@code k} frames of the ring from {@code h} on as one merged frame. False if the kernel
      * refused the frame as invalid (it does not take GSO from us), so that they are written one by one.
      */
-    private boolean writeMerged(MemorySegment st, GsoCoalescer gso, MemorySegment merged, long h, int k) {
+    private boolean writeMerged(MemorySegment st, long h, int k) {
         int len = gso.build(h, k);
-        long n = write(st, merged, len);
+        long n = out.write(st, merged, len);
         if (n == len) {
             counters.increment(Counter.TX_GSO_WRITES);
             counters.add(Counter.TX_FRAMES, k);
             counters.add(Counter.TX_BYTES, gso.frameBytes(h, k));
-        } else if (n < 0 && Posix.errno(st) == Posix.EINVAL) {
-            System.getLogger(TapDevice.class.getName()).log(System.Logger.Level.WARNING,
-                    "device " + name + ": the kernel refuses TCP segmentation offload; segments go one by one");
+        } else if (n == -Posix.EINVAL) {
             return false;
         } else {
             counters.add(Counter.DROPPED_QUEUE_FULL, k);        // EAGAIN or the kernel refused it
         }
         return true;
+    }
+
+    /**
+     * Writes the stack's TCP super-segment of {@code len} bytes in the next large buffer as one GSO write whose
+     * header says what {@link GsoCoalescer} says of a run it merged ({@link VnetHeader#writeSuperSegment}), so
+     * the kernel's receive path runs once for it and a forwarded one is cut back into its segments. If the kernel
+     * refuses GSO ({@code EINVAL}, now or earlier), or the frame is no super-segment a GSO header can describe,
+     * it is cut here ({@link GsoSegmenter}: each piece with its own lengths, identification, sequence number and
+     * checksums) and the pieces are written as any frame. Counted as its pieces in {@link Counter#TX_FRAMES} and
+     * {@link Counter#TX_BYTES} (what a wire carries), one {@link Counter#TX_GSO_WRITES} if written whole.
+     */
+    private void writeSuperSegment(MemorySegment st, int len, int gsoSize) {
+        byte[] b = ring.largeBytes();
+        if (cutter == null) {
+            cutter = new GsoSegmenter(linkHeader, ring.slotSize - VnetHeader.LENGTH);
+        }
+        int pieces = cutter.pieces(b, VnetHeader.LENGTH, len, gsoSize);
+        if (pieces < 0) {
+            counters.increment(Counter.DROPPED_OFFLOAD);      // not a TCP segment with payload, or pieces too big
+            return;
+        }
+        int wireBytes = len + (pieces - 1) * cutter.headersLength();
+        if (!gsoRefused && header.writeSuperSegment(b, 0, len, gsoSize, ring.slotSize - VnetHeader.LENGTH)) {
+            long n = out.write(st, ring.largeSegment().asSlice(0, VnetHeader.LENGTH + len), VnetHeader.LENGTH + len);
+            if (n == VnetHeader.LENGTH + len) {
+                counters.increment(Counter.TX_GSO_WRITES);
+                counters.add(Counter.TX_FRAMES, pieces);
+                counters.add(Counter.TX_BYTES, wireBytes);
+                return;
+            }
+            if (n != -Posix.EINVAL) {
+                counters.add(Counter.DROPPED_QUEUE_FULL, pieces);   // EAGAIN or the kernel refused it
+                return;
+            }
+            refuseGso();
+        }
+        pieceErrno = st;
+        cutter.segment(b, VnetHeader.LENGTH, len, gsoSize, pieceSink);
+        pieceErrno = null;
+    }
+
+    /** One piece of a super-segment cut here, written as any frame of the ring. */
+    private void writePiece(byte[] frame, int off, int len) {
+        System.arraycopy(frame, off, piece, VnetHeader.LENGTH, len);
+        header.write(piece, 0, len);
+        long n = out.write(pieceErrno, pieceSegment.asSlice(0, VnetHeader.LENGTH + len), VnetHeader.LENGTH + len);
+        if (n == VnetHeader.LENGTH + len) {
+            counters.increment(Counter.TX_FRAMES);
+            counters.add(Counter.TX_BYTES, len);
+        } else {
+            counters.increment(Counter.DROPPED_QUEUE_FULL);
+        }
     }
 }

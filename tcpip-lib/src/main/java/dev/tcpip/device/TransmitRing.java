@@ -16,6 +16,16 @@ import java.util.function.BooleanSupplier;
  * reads it with acquire semantics. The writer announces that it may park ({@link #await}) and then checks the
  * ring again, while {@link #offer} publishes a frame and then checks that announcement, both with volatile
  * accesses: at least one of the two sees the other, so a frame is never left in the ring with the writer parked.
+ *
+ * <p><b>Super-segments.</b> A TCP super-segment from the stack (up to 65,535 bytes of IP datagram, see
+ * {@link NetworkDevice#maxSuperSegment()}) does not fit a slot sized for the MTU, so a ring made with
+ * {@code maxSuperFrame} above 0 also has {@value #LARGE_SLOTS} large buffers of a virtio-net header and
+ * {@code maxSuperFrame} bytes each, used in the ring's own order: such a frame takes a slot (its length, and its
+ * {@code gso_size} in {@link #gsoSize}) and the next large buffer (its bytes). Each large buffer is allocated when
+ * first used, so at most {@value #LARGE_SLOTS} x 65,559 bytes (2.1 MB) more per device, and nothing for a device
+ * that never sends one. The large buffers have their own head and tail, published and freed with the same
+ * ordering as the slots' (the slot's tail is advanced after the large buffer is filled; the large head before the
+ * slot's head).
  */
 final class TransmitRing {
     private static final int RING_BYTES = 4 * 1024 * 1024;     // about this many bytes of slots,
@@ -24,6 +34,9 @@ final class TransmitRing {
     private static final VarHandle HEAD;
     private static final VarHandle TAIL;
     private static final VarHandle WRITER_PARKED;
+    private static final VarHandle LARGE_HEAD;
+    /** How many super-segments the ring holds at most. */
+    static final int LARGE_SLOTS = 32;
 
     static {
         try {
@@ -31,6 +44,7 @@ final class TransmitRing {
             HEAD = l.findVarHandle(TransmitRing.class, "head", long.class);
             TAIL = l.findVarHandle(TransmitRing.class, "tail", long.class);
             WRITER_PARKED = l.findVarHandle(TransmitRing.class, "writerParked", boolean.class);
+            LARGE_HEAD = l.findVarHandle(TransmitRing.class, "largeHead", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -41,6 +55,16 @@ final class TransmitRing {
     final byte[] bytes;
     final MemorySegment segment;
     final int[] lens;
+    /** Per slot: 0, or the {@code gso_size} of the super-segment whose bytes are in the next large buffer. */
+    final int[] gsoSize;
+    /** The large buffers (null until first used), each a virtio-net header and then a super-segment. */
+    private final byte[][] large;
+    private final MemorySegment[] largeSegments;
+    private final int largeSize;
+    @SuppressWarnings("unused") private volatile long largeHead; // next large buffer the writer frees; LARGE_HEAD
+    private long largeTail;                                    // next large buffer the loop fills (the loop's)
+    private long cachedLargeHead;                              // the loop's last view of largeHead
+    private long largeNext;                                    // the writer's: the large buffer of its next one
     @SuppressWarnings("unused") private volatile long head;   // next slot the writer writes; through HEAD
     @SuppressWarnings("unused") private volatile long tail;   // next slot the loop fills; through TAIL
     @SuppressWarnings("unused") private volatile boolean writerParked; // through WRITER_PARKED
@@ -49,12 +73,29 @@ final class TransmitRing {
 
     /** A ring whose slots each hold a virtio-net header and a frame of up to {@code maxFrame} bytes. */
     TransmitRing(int maxFrame) {
+        this(maxFrame, 0);
+    }
+
+    /**
+     * A ring whose slots each hold a virtio-net header and a frame of up to {@code maxFrame} bytes, and which takes
+     * super-segments of up to {@code maxSuperFrame} bytes (0: none; see the class comment).
+     */
+    TransmitRing(int maxFrame, int maxSuperFrame) {
         this.slotSize = VnetHeader.LENGTH + maxFrame;
         int slots = Integer.highestOneBit(Math.clamp(RING_BYTES / slotSize, RING_MIN_SLOTS, RING_MAX_SLOTS));
         this.mask = slots - 1;
         this.bytes = new byte[slots * slotSize];
         this.segment = MemorySegment.ofArray(bytes);
         this.lens = new int[slots];
+        this.gsoSize = new int[slots];
+        this.largeSize = maxSuperFrame > 0 ? VnetHeader.LENGTH + maxSuperFrame : 0;
+        this.large = new byte[maxSuperFrame > 0 ? LARGE_SLOTS : 0][];
+        this.largeSegments = new MemorySegment[large.length];
+    }
+
+    /** The largest super-segment {@link #offerSuperSegment} takes (without its header); 0 if none. */
+    int maxSuperFrame() {
+        return largeSize == 0 ? 0 : largeSize - VnetHeader.LENGTH;
     }
 
     /** The consumer, to unpark when a frame comes. */
@@ -74,11 +115,53 @@ final class TransmitRing {
         int slot = (int) t & mask;
         System.arraycopy(frame, off, bytes, slot * slotSize + VnetHeader.LENGTH, len);
         lens[slot] = len;
+        gsoSize[slot] = 0;
+        publish(t);
+        return true;
+    }
+
+    /**
+     * On the loop: copies a TCP super-segment of {@code len} bytes (at most {@link #maxSuperFrame()}) to be cut into
+     * pieces of {@code gso} payload bytes into the next large buffer, takes a slot for it and publishes it; false if
+     * the ring or its large buffers are full.
+     */
+    boolean offerSuperSegment(byte[] frame, int off, int len, int gso) {
+        if (len > maxSuperFrame() || gso <= 0) {
+            throw new IllegalArgumentException("not a super-segment this ring takes: " + len + ", " + gso);
+        }
+        long t = tail;
+        if (t - cachedHead > mask) {
+            cachedHead = (long) HEAD.getAcquire(this);
+            if (t - cachedHead > mask) {
+                return false;
+            }
+        }
+        long lt = largeTail;
+        if (lt - cachedLargeHead >= large.length) {
+            cachedLargeHead = (long) LARGE_HEAD.getAcquire(this);
+            if (lt - cachedLargeHead >= large.length) {
+                return false;
+            }
+        }
+        int b = (int) (lt % large.length);
+        if (large[b] == null) {
+            large[b] = new byte[largeSize];                    // published to the writer by the tail below
+            largeSegments[b] = MemorySegment.ofArray(large[b]);
+        }
+        System.arraycopy(frame, off, large[b], VnetHeader.LENGTH, len);
+        int slot = (int) t & mask;
+        lens[slot] = len;
+        gsoSize[slot] = gso;
+        largeTail = lt + 1;
+        publish(t);
+        return true;
+    }
+
+    private void publish(long t) {
         TAIL.setVolatile(this, t + 1);                         // publishes the slot; ordered before the read below
         if ((boolean) WRITER_PARKED.getVolatile(this)) {
             LockSupport.unpark(writer);
         }
-        return true;
     }
 
     /**
@@ -110,6 +193,26 @@ final class TransmitRing {
             LockSupport.park(this);                            // woken by offer, close() or spuriously
         }
         WRITER_PARKED.setVolatile(this, false);
+    }
+
+    /** On the writer: the {@code gso_size} of frame {@code i} if it is a super-segment (in a large buffer), else 0. */
+    int gsoSize(long i) {
+        return gsoSize[(int) i & mask];
+    }
+
+    /** On the writer: the large buffer of the next super-segment (a virtio-net header, then the frame). */
+    byte[] largeBytes() {
+        return large[(int) (largeNext % large.length)];
+    }
+
+    /** On the writer: {@link #largeBytes()} as a segment. */
+    MemorySegment largeSegment() {
+        return largeSegments[(int) (largeNext % large.length)];
+    }
+
+    /** On the writer, once the next super-segment is written: frees its large buffer. */
+    void releaseLarge() {
+        LARGE_HEAD.setRelease(this, ++largeNext);
     }
 
     /** On the writer: frees the slots before {@code h} for {@link #offer}. */

@@ -2,6 +2,7 @@ package dev.tcpip.device;
 
 import dev.tcpip.wire.Checksum;
 import dev.tcpip.wire.FrameLayout;
+import dev.tcpip.wire.TcpHeader;
 import dev.tcpip.wire.VirtioNetHeader;
 
 /**
@@ -45,6 +46,43 @@ final class VnetHeader {
         }
         layout.setChecksum(Checksum.fold(layout.pseudoHeaderSum()));
         VirtioNetHeader.needsChecksum(layout.l4Offset() - frame, layout.checksumFieldOffset()).write(b, at);
+    }
+
+    /**
+     * Writes into {@code b[at..at + LENGTH)} the header for the TCP super-segment of {@code len} bytes that follows
+     * it, made by the stack to be cut into pieces of {@code gsoSize} payload bytes (virtio 1.2 §5.1.6.2): as
+     * {@link GsoCoalescer} writes for a run it merged ({@link #superSegment}). False, nothing written, unless it is
+     * an unfragmented TCP segment with payload over IPv4 without options or IPv6 without extension headers, not
+     * padded, with ACK and no flag but PSH, CWR and ECE, whose pieces fit in {@code maxFrame}: then the caller cuts
+     * it itself.
+     */
+    boolean writeSuperSegment(byte[] b, int at, int len, int gsoSize, int maxFrame) {
+        int frame = at + LENGTH;
+        if (gsoSize <= 0 || !layout.locate(b, frame, len) || !layout.isTcp()
+                || layout.ipHeaderLength() != (layout.ipVersion() == 4 ? 20 : 40) || layout.padded()
+                || !layout.tcpHeaderFits() || layout.payloadLength() <= 0
+                || (layout.tcpFlags() & ~(TcpHeader.PSH | TcpHeader.CWR | TcpHeader.ECE)) != TcpHeader.ACK
+                || layout.headersLength() + Math.min(gsoSize, layout.payloadLength()) > maxFrame) {
+            return false;
+        }
+        superSegment(layout, b, at, gsoSize);
+        return true;
+    }
+
+    /**
+     * The GSO header of a TCP super-segment that {@code located} points at, right after {@code b[at..at + LENGTH)},
+     * written there: {@code NEEDS_CSUM} at the TCP checksum, whose field gets the pseudo-header sum over the whole
+     * length (segmentation adjusts it to each piece's); {@code GSO_TCPV4} or {@code _TCPV6}, with {@code GSO_ECN}
+     * if CWR is set (virtio 1.2 §5.1.6.2: the device keeps CWR on the first piece only); {@code hdr_len} the link,
+     * IP and TCP headers; {@code gso_size} the pieces' payload.
+     */
+    static void superSegment(FrameLayout located, byte[] b, int at, int gsoSize) {
+        located.setChecksum(Checksum.fold(located.pseudoHeaderSum()));
+        int type = (located.ipVersion() == 4 ? VirtioNetHeader.GSO_TCPV4 : VirtioNetHeader.GSO_TCPV6)
+                | ((located.tcpFlags() & TcpHeader.CWR) != 0 ? VirtioNetHeader.GSO_ECN : 0);
+        int frame = at + LENGTH;
+        new VirtioNetHeader(VirtioNetHeader.F_NEEDS_CSUM, type, located.headersLength(), gsoSize,
+                located.l4Offset() - frame, located.checksumFieldOffset()).write(b, at);
     }
 
     /** Whether the header at {@code at} of a frame read asks for segmentation or checksum completion. */

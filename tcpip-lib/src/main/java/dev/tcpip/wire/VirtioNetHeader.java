@@ -31,6 +31,11 @@ public record VirtioNetHeader(int flags, int gsoType, int hdrLen, int gsoSize, i
     public static final int GSO_TCPV4 = 1;
     /** {@code VIRTIO_NET_HDR_GSO_TCPV6}: a TCP over IPv6 frame to be cut into segments. */
     public static final int GSO_TCPV6 = 4;
+    /**
+     * {@code VIRTIO_NET_HDR_GSO_ECN}, or'ed into a TCP GSO type: the segment has CWR set, which segmentation keeps on
+     * the first piece only (virtio 1.2 §5.1.6.2; Linux maps it to {@code SKB_GSO_TCP_ECN}).
+     */
+    public static final int GSO_ECN = 0x80;
     /** All zeros: a frame with complete checksums, no segmentation. */
     public static final VirtioNetHeader NONE = new VirtioNetHeader(0, GSO_NONE, 0, 0, 0, 0);
 

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
  * the kernel does gives back the very segments. No TAP device or root needed.
  */
 class GsoCoalescerTest {
-    private static final int H = VnetHeader.LENGTH;
-    private static final int ACK = 0x10;
-    private static final int PSH = 0x08;
-    private static final int MSS = 1448;                     // MTU 1500 less IPv4, TCP and a timestamp option
-    private static final long SEQ = 0xffff_f000L;            // the sequence numbers wrap within a run
-    private static final int ID = 0xfffe;                    // and so do the IPv4 identifications
+    static final int H = VnetHeader.LENGTH;
+    static final int ACK = 0x10;
+    static final int PSH = 0x08;
+    static final int MSS = 1448;                     // MTU 1500 less IPv4, TCP and a timestamp option
+    static final long SEQ = 0xffff_f000L;            // the sequence numbers wrap within a run
+    static final int ID = 0xfffe;                    // and so do the IPv4 identifications
 
     @Test
     void aRunOfIpv4SegmentsMergesAndSegmentsBackIntoThem() {
@@ -211,7 +211,7 @@ class GsoCoalescerTest {
     // --- what the kernel makes of the merged frame
 
     /** Cuts the merged frame as tcp_gso_segment() does and compares the pieces with the segments. */
-    private static void assertSegmentsBackInto(List<byte[]> segments, byte[] out) {
+    static void assertSegmentsBackInto(List<byte[]> segments, byte[] out) {
         int headers = le16(out, 2);
         int mss = le16(out, 4);
         int l4 = le16(out, 6);
@@ -245,7 +245,7 @@ class GsoCoalescerTest {
     }
 
     /** skb_checksum_help() over the merged frame gives a checksum the whole segment verifies with. */
-    private static boolean completesToARightChecksum(byte[] out, int l4, int type) {
+    static boolean completesToARightChecksum(byte[] out, int l4, int type) {
         byte[] f = Arrays.copyOfRange(out, H, out.length);
         int start = l4;
         int sum = Checksum.finish(Checksum.ones(f, start, f.length - start, 0));
@@ -258,7 +258,7 @@ class GsoCoalescerTest {
     // --- segments
 
     /** Consecutive segments of one flow with these payload sizes, ACK only, and right checksums. */
-    private static List<byte[]> run(boolean v6, int... payloads) {
+    static List<byte[]> run(boolean v6, int... payloads) {
         List<byte[]> segments = new ArrayList<>();
         long seq = SEQ;
         for (int i = 0; i < payloads.length; i++) {
@@ -269,7 +269,7 @@ class GsoCoalescerTest {
     }
 
     /** A TCP segment with {@code optionBytes} of options (12: NOP, NOP, timestamps), ACK only. */
-    private static byte[] segment(boolean v6, long seq, int id, int payload, int optionBytes) {
+    static byte[] segment(boolean v6, long seq, int id, int payload, int optionBytes) {
         int l4 = v6 ? 54 : 34;
         int thl = 20 + optionBytes;
         byte[] f = new byte[l4 + thl + payload];
@@ -319,12 +319,12 @@ class GsoCoalescerTest {
         return f;
     }
 
-    private static void setFlags(byte[] f, int l4, int flags) {
+    static void setFlags(byte[] f, int l4, int flags) {
         f[l4 + 13] = (byte) flags;
     }
 
     /** The IPv4 header checksum (if IPv4) and the TCP checksum, as the stack writes them. */
-    private static void fixChecksums(byte[] f) {
+    static void fixChecksums(byte[] f) {
         boolean v4 = u16(f, 12) == 0x0800;
         int l4 = v4 ? 34 : 54;
         int length = f.length - l4;
@@ -341,7 +341,7 @@ class GsoCoalescerTest {
     }
 
     /** TapDevice's ring layout: a virtio-net header, then the frame, in slots of the MTU's size. */
-    private static final class Ring {
+    static final class Ring {
         final byte[] bytes;
         final int[] lens;
         final int slotSize;
@@ -367,19 +367,19 @@ class GsoCoalescerTest {
         }
     }
 
-    private static int u16(byte[] b, int i) {
+    static int u16(byte[] b, int i) {
         return (b[i] & 0xff) << 8 | b[i + 1] & 0xff;
     }
 
-    private static long u32(byte[] b, int i) {
+    static long u32(byte[] b, int i) {
         return (long) u16(b, i) << 16 | u16(b, i + 2);
     }
 
-    private static int le16(byte[] b, int i) {
+    static int le16(byte[] b, int i) {
         return b[i] & 0xff | (b[i + 1] & 0xff) << 8;
     }
 
-    private static void put16(byte[] b, int i, int v) {
+    static void put16(byte[] b, int i, int v) {
         b[i] = (byte) (v >>> 8);
         b[i + 1] = (byte) v;
     }

@@ -1,6 +1,7 @@
 package dev.tcpip.direct.link;
 
 import dev.tcpip.device.NetworkDevice;
+import dev.tcpip.device.OffloadReceiver;
 import dev.tcpip.direct.StackCounter;
 import dev.tcpip.direct.stats.Counters;
 import dev.tcpip.wire.MacAddress;
@@ -10,13 +11,17 @@ import dev.tcpip.wire.MacAddress;
  * IPv6 datagram with no link header, handed to IPv4 or IPv6 by the version nibble of its first byte (the
  * {@code IFF_NO_PI} TUN convention; RFC 791 §3.1 and RFC 8200 §3 put the version there). There is no ARP and no
  * address resolution: the link has one other end, and every datagram goes to it. Datagrams are sent from one
- * reused buffer of the MTU's size (the device copies what it is given).
+ * reused buffer of the MTU's size, or of a TCP super-segment's if the device takes those (a {@code TunDevice} with
+ * segmentation offload); the device copies what it is given.
  */
 public final class PointToPoint implements Link {
     private final NetworkDevice device;
     private final MacAddress id;
     private final Counters counters;
     private final byte[] tx;
+    /** The device completes TCP checksums: super-segments go with {@link OffloadReceiver#CHECKSUM_VALID}. */
+    private final boolean completes;
+    private final int maxSuperSegment;
     private Receiver ipv4;
     private Receiver ipv6;
 
@@ -24,7 +29,9 @@ public final class PointToPoint implements Link {
         this.device = device;
         this.id = new MacAddress(device.mac());
         this.counters = counters;
-        this.tx = new byte[mtu];
+        this.completes = device.completesChecksums();
+        this.maxSuperSegment = Math.min(device.maxSuperSegment(), 65_535);
+        this.tx = new byte[Math.max(mtu, maxSuperSegment)];
     }
 
     /** ARP has no place here; {@code arp} must be null. */
@@ -81,5 +88,16 @@ public final class PointToPoint implements Link {
     public void transmit(int len) {
         counters.inc(StackCounter.IPLINK_TX_FRAMES);
         device.send(tx, 0, len);
+    }
+
+    @Override
+    public int maxSuperSegment() {
+        return maxSuperSegment;
+    }
+
+    @Override
+    public void transmit(int len, int gsoSize) {
+        counters.inc(StackCounter.IPLINK_TX_FRAMES);
+        device.send(tx, 0, len, OffloadReceiver.of(completes, gsoSize));
     }
 }

@@ -5,8 +5,9 @@ public enum Counter {
     /** Frames and bytes a device took for sending. */
     TX_FRAMES, TX_BYTES,
     /**
-     * TAP: writes that carried a run of TCP segments as one frame for the kernel to segment (GSO, see
-     * {@link TapDevice}); {@link #TX_FRAMES} counts the segments.
+     * TAP and TUN: writes that carried a run of TCP segments, or a super-segment from the stack, as one frame for
+     * the kernel to segment (GSO, see {@link TapDevice}); {@link #TX_FRAMES} counts the segments. A memory port:
+     * super-segments sent.
      */
     TX_GSO_WRITES,
     /**

@@ -68,7 +68,10 @@ import java.security.SecureRandom;
  * says (that is about the frames it hands to us); should it refuse one all the same ({@code EINVAL}), the
  * writer writes that run's segments one by one and merges no more. The system property
  * {@value #GSO_PROPERTY}{@code =false}, read when a device is opened, turns merging off (for comparison);
- * {@link #offloadsSegmentation()} says whether a device merges.
+ * {@link #offloadsSegmentation()} says whether a device merges. Such a device also takes the stack's own TCP
+ * super-segments ({@link #maxSuperSegment()} 65,535; {@link #send(byte[], int, int, int)} with a GSO size): each
+ * goes through the ring in one of 32 large buffers and is written as one frame with the header a merged run gets,
+ * or cut and written piece by piece if the kernel refuses GSO (see {@link TapWriter}).
  *
  * <p><b>Receive offloads.</b> With checksum offload the device also turns the kernel's offloads towards us on
  * ({@code TUNSETOFFLOAD} with {@code TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6}, {@link #receiveOffloads()}), unless the

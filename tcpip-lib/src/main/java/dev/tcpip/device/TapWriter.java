@@ -9,8 +9,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The writer thread of a TAP or TUN device: drains the {@link TransmitRing} with one write(2) per frame, or, with
- * segmentation offload, one per run of TCP segments that {@link GsoCoalescer} merges; parks when the ring is
- * empty. Keeping the writes off the loop matters because a TAP or TUN write runs the kernel's receive path for
+ * segmentation offload, one per run of TCP segments that {@link GsoCoalescer} merges and one per super-segment the
+ * stack made ({@link #writeSuperSegment}); parks when the ring is empty. Keeping the writes off the loop matters because a TAP or TUN write runs the kernel's receive path for
  * the frame inside the system call. Each write is a critical downcall that reads the heap array in place. On a
  * descriptor without a virtio-net header (a TUN descriptor opened elsewhere) each frame is written bare.
  *

@@ -64,6 +64,7 @@ class TapDeviceTest {
     void opensTheDeviceInsideANamedNamespaceAndConfiguresTheGuestSideThere() throws Exception {
         try (NetNamespace ns = NetNamespace.create("guest")) {
             try (TapDevice tap = TapDevice.open(ns.name(), "tapg0", 1500, MAC, false)) {
+                assertEquals(0, tap.maxSuperSegment(), "no super-segments without offloads");
                 tap.configureIpv4(0x0a00_0264, 24, 0x0a00_0202);       // 10.0.2.100/24 via 10.0.2.2
                 String addr = ns.ip("-4", "addr", "show", "tapg0");
                 assertTrue(addr.contains("inet 10.0.2.100/24") && addr.contains("UP"), addr);

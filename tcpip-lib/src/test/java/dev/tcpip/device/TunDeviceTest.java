@@ -44,6 +44,7 @@ class TunDeviceTest {
                 assertEquals(LinkType.IP, tun.linkType());
                 assertEquals(1400, tun.mtu());
                 assertEquals(1400, tun.maxFrame(), "an IP link's frame is at most the MTU");
+                assertEquals(0, tun.maxSuperSegment(), "no super-segments without offloads");
                 String link = ns.ip("-d", "link", "show", "tun0");
                 assertTrue(link.contains("mtu 1400") && link.contains("tun type tun") && link.contains("POINTOPOINT")
                         && link.contains("NOARP"), link);
@@ -79,6 +80,7 @@ class TunDeviceTest {
             DirectStack stack;
             try {
                 assertTrue(tun.offloadsChecksums() && tun.offloadsSegmentation());
+                assertEquals(65_535, tun.maxSuperSegment(), "TCP's super-segments go whole (TSO)");
                 tun.configureIpv4(KERNEL_V4, 24);
                 ns.ip("-6", "addr", "add", "fd00:3::1/64", "dev", "tun0", "nodad");
                 stack = DirectStack.create(DirectStackConfig.ipv4("10.0.3.2/24").withIpv6("fd00:3::2/64"), tun);

@@ -65,7 +65,7 @@ final class TapBench {
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
                 figures.addAll(roundTrips(s, ns, stack));
                 DeviceCounters c = tap.counters();
-                System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d merged writes%n",
+                System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d GSO writes%n",
                         tap.offloadsSegmentation() ? "on" : "off (" + TapDevice.GSO_PROPERTY + "=false)",
                         c.get(Counter.TX_FRAMES), c.get(Counter.TX_GSO_WRITES));
                 System.err.printf("tcpip bench: tap: receive offloads %s: %d frames received, %d of them"

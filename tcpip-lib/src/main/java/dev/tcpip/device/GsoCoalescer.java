@@ -126,7 +126,8 @@ final class GsoCoalescer {
      * padding, a whole TCP header, only ACK and maybe PSH; not a super-segment already.
      */
     private boolean mergeable(FrameLayout layout, long i) {
-        return gsoSizes[(int) i & mask] == 0 && layout.locate(ring, frame(i), length(i)) && layout.ipHeaderLength() == (layout.ipVersion() == 4 ? 20 : 40)
+        return gsoSizes[(int) i & mask] == 0 && layout.locate(ring, frame(i), length(i))
+                && layout.ipHeaderLength() == (layout.ipVersion() == 4 ? 20 : 40)
                 && !layout.padded() && layout.tcpHeaderFits() && (layout.tcpFlags() & ~PSH) == ACK;
     }
 

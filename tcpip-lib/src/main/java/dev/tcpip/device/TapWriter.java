@@ -10,9 +10,10 @@ import java.util.function.BooleanSupplier;
 /**
  * The writer thread of a TAP or TUN device: drains the {@link TransmitRing} with one write(2) per frame, or, with
  * segmentation offload, one per run of TCP segments that {@link GsoCoalescer} merges and one per super-segment the
- * stack made ({@link #writeSuperSegment}); parks when the ring is empty. Keeping the writes off the loop matters because a TAP or TUN write runs the kernel's receive path for
- * the frame inside the system call. Each write is a critical downcall that reads the heap array in place. On a
- * descriptor without a virtio-net header (a TUN descriptor opened elsewhere) each frame is written bare.
+ * stack made ({@link #writeSuperSegment}); parks when the ring is empty. Keeping the writes off the loop matters
+ * because a TAP or TUN write runs the kernel's receive path for the frame inside the system call. Each write is a
+ * critical downcall that reads the heap array in place. On a descriptor without a virtio-net header (a TUN
+ * descriptor opened elsewhere) each frame is written bare.
  *
  * <p><b>Inline writes.</b> Handing a frame to the writer costs a wake-up of its thread (an unpark and a context
  * switch) when it is parked, which in a request/response exchange is every frame. So the producer (the loop) writes a
@@ -60,9 +61,9 @@ final class TapWriter {
     private GsoCoalescer gso;                                    // null: no merging (off, or the kernel refused GSO)
     private final MemorySegment merged;
     private boolean gsoRefused;                                  // the kernel refused a GSO write: cut from now on
-    private GsoSegmenter cutter;                                 // made when first needed
-    private final byte[] piece;                                  // a piece cut from a super-segment, after a header
-    private final MemorySegment pieceSegment;
+    private GsoSegmenter cutter;                                 // made when first needed, as are:
+    private byte[] piece;                                        // a piece cut from a super-segment, after a header
+    private MemorySegment pieceSegment;
     private final GsoSegmenter.Sink pieceSink = this::writePiece;
     private MemorySegment pieceErrno;                            // the errno segment while cutting
 
@@ -106,8 +107,6 @@ final class TapWriter {
         this.header = new VnetHeader(checksumOffload, linkHeader);
         this.gso = segmentationOffload ? new GsoCoalescer(ring, linkHeader) : null;
         this.merged = gso != null ? MemorySegment.ofArray(gso.out) : null;
-        this.piece = new byte[ring.slotSize];
-        this.pieceSegment = MemorySegment.ofArray(piece);
     }
 
     /**
@@ -272,6 +271,8 @@ final class TapWriter {
         byte[] b = ring.largeBytes();
         if (cutter == null) {
             cutter = new GsoSegmenter(linkHeader, ring.slotSize - VnetHeader.LENGTH);
+            piece = new byte[ring.slotSize];
+            pieceSegment = MemorySegment.ofArray(piece);
         }
         int pieces = cutter.pieces(b, VnetHeader.LENGTH, len, gsoSize);
         if (pieces < 0) {

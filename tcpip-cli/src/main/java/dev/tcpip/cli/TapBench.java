@@ -65,10 +65,11 @@ final class TapBench {
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
                 figures.addAll(roundTrips(s, ns, stack));
                 DeviceCounters c = tap.counters();
-                System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d GSO writes,"
-                                + " %d dropped with the ring full%n",
+                System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d GSO writes"
+                                + " (%d of them TCP's super-segments), %d dropped with the ring full%n",
                         tap.offloadsSegmentation() ? "on" : "off (" + TapDevice.GSO_PROPERTY + "=false)",
-                        c.get(Counter.TX_FRAMES), c.get(Counter.TX_GSO_WRITES), c.get(Counter.DROPPED_QUEUE_FULL));
+                        c.get(Counter.TX_FRAMES), c.get(Counter.TX_GSO_WRITES), c.get(Counter.TX_TSO_WRITES),
+                        c.get(Counter.DROPPED_QUEUE_FULL));
                 System.err.printf("tcpip bench: tap: receive offloads %s: %d frames received, %d of them"
                                 + " super-segments%n",
                         tap.receiveOffloads() ? "on" : "off (" + TapDevice.RX_OFFLOAD_PROPERTY + "=false)",

@@ -11,6 +11,11 @@ public enum Counter {
      */
     TX_GSO_WRITES,
     /**
+     * TAP and TUN: of the {@link #TX_GSO_WRITES}, the TCP super-segments the stack made itself (TSO from TCP, see
+     * {@link NetworkDevice#maxSuperSegment()}), each written whole.
+     */
+    TX_TSO_WRITES,
+    /**
      * TAP and TUN: frames the loop wrote itself, small ones while the writer thread was idle, saving its wake-up
      * (see {@link TapDevice}); {@link #TX_FRAMES} counts them too.
      */

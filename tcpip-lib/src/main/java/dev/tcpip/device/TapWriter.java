@@ -284,6 +284,7 @@ final class TapWriter {
             long n = out.write(st, ring.largeSegment().asSlice(0, VnetHeader.LENGTH + len), VnetHeader.LENGTH + len);
             if (n == VnetHeader.LENGTH + len) {
                 counters.increment(Counter.TX_GSO_WRITES);
+                counters.increment(Counter.TX_TSO_WRITES);
                 counters.add(Counter.TX_FRAMES, pieces);
                 counters.add(Counter.TX_BYTES, wireBytes);
                 return;

@@ -108,6 +108,7 @@ class TunDeviceTest {
                 assertEquals(0, stack.counter(StackCounter.ETH_TX_FRAMES));
                 assertEquals(0, stack.counter(StackCounter.NDP_NS_TX), "no neighbour resolution on a TUN");
                 assertTrue(tun.counters().get(Counter.TX_GSO_WRITES) > 0, "segments went merged: " + tun.counters());
+                assertTrue(tun.counters().get(Counter.TX_TSO_WRITES) > 0, "TCP sent super-segments: " + tun.counters());
                 assertEquals(0, tun.counters().get(Counter.DROPPED_OFFLOAD), tun.counters().toString());
             } finally {
                 stack.disconnect();                                    // closes the device

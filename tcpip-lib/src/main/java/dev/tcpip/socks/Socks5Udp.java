@@ -120,8 +120,9 @@ final class Socks5Udp implements Udp {
     private final class Port {
         volatile DatagramHandler handler;                      // null: the shared sending port, replies dropped
         volatile int port;
-        private volatile Association live;                     // the association with a relay, if any
-        private Association pending;                           // guarded by this: the association being set up
+        private volatile Association live;                     // the association with a relay, sending directly
+        private volatile Association receiving;                // the association whose relay's datagrams we take
+        private Association pending;                           // guarded by this: set up, or sending what waited
         private final ArrayDeque<byte[]> queue = new ArrayDeque<>();   // guarded by this
         private boolean ended;                                 // guarded by this
 
@@ -155,7 +156,7 @@ final class Socks5Udp implements Udp {
 
         /** A datagram on the underlying port: from the relay, with the SOCKS5 header (RFC 1928 §7). */
         void fromRelay(Datagram d) throws Exception {
-            Association a = live;
+            Association a = receiving;
             if (a == null || !d.src().equals(a.relay)) {
                 counters.stray.incrementAndGet();
                 return;
@@ -250,30 +251,43 @@ final class Socks5Udp implements Udp {
             // RFC 1928 §6 gives the relay's address in BND.ADDR; an unspecified one means the proxy's own.
             relay = bound.getAddress().isAnyLocalAddress()
                     ? new InetSocketAddress(g.flow().dst().getAddress(), bound.getPort()) : bound;
-            List<byte[]> waiting;
             synchronized (port) {
                 if (port.ended || port.pending != this) {
                     g.flow().abort();
                     return;
                 }
                 control = g.flow();
-                port.pending = null;
-                port.live = this;
-                waiting = new ArrayList<>(port.queue);
-                for (byte[] q : waiting) {
-                    queuedBytes.addAndGet(-q.length);
-                }
-                port.queue.clear();
+                port.receiving = this;                           // answers to what waited may come at once
                 counters.associations.incrementAndGet();
                 counters.associationsOpen.incrementAndGet();
                 touch();
                 armIdle(stack.config().udpIdleTimeout());
             }
-            for (byte[] d : waiting) {
-                try {
-                    send(d);
-                } catch (IOException | RuntimeException e) {
-                    counters.dropped.incrementAndGet();
+            // What waited goes first, in order: until the queue is empty this association stays pending, so a
+            // datagram sent meanwhile queues behind the waiting ones instead of overtaking them.
+            while (true) {
+                List<byte[]> waiting;
+                synchronized (port) {
+                    if (ended || port.pending != this) {
+                        return;                                  // ended meanwhile; end() dropped the queue
+                    }
+                    if (port.queue.isEmpty()) {
+                        port.pending = null;
+                        port.live = this;
+                        break;
+                    }
+                    waiting = new ArrayList<>(port.queue);
+                    for (byte[] q : waiting) {
+                        queuedBytes.addAndGet(-q.length);
+                    }
+                    port.queue.clear();
+                }
+                for (byte[] d : waiting) {
+                    try {
+                        send(d);
+                    } catch (IOException | RuntimeException e) {
+                        counters.dropped.incrementAndGet();
+                    }
                 }
             }
             watch(g.flow());
@@ -343,6 +357,9 @@ final class Socks5Udp implements Udp {
                 ended = true;
                 if (port.live == this) {
                     port.live = null;
+                }
+                if (port.receiving == this) {
+                    port.receiving = null;
                 }
                 if (port.pending == this) {
                     port.pending = null;

@@ -10,6 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.Datagram;
+import dev.tcpip.DatagramHandler;
+import dev.tcpip.FlowInfo;
+import dev.tcpip.Stack;
+import dev.tcpip.Tcp;
+import dev.tcpip.Udp;
 import dev.tcpip.Direction;
 import dev.tcpip.IpFamily;
 import dev.tcpip.Payloads;
@@ -30,8 +35,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -271,6 +279,75 @@ class Socks5StackTest {
         assertEquals(1, s.associationsOpen());
         assertEquals(1, s.datagramsSent());
         assertEquals(1, s.datagramsReceived());
+    }
+
+    @Test
+    void aDatagramSentWhileTheWaitingOnesAreFlushedQueuesBehindThem() throws Exception {
+        // The first datagram waits for the association; the host stack below holds the association's first send
+        // to the relay (the flush of what waited) until the test has sent a second datagram. That one must queue
+        // behind the first, not overtake it (a CI run saw the second datagram echoed before the first).
+        CountDownLatch flushing = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicInteger relaySends = new AtomicInteger();
+        Udp held = new Udp() {
+            @Override
+            public void send(InetSocketAddress dst, ByteBuffer payload, UdpSendOptions options) throws IOException {
+                if (relaySends.getAndIncrement() == 0) {
+                    flushing.countDown();
+                    try {
+                        proceed.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                host.udp().send(dst, payload, options);
+            }
+
+            @Override
+            public int listen(int port, DatagramHandler handler) throws IOException {
+                return host.udp().listen(port, handler);
+            }
+
+            @Override
+            public void unlisten(int port) {
+                host.udp().unlisten(port);
+            }
+        };
+        Stack below = new Stack() {
+            @Override
+            public Tcp tcp() {
+                return host.tcp();
+            }
+
+            @Override
+            public Udp udp() {
+                return held;
+            }
+
+            @Override
+            public List<FlowInfo> flows() {
+                return host.flows();
+            }
+
+            @Override
+            public void disconnect() {
+            }
+        };
+        socks = Socks5Stack.over(below, Socks5Config.of(server.address()));
+        InetSocketAddress echo = new InetSocketAddress(V4, udpEcho());
+        BlockingQueue<Datagram> inbox = new ArrayBlockingQueue<>(4);
+        int port = socks.udp().listen(0, inbox::add);
+        socks.udp().send(echo, ByteBuffer.wrap("first".getBytes()), UdpSendOptions.fromPort(port));
+        assertTrue(flushing.await(5, TimeUnit.SECONDS), "the association came up and began sending what waited");
+        socks.udp().send(echo, ByteBuffer.wrap("second".getBytes()), UdpSendOptions.fromPort(port));
+        proceed.countDown();
+        Datagram one = inbox.poll(5, TimeUnit.SECONDS);
+        Datagram two = inbox.poll(5, TimeUnit.SECONDS);
+        assertNotNull(one, "an echo within 5 s");
+        assertNotNull(two, "a second echo within 5 s");
+        assertEquals("first", text(one.payload()));
+        assertEquals("second", text(two.payload()));
+        assertEquals(2, socks.stats().datagramsSent());
     }
 
     @Test

@@ -18,7 +18,8 @@ final class Receiver {
     private final Connection c;
     private final Tcb t;
     private final ReceiveBuffer buffer;
-    private final OutOfOrderQueue outOfOrder;
+    /** Made at the first segment out of order (most connections never see one): null until then. */
+    private OutOfOrderQueue outOfOrder;
     private final AckPolicy ackPolicy = new AckPolicy();
     private int irs;
     private int rcvNxt;
@@ -41,9 +42,19 @@ final class Receiver {
         this.c = c;
         this.t = c.tcb;
         this.buffer = new ReceiveBuffer(c.config.receiveBufferSize());
-        // Out-of-order memory: the bytes are bounded by the window; with each chunk's overhead, by twice the buffer.
-        this.outOfOrder = new OutOfOrderQueue(c.config.outOfOrderLimit(),
-                (int) Math.min(Integer.MAX_VALUE, 2L * c.config.receiveBufferSize()));
+    }
+
+    /** The out-of-order queue, made now if it was not. */
+    private OutOfOrderQueue outOfOrder() {
+        OutOfOrderQueue q = outOfOrder;
+        if (q == null) {
+            // Out-of-order memory: the bytes are bounded by the window; with each chunk's overhead, by twice the
+            // buffer.
+            q = new OutOfOrderQueue(c.config.outOfOrderLimit(),
+                    (int) Math.min(Integer.MAX_VALUE, 2L * c.config.receiveBufferSize()));
+            outOfOrder = q;
+        }
+        return q;
     }
 
     int irs() {
@@ -200,7 +211,7 @@ final class Receiver {
         }
         int off = seg.payloadOffset() + skip;
         if (start == rcvNxt) {
-            boolean hadHoles = !outOfOrder.isEmpty();
+            boolean hadHoles = holdsOutOfOrder();
             if (readShutdown) {
                 rcvNxt += len; // shutdown(READ): accepted and discarded
             } else {
@@ -217,7 +228,7 @@ final class Receiver {
             // super-segment that stands for two or more (their size may be below our SMSS: the sender's options).
             return ackPolicy.onInOrderData(len, t.smss, hadHoles) || arrivingSegments >= 2;
         }
-        outOfOrder.insert(start, seg.buffer(), off, len);
+        outOfOrder().insert(start, seg.buffer(), off, len);
         textRefused();
         return true; // RFC 5681 §4.2 / RFC 9293 §3.10.7.4: out-of-order data, a duplicate ACK at once
     }
@@ -290,15 +301,15 @@ final class Receiver {
     // --- SACK (RFC 2018 §4) ---
 
     boolean holdsOutOfOrder() {
-        return !outOfOrder.isEmpty();
+        return outOfOrder != null && !outOfOrder.isEmpty();
     }
 
     int sackRuns() {
-        return outOfOrder.runs();
+        return outOfOrder != null ? outOfOrder.runs() : 0;
     }
 
     List<TcpOptions.SackBlock> sackBlocks(int max) {
-        return outOfOrder.sackBlocks(max);
+        return outOfOrder != null ? outOfOrder.sackBlocks(max) : List.of();
     }
 
     // --- the application's side ---
@@ -324,6 +335,8 @@ final class Receiver {
     }
 
     void clear() {
-        outOfOrder.clear();
+        if (outOfOrder != null) {
+            outOfOrder.clear();
+        }
     }
 }

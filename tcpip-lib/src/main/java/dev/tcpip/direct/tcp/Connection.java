@@ -69,6 +69,11 @@ final class Connection {
      * thread): a close called after it need not wait for the peer, which has closed already.
      */
     volatile boolean peerClosed;
+    /** In the stack's {@link TimeWaitQueue}, and its neighbours there (null at the ends). Loop only. */
+    boolean timeWaitQueued;
+    Connection timeWaitPrev, timeWaitNext;
+    /** The next connection in its {@link ConnectionTable} chain, or null. Loop only. */
+    Connection nextInTable;
     /** Records what the connection does, or null (off: each hook reads this field and goes on). */
     FlowRecorder recorder;
 

@@ -33,8 +33,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -93,14 +91,14 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private ArrivingFrame arriving = new ArrivingFrame();        // the stack's, once it says so
     private final PortAllocator ports;
     private final ChallengeAckLimiter challengeAcks;
-    private final Map<FourTuple, Connection> connections = new HashMap<>();
+    private final ConnectionTable connections;
     private final Map<Integer, Listener> listeners = new HashMap<>();
     /**
      * TIME-WAIT connections in the order of their deadlines, oldest first (RFC 9293 §3.4.2; bounded, DESIGN
      * principle 7). Every entry waits the same 2 x MSL and a restart moves it to the end, so the first entry is
      * always the next to expire and one loop timer ({@link #timeWaitSweep}) serves them all.
      */
-    private final LinkedHashSet<Connection> timeWait = new LinkedHashSet<>();
+    private final TimeWaitQueue timeWait = new TimeWaitQueue();
     /** The loop timer that ends the first TIME-WAIT entry at its deadline, or null when none is scheduled. */
     private Timer timeWaitSweep;
     private volatile boolean disconnected;
@@ -126,6 +124,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         this.config = config;
         this.counters = counters;
         this.isn = new IsnGenerator(random);
+        this.connections = new ConnectionTable(isn.tableSeed());
         this.cookies = isn.cookies();
         this.ports = new PortAllocator(random, config.ephemeralLow(), config.ephemeralHigh());
         this.challengeAcks = new ChallengeAckLimiter(config.challengeAckLimit());
@@ -218,7 +217,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
         IpAddress local = bound != null ? bound : source;
         int port = ports.allocate(new FourTuple(local, 0, remote, remotePort),
-                p -> listeners.containsKey(p) || connections.containsKey(new FourTuple(local, p, remote, remotePort)));
+                p -> listeners.containsKey(p) || connections.contains(local, p, remote, remotePort));
         if (port < 0) {
             f.fail(new IOException("no free ephemeral port toward " + AddressText.of(remote, remotePort)));
             return;
@@ -325,7 +324,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
     private void abortAll(long now) {
         listeners.clear();
         stopForwarding();
-        for (Connection c : new ArrayList<>(connections.values())) {
+        for (Connection c : connections.snapshot()) {
             c.abort(new ClosedException("stack disconnected"), new ClosedException("stack disconnected"), true, now);
         }
         if (timeWaitSweep != null) {            // the table is empty: a loop that goes on need not keep the layer
@@ -351,16 +350,16 @@ public final class DirectTcp implements Tcp, TransportHandler {
      */
     public List<FlowInfo> flows(int limit) {
         List<FlowInfo> out = new ArrayList<>(Math.min(limit, connections.size()));
-        for (Connection c : connections.values()) {
+        connections.visit(c -> {
             if (out.size() >= limit) {
-                break;
+                return false;
             }
             TcpState s = c.tcb.state;
-            if (s == null || s == TcpState.TIME_WAIT || s == TcpState.CLOSED || !c.opened && c.pendingConnect == null) {
-                continue;
+            if (s != null && s != TcpState.TIME_WAIT && s != TcpState.CLOSED && (c.opened || c.pendingConnect != null)) {
+                out.add(new FlowInfo(c.flow.src(), c.flow.dst(), c.info()));
             }
-            out.add(new FlowInfo(c.flow.src(), c.flow.dst(), c.info()));
-        }
+            return true;
+        });
         return out;
     }
 
@@ -450,12 +449,12 @@ public final class DirectTcp implements Tcp, TransportHandler {
             counters.inc(StackCounter.TCP_DROPPED_MALFORMED);
             return;
         }
-        FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
-        Connection c = connections.get(id);
+        Connection c = connections.get(dst, seg.dstPort(), src, seg.srcPort());   // no key object per segment
         if (c != null) {
             Arrival.segment(c, seg, ecn, arriving.segments(buf, off, seg.payloadLength()), now);
             return;
         }
+        FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
         Listener l = listeners.get(seg.dstPort());
         if (forwarded != null && !disconnected && (l == null || !ip.isOwn(dst))) {
             forwarded.arrive(id, seg, buf, off, len, now);      // forwarding: any address, no local listener
@@ -474,7 +473,7 @@ public final class DirectTcp implements Tcp, TransportHandler {
         if (error.protocol() != IpProtocol.TCP || error.transport().length < 8) {
             return;
         }
-        Connection c = connections.get(new FourTuple(error.src(), error.srcPort(), error.dst(), error.dstPort()));
+        Connection c = connections.get(error.src(), error.srcPort(), error.dst(), error.dstPort());
         if (c == null) {
             return;
         }
@@ -534,19 +533,18 @@ public final class DirectTcp implements Tcp, TransportHandler {
     }
 
     private void evictOldestTimeWait() {
-        Iterator<Connection> it = timeWait.iterator();
-        Connection oldest = it.next();
-        it.remove();
+        Connection oldest = timeWait.first();
+        timeWait.remove(oldest);
         oldest.release(null);
         counters.inc(StackCounter.TCP_TIME_WAIT_EVICTED);
     }
 
     void add(Connection c) {
-        connections.put(c.id, c);
+        connections.put(c);
     }
 
     void remove(Connection c) {
-        connections.remove(c.id, c);
+        connections.remove(c);
         timeWait.remove(c);            // a sweep scheduled for it finds the next entry, or none, and goes on
         if (c.countedEmbryonic) {
             c.countedEmbryonic = false;
@@ -628,15 +626,16 @@ public final class DirectTcp implements Tcp, TransportHandler {
     /** Schedules the sweep for the first entry's deadline, unless it is scheduled already (it reschedules itself). */
     private void scheduleTimeWaitSweep() {
         if (timeWaitSweep == null && !timeWait.isEmpty()) {
-            timeWaitSweep = loop.at(timeWait.getFirst().timeWaitUntil, this::sweepTimeWait);
+            timeWaitSweep = loop.at(timeWait.first().timeWaitUntil, this::sweepTimeWait);
         }
     }
 
     /** Ends the TIME-WAIT entries whose 2 x MSL is over, oldest first, then waits for the next one's deadline. */
     private void sweepTimeWait(long now) {
         timeWaitSweep = null;
-        while (!timeWait.isEmpty() && timeWait.getFirst().timeWaitUntil <= now) {
-            timeWait.getFirst().release(null);   // release removes it from the table
+        // each pass releases the first entry, which release takes out of the queue: at most size passes
+        for (int n = timeWait.size(); n > 0 && timeWait.first().timeWaitUntil <= now; n--) {
+            timeWait.first().release(null);
         }
         scheduleTimeWaitSweep();
     }

@@ -13,6 +13,14 @@ final class IsnGenerator {
         this.f = new SipHash(random.nextLong(), random.nextLong());
     }
 
+    /**
+     * The connection table's seed ({@link ConnectionTable}): from the same secret key, so that it is secret too and
+     * a seeded simulation replays it, without drawing from the random source again.
+     */
+    long tableSeed() {
+        return f.hash(new long[] {0x7461626c65L});   // "table"
+    }
+
     /** SYN cookies keyed with the same secret (RFC 4987 §3.6 asks for a secret only the server knows). */
     SynCookies cookies() {
         return new SynCookies(f);

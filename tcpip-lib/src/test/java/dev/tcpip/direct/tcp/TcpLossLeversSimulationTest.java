@@ -19,10 +19,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The loss-recovery levers behind switches that are off by default, each run on and off in virtual time: pacing
- * ({@link Pacer}) and the cwnd-limited check ({@link CongestionControl#cwndLimited}). Each transfer is checked byte
+ * ({@link Pacer}), the cwnd-limited check ({@link CongestionControl#cwndLimited}) and a lower RTO floor
+ * ({@link RetransmitTimer#MIN_RTO_PROPERTY}). Each transfer is checked byte
  * for byte by the receiver.
  */
-class TcpPacingSimulationTest {
+class TcpLossLeversSimulationTest {
     private static final LinkConfig LAN = LinkConfig.DEFAULTS.withLatency(Duration.ofNanos(25_000))
             .withBitsPerSecond(10_000_000_000L).withQueueFrames(1024);
     private static final LinkConfig LOSSY = LAN.withFaults(Faults.NONE.withLoss(0.02), Faults.NONE.withLoss(0.02));
@@ -158,5 +159,25 @@ class TcpPacingSimulationTest {
         } finally {
             CongestionControl.cwndLimitedCheck = saved;
         }
+    }
+
+    @Test
+    void aLowerRtoFloorSetsTheTimerBelowTwoHundredMillisecondsAndTheLossyTransferStaysByteExact() {
+        long saved = RetransmitTimer.minRtoOverride;
+        long[] rto = new long[2];
+        try {
+            for (int on = 0; on <= 1; on++) {
+                RetransmitTimer.minRtoOverride = on == 1 ? 50_000_000L : 0;
+                Run r = transfer(4, TcpConfig.DEFAULTS, LOSSY, 4L << 20);
+                assertTrue(r.info().retransmissions() > 0, "2 % of the frames were lost: " + r.info());
+                rto[on] = r.info().rto();
+            }
+        } finally {
+            RetransmitTimer.minRtoOverride = saved;
+        }
+        System.out.printf("RTO at the end: %d ns with the 200 ms floor, %d ns with 50 ms%n", rto[0], rto[1]);
+        // A 100 us round trip: the RTO is its floor.
+        assertEquals(200_000_000L, rto[0]);
+        assertEquals(50_000_000L, rto[1]);
     }
 }

@@ -40,6 +40,16 @@ sealed abstract class CongestionControl permits NewReno, Cubic {
     private long lastRoundMinRtt = NONE, currentRoundMinRtt = NONE, cssBaselineMinRtt = NONE;
     private int rttSampleCount, cssRounds, cssCarry;
 
+    /**
+     * The system property that turns the cwnd-limited check on ({@code true}; off by default): cwnd grows outside
+     * recovery only while the flight fills it ({@link #cwndLimited}). Read at class loading; tests set it.
+     */
+    static final String CWND_LIMITED_PROPERTY = "tcpip.tcp.cwndLimited";
+    static boolean cwndLimitedCheck = Boolean.getBoolean(CWND_LIMITED_PROPERTY);
+    /** The largest flight (SND.MAX - SND.UNA after a send) in this round and the one before; rounds end at flightRoundEnd. */
+    private int flightMax, lastFlightMax, flightRoundEnd;
+    private boolean flightRoundStarted;
+
     CongestionControl(int smss, int initialWindowSegments) {
         this.smss = smss;
         this.cwnd = initialWindow(smss, initialWindowSegments);
@@ -131,6 +141,37 @@ sealed abstract class CongestionControl permits NewReno, Cubic {
      */
     void countStretchAcks() {
         stretchAcks = true;
+    }
+
+    /** A segment was sent: {@code flight} bytes are outstanding. */
+    final void onFlight(int flight) {
+        flightMax = Math.max(flightMax, flight);
+    }
+
+    /** A new ACK of {@code ack}, SND.NXT being {@code sndNxt}: the flight's rounds (as HyStart++'s, RFC 9406 §4.2). */
+    final void onAckForFlight(int ack, int sndNxt) {
+        if (flightRoundStarted && Seq.lt(ack, flightRoundEnd)) {
+            return;
+        }
+        flightRoundStarted = true;
+        flightRoundEnd = sndNxt;
+        lastFlightMax = flightMax;
+        flightMax = 0;
+    }
+
+    /**
+     * Whether the window is in use, so that an ACK may grow it (always, unless {@link #cwndLimitedCheck}). RFC 9438 §4.6
+     * lets CUBIC reduce from cwnd instead of FlightSize only if cwnd stops growing while the flight does not fill it;
+     * RFC 7661 §4.3 keeps a window that is not validated from growing. Test, as Linux's: the largest flight of this
+     * round or the last one reached cwnd less a segment in congestion avoidance, half of cwnd in slow start (where
+     * the window doubles per round, so a flight of half of it fills the next).
+     */
+    final boolean cwndLimited() {
+        if (!cwndLimitedCheck) {
+            return true;
+        }
+        long flight = Math.max(flightMax, lastFlightMax);
+        return cwnd < ssthresh ? 2 * flight >= cwnd : flight + smss > cwnd;
     }
 
     /** Whether HyStart++ has left standard slow start for CSS. */

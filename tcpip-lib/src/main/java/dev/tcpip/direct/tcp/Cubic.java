@@ -78,7 +78,8 @@ final class Cubic extends CongestionControl {
     /**
      * RFC 9438 §4.6 multiplicative decrease (ssthresh = cwnd * beta, at least 2 segments) and §4.7 fast
      * convergence; a new epoch. §4.6 computes from FlightSize, and lets implementations use cwnd if they keep cwnd
-     * from growing while the flight does not fill it; this one uses cwnd and does not yet (noted, not changed).
+     * from growing while the flight does not fill it; this one uses cwnd, and keeps it from growing so
+     * only with {@link CongestionControl#CWND_LIMITED_PROPERTY} on (off by default).
      */
     private void reduce() {
         double seg = (double) cwnd / smss;

@@ -187,6 +187,9 @@ final class Recovery {
         if (cc != null && !active) {
             cc.onAckForRound(ack, s.nxt());           // RFC 9406 §4.2: rounds, before this ACK's RTT sample
         }
+        if (cc != null) {
+            cc.onAckForFlight(ack, s.nxt());
+        }
         c.retransmitTimer.onNewAck(seg, ack, now);
         long srtt = c.retransmitTimer.rto().srtt();
         if (goBackLoss && Seq.ge(ack, lossEnd)) {
@@ -220,8 +223,8 @@ final class Recovery {
             } else if (afterTimeout) {
                 cc.onAck(now, acked, srtt); // RFC 5681 §3.1: slow start after a timeout
             }
-        } else if (cc != null) {
-            cc.onAck(now, acked, srtt);
+        } else if (cc != null && cc.cwndLimited()) {
+            cc.onAck(now, acked, srtt);               // RFC 7661 §4.3, RFC 9438 §4.6: only a window in use grows
         }
         if (probing && Seq.ge(ack, probeEnd)) {
             // RFC 8985 §7.4: the probe's episode ends. A retransmitted probe acknowledged without a D-SACK
@@ -525,10 +528,18 @@ final class Recovery {
         armProbe(now + probeTimeout(flight));
     }
 
+    /**
+     * The smoothed RTT in ns, or 0 before a sample: {@link Rack}'s (per segment, at the loop clock's precision), else
+     * the RFC 6298 estimator's.
+     */
+    long smoothedRtt() {
+        RtoEstimator rto = c.retransmitTimer.rto();
+        return rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
+    }
+
     /** RFC 8985 §7.2's PTO for {@code flight} bytes outstanding. */
     private long probeTimeout(int flight) {
-        RtoEstimator rto = c.retransmitTimer.rto();
-        long srtt = rack.srtt() > 0 ? rack.srtt() : rto.measured() ? rto.srtt() : 0;
+        long srtt = smoothedRtt();
         long pto = srtt > 0 ? Math.max(2 * srtt, MIN_PTO) : 1_000_000_000L;
         // "FlightSize is one segment" gets the worst-case delayed ACK. Departure: so does any flight that ends
         // with our FIN. A receiver entering CLOSE-WAIT holds its ACK back for the application's answer (Linux

@@ -26,11 +26,20 @@ final class RetransmitTimer {
     private int rttSeq;
     private long rttStart;
     long timeouts; // statistics
+    /**
+     * The system property that lowers the RTO's floor below {@link TcpConfig#minRto} (milliseconds, for the
+     * comparison of issue 14; unset by default, when the configuration's 200 ms, Linux's floor, stands). RFC 6298
+     * §2.4 asks 1 s; the floor must stay above the peer's delayed ACK (RFC 9293 §3.8.6.3: under 500 ms; Linux's
+     * is 40 ms at least). Read at class loading into {@link #minRtoOverride} (ns, 0: none); tests set it.
+     */
+    static final String MIN_RTO_PROPERTY = "tcpip.tcp.minRtoMs";
+    static long minRtoOverride = Math.max(0, Long.getLong(MIN_RTO_PROPERTY, 0)) * 1_000_000L;
 
     RetransmitTimer(Connection c) {
         this.c = c;
         TcpConfig cfg = c.config;
-        this.rto = new RtoEstimator(cfg.initialRto().toNanos(), cfg.minRto().toNanos(), cfg.maxRto().toNanos());
+        long minRto = minRtoOverride > 0 ? Math.min(minRtoOverride, cfg.minRto().toNanos()) : cfg.minRto().toNanos();
+        this.rto = new RtoEstimator(cfg.initialRto().toNanos(), minRto, cfg.maxRto().toNanos());
         this.synRetries = cfg.synRetries();
     }
 

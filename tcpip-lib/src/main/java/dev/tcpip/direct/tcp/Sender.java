@@ -16,6 +16,8 @@ final class Sender {
     private CongestionControl cc;
     /** Per-flow Nagle switch: true after writeNodelay, false again after a plain write. */
     private boolean nodelay;
+    /** Spaces new segments when {@link Pacer#on}; made on first need. */
+    private Pacer pacer;
 
     private int iss;
     private int sndUna;
@@ -193,11 +195,30 @@ final class Sender {
                     && Seq.ge(sndNxt, sndMax)) {
                 break; // RFC 896, RFC 1122 §4.2.3.4: one small segment in flight at a time
             }
+            if (Pacer.on && len > 0 && !pace(len, now)) {
+                break;
+            }
             send(sndNxt, len, fin, now);
             if (fin) {
                 break;
             }
         }
+    }
+
+    /**
+     * Pacing ({@link Pacer}): whether {@code len} new bytes may leave now; if not, the {@link Timers#PACE} deadline is
+     * set for when they may, and the send loop stops until it.
+     */
+    private boolean pace(int len, long now) {
+        double rate = Pacer.rate(cc.cwnd(), cc.ssthresh(), c.recovery.smoothedRtt());
+        if (pacer == null) {
+            pacer = new Pacer();
+        }
+        if (pacer.take(len, t.smss, rate, now)) {
+            return true;
+        }
+        c.timers.arm(Timers.PACE, pacer.waitUntil(len, t.smss, rate));
+        return false;
     }
 
     /** Sends {@code len} bytes from sequence {@code seq} (plus FIN), updating SND.NXT/SND.MAX and counters. */
@@ -228,6 +249,9 @@ final class Sender {
             sndNxt = end; // a retransmitted hole (seq below SND.NXT) leaves SND.NXT alone
         }
         sndMax = Seq.max(sndMax, end);
+        if (cc != null) {
+            cc.onFlight(Seq.diff(sndMax, sndUna));
+        }
         if (fin && !finSent) {
             finSent = true;
             finSeq = seq + len;

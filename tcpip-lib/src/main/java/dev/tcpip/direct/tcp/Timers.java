@@ -8,14 +8,15 @@ import java.util.function.LongConsumer;
 /**
  * Holds the connection's deadlines and hands each expiry, with the event's time, to the part that owns it:
  * retransmission and persist ({@link RetransmitTimer}, RFC 6298 §5, RFC 9293 §3.8.6.1), the reordering timer
- * and the loss probe (RFC 8985 §6.2, §7) and delayed ACKs ({@link Receiver}, RFC 9293 §3.8.6.3); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it runs itself with a
+ * and the loss probe (RFC 8985 §6.2, §7), delayed ACKs ({@link Receiver}, RFC 9293 §3.8.6.3) and the paced sender's
+ * next departure ({@link Pacer}); and keep-alive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), which it runs itself with a
  * {@link KeepaliveProbe}. TIME-WAIT (RFC 9293 §3.4.2) is not here: {@link DirectTcp}'s table of TIME-WAIT entries
  * ends them with one timer for all.
  *
- * <p>All five share one loop timer, scheduled for the earliest deadline when it was set (lazy: moving a deadline
+ * <p>All six share one loop timer, scheduled for the earliest deadline when it was set (lazy: moving a deadline
  * later only stores it; the loop timer notices when it fires and schedules itself again), so a busy flow does
- * not schedule and cancel a loop timer per segment, and an idle connection holds five longs and at most one
- * loop timer rather than five timer objects. Loop-thread only.
+ * not schedule and cancel a loop timer per segment, and an idle connection holds six longs and at most one
+ * loop timer rather than six timer objects. Loop-thread only.
  */
 final class Timers implements LongConsumer {
     static final int RETRANSMIT = 0;
@@ -25,15 +26,17 @@ final class Timers implements LongConsumer {
     static final int REORDER = 3;
     /** RFC 8985 §7: the probe timeout of a tail loss probe. */
     static final int PROBE = 4;
-    private static final int KINDS = 5;
+    /** The next paced segment's departure ({@link Pacer}). */
+    static final int PACE = 5;
+    private static final int KINDS = 6;
     private static final long NONE = Long.MIN_VALUE;
 
     private final Connection c;
     /**
-     * The five deadlines, one field each rather than a {@code long[5]}: one object (and 56 bytes) less per
-     * connection, on both sides of each of a churn's short connections; {@link #deadline}/{@link #set} index them.
+     * The six deadlines, one field each rather than a {@code long[6]}: one object less per connection, on both sides
+     * of each of a churn's short connections; {@link #deadline}/{@link #set} index them.
      */
-    private long retransmit = NONE, delayedAck = NONE, keepalive = NONE, reorder = NONE, probe = NONE;
+    private long retransmit = NONE, delayedAck = NONE, keepalive = NONE, reorder = NONE, probe = NONE, pace = NONE;
     /** The loop timer, or null; it fires at {@code scheduledFor}, no later than the earliest deadline. */
     private Timer scheduled;
     private long scheduledFor;
@@ -70,6 +73,7 @@ final class Timers implements LongConsumer {
             case KEEPALIVE -> keepalive;
             case REORDER -> reorder;
             case PROBE -> probe;
+            case PACE -> pace;
             default -> throw new IllegalArgumentException("timer " + kind);
         };
     }
@@ -81,6 +85,7 @@ final class Timers implements LongConsumer {
             case KEEPALIVE -> keepalive = at;
             case REORDER -> reorder = at;
             case PROBE -> probe = at;
+            case PACE -> pace = at;
             default -> throw new IllegalArgumentException("timer " + kind);
         }
     }
@@ -138,6 +143,7 @@ final class Timers implements LongConsumer {
             case KEEPALIVE -> onKeepaliveTimer(now);
             case REORDER -> c.recovery.onReorderTimer(now);
             case PROBE -> c.recovery.onProbeTimer(now);
+            case PACE -> c.sender.output(now);
             default -> throw new IllegalArgumentException("timer " + kind);
         }
     }
@@ -192,7 +198,7 @@ final class Timers implements LongConsumer {
 
     /** Every deadline off and the loop timer cancelled: for a connection that ends. */
     void stopAll() {
-        retransmit = delayedAck = keepalive = reorder = probe = NONE;
+        retransmit = delayedAck = keepalive = reorder = probe = pace = NONE;
         if (scheduled != null) {
             scheduled.cancel();
             scheduled = null;

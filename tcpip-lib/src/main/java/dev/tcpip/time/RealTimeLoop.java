@@ -24,7 +24,8 @@ import java.util.function.LongConsumer;
  * run once it has woken, so callers cannot starve it), and what a caller ran is
  * visible to the loop (and the next caller) through the lock. Order is kept: a caller runs inline only when no task
  * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
- * it, as on the loop thread). On by default: the system property {@value #INLINE_PROPERTY}{@code =false}, read when
+ * it, as on the loop thread). A task another thread queues while a caller holds the turn runs on that caller before it
+ * lets go, so the loop thread is not woken for it either (see {@code giveTurnBack}). On by default: the system property {@value #INLINE_PROPERTY}{@code =false}, read when
  * a loop starts, turns it off. (TapEcnIT's spurious retransmission, once blamed on it, is a tail loss probe of the
  * final segment racing the peer's ACK under load; it happens with inline runs off as well: ARCHITECTURE.md.) A
  * simulation's loop never runs anything inline: its order is the driver's.
@@ -50,6 +51,8 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private final TimerQueue timers = new TimerQueue();           // guarded by turn
     private final AtomicLong timerSeq = new AtomicLong();
     private volatile boolean sleeping;
+    private volatile boolean inlineOwner;                         // a caller, not the loop thread, holds the turn
+    private ArrayDeque<Runnable> inlineRunning = new ArrayDeque<>();   // guarded by turn: queued tasks a caller runs
     private volatile boolean closed;
 
     private RealTimeLoop(String name, LoopConfig config) {
@@ -98,7 +101,10 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         } finally {
             lock.unlock();
         }
-        if (sleeping) {
+        // A caller running inline runs what was queued meanwhile before it lets go (giveTurnBack), so the loop is
+        // not woken for it. inlineOwner is read after anyIncoming was written, and giveTurnBack reads anyIncoming
+        // after clearing inlineOwner (both volatile): at least one of the two sees the task.
+        if (sleeping && !inlineOwner) {
             LockSupport.unpark(thread);
         }
     }
@@ -152,17 +158,73 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             turn.unlock();
             return false;
         }
+        inlineOwner = true;
         return true;
     }
 
-    /** Lets go of the turn; wakes the loop if what ran armed a timer before the deadline it sleeps until. */
+    /**
+     * Lets go of the turn; wakes the loop if what ran armed a timer before the deadline it sleeps until. Tasks queued
+     * while this caller held the turn (another thread's frame or command, which found the turn taken) run here
+     * first, still holding the turn, a bounded number of rounds: the loop thread is woken for them only if it woke
+     * meanwhile, the queue's lock is busy or the rounds are used up.
+     */
     private void giveTurnBack() {
-        Timer next = timers.peek();
-        boolean earlier = next != null && next.deadline < wakeAt;
-        turn.unlock();
-        if (earlier) {
-            LockSupport.unpark(thread);
+        for (int round = 0; ; round++) {
+            Timer next = timers.peek();
+            boolean earlier = next != null && next.deadline < wakeAt;
+            inlineOwner = false;
+            boolean queued = anyIncoming;            // after inlineOwner's write: see execute
+            if (queued && !earlier && round < INLINE_ROUNDS && runQueuedInline()) {
+                continue;
+            }
+            turn.unlock();
+            if (earlier || queued) {
+                LockSupport.unpark(thread);
+            }
+            return;
         }
+    }
+
+    /** Rounds of queued tasks a caller runs before it lets go of the turn (see giveTurnBack). */
+    private static final int INLINE_ROUNDS = 8;
+
+    /**
+     * Holding the turn as a caller: runs the tasks queued so far, in order, if the loop still sleeps and the queue's
+     * lock is free (never waits for it: see takeTurn); false if it ran nothing.
+     */
+    private boolean runQueuedInline() {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        try {
+            if (closed || !sleeping || incoming.isEmpty()) {
+                return false;
+            }
+            ArrayDeque<Runnable> swap = inlineRunning;
+            inlineRunning = incoming;
+            incoming = swap;                         // empty: inlineRunning is drained before each swap
+            anyIncoming = false;
+            inlineOwner = true;
+        } finally {
+            lock.unlock();
+        }
+        for (Runnable task; !closed && (task = inlineRunning.poll()) != null; ) {
+            runSafely(task);
+        }
+        if (!inlineRunning.isEmpty()) {              // closed meanwhile: the loop thread abandons them
+            lock.lock();
+            try {
+                inlineRunning.addAll(incoming);
+                incoming.clear();
+                ArrayDeque<Runnable> swap = incoming;
+                incoming = inlineRunning;
+                inlineRunning = swap;
+                anyIncoming = true;
+            } finally {
+                lock.unlock();
+            }
+        }
+        return true;
     }
 
     @Override

@@ -18,8 +18,9 @@ import dev.tcpip.time.RealTimeLoop;
  *
  * <p>{@link #offer} may be called from any thread; the drain runs on the bound loop. When that loop is a {@link
  * RealTimeLoop} parked with nothing queued, the offering thread runs the drain itself, holding the receiving loop's
- * turn ({@link RealTimeLoop#runOrExecute}): the frame reaches the receiving stack without waking its loop thread, one
- * thread hand-off less per frame (a 1-byte request/response pays two per round trip). The system property {@value
+ * turn ({@link RealTimeLoop#runOrExecute(Runnable, boolean)}, also running what other threads queue on that loop
+ * meanwhile): the frame reaches the receiving stack without waking its loop thread, one thread hand-off less per
+ * frame (a 1-byte request/response paid two per round trip). The system property {@value
  * #INLINE_PROPERTY}{@code =false} turns this off; a simulation's loop is never run inline (the driver's order).
  */
 final class Pipe {
@@ -159,7 +160,7 @@ final class Pipe {
             post = loop;
         }
         if (INLINE && post instanceof RealTimeLoop realTime) {
-            realTime.runOrExecute(drain);       // outside this pipe's lock: the drain takes it
+            realTime.runOrExecute(drain, true);   // outside this pipe's lock: the drain takes it
         } else {
             post.execute(drain);
         }

@@ -26,9 +26,10 @@ import java.util.function.LongConsumer;
  * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
  * it, as on the loop thread). A task another thread queues while a submitted command runs inline runs on that caller
  * before it lets go, so the loop thread is not woken for it either (see {@code giveTurnBack}). On by default: the
- * system property {@value #INLINE_PROPERTY}{@code =false}, read when a loop starts, turns it off. (TapEcnIT's spurious retransmission, once blamed on it, is a tail loss probe of the
- * final segment racing the peer's ACK under load; it happens with inline runs off as well: ARCHITECTURE.md.) A
- * simulation's loop never runs anything inline: its order is the driver's.
+ * system property {@value #INLINE_PROPERTY}{@code =false}, read when a loop starts, turns it off. (TapEcnIT's
+ * spurious retransmission, once blamed on it, is a tail loss probe of the final segment racing the peer's ACK under
+ * load; it happens with inline runs off as well: ARCHITECTURE.md.) A simulation's loop never runs anything inline: its
+ * order is the driver's.
  *
  * <p>Use it for TAP devices, the CLI, and in-memory benchmarks at full speed:
  * <pre>{@code
@@ -222,17 +223,9 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         for (Runnable task; !closed && (task = inlineRunning.poll()) != null; ) {
             runSafely(task);
         }
-        if (!inlineRunning.isEmpty()) {              // closed meanwhile: the loop thread abandons them
-            lock.lock();
-            try {
-                inlineRunning.addAll(incoming);
-                incoming.clear();
-                ArrayDeque<Runnable> swap = incoming;
-                incoming = inlineRunning;
-                inlineRunning = swap;
-                anyIncoming = true;
-            } finally {
-                lock.unlock();
+        for (Runnable task; (task = inlineRunning.poll()) != null; ) {   // closed meanwhile: as abandonAll does
+            if (task instanceof Abandonable a) {
+                a.abandon();
             }
         }
         return true;

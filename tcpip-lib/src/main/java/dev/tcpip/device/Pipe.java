@@ -2,6 +2,7 @@ package dev.tcpip.device;
 
 import dev.tcpip.time.Clock;
 import dev.tcpip.time.EventLoop;
+import dev.tcpip.time.RealTimeLoop;
 
 /**
  * One direction of a link: a bounded ring of frame slots that is at once the transmit queue, the wire and
@@ -15,9 +16,17 @@ import dev.tcpip.time.EventLoop;
  * in the queue (at most {@code queueFrames} segments) and at the rate (the bytes of those segments, headers
  * included).
  *
- * <p>{@link #offer} may be called from any thread; the drain runs on the bound loop.
+ * <p>{@link #offer} may be called from any thread; the drain runs on the bound loop. When that loop is a {@link
+ * RealTimeLoop} parked with nothing queued, the offering thread runs the drain itself, holding the receiving loop's
+ * turn ({@link RealTimeLoop#runOrExecute(Runnable, boolean)}, also running what other threads queue on that loop
+ * meanwhile): the frame reaches the receiving stack without waking its loop thread, one thread hand-off less per
+ * frame (a 1-byte request/response paid two per round trip). The system property {@value
+ * #INLINE_PROPERTY}{@code =false} turns this off; a simulation's loop is never run inline (the driver's order).
  */
 final class Pipe {
+    /** The system property that, when {@code false}, always queues the drain on the receiving loop (class comment). */
+    static final String INLINE_PROPERTY = "tcpip.memory.inline";
+    private static final boolean INLINE = !"false".equals(System.getProperty(INLINE_PROPERTY));
     private final Clock clock;
     private final long latency;
     private final long bitsPerSecond;
@@ -150,7 +159,11 @@ final class Pipe {
             scheduled = true;
             post = loop;
         }
-        post.execute(drain);
+        if (INLINE && post instanceof RealTimeLoop realTime) {
+            realTime.runOrExecute(drain, true);   // outside this pipe's lock: the drain takes it
+        } else {
+            post.execute(drain);
+        }
         return Offer.QUEUED;
     }
 

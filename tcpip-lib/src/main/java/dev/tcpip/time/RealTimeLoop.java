@@ -24,10 +24,12 @@ import java.util.function.LongConsumer;
  * run once it has woken, so callers cannot starve it), and what a caller ran is
  * visible to the loop (and the next caller) through the lock. Order is kept: a caller runs inline only when no task
  * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
- * it, as on the loop thread). On by default: the system property {@value #INLINE_PROPERTY}{@code =false}, read when
- * a loop starts, turns it off. (TapEcnIT's spurious retransmission, once blamed on it, is a tail loss probe of the
- * final segment racing the peer's ACK under load; it happens with inline runs off as well: ARCHITECTURE.md.) A
- * simulation's loop never runs anything inline: its order is the driver's.
+ * it, as on the loop thread). A task another thread queues while a submitted command runs inline runs on that caller
+ * before it lets go, so the loop thread is not woken for it either (see {@code giveTurnBack}). On by default: the
+ * system property {@value #INLINE_PROPERTY}{@code =false}, read when a loop starts, turns it off. (TapEcnIT's
+ * spurious retransmission, once blamed on it, is a tail loss probe of the final segment racing the peer's ACK under
+ * load; it happens with inline runs off as well: ARCHITECTURE.md.) A simulation's loop never runs anything inline: its
+ * order is the driver's.
  *
  * <p>Use it for TAP devices, the CLI, and in-memory benchmarks at full speed:
  * <pre>{@code
@@ -50,6 +52,8 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private final TimerQueue timers = new TimerQueue();           // guarded by turn
     private final AtomicLong timerSeq = new AtomicLong();
     private volatile boolean sleeping;
+    private volatile boolean inlineOwner;                         // a caller, not the loop thread, holds the turn
+    private ArrayDeque<Runnable> inlineRunning = new ArrayDeque<>();   // guarded by turn: queued tasks a caller runs
     private volatile boolean closed;
 
     private RealTimeLoop(String name, LoopConfig config) {
@@ -98,7 +102,10 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         } finally {
             lock.unlock();
         }
-        if (sleeping) {
+        // A caller running inline runs what was queued meanwhile before it lets go (giveTurnBack), so the loop is
+        // not woken for it. inlineOwner is read after anyIncoming was written, and giveTurnBack reads anyIncoming
+        // after clearing inlineOwner (both volatile): at least one of the two sees the task.
+        if (sleeping && !inlineOwner) {
             LockSupport.unpark(thread);
         }
     }
@@ -108,21 +115,30 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
      * class comment), else {@linkplain #execute queues} it.
      */
     public void runOrExecute(Runnable task) {
-        if (!takeTurn()) {
+        runOrExecute(task, false);
+    }
+
+    /**
+     * As {@link #runOrExecute(Runnable)}; if {@code runQueued} and it ran here, tasks other threads queued meanwhile run
+     * here too before the turn is let go (see {@code giveTurnBack}). Not for a device's reader thread: a queued task
+     * may close that device and wait for its reader.
+     */
+    public void runOrExecute(Runnable task, boolean runQueued) {
+        if (!takeTurn(runQueued)) {
             execute(task);
             return;
         }
         try {
             runSafely(task);
         } finally {
-            giveTurnBack();
+            giveTurnBack(runQueued);
         }
     }
 
     /** As {@link EventLoop#submit(Consumer)}, run on this thread when it can (see the class comment). */
     @Override
     public <T> LoopFuture<T> submit(Consumer<? super LoopFuture<T>> command) {
-        if (!takeTurn()) {
+        if (!takeTurn(true)) {
             return EventLoop.super.submit(command);
         }
         try {
@@ -134,7 +150,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             }
             return future;
         } finally {
-            giveTurnBack();
+            giveTurnBack(true);
         }
     }
 
@@ -142,9 +158,10 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
      * Takes the turn if running inline is allowed now: the loop parked, nothing queued, not nested, not closed. Nothing
      * here may block once the turn is taken: a virtual thread that parked holding it (on the queue's lock, say) would
      * wait for a carrier behind every other runnable virtual thread while the loop and the device's reader wait for
-     * it, so the queue is checked through a volatile flag, not its lock.
+     * it, so the queue is checked through a volatile flag, not its lock. {@code drains}: this caller runs what is
+     * queued meanwhile before it lets go (see giveTurnBack).
      */
-    private boolean takeTurn() {
+    private boolean takeTurn(boolean drains) {
         if (!inline || !sleeping || anyIncoming || turn.isHeldByCurrentThread() || !turn.tryLock()) {
             return false;
         }
@@ -152,17 +169,66 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             turn.unlock();
             return false;
         }
+        inlineOwner = drains;
         return true;
     }
 
-    /** Lets go of the turn; wakes the loop if what ran armed a timer before the deadline it sleeps until. */
-    private void giveTurnBack() {
-        Timer next = timers.peek();
-        boolean earlier = next != null && next.deadline < wakeAt;
-        turn.unlock();
-        if (earlier) {
-            LockSupport.unpark(thread);
+    /**
+     * Lets go of the turn; wakes the loop if what ran armed a timer before the deadline it sleeps until. If {@code
+     * drains} (an application thread's command, never a device's reader: a queued task may close that device and
+     * wait for its reader), tasks queued while this caller held the turn (another thread's frame or command, which
+     * found the turn taken) run here first, still holding the turn, a bounded number of rounds: the loop thread is
+     * woken for them only if it woke meanwhile, the queue's lock is busy or the rounds are used up.
+     */
+    private void giveTurnBack(boolean drains) {
+        for (int round = 0; ; round++) {
+            Timer next = timers.peek();
+            boolean earlier = next != null && next.deadline < wakeAt;
+            inlineOwner = false;
+            boolean queued = anyIncoming;            // after inlineOwner's write: see execute
+            if (drains && queued && !earlier && round < INLINE_ROUNDS && runQueuedInline()) {
+                continue;
+            }
+            turn.unlock();
+            if (earlier || queued) {
+                LockSupport.unpark(thread);
+            }
+            return;
         }
+    }
+
+    /** Rounds of queued tasks a caller runs before it lets go of the turn (see giveTurnBack). */
+    private static final int INLINE_ROUNDS = 8;
+
+    /**
+     * Holding the turn as a caller: runs the tasks queued so far, in order, if the loop still sleeps and the queue's
+     * lock is free (never waits for it: see takeTurn); false if it ran nothing.
+     */
+    private boolean runQueuedInline() {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        try {
+            if (closed || !sleeping || incoming.isEmpty()) {
+                return false;
+            }
+            ArrayDeque<Runnable> swap = inlineRunning;
+            inlineRunning = incoming;
+            incoming = swap;                         // empty: inlineRunning is drained before each swap
+            anyIncoming = false;
+            inlineOwner = true;
+        } finally {
+            lock.unlock();
+        }
+        for (Runnable task; !closed && (task = inlineRunning.poll()) != null; ) {
+            runSafely(task);
+        }
+        for (Runnable task; (task = inlineRunning.poll()) != null; ) {   // closed meanwhile: as abandonAll does
+            if (task instanceof Abandonable a) {
+                a.abandon();
+            }
+        }
+        return true;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.tcpip.device;
 import static dev.tcpip.device.FrameKit.frame;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.time.LoopFuture;
 import dev.tcpip.time.RealTimeLoop;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -190,28 +192,124 @@ class MemoryNetworkTest {
         int rounds = 20_000;
         try (RealTimeLoop la = RealTimeLoop.start("a"); RealTimeLoop lb = RealTimeLoop.start("b")) {
             LoopFuture<Integer> done = la.newFuture();
-            byte[] bufA = new byte[64], bufB = new byte[64];
-            int[] expect = {0};
+            byte[] bufB = new byte[64];
             b.attach(lb, (f, o, l) -> {                      // echo with the same sequence number
                 System.arraycopy(f, o, bufB, 0, l);
                 new MacAddress(A).write(bufB, 0);
                 new MacAddress(B).write(bufB, 6);
                 b.send(bufB, 0, l);
             });
-            a.attach(la, (f, o, l) -> {
-                int seq = FrameKit.seq(f, o);
-                if (seq != expect[0]) {
-                    done.fail(new AssertionError("got " + seq + ", expected " + expect[0]));
-                } else if (++expect[0] == rounds) {
-                    done.complete(seq);
-                } else {
-                    System.arraycopy(frame(B, A, expect[0], 64), 0, bufA, 0, 64);
-                    a.send(bufA, 0, 64);
-                }
-            });
+            a.attach(la, pinger(a, A, B, rounds, done));
             la.execute(() -> a.send(frame(B, A, 0, 64), 0, 64));
             assertEquals(rounds - 1, done.await());
         }
         net.close();
+    }
+
+    /**
+     * A frame to a parked real-time loop is delivered by the sending thread holding that loop's turn (Pipe's inline
+     * drain): one frame at a time, each sent after the last was handled, so the receiving loop is parked for most of
+     * them. Fails if no frame is ever delivered inline (the mechanism off) or if one is handed over outside the
+     * receiving loop's turn.
+     */
+    @Test
+    void aFrameToAParkedRealTimeLoopIsDeliveredByTheSendingThread() throws Exception {
+        MemoryNetwork net = MemoryNetwork.realTime(6);
+        NetworkDevice a = net.connect("a", A, LinkConfig.DEFAULTS).device();
+        NetworkDevice b = net.connect("b", B, LinkConfig.DEFAULTS).device();
+        int frames = 200;
+        AtomicInteger inline = new AtomicInteger(), outsideTurn = new AtomicInteger();
+        try (RealTimeLoop la = RealTimeLoop.start("a"); RealTimeLoop lb = RealTimeLoop.start("b")) {
+            a.attach(la, (f, o, l) -> {});
+            Thread[] sender = new Thread[1];
+            LoopFuture<?>[] handled = new LoopFuture<?>[1];
+            b.attach(lb, (f, o, l) -> {
+                if (!lb.inLoop()) {
+                    outsideTurn.incrementAndGet();
+                }
+                if (Thread.currentThread() == sender[0]) {
+                    inline.incrementAndGet();
+                }
+                handled[0].complete(null);
+            });
+            for (int i = 0; i < frames; i++) {
+                LoopFuture<Object> done = lb.newFuture();
+                handled[0] = done;
+                byte[] f = frame(B, A, i, 64);
+                la.execute(() -> {
+                    sender[0] = Thread.currentThread();
+                    a.send(f, 0, f.length);
+                });
+                done.await();
+            }
+        }
+        net.close();
+        assertEquals(0, outsideTurn.get());
+        assertTrue(inline.get() > 0, "no frame of " + frames + " was delivered by the sending thread");
+    }
+
+    /**
+     * Three real-time loops ping-pong with a fourth at once, so frames reach it both inline (while it is parked) and
+     * queued (while it runs, or while another sender holds its turn): every exchange completes, in order per sender.
+     * A lost wake-up (a frame queued while the loop parks for good) stalls an exchange and fails on the timeout.
+     */
+    @Test
+    void threeRealTimeSendersPingPongOneLoopInOrder() throws Exception {
+        MemoryNetwork net = MemoryNetwork.realTime(7);
+        long[] macs = {0x0200_0000_0001L, 0x0200_0000_0002L, 0x0200_0000_0003L};
+        NetworkDevice b = net.connect("b", B, LinkConfig.DEFAULTS).device();
+        int rounds = 5_000;
+        RealTimeLoop lb = RealTimeLoop.start("b");
+        List<RealTimeLoop> loops = new ArrayList<>(List.of(lb));
+        try {
+            byte[] echo = new byte[64];
+            b.attach(lb, (f, o, l) -> {                       // back to the sender, same sequence number
+                System.arraycopy(f, o, echo, 0, l);
+                System.arraycopy(f, o + 6, echo, 0, 6);
+                new MacAddress(B).write(echo, 6);
+                b.send(echo, 0, l);
+            });
+            List<LoopFuture<Integer>> done = new ArrayList<>();
+            for (int s = 0; s < macs.length; s++) {
+                long mac = macs[s];
+                NetworkDevice a = net.connect("a" + s, mac, LinkConfig.DEFAULTS).device();
+                RealTimeLoop la = RealTimeLoop.start("a" + s);
+                loops.add(la);
+                LoopFuture<Integer> finished = la.newFuture();
+                done.add(finished);
+                a.attach(la, pinger(a, mac, B, rounds, finished));
+                la.execute(() -> a.send(frame(B, mac, 0, 64), 0, 64));
+            }
+            for (LoopFuture<Integer> f : done) {
+                assertEquals(rounds - 1, f.await());
+            }
+        } finally {
+            loops.forEach(RealTimeLoop::close);
+        }
+        net.close();
+    }
+
+    /**
+     * Receives the echo of frame n (ignoring frames not addressed to {@code self}: another sender's first frames,
+     * flooded), then sends frame n + 1 to {@code peer}; completes {@code done} after {@code rounds}, fails it on a
+     * sequence number out of order.
+     */
+    private static FrameReceiver pinger(NetworkDevice dev, long self, long peer, int rounds, LoopFuture<Integer> done) {
+        int[] expect = {0};
+        byte[] buf = new byte[64];
+        return (f, o, l) -> {
+            if (MacAddress.readBits(f, o) != self) {
+                return;
+            }
+            int seq = FrameKit.seq(f, o);
+            if (seq != expect[0]) {
+                done.fail(new AssertionError(Long.toHexString(self) + " got " + seq + ", expected " + expect[0]));
+            } else if (++expect[0] == rounds) {
+                done.complete(seq);
+            } else {
+                System.arraycopy(frame(peer, self, expect[0], 64), 0, buf, 0, 64);
+                dev.send(buf, 0, 64);
+            }
+        };
     }
 }

@@ -23,6 +23,9 @@ class RealTimeLoopTest {
     void timersFireInDeadlineOrderNotSchedulingOrder() throws Exception {
         try (RealTimeLoop loop = RealTimeLoop.start("timers")) {
             List<Integer> order = new ArrayList<>();        // loop thread only
+            // before the command reads the loop's now: read after submit, a caller preempted for over 1 ms (seen at
+            // load 18) made the timers look early
+            long start = System.nanoTime();
             LoopFuture<List<Integer>> done = loop.submit(f -> {
                 long now = loop.now();
                 loop.schedule(now + 30 * MS, () -> {
@@ -33,7 +36,6 @@ class RealTimeLoopTest {
                 loop.schedule(now + 20 * MS, () -> order.add(20));
                 loop.schedule(now + 20 * MS, () -> order.add(21));   // same deadline: scheduling order
             });
-            long start = System.nanoTime();
             assertEquals(List.of(10, 20, 21, 30), done.await());
             assertTrue(System.nanoTime() - start >= 30 * MS - MS, "fired early");
         }
@@ -329,6 +331,84 @@ class RealTimeLoopTest {
             nested.get().await();
             assertEquals(List.of("outer", "nested"), loop.<List<String>>submit(f -> f.complete(List.copyOf(order)))
                     .await());
+        }
+    }
+
+    /**
+     * A task another thread queues while a caller holds the parked loop's turn runs on that caller before it lets go
+     * (the loop thread is not woken for it). Retried up to 10 s: the loop may have just woken (a stale unpark), and
+     * then the task is rightly left to it.
+     */
+    @Test
+    void aTaskQueuedDuringAnInlineRunRunsOnThatCallerBeforeItLetsGo() throws Exception {
+        try (RealTimeLoop loop = inlineLoop("queued-inline")) {
+            Thread self = Thread.currentThread();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            Thread ran = null;
+            while (ran != self && System.nanoTime() < deadline) {
+                LoopFuture<Thread> queued = loop.newFuture();
+                submitUntilInline(loop, () -> {
+                    Thread other = Thread.ofPlatform().start(() -> loop.execute(() -> {
+                        if (loop.inLoop()) {
+                            queued.complete(Thread.currentThread());
+                        } else {
+                            queued.fail(new AssertionError("a queued task ran without the turn"));
+                        }
+                    }));
+                    try {
+                        other.join();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    assertFalse(queued.isDone(), "queued behind the caller's command");
+                });
+                ran = queued.await();
+            }
+            assertEquals(self, ran);
+        }
+    }
+
+    /**
+     * Plain executes from two threads race callers running inline from two others: each executed task must run (a
+     * lost wake-up, a task queued while the caller lets go without seeing it and the loop parked for good, hangs its
+     * thread here until the class timeout), and each thread's tasks in order.
+     */
+    @Test
+    void tasksQueuedWhileCallersRunInlineAreNeverLeftBehind() throws Exception {
+        try (RealTimeLoop loop = inlineLoop("no-lost-wakeup")) {
+            int each = 20_000;
+            List<Thread> workers = new ArrayList<>();
+            AtomicReference<Throwable> error = new AtomicReference<>();
+            for (int t = 0; t < 4; t++) {
+                boolean executes = t % 2 == 0;
+                int[] last = {-1};
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < each; i++) {
+                            int n = i;
+                            if (executes) {
+                                LoopFuture<Void> done = loop.newFuture();
+                                loop.execute(() -> {
+                                    if (last[0] != n - 1) {
+                                        done.fail(new AssertionError("task " + n + " after " + last[0]));
+                                    }
+                                    last[0] = n;
+                                    done.complete(null);
+                                });
+                                done.await();
+                            } else {
+                                loop.<Void>submit(f -> f.complete(null)).await();
+                            }
+                        }
+                    } catch (Throwable e) {
+                        error.set(e);
+                    }
+                }));
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertEquals(null, error.get());
         }
     }
 

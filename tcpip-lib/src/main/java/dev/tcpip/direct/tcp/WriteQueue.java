@@ -136,10 +136,11 @@ final class WriteQueue {
         }
         if (DRAIN_POSTED.compareAndSet(this, false, true)) {
             // On a parked real-time loop the drain runs here, holding the loop's turn (the relay's selector thread
-            // writes a guest flow's reply this way without waking the loop); else it is queued.
+            // writes a guest flow's reply this way without waking the loop), with what other threads queue on the loop
+            // meanwhile (an in-memory peer's answer: RealTimeLoop.giveTurnBack); else it is queued.
             EventLoop loop = c.layer.loop();
             if (loop instanceof RealTimeLoop realTime) {
-                realTime.runOrExecute(this::drain);
+                realTime.runOrExecute(this::drain, true);
             } else {
                 loop.execute(this::drain);
             }

@@ -453,7 +453,16 @@ public final class DirectTcp implements Tcp, TransportHandler {
         FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());
         Connection c = connections.get(id);
         if (c != null) {
-            Arrival.segment(c, seg, ecn, arriving.segments(buf, off, seg.payloadLength()), now);
+            c.receiver.arrivingOwned = arriving.mayKeep(buf, off);
+            try {
+                Arrival.segment(c, seg, ecn, arriving.segments(buf, off, seg.payloadLength()), now);
+            } finally {
+                c.receiver.arrivingOwned = false;
+            }
+            if (c.receiver.keptArriving) {
+                c.receiver.keptArriving = false;
+                counters.inc(StackCounter.TCP_RX_PAYLOADS_KEPT);
+            }
             return;
         }
         Listener l = listeners.get(seg.dstPort());

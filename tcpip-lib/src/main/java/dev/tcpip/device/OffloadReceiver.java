@@ -14,6 +14,12 @@ package dev.tcpip.device;
 public interface OffloadReceiver extends FrameReceiver {
     /** The frame's TCP or UDP checksum needs no verification. */
     int CHECKSUM_VALID = 1;
+    /**
+     * The frame's array was made for this frame alone and the device never touches it again: the receiver may keep
+     * it (TCP's receive queue then holds an in-order payload in place instead of copying it out). Only ever set
+     * together with a GSO size, by a device that copies each super-segment into an array of its own.
+     */
+    int FRAME_OWNED = 2;
 
     /** One frame, as {@link FrameReceiver#receive}, with what the device says of it. */
     void receive(byte[] frame, int off, int len, int offload);
@@ -31,6 +37,11 @@ public interface OffloadReceiver extends FrameReceiver {
     /** Whether {@code offload} says the TCP or UDP checksum needs no verification. */
     static boolean checksumValid(int offload) {
         return (offload & CHECKSUM_VALID) != 0;
+    }
+
+    /** Whether {@code offload} lets the receiver keep the frame's array ({@link #FRAME_OWNED}). */
+    static boolean frameOwned(int offload) {
+        return (offload & FRAME_OWNED) != 0;
     }
 
     /** The payload size of each segment a super-segment stands for; 0 for an ordinary frame. */

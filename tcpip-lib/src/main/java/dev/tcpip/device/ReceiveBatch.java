@@ -11,6 +11,8 @@ final class ReceiveBatch {
     final MemorySegment segment;
     final int[] lens;                                          // bytes read per frame, header included
     final int[] offloads;                                      // per frame: the OffloadReceiver word
+    /** Per frame: an array of its own (its header and frame, read into no batch room), or null: in {@link #bytes}. */
+    final byte[][] owned;
     int used;
     int count;
 
@@ -20,6 +22,12 @@ final class ReceiveBatch {
         segment = MemorySegment.ofArray(bytes);
         lens = new int[capacity / minRecord + 1];
         offloads = new int[lens.length];
+        owned = new byte[lens.length][];
+    }
+
+    /** Whether another frame may be added (frames in arrays of their own take no room in {@link #bytes}). */
+    boolean full() {
+        return count == lens.length;
     }
 
     int room() {
@@ -32,7 +40,15 @@ final class ReceiveBatch {
         used += len;
     }
 
+    /** A frame read into an array of its own, {@code frame.length} bytes with its header, with {@code offload}. */
+    void addOwned(byte[] frame, int offload) {
+        owned[count] = frame;
+        offloads[count] = offload;
+        lens[count++] = frame.length;
+    }
+
     void clear() {
+        java.util.Arrays.fill(owned, 0, count, null);
         used = 0;
         count = 0;
     }

@@ -270,15 +270,25 @@ final class TapReader {
                             if (batch == null) {
                                 return true;                 // the loop is behind: buffers run out, the kernel queues
                             }
-                        } else if (batch.room() < maxRead) {
+                        } else if (batch.room() < maxRead || batch.full()) {
                             break;                           // the rest in the next batch
                         }
                         int bid = flags >>> IoUring.CQE_BUFFER_SHIFT;
                         int n = Math.max(res, 0);
-                        MemorySegment.copy(ring.buffers(), (long) bid * ring.bufferSize(), batch.segment, batch.used,
-                                n);
-                        ring.recycle(bid);
-                        take(batch, n);
+                        if (receiveOffload && offloadReceiver != null && n > vnet + link.maxFrame(mtu)) {
+                            // A super-segment for a receiver that takes them whole: into an array of its own, which
+                            // TCP's receive queue may keep (one copy of the payload in this process, not two).
+                            byte[] own = new byte[n];
+                            MemorySegment.copy(ring.buffers(), ValueLayout.JAVA_BYTE, (long) bid * ring.bufferSize(),
+                                    own, 0, n);
+                            ring.recycle(bid);
+                            takeOwned(batch, own);
+                        } else {
+                            MemorySegment.copy(ring.buffers(), (long) bid * ring.bufferSize(), batch.segment,
+                                    batch.used, n);
+                            ring.recycle(bid);
+                            take(batch, n);
+                        }
                     }
                     if ((flags & IoUring.CQE_F_MORE) == 0) {
                         armed[0] = false;
@@ -382,6 +392,22 @@ final class TapReader {
         }
     }
 
+    /**
+     * Keeps {@code own} (a header and a frame longer than the MTU allows, read into an array of its own) in
+     * {@code batch} when its header makes it a super-segment, marked {@link OffloadReceiver#FRAME_OWNED}; else counts
+     * why not.
+     */
+    private void takeOwned(ReceiveBatch batch, byte[] own) {
+        int offload = header.classify(own, 0, own.length, true, link.maxFrame(mtu));
+        if (offload < 0) {
+            counters.increment(Counter.DROPPED_OFFLOAD);
+        } else if (OffloadReceiver.gsoSize(offload) == 0) {
+            counters.increment(Counter.DROPPED_TOO_BIG);      // longer than the MTU and no super-segment
+        } else {
+            batch.addOwned(own, offload | OffloadReceiver.FRAME_OWNED);
+        }
+    }
+
     /** Keeps the {@code n} bytes just read at the end of {@code batch} as a frame, or counts why not. */
     private void take(ReceiveBatch batch, int n) {
         if (n < vnet + link.minFrame()) {
@@ -420,14 +446,19 @@ final class TapReader {
         try {
             int off = 0;
             for (int i = 0; i < batch.count; i++) {
-                int frame = off + vnet;
+                byte[] own = batch.owned[i];
+                int frame = own != null ? vnet : off + vnet;
                 int len = batch.lens[i] - vnet;
-                off += batch.lens[i];
+                if (own == null) {
+                    off += batch.lens[i];
+                }
                 if (closed.getAsBoolean()) {
                     break;
                 }
                 int offload = batch.offloads[i];
-                if (OffloadReceiver.gsoSize(offload) != 0) {
+                if (own != null) {
+                    superSegment(own, frame, len, offload);
+                } else if (OffloadReceiver.gsoSize(offload) != 0) {
                     superSegment(batch.bytes, frame, len, offload);
                 } else if (len > link.maxFrame(mtu)) {
                     counters.increment(Counter.DROPPED_TOO_BIG);

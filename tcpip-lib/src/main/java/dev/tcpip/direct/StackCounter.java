@@ -44,9 +44,10 @@ public enum StackCounter {
     NDP_PENDING_QUEUE_FULL, NDP_RESOLUTION_FAILED, NDP_UNREACHABLE, MLD_REPORTS_TX,
     // TCP (RFC 9293): malformed segments, RSTs for segments of no connection, SYNs dropped at a full backlog
     // (SYN cookies off), SYN cookies (RFC 4987 §3.6) sent / final ACKs validated / ACKs that failed, SYNs
-    // refused (RST) because the connection table is full, TIME_WAIT entries ended early to bound their table
+    // refused (RST) because the connection table is full, TIME_WAIT entries ended early to bound their table;
+    // in-order payloads the receive queue kept in the device's own frame array instead of copying them
     TCP_DROPPED_MALFORMED, TCP_RESETS_SENT, TCP_SYNS_DROPPED, TCP_SYN_COOKIES_SENT, TCP_SYN_COOKIES_VALIDATED,
-    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED;
+    TCP_SYN_COOKIES_FAILED, TCP_TABLE_FULL, TCP_TIME_WAIT_EVICTED, TCP_RX_PAYLOADS_KEPT;
 
     /**
      * Whether this counter counts something dropped or refused (a frame, datagram, segment or reply not delivered

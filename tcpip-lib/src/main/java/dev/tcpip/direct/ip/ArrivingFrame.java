@@ -39,6 +39,14 @@ public final class ArrivingFrame {
     }
 
     /**
+     * Whether the transport message at {@code buf[off..]} may be kept in place: the device made the frame's array for
+     * it alone and never touches it again ({@link OffloadReceiver#FRAME_OWNED}).
+     */
+    public boolean mayKeep(byte[] buf, int off) {
+        return inFrame(buf, off) && OffloadReceiver.frameOwned(offload);
+    }
+
+    /**
      * How many segments the TCP segment at {@code buf[off..]} with {@code payload} bytes of data stands for:
      * {@code ceil(payload / gso_size)} for a super-segment (at least 1), else 1.
      */

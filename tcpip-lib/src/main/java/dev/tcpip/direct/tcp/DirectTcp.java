@@ -451,7 +451,16 @@ public final class DirectTcp implements Tcp, TransportHandler {
         }
         Connection c = connections.get(dst, seg.dstPort(), src, seg.srcPort());   // no key object per segment
         if (c != null) {
-            Arrival.segment(c, seg, ecn, arriving.segments(buf, off, seg.payloadLength()), now);
+            c.receiver.arrivingOwned = arriving.mayKeep(buf, off);
+            try {
+                Arrival.segment(c, seg, ecn, arriving.segments(buf, off, seg.payloadLength()), now);
+            } finally {
+                c.receiver.arrivingOwned = false;
+            }
+            if (c.receiver.keptArriving) {
+                c.receiver.keptArriving = false;
+                counters.inc(StackCounter.TCP_RX_PAYLOADS_KEPT);
+            }
             return;
         }
         FourTuple id = new FourTuple(dst, seg.dstPort(), src, seg.srcPort());

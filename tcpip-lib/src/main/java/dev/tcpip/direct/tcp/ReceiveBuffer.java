@@ -36,6 +36,14 @@ final class ReceiveBuffer {
     }
 
     /**
+     * Keeps {@code src[off, off+n)} in place (at least {@link ChunkQueue#HAND_ALONE} bytes): {@code src} must be an
+     * array nobody changes again; a read later hands it over as it is.
+     */
+    void keep(byte[] src, int off, int n) {
+        ring.keep(ByteBuffer.wrap(src, off, n));
+    }
+
+    /**
      * Takes up to {@code max} bytes (at least one: the buffer is not empty) into a buffer the caller owns and the
      * stack never touches again: a received payload's own array when one holds enough, else a fresh copy
      * ({@link ChunkQueue#take}).

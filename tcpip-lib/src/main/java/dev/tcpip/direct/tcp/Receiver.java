@@ -37,6 +37,13 @@ final class Receiver {
     long bytesReceived, segmentsReceived, dataSegmentsReceived, windowUpdatesSent; // statistics
     /** How many segments the one being processed stands for: more than 1 for a device's super-segment. */
     int arrivingSegments = 1;
+    /**
+     * The segment being processed lies in an array the device made for its frame alone and never touches again
+     * ({@code OffloadReceiver.FRAME_OWNED}): in-order data may stay there instead of being copied into the queue.
+     */
+    boolean arrivingOwned;
+    /** The payload of the segment being processed was kept in place (for the stack's counter). */
+    boolean keptArriving;
 
     Receiver(Connection c) {
         this.c = c;
@@ -215,7 +222,12 @@ final class Receiver {
             if (readShutdown) {
                 rcvNxt += len; // shutdown(READ): accepted and discarded
             } else {
-                buffer.append(seg.buffer(), off, len);
+                if (arrivingOwned && len >= ChunkQueue.HAND_ALONE) {
+                    buffer.keep(seg.buffer(), off, len);   // the device's array becomes the queue's: no copy
+                    keptArriving = true;
+                } else {
+                    buffer.append(seg.buffer(), off, len);
+                }
                 rcvNxt += len;
                 if (hadHoles) {
                     int before = rcvNxt;

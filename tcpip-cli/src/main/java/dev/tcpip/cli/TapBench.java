@@ -166,8 +166,9 @@ final class TapBench {
     /**
      * What held the sender back, sampled from {@link TcpFlow#info()} every 2 ms until the kernel read all: medians
      * of the bytes in flight (sent, not acknowledged), unsent bytes, cwnd, the peer's window and SRTT, and the share
-     * of samples with nothing unsent (the sender waits for the application, here for room in its send buffer: the
-     * writer always has more), in flight within an MSS of cwnd, or of the peer's window.
+     * of samples with the bytes in flight within an MSS of cwnd, within an MSS of the peer's window, or below both (the
+     * sender then waits for data: here, with a writer that always has more, for room in its send buffer). Unsent
+     * bytes count what waits in the send buffer and what a blocked write still holds.
      */
     static final class SenderLimits {
         private final List<long[]> samples = new ArrayList<>();
@@ -199,10 +200,10 @@ final class TapBench {
         public String toString() {
             long mss = 1448;
             return String.format("%d samples: median in flight %d, unsent %d, cwnd %d, peer window %d, srtt %d us;"
-                            + " nothing unsent %d %%, in flight within an MSS of cwnd %d %%, of the peer's window %d %%",
+                            + " in flight within an MSS of cwnd %d %%, of the peer's window %d %%, below both %d %%",
                     samples.size(), median(0), median(1), median(2), median(3), median(4) / 1000,
-                    share(s -> s[1] == 0), share(s -> s[0] + mss > s[2]),
-                    share(s -> s[3] >= 0 && s[0] + mss > s[3]));
+                    share(s -> s[0] + mss > s[2]), share(s -> s[3] >= 0 && s[0] + mss > s[3]),
+                    share(s -> s[0] + mss <= s[2] && (s[3] < 0 || s[0] + mss <= s[3])));
         }
     }
 

@@ -57,11 +57,17 @@ final class TapBench {
         try (NetNamespace ns = tapNamespace()) {
             TapDevice tap = ns.start("bench-tap-open", () -> TapDevice.open("tap0", 1500, TapDevice.randomMac(), true))
                     .get(30, TimeUnit.SECONDS);
+            DirectStackConfig config = DirectStackConfig.ipv4(STACK + "/24");
+            Integer sendBuffer = Integer.getInteger(SEND_BUFFER_PROPERTY);
+            DirectStackConfig withBuffer = sendBuffer == null ? config
+                    : config.withTcp(config.tcp().withBuffers(sendBuffer, config.tcp().receiveBufferSize()));
             DirectStack stack = ns.start("bench-tap-stack",
-                    () -> DirectStack.create(DirectStackConfig.ipv4(STACK + "/24"), tap)).get(30, TimeUnit.SECONDS);
+                    () -> DirectStack.create(withBuffer, tap)).get(30, TimeUnit.SECONDS);
             try {
-                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes, null),
-                        bytes));
+                SenderLimits limits = new SenderLimits();
+                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes, null,
+                        limits), bytes));
+                System.err.println("tcpip bench: tap: stack sends: " + limits);
                 figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
                 figures.addAll(roundTrips(s, ns, stack));
                 DeviceCounters c = tap.counters();
@@ -151,6 +157,56 @@ final class TapBench {
         }
     }
 
+    /**
+     * The system property: a fixed send buffer in bytes for the direct stack in {@code bench tap} (by default
+     * TcpConfig's, which grows with cwnd).
+     */
+    static final String SEND_BUFFER_PROPERTY = "tcpip.bench.tap.sndbuf";
+
+    /**
+     * What held the sender back, sampled from {@link TcpFlow#info()} every 2 ms until the kernel read all: medians
+     * of the bytes in flight (sent, not acknowledged), unsent bytes, cwnd, the peer's window and SRTT, and the share
+     * of samples with the bytes in flight within an MSS of cwnd, within an MSS of the peer's window, or below both (the
+     * sender then waits for data: here, with a writer that always has more, for room in its send buffer). Unsent
+     * bytes count what waits in the send buffer and what a blocked write still holds.
+     */
+    static final class SenderLimits {
+        private final List<long[]> samples = new ArrayList<>();
+
+        /** Samples {@code flow} every 2 ms until {@code done} (at most 100,000 samples). */
+        void run(TcpFlow flow, java.util.concurrent.Future<?> done) {
+            while (!done.isDone() && samples.size() < 100_000) {
+                sample(flow.info());
+                java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // a sampling period, not a wait
+            }
+        }
+
+        private void sample(TcpInfo i) {
+            {
+                samples.add(new long[] {i.bytesSent() - i.bytesAcked() - i.bytesRetransmitted(), i.unsentBytes(),
+                        i.cwnd(), i.sendWindow().orElse(-1), i.rtt().orElse(-1)});
+            }
+        }
+
+        private long median(int k) {
+            return samples.stream().mapToLong(s -> s[k]).sorted().skip(samples.size() / 2).findFirst().orElse(-1);
+        }
+
+        private long share(java.util.function.Predicate<long[]> p) {
+            return samples.isEmpty() ? 0 : samples.stream().filter(p).count() * 100 / samples.size();
+        }
+
+        @Override
+        public String toString() {
+            long mss = 1448;
+            return String.format("%d samples: median in flight %d, unsent %d, cwnd %d, peer window %d, srtt %d us;"
+                            + " in flight within an MSS of cwnd %d %%, of the peer's window %d %%, below both %d %%",
+                    samples.size(), median(0), median(1), median(2), median(3), median(4) / 1000,
+                    share(s -> s[0] + mss > s[2]), share(s -> s[3] >= 0 && s[0] + mss > s[3]),
+                    share(s -> s[0] + mss <= s[2] && (s[3] < 0 || s[0] + mss <= s[3])));
+        }
+    }
+
     private static Figure gbit(String work, String system, double seconds, long bytes) {
         return new Figure(work, system, bytes * 8 / seconds / 1e9, "Gbit/s");
     }
@@ -158,6 +214,12 @@ final class TapBench {
     /** The direct stack writes {@code bytes} to a kernel socket; seconds until the kernel read them all. */
     private static double directSends(NetNamespace ns, DirectStack stack, long bytes, AtomicReference<TcpInfo> info)
             throws Exception {
+        return directSends(ns, stack, bytes, info, null);
+    }
+
+    /** As above; {@code limits}, if given, samples the sender's state on a thread of its own while it sends. */
+    private static double directSends(NetNamespace ns, DirectStack stack, long bytes, AtomicReference<TcpInfo> info,
+                                      SenderLimits limits) throws Exception {
         try (ServerSocketChannel server = ns.start("bench-listen", () -> {
             ServerSocketChannel ss = ServerSocketChannel.open();
             ss.bind(new InetSocketAddress(KERNEL, PORT));
@@ -167,6 +229,8 @@ final class TapBench {
             ByteBuffer template = pattern();
             long t0 = System.nanoTime();
             try (TcpFlow flow = stack.tcp().connect(new InetSocketAddress(KERNEL, PORT))) {
+                Thread sampler = limits == null ? null : Thread.ofPlatform().daemon().name("bench-sampler")
+                        .start(() -> limits.run(flow, received));
                 for (long left = bytes; left > 0; left -= CHUNK) {
                     // write keeps the buffer: a duplicate of one never-changed template costs no copy
                     flow.write(template.duplicate().limit((int) Math.min(CHUNK, left)));
@@ -174,6 +238,9 @@ final class TapBench {
                 flow.shutdown(Direction.WRITE);
                 check(received.get(300, TimeUnit.SECONDS), bytes);
                 double seconds = (System.nanoTime() - t0) / 1e9;
+                if (sampler != null) {
+                    sampler.join(10_000);
+                }
                 if (info != null) {
                     info.set(flow.info());
                 }

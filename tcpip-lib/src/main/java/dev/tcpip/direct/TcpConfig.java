@@ -64,6 +64,15 @@ import java.util.Objects;
  *                             not ask, because a path that mangles or drops ECN-setup SYNs or ECT packets would
  *                             otherwise cost the connection (RFC 3168 §6.1.1.1 falls back only after a timeout).
  *                             A SYN-ACK sent as a SYN cookie never agrees to ECN (the cookie has no room for it).
+ * @param sendBufferMax        the send buffer grows with the congestion window up to this many bytes: to twice
+ *                             cwnd, so that data queued behind what is in flight keeps the ACK clock fed (as
+ *                             Linux's {@code tcp_sndbuf_expand} up to {@code tcp_wmem[2]}); it never shrinks below
+ *                             {@code sendBufferSize}, and at or below {@code sendBufferSize} it does not grow.
+ *                             4 MiB, Linux's {@code tcp_wmem[2]}: at 256 KiB a sender over TAP had the whole buffer
+ *                             in flight and waited on ACKs (BENCHMARKS.md "TCP send path, continued"). Written
+ *                             buffers are kept, not copied, so the bound is on what the stack holds of the
+ *                             application's memory. {@link #withBuffers} fixes the size (no growth), as
+ *                             {@code SO_SNDBUF} locks Linux's.
  */
 public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBufferLimit, Duration initialRto,
                         Duration minRto, Duration maxRto, int synRetries, int dataRetries, Duration msl,
@@ -71,7 +80,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
                         int initialWindow, boolean windowScaling, boolean timestamps, boolean sack,
                         boolean nagle, CongestionControlKind congestionControl, int challengeAckLimit,
                         int ephemeralLow, int ephemeralHigh, int defaultMss, int maxConnections,
-                        boolean synCookies, EcnMode ecn) {
+                        boolean synCookies, EcnMode ecn, int sendBufferMax) {
 
     /**
      * Whether connections use Explicit Congestion Notification (RFC 3168 §6.1.1, RFC 8311): the three settings of
@@ -92,12 +101,12 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
     public static final TcpConfig DEFAULTS = new TcpConfig(256 * 1024, 256 * 1024, 4 << 20,
             Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(60), 6, 15,
             Duration.ofSeconds(30), 4096, Duration.ofMillis(40), 256, 1024, 10, true, true, true, true,
-            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true, EcnMode.ACCEPT);
+            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true, EcnMode.ACCEPT, 4 << 20);
 
     public TcpConfig {
         positive("sendBufferSize", sendBufferSize);
         positive("receiveBufferSize", receiveBufferSize);
-        if (receiveBufferSize > 1 << 30 || sendBufferSize > 1 << 30) {
+        if (receiveBufferSize > 1 << 30 || sendBufferSize > 1 << 30 || sendBufferMax > 1 << 30) {
             throw new IllegalArgumentException("buffers are limited to 1 GiB (RFC 7323 §2.3)");
         }
         if (closeBufferLimit < 0 || closeBufferLimit > 1 << 30) {
@@ -144,7 +153,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, kind, challengeAckLimit, ephemeralLow, ephemeralHigh,
-                defaultMss, maxConnections, synCookies, ecn);
+                defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
     }
 
     /** The same configuration with the three negotiated options switched on or off. */
@@ -152,28 +161,34 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
     }
 
+    /** The same configuration with these buffer sizes, the send buffer's fixed (it does not grow with cwnd). */
     public TcpConfig withBuffers(int sendBufferSize, int receiveBufferSize) {
+        return withBuffers(sendBufferSize, sendBufferSize, receiveBufferSize);
+    }
+
+    /** The same configuration with a send buffer that starts at {@code sendBufferSize} and grows to {@code max}. */
+    public TcpConfig withBuffers(int sendBufferSize, int max, int receiveBufferSize) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, max);
     }
 
     public TcpConfig withLimits(int timeWaitLimit, int backlog, int outOfOrderLimit) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
     }
 
     public TcpConfig withRetries(int synRetries, int dataRetries) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
     }
 
     /** The same configuration with the connection table's limit and SYN cookies switched on or off. */
@@ -181,7 +196,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
     }
 
     /** The same configuration with ECN {@code mode} (RFC 3168 §6.1.1). */
@@ -189,7 +204,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, mode);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, mode, sendBufferMax);
     }
 
     /** The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered. */

@@ -21,6 +21,16 @@ final class SendBuffer {
         return chunks.size();
     }
 
+    /** The bytes it may hold. */
+    int limit() {
+        return chunks.limit();
+    }
+
+    /** Raises the bytes it may hold to {@code limit} (never lowers it). */
+    void grow(int limit) {
+        chunks.limit(Math.max(limit, chunks.limit()));
+    }
+
     /** Keeps a plain write's {@code data}, for which room was set aside: it fits. */
     void keep(ByteBuffer data) {
         chunks.keep(data);

@@ -336,11 +336,34 @@ final class Sender {
         buffer.acknowledge(dataAcked);
         bytesAcked += dataAcked;
         c.writes.freed(dataAcked);
+        if (dataAcked > 0) {
+            growBuffer();
+        }
         sndUna = ack;
         if (Seq.lt(sndNxt, ack)) {
             sndNxt = ack;
         }
         return acked;
+    }
+
+    /**
+     * Send-buffer auto-tuning (TcpConfig#sendBufferMax): the buffer grows to twice cwnd, up to the maximum, so that
+     * behind a full congestion window as much again waits to go out as the ACKs make room. RFC 9293 §3.8.6 leaves
+     * buffer sizes to the implementation; Linux's {@code tcp_sndbuf_expand} sizes it so. Never shrinks. Over TAP a
+     * fixed 256 KiB buffer had the whole of it in flight and the sender waiting on ACKs (BENCHMARKS.md "TCP send
+     * path, continued").
+     */
+    private void growBuffer() {
+        int max = c.config.sendBufferMax();
+        int limit = buffer.limit();
+        if (limit >= max || cc == null) {
+            return;
+        }
+        int want = (int) Math.min(max, 2L * cc.cwnd());
+        if (want > limit) {
+            buffer.grow(want);
+            c.writes.grow(want - limit);
+        }
     }
 
     /**

@@ -46,8 +46,9 @@ final class WriteQueue {
     private final Connection c;
     /** Writes handed over and not yet drained; null until the first. */
     private volatile ConcurrentLinkedQueue<ByteBuffer> queued;
+    /** The send buffer's size (loop only; it grows with cwnd, {@link #grow}). */
+    private long capacity;
     /** Bytes writers may still hand over (see above). */
-    private final long capacity;
     private volatile long budget;
     /** A drain task is posted and has not started. */
     private volatile boolean drainPosted;
@@ -273,6 +274,12 @@ final class WriteQueue {
         }
         pending = null;
         w.future.complete(null);
+    }
+
+    /** The send buffer grew by {@code n} bytes: writers may hand over that much more. */
+    void grow(int n) {
+        capacity += n;
+        BUDGET.getAndAdd(this, (long) n);
     }
 
     /** {@code n} bytes of the send buffer were acknowledged: writers may use them again. */

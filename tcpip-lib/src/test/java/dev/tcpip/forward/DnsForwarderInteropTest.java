@@ -35,18 +35,12 @@ class DnsForwarderInteropTest {
     void digOverUdpAndTcpGetsDnsmasqsAnswersIncludingOneLargerThan512Bytes() throws Exception {
         NeedsTool.need("dnsmasq", "dnsmasq-base");
         NeedsTool.need("dig", "bind9-dnsutils");
-        int port;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            port = probe.getLocalPort();
-        }
         String big = "x".repeat(200);
-        Process dnsmasq = new ProcessBuilder("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--pid-file=",
-                "--log-facility=-", "--user=root", "--address=/example.test/192.0.2.7",
-                "--txt-record=big.test," + big + "," + big + "," + big).redirectErrorStream(true).start();
+        Dnsmasq started = startDnsmasq(big);
+        Process dnsmasq = started.process();
+        int port = started.port();
         try (NetNamespace ns = NetNamespace.create("dns");
              SocketStack host = SocketStack.ipv4()) {
-            awaitStarted(dnsmasq);
             TapDevice tap = ns.onThread(() -> TapDevice.open("tap0", 1500, MAC));
             DirectStack gw = DirectStack.create(DirectStackConfig.ipv4("10.0.2.2/24").withIpv4Alias("10.0.2.3"), tap);
             // Made on this thread (the host's namespace), so the upstream side reaches the host's loopback.
@@ -74,8 +68,43 @@ class DnsForwarderInteropTest {
         }
     }
 
-    /** dnsmasq logs "started" once it listens; read its output for that, bounded at 20 s. */
-    private static void awaitStarted(Process dnsmasq) throws Exception {
+    private record Dnsmasq(Process process, int port) { }
+
+    /**
+     * Starts dnsmasq on a free loopback port, both UDP and TCP. A port free for UDP can still be taken for TCP (an
+     * ephemeral port of another connection on loopback), and dnsmasq then ends with "Address already in use": up to
+     * five ports are tried, each bounded at 20 s.
+     */
+    private static Dnsmasq startDnsmasq(String big) throws Exception {
+        String last = "";
+        for (int attempt = 0; attempt < 5; attempt++) {
+            int port;
+            try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                port = probe.getLocalPort();
+            }
+            Process dnsmasq = new ProcessBuilder("dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                    "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port, "--pid-file=",
+                    "--log-facility=-", "--user=root", "--address=/example.test/192.0.2.7",
+                    "--txt-record=big.test," + big + "," + big + "," + big).redirectErrorStream(true).start();
+            String outcome = awaitStarted(dnsmasq);
+            if (outcome == null) {
+                return new Dnsmasq(dnsmasq, port);
+            }
+            dnsmasq.destroy();
+            dnsmasq.waitFor(10, TimeUnit.SECONDS);
+            if (!outcome.contains("Address already in use")) {
+                throw new IllegalStateException("dnsmasq ended: " + outcome);
+            }
+            last = outcome;
+        }
+        throw new IllegalStateException("dnsmasq found no free port in 5 tries: " + last);
+    }
+
+    /**
+     * dnsmasq logs "started" once it listens; read its output for that, bounded at 20 s. Null once started, else what
+     * it printed before it ended.
+     */
+    private static String awaitStarted(Process dnsmasq) throws Exception {
         CompletableFuture<String> started = CompletableFuture.supplyAsync(() -> {
             StringBuilder seen = new StringBuilder();
             BufferedReader r = new BufferedReader(new InputStreamReader(dnsmasq.getInputStream(), StandardCharsets.UTF_8));
@@ -84,14 +113,14 @@ class DnsForwarderInteropTest {
                     seen.append(line).append('\n');
                     if (line.contains("started")) {
                         Thread.ofVirtual().start(() -> r.lines().forEach(l -> { }));   // drained until it exits
-                        return seen.toString();
+                        return null;
                     }
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            throw new IllegalStateException("dnsmasq ended: " + seen);
+            return seen.toString();
         });
-        started.get(20, TimeUnit.SECONDS);
+        return started.get(20, TimeUnit.SECONDS);
     }
 }

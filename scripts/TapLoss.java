@@ -7,6 +7,7 @@ import dev.tcpip.device.NetNamespace;
 import dev.tcpip.device.TapDevice;
 import dev.tcpip.direct.DirectStack;
 import dev.tcpip.direct.DirectStackConfig;
+import dev.tcpip.direct.FlowEvent;
 import dev.tcpip.direct.tcp.DirectTcpFlow;
 import dev.tcpip.direct.tcp.TcpStats;
 import java.io.IOException;
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * and the kernel's {@code TCP_INFO} (it sends through a socket-stack flow); {@code nstat} of the namespace around each
  * phase (the kernel's counts as receiver, then as sender); each side's TcpStats; the CPU time of this process's
  * threads; a summary of each sender's samples. {@code -Dnosample=true}: no sampling, and the kernel sends from a plain
- * SocketChannel as {@code bench tap-loss} does. Root:
+ * SocketChannel as {@code bench tap-loss} does. {@code -Drecord=true}: the direct sender's flow recording, summed up
+ * per recovery episode (how many, how long, cwnd and ssthresh on entering, cwnd on leaving). Root:
  *
  * <pre>
  *   java --enable-native-access=ALL-UNNAMED -cp tcpip-cli/target/tcpip.jar scripts/TapLoss.java [MIB] [ROUNDS]
@@ -45,6 +47,7 @@ public class TapLoss {
     static final String STACK = "10.78.0.2";
     static final int CHUNK = 1 << 20;
     static final boolean SAMPLE = !Boolean.getBoolean("nosample");
+    static final boolean RECORD = Boolean.getBoolean("record");
 
     public static void main(String[] a) throws Exception {
         long bytes = (a.length > 0 ? Long.parseLong(a[0]) : 64) << 20;
@@ -126,6 +129,9 @@ public class TapLoss {
             List<long[]> samples = new ArrayList<>();
             long t0 = System.nanoTime();
             TcpStats st;
+            if (RECORD) {
+                stack.recordFlows(1 << 21);
+            }
             try (TcpFlow flow = stack.tcp().connect(new InetSocketAddress(KERNEL, 5001 + r))) {
                 Thread sampler = Thread.ofPlatform().daemon().start(() -> {
                     while (SAMPLE && !received.isDone() && samples.size() < 200_000) {
@@ -149,6 +155,9 @@ public class TapLoss {
                 }
                 sampler.join(10_000);
                 st = ((DirectTcpFlow) flow).stats();
+                if (RECORD) {
+                    episodes(stack.recording(flow).orElseThrow().events());
+                }
             }
             double s = (System.nanoTime() - t0) / 1e9;
             Map<String, Long> n1 = nstat(ns);
@@ -159,6 +168,68 @@ public class TapLoss {
             summarise("direct", samples, 1448);
             return bytes * 8 / s / 1e9;
         }
+    }
+
+    /**
+     * The direct sender's recovery episodes from its flow recording ({@code -Drecord=true}): how many, how long, cwnd
+     * and ssthresh set on entering, cwnd on leaving, and reductions of ssthresh outside recovery (a probe's).
+     */
+    static void episodes(List<FlowEvent> events) {
+        List<Long> dur = new ArrayList<>(), in = new ArrayList<>(), ssth = new ArrayList<>(), out = new ArrayList<>();
+        long entered = -1, lastSsthresh = -1, enteredSsthresh = -1, pendingCut = -1;
+        int timeouts = 0, outside = 0, below = 0;
+        for (FlowEvent e : events) {
+            switch (e) {
+                case FlowEvent.RecoveryEntered en -> {
+                    if (pendingCut == en.time()) {
+                        outside--;                       // the cut recorded just before: this episode's own
+                    }
+                    pendingCut = -1;
+                    if (en.timeout()) {
+                        timeouts++;
+                    }
+                    entered = en.time();
+                    enteredSsthresh = en.ssthresh();
+                    in.add(en.cwnd());
+                    ssth.add(en.ssthresh());
+                    lastSsthresh = en.ssthresh();
+                }
+                case FlowEvent.RecoveryLeft l -> {
+                    if (entered >= 0) {
+                        dur.add(l.time() - entered);
+                        out.add(l.cwnd());
+                        if (l.cwnd() + 1448 <= enteredSsthresh) {
+                            below++;
+                        }
+                    }
+                    entered = -1;
+                }
+                case FlowEvent.CongestionWindow w -> {
+                    long t = w.ssthresh().orElse(-1);
+                    if (entered < 0 && t >= 0 && lastSsthresh >= 0 && t < lastSsthresh) {
+                        outside++;
+                        pendingCut = w.time();
+                    }
+                    if (t >= 0) {
+                        lastSsthresh = t;
+                    }
+                }
+                default -> { }
+            }
+        }
+        for (List<Long> l : List.of(dur, in, ssth, out)) {
+            l.sort(null);
+        }
+        int n = in.size();
+        if (n == 0 || dur.isEmpty()) {
+            return;
+        }
+        System.out.printf("  episodes: %d (%d after a timeout), duration p50 %d us p90 %d us; cwnd set on entering"
+                        + " p50 %.1f seg, ssthresh p50 %.1f seg, cwnd on leaving p50 %.1f seg (p10 %.1f), left below"
+                        + " ssthresh %d;"
+                        + " ssthresh cut outside recovery %d%n", n, timeouts, dur.get(dur.size() / 2) / 1000,
+                dur.get(dur.size() * 9 / 10) / 1000, in.get(n / 2) / 1448.0, ssth.get(n / 2) / 1448.0,
+                out.get(out.size() / 2) / 1448.0, out.get(out.size() / 10) / 1448.0, below, outside);
     }
 
     /** Summary of samples: {t, cwnd, ssthresh, srtt ns, inflight, state, unsent, sndwnd, acked}. */
@@ -225,7 +296,8 @@ public class TapLoss {
         long t0 = System.nanoTime();
         List<long[]> samples = new ArrayList<>();
         AtomicReference<TcpFlow> kflow = new AtomicReference<>();
-        CompletableFuture<Long> sent = !SAMPLE ? ns.start("send", () -> TapReceive.send(new InetSocketAddress(STACK, port), bytes))
+        CompletableFuture<Long> sent = !SAMPLE
+                ? ns.start("send", () -> TapReceive.send(new InetSocketAddress(STACK, port), bytes))
                 : ns.start("send", () -> {
             dev.tcpip.socket.SocketStack ks = dev.tcpip.socket.SocketStack.create(
                     dev.tcpip.socket.SocketStackConfig.of(dev.tcpip.IpFamily.IPV4));

@@ -146,8 +146,7 @@ final class TapBench {
                     cubic[r] = directReceives(ns, lossyStack, lossy);
                     route(ns);
                 }
-                Figure d = gbit(work, "direct-sender", median(direct), lossy);
-                figures.add(d);
+                figures.add(gbit(work, "direct-sender", median(direct), lossy));
                 figures.add(gbit(work, "kernel-sender (" + algorithm + ")", median(kernel), lossy));
                 figures.add(gbit(work, "kernel-sender (cubic)", median(cubic), lossy));
                 // seconds: the rate ratio direct/kernel is kernel's seconds over direct's

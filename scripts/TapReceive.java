@@ -103,7 +103,7 @@ public class TapReceive {
     }
 
     /** CPU milliseconds (user + system) per thread name of this process, digits folded. */
-    private static Map<String, Long> cpu() throws IOException {
+    static Map<String, Long> cpu() throws IOException {
         Map<String, Long> m = new TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
@@ -120,7 +120,7 @@ public class TapReceive {
         return m;
     }
 
-    private static long send(InetSocketAddress to, long bytes) throws IOException {
+    static long send(InetSocketAddress to, long bytes) throws IOException {
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
         try (SocketChannel ch = SocketChannel.open(to)) {
             for (long left = bytes; left > 0; ) {

@@ -82,7 +82,8 @@ final class Bench implements Callable<Integer> {
                     + " when named.",
             "tap-loss: 64 MiB TCP each way over the same TAP device behind 2 %% loss each way: the direct stack's"
                     + " sender beside the kernel's over the same link, with the namespace's default congestion"
-                    + " control (named) and with CUBIC; needs root.",
+                    + " control (named) and with CUBIC; two warm-up transfers each way (the first reported as cold),"
+                    + " then the medians of 5 rounds (1 with --quick) and of each round's ratio; needs root.",
             "gateway: iperf3 both ways at MTU 1500 and 65520, 1-byte request/response and wrk HTTP from a guest"
                     + " namespace to the host's loopback through 10.0.2.2, by slirp4netns, pasta and tcpip gateway in"
                     + " turn; needs root; a system that is not installed is skipped with a line on stderr.",

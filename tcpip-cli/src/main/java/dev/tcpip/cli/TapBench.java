@@ -94,7 +94,12 @@ final class TapBench {
      * {@code tap-loss}: 64 MiB each way over the TAP device behind a {@link FaultInjectingDevice} dropping 2 % of
      * the frames each way (no netem here; dropping alters no frame, so the device offloads there too): the direct
      * stack's TCP sender recovering from loss ({@code direct-sender}) beside the kernel's sender over the same lossy
-     * link ({@code kernel-sender}, the stack receiving), and their ratio.
+     * link ({@code kernel-sender}, the stack receiving), and their ratio. {@link #LOSS_WARMUPS} transfers each way
+     * warm the JIT up, the first reported apart ({@code (cold)}): in a fresh JVM the compiler threads take more CPU
+     * time than the transfer (BENCHMARKS.md, "Loss recovery, fourth pass"), where the kernel's code is always
+     * compiled. Then {@link #LOSS_ROUNDS} rounds (1 with {@code --quick}), each the direct sender, the kernel's with
+     * the namespace's default congestion control and the kernel's CUBIC, one after the other: the figures are their
+     * medians, the ratios the medians of each round's own ratio.
      */
     static List<Figure> runLoss(Bench.Settings s) throws Exception {
         String missing = NetNamespace.missingPrerequisite();
@@ -102,6 +107,7 @@ final class TapBench {
             throw new Bench.Skipped("tap-loss: " + missing);
         }
         long lossy = s.quick() ? 8L << 20 : 64L << 20;
+        int rounds = s.quick() ? 1 : LOSS_ROUNDS;
         String work = "tap-loss " + (lossy >> 20) + "MiB 2% each way";
         List<Figure> figures = new ArrayList<>();
         try (NetNamespace ns = tapNamespace()) {
@@ -111,36 +117,83 @@ final class TapBench {
                             TapDevice.open("tap0", 1500, TapDevice.randomMac(), !drop.altersFrames()), drop, drop,
                             LOSS_SEED))).get(30, TimeUnit.SECONDS);
             try {
-                AtomicReference<TcpInfo> sender = new AtomicReference<>();
-                Figure direct = gbit(work, "direct-sender", directSends(ns, lossyStack, lossy, sender), lossy);
                 // The kernel's sender uses the namespace's default congestion control, which a new namespace
                 // inherits from the host's (often BBR, which does not take random loss for congestion): the
                 // figures name it, and the kernel's CUBIC (the stack's algorithm) runs too, like for like.
                 String algorithm = ns.run(COMMAND_SECONDS, "sysctl", "-n", "net.ipv4.tcp_congestion_control").strip();
-                Figure kernel = gbit(work, "kernel-sender (" + algorithm + ")", directReceives(ns, lossyStack, lossy),
-                        lossy);
-                // A namespace other than the first may not make CUBIC its default (it is not in
-                // tcp_allowed_congestion_control); a route's congctl attribute selects it for that route.
-                ns.ip("route", "replace", "10.78.0.0/24", "dev", "tap0", "proto", "kernel", "scope", "link",
-                        "src", KERNEL, "congctl", "cubic");
-                Figure cubic = gbit(work, "kernel-sender (cubic)", directReceives(ns, lossyStack, lossy), lossy);
-                figures.add(direct);
-                figures.add(kernel);
-                figures.add(cubic);
+                AtomicReference<TcpInfo> sender = new AtomicReference<>();
+                double coldDirect = directSends(ns, lossyStack, lossy, sender);
+                double coldKernel = directReceives(ns, lossyStack, lossy);
+                for (int w = 1; w < LOSS_WARMUPS; w++) {
+                    directSends(ns, lossyStack, lossy, sender);
+                    directReceives(ns, lossyStack, lossy);
+                }
+                figures.add(gbit(work, "direct-sender (cold)", coldDirect, lossy));
+                figures.add(gbit(work, "kernel-sender (" + algorithm + ", cold)", coldKernel, lossy));
+                double[] direct = new double[rounds];
+                double[] kernel = new double[rounds];
+                double[] cubic = new double[rounds];
+                long[][] counts = new long[3][rounds];
+                for (int r = 0; r < rounds; r++) {
+                    direct[r] = directSends(ns, lossyStack, lossy, sender);
+                    counts[0][r] = sender.get().timeouts().orElse(-1);
+                    counts[1][r] = sender.get().retransmissions();
+                    counts[2][r] = sender.get().dsacks().orElse(-1);
+                    kernel[r] = directReceives(ns, lossyStack, lossy);
+                    // A namespace other than the first may not make CUBIC its default (it is not in
+                    // tcp_allowed_congestion_control); a route's congctl attribute selects it for that route.
+                    route(ns, "congctl", "cubic");
+                    cubic[r] = directReceives(ns, lossyStack, lossy);
+                    route(ns);
+                }
+                figures.add(gbit(work, "direct-sender", median(direct), lossy));
+                figures.add(gbit(work, "kernel-sender (" + algorithm + ")", median(kernel), lossy));
+                figures.add(gbit(work, "kernel-sender (cubic)", median(cubic), lossy));
+                // seconds: the rate ratio direct/kernel is kernel's seconds over direct's
                 figures.add(new Figure(work + " ratio", "direct/kernel (" + algorithm + ")",
-                        direct.value() / kernel.value(), "x"));
-                figures.add(new Figure(work + " ratio", "direct/kernel (cubic)", direct.value() / cubic.value(), "x"));
-                // The direct sender's own counts: each retransmission timeout is a 200 ms stall here.
-                figures.add(new Figure(work, "direct-sender timeouts", sender.get().timeouts().orElse(-1), "count"));
-                figures.add(new Figure(work, "direct-sender retransmissions", sender.get().retransmissions(),
-                        "segments"));
+                        median(ratios(kernel, direct)), "x"));
+                figures.add(new Figure(work + " ratio", "direct/kernel (cubic)", median(ratios(cubic, direct)), "x"));
+                // The direct sender's own counts (medians): each retransmission timeout is a 200 ms stall here.
+                figures.add(new Figure(work, "direct-sender timeouts", median(counts[0]), "count"));
+                figures.add(new Figure(work, "direct-sender retransmissions", median(counts[1]), "segments"));
                 // D-SACKs (RFC 2883): each reports a segment the kernel received twice, i.e. a needless retransmission.
-                figures.add(new Figure(work, "direct-sender dsacks", sender.get().dsacks().orElse(-1), "count"));
+                figures.add(new Figure(work, "direct-sender dsacks", median(counts[2]), "count"));
             } finally {
                 lossyStack.disconnect();
             }
         }
         return figures;
+    }
+
+    /** Measured rounds of {@code tap-loss} after its warm-up transfers. */
+    static final int LOSS_ROUNDS = 5;
+
+    /** {@code tap-loss}'s warm-up transfers each way, the first reported as cold. */
+    static final int LOSS_WARMUPS = 2;
+
+    /** tap0's subnet route as the kernel made it, with {@code extra} attributes (none: back to the default). */
+    private static void route(NetNamespace ns, String... extra) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("route", "replace", "10.78.0.0/24", "dev", "tap0", "proto",
+                "kernel", "scope", "link", "src", KERNEL));
+        args.addAll(List.of(extra));
+        ns.ip(args.toArray(String[]::new));
+    }
+
+    /** Per-round {@code a[i] / b[i]}. */
+    private static double[] ratios(double[] a, double[] b) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[i] / b[i];
+        }
+        return r;
+    }
+
+    private static double median(double[] v) {
+        return SocketBench.median(v);
+    }
+
+    private static double median(long[] v) {
+        return SocketBench.median(java.util.Arrays.stream(v).asDoubleStream().toArray());
     }
 
     /** The bench's namespace with tap0 up at the kernel's address, for the stack to open. */

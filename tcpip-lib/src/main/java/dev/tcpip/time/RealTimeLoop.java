@@ -25,7 +25,11 @@ import java.util.function.LongConsumer;
  * visible to the loop (and the next caller) through the lock. Order is kept: a caller runs inline only when no task
  * is queued (else it queues its own behind them), and never from inside the turn (a task submitting another queues
  * it, as on the loop thread). A task another thread queues while a submitted command runs inline runs on that caller
- * before it lets go, so the loop thread is not woken for it either (see {@code giveTurnBack}). On by default: the
+ * before it lets go, so the loop thread is not woken for it either (see {@code giveTurnBack}). Tasks run inline do
+ * not see the caller's interrupt status (cleared while it holds the turn, set again after: the loop thread is never
+ * interrupted, and a task writing to an interruptible channel would close it); a caller interrupted while it holds
+ * the turn leaves other threads' tasks to the loop thread. A failure handler ({@link LoopConfig#onTaskFailure}) that
+ * throws on a caller does not keep the turn: the tasks it took go back to the queue. On by default: the
  * system property {@value #INLINE_PROPERTY}{@code =false}, read when a loop starts, turns it off. (TapEcnIT's
  * spurious retransmission, once blamed on it, is a tail loss probe of the final segment racing the peer's ACK under
  * load; it happens with inline runs off as well: ARCHITECTURE.md.) A simulation's loop never runs anything inline: its
@@ -54,6 +58,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private volatile boolean sleeping;
     private volatile boolean inlineOwner;                         // a caller, not the loop thread, holds the turn
     private ArrayDeque<Runnable> inlineRunning = new ArrayDeque<>();   // guarded by turn: queued tasks a caller runs
+    private boolean callerInterrupted;                            // guarded by turn: the inline caller's interrupt status
     private volatile boolean closed;
 
     private RealTimeLoop(String name, LoopConfig config) {
@@ -169,6 +174,10 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             turn.unlock();
             return false;
         }
+        // The loop thread is never interrupted; tasks run here must not see the caller's interrupt either (a task that
+        // writes to an InterruptibleChannel, a splice's socket, would close it). Cleared while the turn is held, set
+        // again in giveTurnBack.
+        callerInterrupted = Thread.interrupted();
         inlineOwner = drains;
         return true;
     }
@@ -181,19 +190,32 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
      * woken for them only if it woke meanwhile, the queue's lock is busy or the rounds are used up.
      */
     private void giveTurnBack(boolean drains) {
-        for (int round = 0; ; round++) {
-            Timer next = timers.peek();
-            boolean earlier = next != null && next.deadline < wakeAt;
-            inlineOwner = false;
-            boolean queued = anyIncoming;            // after inlineOwner's write: see execute
-            if (drains && queued && !earlier && round < INLINE_ROUNDS && runQueuedInline()) {
-                continue;
+        boolean wake = true;        // also if a failure handler throws out of runQueuedInline: the loop takes over
+        try {
+            for (int round = 0; ; round++) {
+                Timer next = timers.peek();
+                boolean earlier = next != null && next.deadline < wakeAt;
+                inlineOwner = false;
+                boolean queued = anyIncoming;            // after inlineOwner's write: see execute
+                // Interrupted meanwhile (by another thread): other threads' tasks are left to the loop thread.
+                if (drains && queued && !earlier && round < INLINE_ROUNDS && !Thread.currentThread().isInterrupted()
+                        && runQueuedInline()) {
+                    continue;
+                }
+                wake = earlier || queued;
+                return;
             }
+        } finally {
+            inlineOwner = false;
+            boolean interrupted = callerInterrupted;
+            callerInterrupted = false;
             turn.unlock();
-            if (earlier || queued) {
+            if (wake) {
                 LockSupport.unpark(thread);
             }
-            return;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -220,8 +242,16 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
         } finally {
             lock.unlock();
         }
-        for (Runnable task; !closed && (task = inlineRunning.poll()) != null; ) {
-            runSafely(task);
+        boolean ran = false;
+        try {
+            for (Runnable task; !closed && (task = inlineRunning.poll()) != null; ) {
+                runSafely(task);
+            }
+            ran = true;
+        } finally {
+            if (!ran) {
+                requeue();
+            }
         }
         for (Runnable task; (task = inlineRunning.poll()) != null; ) {   // closed meanwhile: as abandonAll does
             if (task instanceof Abandonable a) {
@@ -229,6 +259,23 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             }
         }
         return true;
+    }
+
+    /**
+     * A failure handler threw out of runSafely on a caller (runSafely catches what a task throws; its handler's own
+     * throw gets here): the tasks that caller took and did not run go back to the front of the queue, in order, for
+     * the loop thread (giveTurnBack wakes it). The only place a caller waits for the queue's lock holding the turn.
+     */
+    private void requeue() {
+        lock.lock();
+        try {
+            for (Runnable task; (task = inlineRunning.pollLast()) != null; ) {
+                incoming.addFirst(task);
+            }
+            anyIncoming = !incoming.isEmpty();
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

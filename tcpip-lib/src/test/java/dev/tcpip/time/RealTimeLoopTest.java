@@ -7,10 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tcpip.ClosedException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -253,10 +258,14 @@ class RealTimeLoopTest {
 
     /** A loop started with {@value RealTimeLoop#INLINE_PROPERTY} set to {@code value}. */
     private static RealTimeLoop loopWithInline(String name, String value) {
+        return loopWithInline(name, value, LoopConfig.DEFAULTS);
+    }
+
+    private static RealTimeLoop loopWithInline(String name, String value, LoopConfig config) {
         String was = System.getProperty(RealTimeLoop.INLINE_PROPERTY);
         System.setProperty(RealTimeLoop.INLINE_PROPERTY, value);
         try {
-            return RealTimeLoop.start(name);
+            return RealTimeLoop.start(name, config);
         } finally {
             if (was == null) {
                 System.clearProperty(RealTimeLoop.INLINE_PROPERTY);
@@ -545,6 +554,134 @@ class RealTimeLoopTest {
             assertTrue(count > threads * each / 8, "timers were armed: " + count);
             assertTrue(loop.<Integer>submit(f -> f.complete(inline[0])).await() > 0, "callers ran inline");
             assertEquals(List.of(), loop.<List<String>>submit(f -> f.complete(List.copyOf(violations))).await());
+        }
+    }
+
+    /**
+     * An interrupted caller that runs inline: its command sees the status the loop thread would (none), and the caller
+     * gets its own back. Else a command or queued task writing to an interruptible channel closes it.
+     */
+    @Test
+    void aCommandRunInlineDoesNotSeeTheCallersInterruptAndTheCallerKeepsIt() throws Exception {
+        try (RealTimeLoop loop = inlineLoop("interrupted-caller")) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int inline = 0;
+            for (int attempt = 0; inline < 5 && System.nanoTime() < deadline; attempt++) {
+                submitUntilInline(loop, () -> { });          // the loop parked just now
+                AtomicReference<Thread> ranOn = new AtomicReference<>();
+                Thread.currentThread().interrupt();
+                LoopFuture<Boolean> sawInterrupt = loop.submit(f -> {
+                    ranOn.set(Thread.currentThread());
+                    f.complete(Thread.currentThread().isInterrupted());
+                });
+                assertTrue(Thread.interrupted(), "the caller keeps its interrupt status (attempt " + attempt + ")");
+                assertFalse(sawInterrupt.await(), "the command ran without the caller's interrupt");
+                if (ranOn.get() == Thread.currentThread()) {
+                    inline++;
+                }
+            }
+            assertEquals(5, inline, "interrupted callers ran inline");
+        }
+    }
+
+    /**
+     * A caller interrupted (by another thread) while it holds the turn leaves the tasks other threads queued meanwhile
+     * to the loop thread: run on the interrupted caller, this one's channel write would close the channel
+     * (ClosedByInterruptException). Five inline runs; a run where the loop had just woken leaves the task to it anyway.
+     */
+    @Test
+    void aCallerInterruptedInsideItsCommandLeavesOtherThreadsTasksToTheLoopThread() throws Exception {
+        Pipe pipe = Pipe.open();
+        try (RealTimeLoop loop = inlineLoop("interrupted-inside");
+             Pipe.SinkChannel sink = pipe.sink();
+             Pipe.SourceChannel source = pipe.source()) {
+            Thread self = Thread.currentThread();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            for (int inline = 0; inline < 5 && System.nanoTime() < deadline; ) {
+                LoopFuture<Thread> wrote = loop.newFuture();
+                AtomicBoolean ranInline = new AtomicBoolean();
+                loop.<Void>submit(f -> {
+                    if (Thread.currentThread() == self) {
+                        ranInline.set(true);
+                        Thread other = Thread.ofPlatform().start(() -> loop.execute(() -> {
+                            try {
+                                sink.write(ByteBuffer.wrap(new byte[] {1}));
+                                wrote.complete(Thread.currentThread());
+                            } catch (IOException e) {
+                                wrote.fail(e);
+                            }
+                        }));
+                        try {
+                            other.join();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        self.interrupt();                    // as another thread's interrupt would, now
+                    }
+                    f.complete(null);
+                }).await();
+                Thread.interrupted();
+                if (!ranInline.get()) {
+                    continue;
+                }
+                inline++;
+                assertEquals(loopThread(loop), wrote.await(), "the loop thread ran the queued task");
+                assertTrue(sink.isOpen(), "the channel stays open");
+            }
+            assertTrue(sink.isOpen());
+        }
+    }
+
+    /**
+     * A failure handler that throws on an inline caller (here: on any thread but the loop's) while the caller runs a
+     * task queued meanwhile: the throw reaches that caller, the turn is let go, and the task queued after the failing
+     * one runs on the loop thread, in order. Retried up to 10 s until the failing task ran on the caller.
+     */
+    @Test
+    void aFailureHandlerThrowingOnACallerLetsGoOfTheTurnAndTheRestStillRuns() throws Exception {
+        List<Throwable> onLoop = Collections.synchronizedList(new ArrayList<>());
+        LoopConfig config = LoopConfig.DEFAULTS.withOnTaskFailure(t -> {
+            if (!Thread.currentThread().getName().startsWith("tcpip-loop-")) {
+                throw new IllegalStateException("handler", t);
+            }
+            onLoop.add(t);
+        });
+        try (RealTimeLoop loop = loopWithInline("handler-throws", "true", config)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            boolean escaped = false;
+            while (!escaped && System.nanoTime() < deadline) {
+                List<String> order = Collections.synchronizedList(new ArrayList<>());
+                LoopFuture<Thread> after = loop.newFuture();
+                try {
+                    submitUntilInline(loop, () -> {
+                        Thread other = Thread.ofPlatform().start(() -> {
+                            loop.execute(() -> {
+                                order.add("failing");
+                                throw new IllegalArgumentException("task");
+                            });
+                            loop.execute(() -> {
+                                order.add("after");
+                                after.complete(Thread.currentThread());
+                            });
+                        });
+                        try {
+                            other.join();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    });
+                } catch (IllegalStateException e) {
+                    assertEquals("handler", e.getMessage());
+                    escaped = true;
+                }
+                assertFalse(loop.inLoop(), "the caller let go of the turn");
+                Thread ran = after.await();
+                assertEquals(List.of("failing", "after"), List.copyOf(order));
+                if (escaped) {
+                    assertEquals(loopThread(loop), ran, "the task after the failing one went back to the loop");
+                }
+            }
+            assertTrue(escaped, "the failing task ran on the caller");
         }
     }
 }

@@ -290,6 +290,86 @@ class MemoryNetworkTest {
     }
 
     /**
+     * Two real-time loops ping each other at once, each also echoing the other's pings: both directions of the link
+     * carry pings and echoes together, each loop sends from its own thread into the other (inline when that one is
+     * parked). No deadlock (a hang fails on the timeout), each link in order, and no receiver runs inside another
+     * receiver of the same loop on one thread (a loop delivering into its peer inline while the peer's answer re-enters
+     * it would): at most two receivers deep on any thread, the sender's and, inline, its peer's.
+     */
+    @Test
+    void twoRealTimeLoopsPingEachOtherAtOnceInOrderWithoutReentry() throws Exception {
+        int rounds = 5_000;
+        ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+        AtomicInteger deepest = new AtomicInteger(), reentered = new AtomicInteger();
+        MemoryNetwork net = MemoryNetwork.realTime(8);
+        NetworkDevice a = net.connect("a", A, LinkConfig.DEFAULTS).device();
+        NetworkDevice b = net.connect("b", B, LinkConfig.DEFAULTS).device();
+        try (RealTimeLoop la = RealTimeLoop.start("a"); RealTimeLoop lb = RealTimeLoop.start("b")) {
+            LoopFuture<Integer> doneA = la.newFuture(), doneB = lb.newFuture();
+            a.attach(la, pingAndEcho(a, A, B, rounds, doneA, depth, deepest, reentered));
+            b.attach(lb, pingAndEcho(b, B, A, rounds, doneB, depth, deepest, reentered));
+            la.execute(() -> a.send(frame(B, A, 0, 64), 0, 64));
+            lb.execute(() -> b.send(frame(A, B, 0, 64), 0, 64));
+            assertEquals(rounds - 1, doneA.await());
+            assertEquals(rounds - 1, doneB.await());
+        }
+        net.close();
+        assertEquals(0, reentered.get(), "a receiver ran inside a receiver of its own loop");
+        assertTrue(deepest.get() <= 2, "receivers nested " + deepest.get() + " deep on one thread");
+    }
+
+    /** Byte 18 of a {@link FrameKit#frame} (filler there) marks an echo. */
+    private static final int ECHO_MARK = 18;
+
+    /**
+     * Pings {@code peer} with frames 0, 1, ... one at a time (the next after the echo of the last) and echoes the peer's
+     * pings, checking both in order; completes {@code done} after {@code rounds} echoes. Records how deep receivers
+     * nest on a thread, and a receiver entered again inside itself.
+     */
+    private static FrameReceiver pingAndEcho(NetworkDevice dev, long self, long peer, int rounds,
+                                             LoopFuture<Integer> done, ThreadLocal<int[]> depth,
+                                             AtomicInteger deepest, AtomicInteger reentered) {
+        int[] expectEcho = {0}, expectPing = {0};
+        boolean[] inside = {false};
+        byte[] buf = new byte[64];
+        return (f, o, l) -> {
+            if (MacAddress.readBits(f, o) != self) {
+                return;
+            }
+            if (inside[0]) {
+                reentered.incrementAndGet();
+            }
+            inside[0] = true;
+            int[] d = depth.get();
+            deepest.accumulateAndGet(++d[0], Math::max);
+            try {
+                int seq = FrameKit.seq(f, o);
+                if (f[o + ECHO_MARK] == 1) {
+                    if (seq != expectEcho[0]) {
+                        done.fail(new AssertionError(Long.toHexString(self) + " echo " + seq + ", expected "
+                                + expectEcho[0]));
+                    } else if (++expectEcho[0] == rounds) {
+                        done.complete(seq);
+                    } else {
+                        System.arraycopy(frame(peer, self, expectEcho[0], 64), 0, buf, 0, 64);
+                        dev.send(buf, 0, 64);
+                    }
+                } else {
+                    if (seq != expectPing[0]++) {
+                        done.fail(new AssertionError(Long.toHexString(self) + " ping " + seq + " out of order"));
+                    }
+                    System.arraycopy(frame(peer, self, seq, 64), 0, buf, 0, 64);
+                    buf[ECHO_MARK] = 1;
+                    dev.send(buf, 0, 64);
+                }
+            } finally {
+                d[0]--;
+                inside[0] = false;
+            }
+        };
+    }
+
+    /**
      * Receives the echo of frame n (ignoring frames not addressed to {@code self}: another sender's first frames,
      * flooded), then sends frame n + 1 to {@code peer}; completes {@code done} after {@code rounds}, fails it on a
      * sequence number out of order.

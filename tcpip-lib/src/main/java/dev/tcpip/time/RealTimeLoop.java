@@ -374,7 +374,7 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
                 lock.unlock();
             }
             for (Runnable task; !closed && (task = running.poll()) != null; ) {
-                runSafely(task);
+                runOnLoopThread(task);
             }
             runDueTimers();
             if (!closed) {
@@ -393,7 +393,11 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             }
             timers.poll();
             if (t.start()) {
-                runSafely(t.task, now);
+                try {
+                    runSafely(t.task, now);
+                } catch (Throwable handlerFailed) {
+                    handlerFailed(handlerFailed);
+                }
             }
         }
     }
@@ -432,6 +436,27 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             }
         } finally {
             sleeping = false;
+        }
+    }
+
+    /**
+     * A task on the loop thread itself: what the failure handler throws is logged and the loop goes on (it would
+     * otherwise end the loop thread with the loop still open, and every later submit would wait for good). On a
+     * caller running inline the handler's exception reaches the caller instead (see giveTurnBack).
+     */
+    private void runOnLoopThread(Runnable task) {
+        try {
+            runSafely(task);
+        } catch (Throwable handlerFailed) {
+            handlerFailed(handlerFailed);
+        }
+    }
+
+    private static void handlerFailed(Throwable t) {
+        try {
+            System.getLogger("dev.tcpip.time").log(System.Logger.Level.ERROR, "event loop failure handler failed", t);
+        } catch (Throwable ignored) {
+            // nothing left to report it with; the loop goes on
         }
     }
 

@@ -211,6 +211,27 @@ class RealTimeLoopTest {
     }
 
     @Test
+    void aFailureHandlerThrowingOnTheLoopThreadLeavesTheLoopRunning() throws Exception {
+        List<Throwable> seen = Collections.synchronizedList(new ArrayList<>());
+        LoopConfig config = LoopConfig.DEFAULTS.withOnTaskFailure(t -> {
+            seen.add(t);
+            throw new IllegalStateException("handler");
+        });
+        try (RealTimeLoop loop = loopWithInline("handler-throws-on-loop", "false", config)) {
+            loop.execute(() -> {
+                throw new IllegalArgumentException("task");
+            });
+            loop.scheduleAfter(0, () -> {
+                throw new IllegalArgumentException("timer");
+            });
+            LoopFuture<Integer> timerRan = loop.newFuture();
+            loop.scheduleAfter(TimeUnit.MILLISECONDS.toNanos(1), () -> timerRan.complete(seen.size()));
+            assertEquals(2, timerRan.await(), "both failures reached the handler and a later timer still fired");
+            assertEquals(7, loop.<Integer>submit(f -> f.complete(7)).await(), "the loop still takes commands");
+        }
+    }
+
+    @Test
     void closeStopsTheThreadAndFailsQueuedCommands() throws Exception {
         RealTimeLoop loop = RealTimeLoop.start("closing");
         LoopFuture<Void> blocker = loop.newFuture();

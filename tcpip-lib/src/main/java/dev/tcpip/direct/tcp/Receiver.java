@@ -12,6 +12,8 @@ import java.util.List;
  * acknowledge (delayed ACKs, RFC 9293 §3.8.6.3, with {@link AckPolicy}).
  */
 final class Receiver {
+    /** A read's time when it has none (the connection is released): the buffer's size no longer matters. */
+    static final long NO_TIME = Long.MIN_VALUE;
     /** The most bytes one read hands over. */
     static final int MAX_READ = 64 * 1024;
 
@@ -45,6 +47,21 @@ final class Receiver {
     /** The payload of the segment being processed was kept in place (for the stack's counter). */
     boolean keptArriving;
 
+    // Receive-buffer auto-tuning (TcpConfig#receiveBufferMax; ARCHITECTURE.md "Receive buffer auto-tuning").
+    /** The receiver's estimate of the round trip, in ns; 0 until measured. */
+    private long rcvRtt;
+    /** Without timestamps: the sequence number that ends the window being timed, and when timing began (0: not). */
+    private int rttMarkSeq;
+    private long rttMarkTime;
+    /** Bytes the application has taken (reads and a sink), and how many it had at the start of this measure. */
+    private long bytesRead, spaceMarkRead;
+    /** When this measure of what the application takes per round trip began (0: not yet begun). */
+    private long spaceMarkTime;
+    /** The most the application took in one round trip so far. */
+    private int space;
+    /** Times the buffer grew (for tests). */
+    int bufferGrowths;
+
     Receiver(Connection c) {
         this.c = c;
         this.t = c.tcb;
@@ -57,11 +74,25 @@ final class Receiver {
         if (q == null) {
             // Out-of-order memory: the bytes are bounded by the window; with each chunk's overhead, by twice the
             // buffer.
-            q = new OutOfOrderQueue(c.config.outOfOrderLimit(),
-                    (int) Math.min(Integer.MAX_VALUE, 2L * c.config.receiveBufferSize()));
+            q = new OutOfOrderQueue(c.config.outOfOrderLimit(), outOfOrderCharge());
             outOfOrder = q;
         }
         return q;
+    }
+
+    /** The out-of-order queue's charge limit: twice the buffer (as it is now; it rises as the buffer grows). */
+    private int outOfOrderCharge() {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * buffer.capacity());
+    }
+
+    /** The receive buffer's size now (what the window may offer at most). */
+    int bufferSize() {
+        return buffer.capacity();
+    }
+
+    /** The receiver's round-trip estimate in ns, 0 until measured (for tests). */
+    long rcvRtt() {
+        return rcvRtt;
     }
 
     int irs() {
@@ -205,7 +236,7 @@ final class Receiver {
     }
 
     /** Seventh step: in-window data to the receive buffer or the out-of-order queue. Returns "ACK now". */
-    boolean data(TcpView seg, int seq, int payload, int rcvWnd) {
+    boolean data(TcpView seg, int seq, int payload, int rcvWnd, long now) {
         int skip = Math.max(0, Seq.diff(rcvNxt, seq));              // already received
         int start = seq + skip;
         int room = Math.max(0, Seq.diff(rcvNxt + Math.max(rcvWnd, buffer.free()), start));
@@ -236,6 +267,7 @@ final class Receiver {
                 }
             }
             bytesReceived += len;
+            measureRtt(seg, len, now);
             // RFC 5681 §4.2: ACK at once when a hole is filled; else every second full segment, so at once for a
             // super-segment that stands for two or more (their size may be below our SMSS: the sender's options).
             return ackPolicy.onInOrderData(len, t.smss, hadHoles) || arrivingSegments >= 2;
@@ -243,6 +275,84 @@ final class Receiver {
         outOfOrder().insert(start, seg.buffer(), off, len);
         textRefused();
         return true; // RFC 5681 §4.2 / RFC 9293 §3.10.7.4: out-of-order data, a duplicate ACK at once
+    }
+
+    // --- receive-buffer auto-tuning (TcpConfig#receiveBufferMax) ---
+
+    /**
+     * The receiver's round trip, measured from in-order data. RFC 9293 §3.8.6 leaves the buffer's size to the
+     * implementation; this is the dynamic right-sizing Linux does (tcp_rcv_rtt_measure in spirit):
+     * <ul>
+     *   <li>with timestamps (RFC 7323 §3.2, §4.3): the peer echoes in TSecr the TSval of our latest segment it had
+     *       when it sent this one, so now minus that TSval is how long since we sent it: a round trip, including the
+     *       time the peer's sender waited for our ACK or window. Taken from full-sized segments only (a small one
+     *       may have waited on the peer's application) and smoothed with gain 1/8 (as RFC 6298's SRTT). The TSval
+     *       clock ticks every millisecond: a sample of less than one tick counts as one;</li>
+     *   <li>without: the time to receive one window's worth of data (RCV.NXT passing the right edge offered when
+     *       timing began), at least a round trip; the smallest such sample is kept.</li>
+     * </ul>
+     */
+    private void measureRtt(TcpView seg, int len, long now) {
+        if (c.config.receiveBufferMax() <= buffer.capacity()) {
+            return;                                    // nothing to tune (any more, or fixed: withBuffers)
+        }
+        if (t.tsOk) {
+            if (len >= t.smss && seg.hasTimestamps() && seg.tsEcr() != 0) {
+                long sample = Math.max(c.segments.echoRtt(seg, now), 1_000_000L);
+                rcvRtt = rcvRtt == 0 ? sample : rcvRtt + (sample - rcvRtt) / 8;
+            }
+            return;
+        }
+        if (rttMarkTime != 0 && Seq.lt(rcvNxt, rttMarkSeq)) {
+            return;
+        }
+        if (rttMarkTime != 0) {
+            long sample = Math.max(1, now - rttMarkTime);
+            rcvRtt = rcvRtt == 0 ? sample : Math.min(rcvRtt, sample);
+        }
+        rttMarkSeq = rcvNxt + Math.max(window(), t.smss);
+        rttMarkTime = Math.max(1, now);
+    }
+
+    /**
+     * The application took {@code n} bytes: once per receiver round trip ({@link #measureRtt}), compares what it
+     * took in that time with the most it took in one before, and grows the buffer to about twice that (plus twice
+     * the increase, when it rose: a sender in slow start doubles its rate each round trip), up to
+     * {@link dev.tcpip.direct.TcpConfig#receiveBufferMax()}. So the window offered keeps ahead of a reader that keeps
+     * up, and a reader that does not (or an idle connection) never grows its buffer. Never shrinks (RFC 7323 §2.4:
+     * the right edge offered never moves left anyway). The window offered follows the buffer's free space at the
+     * next ACK ({@link #advertise}, RFC 9293 §3.8.6.2.2).
+     */
+    private void onTaken(int n, long now) {
+        bytesRead += n;
+        int max = c.config.receiveBufferMax();
+        if (max <= buffer.capacity() || now == NO_TIME) {
+            return;
+        }
+        if (spaceMarkTime == 0) {
+            spaceMarkTime = Math.max(1, now);
+            spaceMarkRead = bytesRead - n;
+            return;
+        }
+        if (rcvRtt == 0 || now - spaceMarkTime < rcvRtt) {
+            return;
+        }
+        long copied = bytesRead - spaceMarkRead;
+        spaceMarkRead = bytesRead;
+        spaceMarkTime = now;
+        if (copied <= space) {
+            return;
+        }
+        long target = 2 * copied + (space > 0 ? 2 * Math.min(copied - space, copied) : 0);
+        space = (int) Math.min(copied, Integer.MAX_VALUE);
+        int want = (int) Math.min(max, target);
+        if (want > buffer.capacity()) {
+            buffer.grow(want);
+            bufferGrowths++;
+            if (outOfOrder != null) {
+                outOfOrder.raiseCharge(outOfOrderCharge());
+            }
+        }
     }
 
     /** Text not taken in (beyond the window, or a state that takes none): acknowledge at once. */
@@ -327,8 +437,13 @@ final class Receiver {
     // --- the application's side ---
 
     /** Data for a read (at most {@link #MAX_READ} bytes), or null when none may be read now. */
-    ByteBuffer take() {
-        return buffer.length() == 0 || readShutdown ? null : buffer.take(MAX_READ);
+    ByteBuffer take(long now) {
+        if (buffer.length() == 0 || readShutdown) {
+            return null;
+        }
+        ByteBuffer b = buffer.take(MAX_READ);
+        onTaken(b.remaining(), now);
+        return b;
     }
 
     /** No more data will come to reads: shut for reading, or the peer's FIN is in. */

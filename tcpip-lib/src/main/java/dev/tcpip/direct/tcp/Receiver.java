@@ -47,20 +47,8 @@ final class Receiver {
     /** The payload of the segment being processed was kept in place (for the stack's counter). */
     boolean keptArriving;
 
-    // Receive-buffer auto-tuning (TcpConfig#receiveBufferMax; ARCHITECTURE.md "Receive buffer auto-tuning").
-    /** The receiver's estimate of the round trip, in ns; 0 until measured. */
-    private long rcvRtt;
-    /** Without timestamps: the sequence number that ends the window being timed, and when timing began (0: not). */
-    private int rttMarkSeq;
-    private long rttMarkTime;
-    /** Bytes the application has taken (reads and a sink), and how many it had at the start of this measure. */
-    private long bytesRead, spaceMarkRead;
-    /** When this measure of what the application takes per round trip began (0: not yet begun). */
-    private long spaceMarkTime;
-    /** The most the application took in one round trip so far. */
-    private int space;
-    /** Times the buffer grew (for tests). */
-    int bufferGrowths;
+    /** Receive-buffer auto-tuning: made at the first full-sized in-order segment when the buffer may grow. */
+    private ReceiveTuning tuning;
 
     Receiver(Connection c) {
         this.c = c;
@@ -90,9 +78,9 @@ final class Receiver {
         return buffer.capacity();
     }
 
-    /** The receiver's round-trip estimate in ns, 0 until measured (for tests). */
-    long rcvRtt() {
-        return rcvRtt;
+    /** The auto-tuning state, or null (for tests). */
+    ReceiveTuning tuning() {
+        return tuning;
     }
 
     int irs() {
@@ -277,78 +265,46 @@ final class Receiver {
         return true; // RFC 5681 §4.2 / RFC 9293 §3.10.7.4: out-of-order data, a duplicate ACK at once
     }
 
-    // --- receive-buffer auto-tuning (TcpConfig#receiveBufferMax) ---
+    // --- receive-buffer auto-tuning (TcpConfig#receiveBufferMax, ReceiveTuning) ---
 
     /**
-     * The receiver's round trip, measured from in-order data. RFC 9293 §3.8.6 leaves the buffer's size to the
-     * implementation; this is the dynamic right-sizing Linux does (tcp_rcv_rtt_measure in spirit):
-     * <ul>
-     *   <li>with timestamps (RFC 7323 §3.2, §4.3): the peer echoes in TSecr the TSval of our latest segment it had
-     *       when it sent this one, so now minus that TSval is how long since we sent it: a round trip, including the
-     *       time the peer's sender waited for our ACK or window. Taken from full-sized segments only (a small one
-     *       may have waited on the peer's application) and smoothed with gain 1/8 (as RFC 6298's SRTT). The TSval
-     *       clock ticks every millisecond: a sample of less than one tick counts as one;</li>
-     *   <li>without: the time to receive one window's worth of data (RCV.NXT passing the right edge offered when
-     *       timing began), at least a round trip; the smallest such sample is kept.</li>
-     * </ul>
+     * The receiver's round trip, from in-order data: with timestamps, the echo of a full-sized segment (small ones
+     * may have waited on the peer's application); without, the time to receive a window ({@link ReceiveTuning}).
      */
     private void measureRtt(TcpView seg, int len, long now) {
-        if (c.config.receiveBufferMax() <= buffer.capacity()) {
-            return;                                    // nothing to tune (any more, or fixed: withBuffers)
+        ReceiveTuning r = tuning;
+        if (r == null) {
+            if (len < t.smss || c.config.receiveBufferMax() <= buffer.capacity()) {
+                return;                                // not bulk data, or nothing to tune (fixed: withBuffers)
+            }
+            r = tuning = new ReceiveTuning();
         }
         if (t.tsOk) {
             if (len >= t.smss && seg.hasTimestamps() && seg.tsEcr() != 0) {
-                long sample = Math.max(c.segments.echoRtt(seg, now), 1_000_000L);
-                rcvRtt = rcvRtt == 0 ? sample : rcvRtt + (sample - rcvRtt) / 8;
+                r.timestampSample(c.segments.echoRtt(seg, now));
             }
-            return;
+        } else {
+            r.windowTiming(rcvNxt, Math.max(window(), t.smss), now);
         }
-        if (rttMarkTime != 0 && Seq.lt(rcvNxt, rttMarkSeq)) {
-            return;
-        }
-        if (rttMarkTime != 0) {
-            long sample = Math.max(1, now - rttMarkTime);
-            rcvRtt = rcvRtt == 0 ? sample : Math.min(rcvRtt, sample);
-        }
-        rttMarkSeq = rcvNxt + Math.max(window(), t.smss);
-        rttMarkTime = Math.max(1, now);
     }
 
     /**
-     * The application took {@code n} bytes: once per receiver round trip ({@link #measureRtt}), compares what it
-     * took in that time with the most it took in one before, and grows the buffer to about twice that (plus twice
-     * the increase, when it rose: a sender in slow start doubles its rate each round trip), up to
-     * {@link dev.tcpip.direct.TcpConfig#receiveBufferMax()}. So the window offered keeps ahead of a reader that keeps
-     * up, and a reader that does not (or an idle connection) never grows its buffer. Never shrinks (RFC 7323 §2.4:
-     * the right edge offered never moves left anyway). The window offered follows the buffer's free space at the
-     * next ACK ({@link #advertise}, RFC 9293 §3.8.6.2.2).
+     * The application took {@code n} bytes: the buffer grows to what {@link ReceiveTuning#taken} asks, up to
+     * {@link dev.tcpip.direct.TcpConfig#receiveBufferMax()}, so the window offered keeps ahead of a reader that
+     * keeps up; a reader that does not, or an idle connection, never grows it. Never shrinks (the right edge offered
+     * never moves left either, RFC 7323 §2.4). The window follows the free space at the next ACK ({@link #advertise},
+     * RFC 9293 §3.8.6.2.2); the out-of-order queue's charge limit (twice the buffer) rises with it.
      */
     private void onTaken(int n, long now) {
-        bytesRead += n;
+        ReceiveTuning r = tuning;
         int max = c.config.receiveBufferMax();
-        if (max <= buffer.capacity() || now == NO_TIME) {
+        if (r == null || now == NO_TIME || max <= buffer.capacity()) {
             return;
         }
-        if (spaceMarkTime == 0) {
-            spaceMarkTime = Math.max(1, now);
-            spaceMarkRead = bytesRead - n;
-            return;
-        }
-        if (rcvRtt == 0 || now - spaceMarkTime < rcvRtt) {
-            return;
-        }
-        long copied = bytesRead - spaceMarkRead;
-        spaceMarkRead = bytesRead;
-        spaceMarkTime = now;
-        if (copied <= space) {
-            return;
-        }
-        long target = 2 * copied + (space > 0 ? 2 * Math.min(copied - space, copied) : 0);
-        space = (int) Math.min(copied, Integer.MAX_VALUE);
-        int want = (int) Math.min(max, target);
+        int want = r.taken(n, now, max);
         if (want > buffer.capacity()) {
             buffer.grow(want);
-            bufferGrowths++;
+            r.growths++;
             if (outOfOrder != null) {
                 outOfOrder.raiseCharge(outOfOrderCharge());
             }

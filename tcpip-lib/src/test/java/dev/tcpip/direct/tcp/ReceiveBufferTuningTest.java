@@ -37,6 +37,12 @@ class ReceiveBufferTuningTest {
      */
     private static Run transfer(TcpConfig receiver, LinkConfig link, long bytes, Duration readAfter,
                                 Duration sampleFor) {
+        return transfer(receiver, link, bytes, readAfter, sampleFor, null);
+    }
+
+    /** As above; with {@code closeAfter}, b also calls close that long after the connection opened (and reads on). */
+    private static Run transfer(TcpConfig receiver, LinkConfig link, long bytes, Duration readAfter,
+                                Duration sampleFor, Duration closeAfter) {
         TcpConfig sender = TcpConfig.DEFAULTS;
         try (var n = new MemoryNetworkTcpSimulationTest.Net(11, sender, receiver, link, false)) {
             AtomicLong got = new AtomicLong(-1);
@@ -44,6 +50,12 @@ class ReceiveBufferTuningTest {
             Connection[] server = {null};
             LoopFuture<Void> l = n.sim.spawn("listen", () -> n.b.tcp().listen(80, flow -> {
                 server[0] = ((DirectTcpFlow) flow).connection();
+                if (closeAfter != null) {
+                    n.loopB.spawn("closer", () -> {
+                        n.loopB.sleep(closeAfter);
+                        flow.close();
+                    });
+                }
                 if (!readAfter.isZero()) {
                     n.loopB.sleep(readAfter);
                 }
@@ -59,7 +71,9 @@ class ReceiveBufferTuningTest {
                 n.loopA.spawn("sampler", () -> {
                     for (int i = 0; i < sampleFor.toMillis() && got.get() < 0; i++) {
                         Connection b = server[0];
-                        if (b != null && b.tcb.state == TcpState.ESTABLISHED) {
+                        boolean sampled = closeAfter != null ? b != null && !b.released
+                                : b != null && b.tcb.state == TcpState.ESTABLISHED;
+                        if (sampled) {
                             int size = b.receiver.bufferSize();
                             peak[0] = Math.max(peak[0], size);
                             peak[1] = Math.max(peak[1], a.sender.wnd() - size);
@@ -76,8 +90,9 @@ class ReceiveBufferTuningTest {
             assertEquals(bytes, got.get(), "bytes a -> b");
             took[0] = n.sim.now() - t0;
             Receiver r = server[0].receiver;
-            return new Run(took[0] / 1_000_000, peak[2], (int) peak[0], peak[1], r.bufferGrowths,
-                    r.rcvRtt());
+            ReceiveTuning tuning = r.tuning();
+            return new Run(took[0] / 1_000_000, peak[2], (int) peak[0], peak[1],
+                    tuning == null ? 0 : tuning.growths, tuning == null ? 0 : tuning.rtt());
         }
     }
 
@@ -153,6 +168,21 @@ class ReceiveBufferTuningTest {
         System.out.println("ReceiveBufferTuningTest: 32 KiB fixed: " + r);
         assertEquals(32 * KIB, r.bufferPeak());
         assertTrue(r.maxPeerWindow() <= 32 * KIB + UNIT, "window " + r.maxPeerWindow());
+        assertEquals(0, r.growths());
+    }
+
+    @Test
+    void aClosingReceiverOffersWhatItsCloseLimitHolds() {
+        // A 32 KiB receiver that calls close while the peer still sends offers up to closeBufferLimit (4 MiB): close
+        // raises the buffer's limit so that a peer blocked on the window can still send its FIN (TcpConfig
+        // closeBufferLimit). What it offers stays within what the buffer may then hold.
+        TcpConfig d = TcpConfig.DEFAULTS;
+        Run r = transfer(d.withBuffers(d.sendBufferSize(), 32 * KIB), LINK, 8 * MIB, Duration.ZERO,
+                Duration.ofSeconds(30), Duration.ofMillis(20));
+        System.out.println("ReceiveBufferTuningTest: 32 KiB fixed, close after 20 ms: " + r);
+        assertEquals(d.closeBufferLimit(), r.bufferPeak());
+        assertTrue(r.maxPeerWindow() > 32 * KIB, "window " + r.maxPeerWindow());
+        assertTrue(r.maxOverBuffer() <= UNIT, "offered beyond the buffer by " + r.maxOverBuffer());
         assertEquals(0, r.growths());
     }
 

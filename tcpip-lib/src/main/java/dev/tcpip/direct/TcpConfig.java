@@ -8,8 +8,9 @@ import java.util.Objects;
  *
  * @param sendBufferSize       bytes a flow buffers for sending; write blocks beyond it. 256 KiB: a
  *                             bandwidth-delay product of 20 Gbit/s x 100 µs, or 20 Mbit/s x 100 ms.
- * @param receiveBufferSize    bytes a flow buffers for the application; the advertised window is the free
- *                             part of it (RFC 9293 §3.8.6). 256 KiB, as the send side.
+ * @param receiveBufferSize    bytes a flow buffers for the application at first; the advertised window is the
+ *                             free part of it (RFC 9293 §3.8.6). 256 KiB, as the send side; it grows up to
+ *                             {@code receiveBufferMax} as the application reads.
  * @param closeBufferLimit     while {@code close} waits for the peer's FIN, the receive buffer may grow to
  *                             this, so a peer that keeps sending cannot deadlock the close. 4 MiB, as the
  *                             socket stack's; at most 1 GiB, like the buffers.

@@ -122,7 +122,8 @@ class TcpLossLeversSimulationTest {
     }
 
     /**
-     * A transfer whose flight something other than cwnd limits (here the receive window, a fixed 256 KiB, on a lossless LAN): unchecked, every ACK grows cwnd, to megabytes no flight ever used
+     * A transfer whose flight something other than cwnd limits (here the receive window, a fixed 256 KiB, on a
+     * lossless LAN): unchecked, every ACK grows cwnd, to megabytes no flight ever used
      * (which a loss would then only cut by 30 %, RFC 9438 §4.6); checked, it stops near twice the flight.
      */
     @Test

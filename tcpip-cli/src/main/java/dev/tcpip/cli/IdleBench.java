@@ -187,7 +187,8 @@ final class IdleBench {
                 d.minRto(), d.maxRto(), d.synRetries(), d.dataRetries(), MSL, d.timeWaitLimit(), d.delayedAck(),
                 d.outOfOrderLimit(), d.backlog(), d.initialWindow(), d.windowScaling(), d.timestamps(), d.sack(),
                 d.nagle(), d.congestionControl(), d.challengeAckLimit(), 1024, 65535, d.defaultMss(),
-                n + d.timeWaitLimit() + d.backlog(), d.synCookies(), d.ecn(), d.sendBufferMax());
+                n + d.timeWaitLimit() + d.backlog(), d.synCookies(), d.ecn(), d.sendBufferMax(),
+                d.receiveBufferMax());
     }
 
     /** Runs {@code step} for 0..n-1 on {@link #CONNECTORS} virtual threads, each index once, bounded in time. */

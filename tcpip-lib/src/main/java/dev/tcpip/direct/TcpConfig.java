@@ -8,8 +8,9 @@ import java.util.Objects;
  *
  * @param sendBufferSize       bytes a flow buffers for sending; write blocks beyond it. 256 KiB: a
  *                             bandwidth-delay product of 20 Gbit/s x 100 µs, or 20 Mbit/s x 100 ms.
- * @param receiveBufferSize    bytes a flow buffers for the application; the advertised window is the free
- *                             part of it (RFC 9293 §3.8.6). 256 KiB, as the send side.
+ * @param receiveBufferSize    bytes a flow buffers for the application at first; the advertised window is the
+ *                             free part of it (RFC 9293 §3.8.6). 256 KiB, as the send side; it grows up to
+ *                             {@code receiveBufferMax} as the application reads.
  * @param closeBufferLimit     while {@code close} waits for the peer's FIN, the receive buffer may grow to
  *                             this, so a peer that keeps sending cannot deadlock the close. 4 MiB, as the
  *                             socket stack's; at most 1 GiB, like the buffers.
@@ -73,6 +74,16 @@ import java.util.Objects;
  *                             buffers are kept, not copied, so the bound is on what the stack holds of the
  *                             application's memory. {@link #withBuffers} fixes the size (no growth), as
  *                             {@code SO_SNDBUF} locks Linux's.
+ * @param receiveBufferMax     the receive buffer grows up to this many bytes when the application reads fast enough
+ *                             to use it (receive-buffer auto-tuning, ARCHITECTURE.md "Receive buffer auto-tuning"):
+ *                             per receiver-side round trip, to about twice what the application read in one, so
+ *                             that the window offered is not what limits a sender on a long or fast path. It never
+ *                             shrinks within a connection; at or below {@code receiveBufferSize} it does not grow. The
+ *                             memory is only held while data waits to be read (the buffer is a queue of received
+ *                             payloads, not an array of its size). 4 MiB, as {@code sendBufferMax} and
+ *                             {@code closeBufferLimit} (so the window scale offered stays 7); Linux's
+ *                             {@code tcp_rmem[2]} is 6 MiB. {@link #withBuffers} fixes the size (no growth), as
+ *                             {@code SO_RCVBUF} disables Linux's auto-tuning.
  */
 public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBufferLimit, Duration initialRto,
                         Duration minRto, Duration maxRto, int synRetries, int dataRetries, Duration msl,
@@ -80,7 +91,8 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
                         int initialWindow, boolean windowScaling, boolean timestamps, boolean sack,
                         boolean nagle, CongestionControlKind congestionControl, int challengeAckLimit,
                         int ephemeralLow, int ephemeralHigh, int defaultMss, int maxConnections,
-                        boolean synCookies, EcnMode ecn, int sendBufferMax) {
+                        boolean synCookies, EcnMode ecn, int sendBufferMax,
+                        int receiveBufferMax) {
 
     /**
      * Whether connections use Explicit Congestion Notification (RFC 3168 §6.1.1, RFC 8311): the three settings of
@@ -101,12 +113,13 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
     public static final TcpConfig DEFAULTS = new TcpConfig(256 * 1024, 256 * 1024, 4 << 20,
             Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(60), 6, 15,
             Duration.ofSeconds(30), 4096, Duration.ofMillis(40), 256, 1024, 10, true, true, true, true,
-            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true, EcnMode.ACCEPT, 4 << 20);
+            CongestionControlKind.CUBIC, 1000, 49152, 65535, 536, 65_536, true, EcnMode.ACCEPT, 4 << 20, 4 << 20);
 
     public TcpConfig {
         positive("sendBufferSize", sendBufferSize);
         positive("receiveBufferSize", receiveBufferSize);
-        if (receiveBufferSize > 1 << 30 || sendBufferSize > 1 << 30 || sendBufferMax > 1 << 30) {
+        if (receiveBufferSize > 1 << 30 || sendBufferSize > 1 << 30 || sendBufferMax > 1 << 30
+                || receiveBufferMax > 1 << 30) {
             throw new IllegalArgumentException("buffers are limited to 1 GiB (RFC 7323 §2.3)");
         }
         if (closeBufferLimit < 0 || closeBufferLimit > 1 << 30) {
@@ -153,7 +166,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, kind, challengeAckLimit, ephemeralLow, ephemeralHigh,
-                defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
+                defaultMss, maxConnections, synCookies, ecn, sendBufferMax, receiveBufferMax);
     }
 
     /** The same configuration with the three negotiated options switched on or off. */
@@ -161,34 +174,48 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax, receiveBufferMax);
     }
 
-    /** The same configuration with these buffer sizes, the send buffer's fixed (it does not grow with cwnd). */
+    /** The same configuration with these buffer sizes, both fixed (neither grows: no auto-tuning either way). */
     public TcpConfig withBuffers(int sendBufferSize, int receiveBufferSize) {
         return withBuffers(sendBufferSize, sendBufferSize, receiveBufferSize);
     }
 
-    /** The same configuration with a send buffer that starts at {@code sendBufferSize} and grows to {@code max}. */
+    /**
+     * The same configuration with a send buffer that starts at {@code sendBufferSize} and grows to {@code max}, and a
+     * fixed receive buffer of {@code receiveBufferSize} (no receive-buffer auto-tuning, as {@code SO_RCVBUF}).
+     */
     public TcpConfig withBuffers(int sendBufferSize, int max, int receiveBufferSize) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, max);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, max, receiveBufferSize);
+    }
+
+    /**
+     * The same configuration with a receive buffer that starts at {@code size} and grows to {@code max} as the
+     * application reads (receive-buffer auto-tuning; {@code max <= size}: fixed).
+     */
+    public TcpConfig withReceiveBuffer(int size, int max) {
+        return new TcpConfig(sendBufferSize, size, closeBufferLimit, initialRto, minRto, maxRto,
+                synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
+                windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax, max);
     }
 
     public TcpConfig withLimits(int timeWaitLimit, int backlog, int outOfOrderLimit) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax, receiveBufferMax);
     }
 
     public TcpConfig withRetries(int synRetries, int dataRetries) {
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax, receiveBufferMax);
     }
 
     /** The same configuration with the connection table's limit and SYN cookies switched on or off. */
@@ -196,7 +223,7 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, ecn, sendBufferMax, receiveBufferMax);
     }
 
     /** The same configuration with ECN {@code mode} (RFC 3168 §6.1.1). */
@@ -204,12 +231,15 @@ public record TcpConfig(int sendBufferSize, int receiveBufferSize, int closeBuff
         return new TcpConfig(sendBufferSize, receiveBufferSize, closeBufferLimit, initialRto, minRto, maxRto,
                 synRetries, dataRetries, msl, timeWaitLimit, delayedAck, outOfOrderLimit, backlog, initialWindow,
                 windowScaling, timestamps, sack, nagle, congestionControl, challengeAckLimit, ephemeralLow,
-                ephemeralHigh, defaultMss, maxConnections, synCookies, mode, sendBufferMax);
+                ephemeralHigh, defaultMss, maxConnections, synCookies, mode, sendBufferMax, receiveBufferMax);
     }
 
-    /** The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered. */
+    /**
+     * The window scale to offer (RFC 7323 §2.3): the least shift that lets the largest buffer be offered, the receive
+     * buffer's maximum (auto-tuning) included: the shift is fixed on the SYN and the window field is 16 bits.
+     */
     public int windowScaleToOffer() {
-        int max = Math.max(receiveBufferSize, closeBufferLimit);
+        int max = Math.max(Math.max(receiveBufferSize, receiveBufferMax), closeBufferLimit);
         int shift = 0;
         while (shift < 14 && (max >> shift) > 0xffff) {
             shift++;

@@ -41,7 +41,7 @@ class DirectStackConfigTest {
                 d.synRetries(), d.dataRetries(), d.msl(), d.timeWaitLimit(), d.delayedAck(), d.outOfOrderLimit(),
                 d.backlog(), d.initialWindow(), d.windowScaling(), d.timestamps(), d.sack(), d.nagle(),
                 d.congestionControl(), d.challengeAckLimit(), d.ephemeralLow(), d.ephemeralHigh(), d.defaultMss(),
-                d.maxConnections(), d.synCookies(), d.ecn(), d.sendBufferMax());
+                d.maxConnections(), d.synCookies(), d.ecn(), d.sendBufferMax(), d.receiveBufferMax());
     }
 
     @Test
@@ -73,7 +73,8 @@ class DirectStackConfigTest {
                     d.initialRto(), d.minRto(), d.maxRto(), d.synRetries(), d.dataRetries(), d.msl(),
                     d.timeWaitLimit(), d.delayedAck(), d.outOfOrderLimit(), d.backlog(), d.initialWindow(),
                     d.windowScaling(), d.timestamps(), d.sack(), d.nagle(), d.congestionControl(),
-                    d.challengeAckLimit(), 50_000, 50_003, d.defaultMss(), d.maxConnections(), d.synCookies(), d.ecn(), d.sendBufferMax());
+                    d.challengeAckLimit(), 50_000, 50_003, d.defaultMss(), d.maxConnections(), d.synCookies(), d.ecn(),
+                    d.sendBufferMax(), d.receiveBufferMax());
             DirectStack a = kit.stack("a", DirectStackConfig.ipv4("10.0.0.1/24").withTcp(narrow), LinkConfig.DEFAULTS);
             for (int i = 0; i < 4; i++) {
                 int port = a.tcp().listen(0, f -> { });

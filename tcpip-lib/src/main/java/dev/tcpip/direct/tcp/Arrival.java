@@ -271,7 +271,7 @@ final class Arrival {
         boolean ackOwedBefore = rcv.ackPending();
         // Seventh: segment text.
         if (payload > 0 && t.state.receivesData()) {
-            ackNow |= rcv.data(seg, seq, payload, rcvWnd);
+            ackNow |= rcv.data(seg, seq, payload, rcvWnd, now);
         } else if (payload > 0) {
             ackNow |= rcv.textRefused(); // text in a state that takes none: ACK it
         }
@@ -288,7 +288,7 @@ final class Arrival {
         ackNow |= fin && !(finIn && !ackOwedBefore && wasEstablished && t.state == TcpState.CLOSE_WAIT);
         // A pending read takes the data first, so that the segments sent next (data or the ACK owed) offer the
         // space it freed: sent before it, they offered less, and a window update had to follow each read.
-        boolean read = c.answerPendingRead();
+        boolean read = c.answerPendingRead(now);
         c.sender.output(now);
         rcv.ackOrDelay(ackNow, now);
         if (read) {

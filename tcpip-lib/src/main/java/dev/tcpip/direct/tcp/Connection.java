@@ -143,7 +143,7 @@ final class Connection {
     void read(long now, LoopFuture<ReadResult> f) {
         if (sink != null) {
             f.fail(relayed());
-        } else if (answerRead(f)) {
+        } else if (answerRead(f, now)) {
             receiver.windowUpdateIfWorthIt(now);
         } else if (readEnded()) {
             f.complete(ReadResult.EOF);
@@ -155,8 +155,8 @@ final class Connection {
     }
 
     /** Hands buffered data to {@code f}; false if there is none to read. */
-    private boolean answerRead(LoopFuture<ReadResult> f) {
-        ByteBuffer data = receiver.take();
+    private boolean answerRead(LoopFuture<ReadResult> f, long now) {
+        ByteBuffer data = receiver.take(now);
         if (data == null) {
             return false;
         }
@@ -170,21 +170,21 @@ final class Connection {
 
     /** Data or the end of the stream became available: answer a pending read. */
     private void wakeReader(long now) {
-        if (answerPendingRead()) {
+        if (answerPendingRead(now)) {
             receiver.windowUpdateIfWorthIt(now);
         }
     }
 
     /** Answers a pending read if it can; true if data was handed over (the window may have opened). */
-    boolean answerPendingRead() {
+    boolean answerPendingRead(long now) {
         if (sink != null) {
-            return feedSink();
+            return feedSink(now);
         }
         LoopFuture<ReadResult> f = pendingRead;
         if (f == null) {
             return false;
         }
-        if (answerRead(f)) {
+        if (answerRead(f, now)) {
             pendingRead = null;
             return true;
         }
@@ -226,11 +226,11 @@ final class Connection {
      * Hands the sink what the receive buffer holds, one read's worth at a time, until it pauses; then, once the
      * buffer is empty and the stream over, its end. True if bytes were handed over (the window may have opened).
      */
-    private boolean feedSink() {
+    private boolean feedSink(long now) {
         boolean handed = false;
         // Each pass takes up to Receiver.MAX_READ bytes from the bounded receive buffer or stops.
         for (int guard = 0; guard < 1 << 16 && !sinkPaused && !sinkEnded; guard++) {
-            ByteBuffer data = receiver.take();
+            ByteBuffer data = receiver.take(now);
             if (data == null) {
                 if (readEnded()) {
                     sinkEnded = true;
@@ -365,7 +365,7 @@ final class Connection {
             pendingConnect = null;
             f.fail(connectError != null ? connectError : writes.error());
         }
-        answerPendingRead();
+        answerPendingRead(Receiver.NO_TIME);   // released: the buffer no longer grows
         wakeCloser();
     }
 

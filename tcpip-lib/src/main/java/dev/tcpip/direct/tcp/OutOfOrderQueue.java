@@ -39,7 +39,7 @@ final class OutOfOrderQueue {
     }
 
     private final int maxRuns;
-    private final int maxCharge;
+    private int maxCharge;
     private final ArrayList<Run> runs = new ArrayList<>(0);
     private long clock;
     private int bytes;
@@ -49,6 +49,11 @@ final class OutOfOrderQueue {
     OutOfOrderQueue(int maxRuns, int maxCharge) {
         this.maxRuns = maxRuns;
         this.maxCharge = maxCharge;
+    }
+
+    /** Raises the charge limit to {@code limit} (the receive buffer grew); never lowers it. */
+    void raiseCharge(int limit) {
+        maxCharge = Math.max(maxCharge, limit);
     }
 
     boolean isEmpty() {

@@ -12,6 +12,8 @@ import java.util.List;
  * acknowledge (delayed ACKs, RFC 9293 §3.8.6.3, with {@link AckPolicy}).
  */
 final class Receiver {
+    /** A read's time when it has none (the connection is released): the buffer's size no longer matters. */
+    static final long NO_TIME = Long.MIN_VALUE;
     /** The most bytes one read hands over. */
     static final int MAX_READ = 64 * 1024;
 
@@ -45,6 +47,9 @@ final class Receiver {
     /** The payload of the segment being processed was kept in place (for the stack's counter). */
     boolean keptArriving;
 
+    /** Receive-buffer auto-tuning: made at the first full-sized in-order segment when the buffer may grow. */
+    private ReceiveTuning tuning;
+
     Receiver(Connection c) {
         this.c = c;
         this.t = c.tcb;
@@ -57,11 +62,25 @@ final class Receiver {
         if (q == null) {
             // Out-of-order memory: the bytes are bounded by the window; with each chunk's overhead, by twice the
             // buffer.
-            q = new OutOfOrderQueue(c.config.outOfOrderLimit(),
-                    (int) Math.min(Integer.MAX_VALUE, 2L * c.config.receiveBufferSize()));
+            q = new OutOfOrderQueue(c.config.outOfOrderLimit(), outOfOrderCharge());
             outOfOrder = q;
         }
         return q;
+    }
+
+    /** The out-of-order queue's charge limit: twice the buffer (as it is now; it rises as the buffer grows). */
+    private int outOfOrderCharge() {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * buffer.capacity());
+    }
+
+    /** The receive buffer's size now (what the window may offer at most). */
+    int bufferSize() {
+        return buffer.capacity();
+    }
+
+    /** The auto-tuning state, or null (for tests). */
+    ReceiveTuning tuning() {
+        return tuning;
     }
 
     int irs() {
@@ -205,7 +224,7 @@ final class Receiver {
     }
 
     /** Seventh step: in-window data to the receive buffer or the out-of-order queue. Returns "ACK now". */
-    boolean data(TcpView seg, int seq, int payload, int rcvWnd) {
+    boolean data(TcpView seg, int seq, int payload, int rcvWnd, long now) {
         int skip = Math.max(0, Seq.diff(rcvNxt, seq));              // already received
         int start = seq + skip;
         int room = Math.max(0, Seq.diff(rcvNxt + Math.max(rcvWnd, buffer.free()), start));
@@ -236,6 +255,7 @@ final class Receiver {
                 }
             }
             bytesReceived += len;
+            measureRtt(seg, len, now);
             // RFC 5681 §4.2: ACK at once when a hole is filled; else every second full segment, so at once for a
             // super-segment that stands for two or more (their size may be below our SMSS: the sender's options).
             return ackPolicy.onInOrderData(len, t.smss, hadHoles) || arrivingSegments >= 2;
@@ -243,6 +263,52 @@ final class Receiver {
         outOfOrder().insert(start, seg.buffer(), off, len);
         textRefused();
         return true; // RFC 5681 §4.2 / RFC 9293 §3.10.7.4: out-of-order data, a duplicate ACK at once
+    }
+
+    // --- receive-buffer auto-tuning (TcpConfig#receiveBufferMax, ReceiveTuning) ---
+
+    /**
+     * The receiver's round trip, from in-order data: with timestamps, the echo of a full-sized segment (small ones
+     * may have waited on the peer's application); without, the time to receive a window ({@link ReceiveTuning}).
+     */
+    private void measureRtt(TcpView seg, int len, long now) {
+        ReceiveTuning r = tuning;
+        if (r == null) {
+            if (len < t.smss || c.config.receiveBufferMax() <= buffer.capacity()) {
+                return;                                // not bulk data, or nothing to tune (fixed: withBuffers)
+            }
+            r = tuning = new ReceiveTuning();
+        }
+        if (t.tsOk) {
+            if (len >= t.smss && seg.hasTimestamps() && seg.tsEcr() != 0) {
+                r.timestampSample(c.segments.echoRtt(seg, now));
+            }
+        } else {
+            r.windowTiming(rcvNxt, Math.max(window(), t.smss), now);
+        }
+    }
+
+    /**
+     * The application took {@code n} bytes: the buffer grows to what {@link ReceiveTuning#taken} asks, up to
+     * {@link dev.tcpip.direct.TcpConfig#receiveBufferMax()}, so the window offered keeps ahead of a reader that
+     * keeps up; a reader that does not, or an idle connection, never grows it. Never shrinks (the right edge offered
+     * never moves left either, RFC 7323 §2.4). The window follows the free space at the next ACK ({@link #advertise},
+     * RFC 9293 §3.8.6.2.2); the out-of-order queue's charge limit (twice the buffer) rises with it.
+     */
+    private void onTaken(int n, long now) {
+        ReceiveTuning r = tuning;
+        int max = c.config.receiveBufferMax();
+        if (r == null || now == NO_TIME || max <= buffer.capacity()) {
+            return;
+        }
+        int want = r.taken(n, now, max);
+        if (want > buffer.capacity()) {
+            buffer.grow(want);
+            r.growths++;
+            if (outOfOrder != null) {
+                outOfOrder.raiseCharge(outOfOrderCharge());
+            }
+        }
     }
 
     /** Text not taken in (beyond the window, or a state that takes none): acknowledge at once. */
@@ -327,8 +393,13 @@ final class Receiver {
     // --- the application's side ---
 
     /** Data for a read (at most {@link #MAX_READ} bytes), or null when none may be read now. */
-    ByteBuffer take() {
-        return buffer.length() == 0 || readShutdown ? null : buffer.take(MAX_READ);
+    ByteBuffer take(long now) {
+        if (buffer.length() == 0 || readShutdown) {
+            return null;
+        }
+        ByteBuffer b = buffer.take(MAX_READ);
+        onTaken(b.remaining(), now);
+        return b;
     }
 
     /** No more data will come to reads: shut for reading, or the peer's FIN is in. */

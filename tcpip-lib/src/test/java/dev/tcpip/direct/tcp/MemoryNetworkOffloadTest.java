@@ -54,7 +54,12 @@ class MemoryNetworkOffloadTest {
     static final class Pair extends MemoryNetworkTcpSimulationTest.Net {
         Pair(long seed, LinkConfig linkA, LinkConfig linkB, UnaryOperator<NetworkDevice> wrapA,
              UnaryOperator<NetworkDevice> wrapB) {
-            super(seed, TcpConfig.DEFAULTS, TcpConfig.DEFAULTS, linkA, linkB, false, wrapA, wrapB);
+            this(seed, TcpConfig.DEFAULTS, linkA, linkB, wrapA, wrapB);
+        }
+
+        Pair(long seed, TcpConfig tcp, LinkConfig linkA, LinkConfig linkB, UnaryOperator<NetworkDevice> wrapA,
+             UnaryOperator<NetworkDevice> wrapB) {
+            super(seed, tcp, tcp, linkA, linkB, false, wrapA, wrapB);
         }
 
         DeviceCounters port(String name) {

@@ -7,6 +7,7 @@ import dev.tcpip.device.FrameReceiver;
 import dev.tcpip.device.NetworkDevice;
 import dev.tcpip.device.OffloadReceiver;
 import dev.tcpip.direct.StackCounter;
+import dev.tcpip.direct.TcpConfig;
 import dev.tcpip.time.EventLoop;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,12 @@ class ReceiveInPlaceTest {
 
     private static long kept(boolean own, int[] superSegments) {
         Handing[] h = new Handing[1];
-        try (MemoryNetworkOffloadTest.Pair p = new MemoryNetworkOffloadTest.Pair(7, MemoryNetworkTcpSimulationTest.LINK,
+        // A fixed 256 KiB receive buffer keeps the flight within the link's queue (an auto-tuned window lets slow
+        // start overflow it, and a segment after a loss goes to the out-of-order queue, copied).
+        TcpConfig c = TcpConfig.DEFAULTS;
+        TcpConfig fixed = c.withBuffers(c.sendBufferSize(), c.sendBufferMax(), c.receiveBufferSize());
+        try (MemoryNetworkOffloadTest.Pair p = new MemoryNetworkOffloadTest.Pair(7, fixed,
+                MemoryNetworkTcpSimulationTest.LINK,
                 MemoryNetworkTcpSimulationTest.LINK, d -> d, d -> h[0] = new Handing(d, own))) {
             p.exchange(BYTES, 0);                               // a -> b, verified byte for byte
             superSegments[0] = h[0].superSegments;

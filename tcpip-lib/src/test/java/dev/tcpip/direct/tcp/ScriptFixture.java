@@ -194,6 +194,7 @@ abstract class ScriptFixture {
                 c.minRto(), c.maxRto(), c.synRetries(), c.dataRetries(), c.msl(), c.timeWaitLimit(), c.delayedAck(),
                 c.outOfOrderLimit(), c.backlog(), initialWindow, c.windowScaling(), c.timestamps(), c.sack(), nagle,
                 c.congestionControl(), challengeAckLimit, c.ephemeralLow(), c.ephemeralHigh(), c.defaultMss(),
-                c.maxConnections(), c.synCookies(), c.ecn(), c.sendBufferMax());
+                c.maxConnections(), c.synCookies(), c.ecn(), c.sendBufferMax(),
+                c.receiveBufferMax());
     }
 }

@@ -122,7 +122,8 @@ class TcpLossLeversSimulationTest {
     }
 
     /**
-     * A transfer whose flight something other than cwnd limits (here the send buffer, 256 KiB, on a lossless LAN): unchecked, every ACK grows cwnd, to megabytes no flight ever used
+     * A transfer whose flight something other than cwnd limits (here the receive window, a fixed 256 KiB, on a
+     * lossless LAN): unchecked, every ACK grows cwnd, to megabytes no flight ever used
      * (which a loss would then only cut by 30 %, RFC 9438 §4.6); checked, it stops near twice the flight.
      */
     @Test
@@ -133,7 +134,9 @@ class TcpLossLeversSimulationTest {
         try {
             for (int on = 0; on <= 1; on++) {
                 CongestionControl.cwndLimitedCheck = on == 1;
-                Run r = transfer(1, TcpConfig.DEFAULTS, LAN, 4L << 20);
+                TcpConfig d = TcpConfig.DEFAULTS;
+                Run r = transfer(1, d.withBuffers(d.sendBufferSize(), d.sendBufferMax(), d.receiveBufferSize()), LAN,
+                        4L << 20);
                 cwnd[on] = r.info().cwnd();
                 flight[on] = largestFlight(r.events());
             }

@@ -164,8 +164,10 @@ final class Gateway implements Callable<Integer> {
     private DirectStackConfig stackConfig(Layout net) {
         DirectStackConfig c = DirectStackConfig.ipv4(net.gateway + "/" + net.prefix).withIpv4Alias(net.dns.toString());
         // host->guest at MTU 65520: a 256 KiB send buffer holds four segments (see BENCHMARKS.md, "The relayed bulk
-        // path"); the receive buffer stays the library's (1 MiB did not help guest->host in the same runs)
-        c = c.withTcp(c.tcp().withBuffers(Relay.FLOW_BUFFER, c.tcp().receiveBufferSize()));
+        // path"); the receive buffer stays the library's, auto-tuned from 256 KiB to receiveBufferMax (a fixed 1 MiB
+        // did not help guest->host in the same runs; withBuffers alone would fix it and turn the tuning off)
+        c = c.withTcp(c.tcp().withBuffers(Relay.FLOW_BUFFER, c.tcp().receiveBufferSize())
+                .withReceiveBuffer(c.tcp().receiveBufferSize(), c.tcp().receiveBufferMax()));
         if (ipv6 != null) {
             try {
                 if (!ipv6.endsWith("/64")) {

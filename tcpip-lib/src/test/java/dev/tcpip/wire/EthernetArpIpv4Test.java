@@ -31,6 +31,20 @@ class EthernetArpIpv4Test {
     }
 
     @Test
+    void emitUntaggedWritesWhatTheRecordWritesWithTheSameChecks() {
+        byte[] fromRecord = new byte[20], fromBits = new byte[20];
+        int end = new EthernetHeader(B, A, EtherType.ARP).emit(fromRecord, 3);
+        assertEquals(end, EthernetHeader.emitUntagged(fromBits, 3, B.bits(), A.bits(), EtherType.ARP));
+        assertArrayEquals(fromRecord, fromBits);
+        assertThrows(IllegalArgumentException.class, () -> EthernetHeader.emitUntagged(fromBits, 0, -1, A.bits(),
+                EtherType.IPV4));
+        assertThrows(IllegalArgumentException.class, () -> EthernetHeader.emitUntagged(fromBits, 0, B.bits(), A.bits(),
+                EtherType.VLAN));
+        assertThrows(IndexOutOfBoundsException.class, () -> EthernetHeader.emitUntagged(fromBits, 7, B.bits(),
+                A.bits(), EtherType.IPV4));
+    }
+
+    @Test
     void readsAn8021QTag() throws ParseException {
         byte[] b = Hex.bytes("ffffffffffff 02000000000a 8100 a00c 0806");
         EthernetView v = EthernetView.parse(b, 0, b.length);

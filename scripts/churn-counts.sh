@@ -2,8 +2,9 @@
 # Connection churn, counted rather than timed (BENCHMARKS.md "Churn, continued"): compiles two small harnesses
 # against JAR (they sit in dev.tcpip.cli to reach ChurnBench) and runs them.
 #  1. timers: ChurnBench's direct-memory churn (two direct stacks, real time, 8 clients) for N connections, twice;
-#     reads each RealTimeLoop's timer sequence and timer heap by reflection: loop timers scheduled per connection,
-#     the largest heap, the heap at the end. Exact whatever the load.
+#     reads each RealTimeLoop's timer sequence and timer heap by reflection: loop timers scheduled per connection
+#     (made anew, and moved in place by EventLoop.reschedule), the largest heap, the heap at the end. Exact whatever
+#     the load.
 #  2. sim: the same churn in virtual time (Simulation, seed 1, 8 clients): process CPU and bytes allocated
 #     (ThreadMXBean.getTotalThreadAllocatedBytes) per connection over ROUNDS rounds of N after two warm-ups of N.
 #     Not exact: the bytes move by a few per cent between runs of the same jar (JIT decisions; with
@@ -38,6 +39,19 @@ public final class ChurnTimers {
         return f;
     }
 
+    /** RealTimeLoop's count of timers moved in place (churn4), or null in a jar without it. */
+    private static Field movedField(Class<?> c) {
+        try {
+            return field(c, "timersMoved");
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    private static long moved(Field f, Object loop) throws ReflectiveOperationException {
+        return f == null ? 0 : f.getLong(loop);
+    }
+
     public static void main(String[] a) throws Exception {
         int n = Integer.parseInt(a[0]);
         for (int round = 0; round < 2; round++) {
@@ -50,7 +64,9 @@ public final class ChurnTimers {
                 Field seq = field(sl.getClass(), "timerSeq"), timers = field(sl.getClass(), "timers");
                 Object sq = timers.get(sl), cq = timers.get(cl);
                 Field size = field(sq.getClass(), "size");
+                Field moved = movedField(sl.getClass());
                 long s0 = ((AtomicLong) seq.get(sl)).get(), c0 = ((AtomicLong) seq.get(cl)).get();
+                long sm0 = moved(moved, sl), cm0 = moved(moved, cl);
                 int[] max = new int[2];
                 stop = false;
                 Thread watch = Thread.ofPlatform().start(() -> {
@@ -68,9 +84,13 @@ public final class ChurnTimers {
                 stop = true;
                 watch.join();
                 long s1 = ((AtomicLong) seq.get(sl)).get(), c1 = ((AtomicLong) seq.get(cl)).get();
-                System.out.printf("timers round %d: %.0f /s; loop timers per connection server %.2f client %.2f;"
+                long sm1 = moved(moved, sl), cm1 = moved(moved, cl);
+                System.out.printf("timers round %d: %.0f /s; loop timers per connection server %.2f client %.2f"
+                        + " (made %.2f / %.2f, moved in place %.2f / %.2f);"
                         + " largest heap server %d client %d; heap at the end server %d client %d%n", round, rate,
-                        (s1 - s0) / (double) n, (c1 - c0) / (double) n, max[0], max[1], size.getInt(sq),
+                        (s1 - s0) / (double) n, (c1 - c0) / (double) n,
+                        (s1 - s0 - (sm1 - sm0)) / (double) n, (c1 - c0 - (cm1 - cm0)) / (double) n,
+                        (sm1 - sm0) / (double) n, (cm1 - cm0) / (double) n, max[0], max[1], size.getInt(sq),
                         size.getInt(cq));
                 client.disconnect();
                 server.disconnect();

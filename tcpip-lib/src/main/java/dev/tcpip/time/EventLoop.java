@@ -52,6 +52,18 @@ public sealed interface EventLoop extends Scheduler, Executor, AutoCloseable per
     @Override
     Timer at(long deadlineNanos, LongConsumer task);
 
+    /**
+     * Moves {@code timer}'s task to {@code deadlineNanos}, earlier or later, as {@code timer.cancel()} and then
+     * {@code at(deadlineNanos, task)} would (it runs after the timers already scheduled for that deadline), and
+     * returns the timer that now runs it: {@code timer} itself when the loop can move it in place (a timer of this
+     * loop still queued, moved on the loop: no new timer, no removal from the loop's heap and no new insertion),
+     * else a new one.
+     */
+    default Timer reschedule(Timer timer, long deadlineNanos) {
+        timer.cancel();
+        return at(deadlineNanos, timer.task);
+    }
+
     /** {@link #at} for a task that does not need the time. */
     default Timer schedule(long deadlineNanos, Runnable task) {
         return at(deadlineNanos, now -> task.run());

@@ -55,6 +55,8 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
     private ArrayDeque<Runnable> running = new ArrayDeque<>();    // loop thread only
     private final TimerQueue timers = new TimerQueue();           // guarded by turn
     private final AtomicLong timerSeq = new AtomicLong();
+    /** Timers moved in place by {@link #reschedule} (each took a {@code timerSeq} number too); churn-counts.sh. */
+    private long timersMoved;                                      // guarded by turn
     private volatile boolean sleeping;
     private volatile boolean inlineOwner;                         // a caller, not the loop thread, holds the turn
     private ArrayDeque<Runnable> inlineRunning = new ArrayDeque<>();   // guarded by turn: queued tasks a caller runs
@@ -291,6 +293,17 @@ public final class RealTimeLoop implements EventLoop, Timer.TimerOwner {
             });
         }
         return t;
+    }
+
+    /** In place (see {@link EventLoop#reschedule}) on the loop, for a pending timer of this loop in its heap. */
+    @Override
+    public Timer reschedule(Timer timer, long deadlineNanos) {
+        if (timer.owner == this && inLoop() && timer.isPending() && timers.contains(timer)) {
+            timers.move(timer, deadlineNanos, timerSeq.getAndIncrement());
+            timersMoved++;
+            return timer;
+        }
+        return EventLoop.super.reschedule(timer, deadlineNanos);
     }
 
     @Override

@@ -42,6 +42,13 @@ public final class SimulatedLoop implements EventLoop, Timer.TimerOwner {
         return sim.time().schedule(this, deadlineNanos, task);
     }
 
+    /** In place (see {@link EventLoop#reschedule}) for a pending timer of this loop: the same order, no new timer. */
+    @Override
+    public Timer reschedule(Timer timer, long deadlineNanos) {
+        Timer moved = timer.owner == this ? sim.time().move(timer, deadlineNanos) : null;
+        return moved != null ? moved : EventLoop.super.reschedule(timer, deadlineNanos);
+    }
+
     @Override
     public void cancelled(Timer timer) {
         sim.time().unschedule(timer);

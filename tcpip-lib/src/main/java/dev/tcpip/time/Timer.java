@@ -11,8 +11,8 @@ import java.util.function.LongConsumer;
 public final class Timer {
     static final int PENDING = 0, RUNNING = 1, DONE = 2, CANCELLED = 3;
 
-    final long deadline;
-    final long seq;          // tie-break: equal deadlines fire in scheduling order
+    long deadline;           // written by its queue's owner only (TimerQueue.move)
+    long seq;                // tie-break: equal deadlines fire in scheduling order
     final LongConsumer task; // gets the loop's time of the event that runs it
     final Object owner;      // the loop it belongs to
     int heapIndex = -1;      // owned by TimerQueue

@@ -45,11 +45,33 @@ final class TimerQueue {
         return top;
     }
 
+    /** True if {@code t} is in this queue. */
+    boolean contains(Timer t) {
+        int i = t.heapIndex;
+        return i >= 0 && i < size && heap[i] == t;
+    }
+
+    /**
+     * Gives a queued timer a new deadline and tie-break {@code seq} (a fresh one: it then orders as a timer scheduled
+     * now would) and restores the heap around it: O(log n), no removal and insertion.
+     */
+    void move(Timer t, long deadline, long seq) {
+        if (!contains(t)) {
+            throw new IllegalStateException("timer not queued");
+        }
+        t.deadline = deadline;
+        t.seq = seq;
+        int i = t.heapIndex;
+        siftUp(i);
+        if (heap[i] == t) {
+            siftDown(i);
+        }
+    }
+
     /** Removes the timer if queued; no-op otherwise. */
     void remove(Timer t) {
-        int i = t.heapIndex;
-        if (i >= 0 && i < size && heap[i] == t) {
-            removeAt(i);
+        if (contains(t)) {
+            removeAt(t.heapIndex);
         }
     }
 

@@ -94,6 +94,23 @@ final class VirtualClock implements Clock {
         }
     }
 
+    /**
+     * Moves a pending, queued timer to {@code deadline} with the next sequence number (as cancelling it and scheduling
+     * anew would order it); null if it is not pending or not queued.
+     */
+    Timer move(Timer t, long deadline) {
+        lock.lock();
+        try {
+            if (!t.isPending() || !timers.contains(t)) {
+                return null;
+            }
+            timers.move(t, deadline, timerSeq++);
+            return t;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     void unschedule(Timer t) {
         lock.lock();
         try {

@@ -75,7 +75,32 @@ public record Ipv4Header(int dscp, int ecn, int identification, boolean dontFrag
 
     /** Writes the header with its checksum at {@code off}; returns the offset after it (the payload's). */
     public int emit(byte[] buf, int off) {
-        int hl = length();
+        return emit(buf, off, dscp, ecn, identification, dontFragment, moreFragments, fragmentOffset, ttl, protocol, src,
+                dst, options, payloadLength);
+    }
+
+    /**
+     * Writes what {@code new Ipv4Header(0, ecn, identification, false, false, 0, ttl, protocol, src, dst, null,
+     * payloadLength).emit(buf, off)} writes (no options, not fragmented, DF clear, DSCP zero), with the same checks,
+     * without making the record: the per-datagram send path. Returns the offset after it.
+     */
+    public static int emitPlain(byte[] buf, int off, int ecn, int identification, int ttl, int protocol,
+                                Ipv4Address src, Ipv4Address dst, int payloadLength) {
+        check("ecn", ecn, 3);
+        check("identification", identification, 0xffff);
+        check("ttl", ttl, 255);
+        check("protocol", protocol, 255);
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(dst, "dst");
+        check("payload length", payloadLength, 0xffff - Ipv4View.MIN_HEADER_LENGTH);
+        return emit(buf, off, 0, ecn, identification, false, false, 0, ttl, protocol, src, dst, NO_OPTIONS,
+                payloadLength);
+    }
+
+    private static int emit(byte[] buf, int off, int dscp, int ecn, int identification, boolean dontFragment,
+                            boolean moreFragments, int fragmentOffset, int ttl, int protocol, Ipv4Address src,
+                            Ipv4Address dst, byte[] options, int payloadLength) {
+        int hl = Ipv4View.MIN_HEADER_LENGTH + options.length;
         Bytes.checkRegion(buf, off, hl);
         Bytes.put8(buf, off, 0x40 | hl / 4);
         Bytes.put8(buf, off + 1, dscp << 2 | ecn);

@@ -129,6 +129,31 @@ class RealTimeLoopTest {
         }
     }
 
+    @Test
+    void aTimerRescheduledOnTheLoopMovesInPlaceAndFiresOnceAtItsNewDeadline() throws Exception {
+        try (RealTimeLoop loop = RealTimeLoop.start("move")) {
+            List<String> ran = new ArrayList<>();           // loop thread only
+            LoopFuture<Timer[]> moved = loop.submit(f -> {
+                long now = loop.now();
+                Timer t = loop.at(now + Duration.ofHours(1).toNanos(), at -> ran.add("moved"));
+                loop.at(now + 20 * MS, at -> ran.add("second"));
+                Timer same = loop.reschedule(t, now + 10 * MS);  // earlier: ahead of "second"
+                f.complete(new Timer[] {t, same});
+            });
+            Timer[] timers = moved.await();
+            assertTrue(timers[0] == timers[1], "moved in place, not replaced");
+            // off the loop the timer is replaced (as cancel and at), and the old handle is cancelled
+            Timer far = loop.scheduleAfter(Duration.ofHours(1).toNanos(), () -> ran.add("far"));
+            Timer replaced = loop.reschedule(far, loop.now() + 30 * MS);
+            assertTrue(replaced != far && !far.isPending() && replaced.isPending());
+            loop.reschedule(replaced, loop.now() + Duration.ofHours(2).toNanos());
+            loop.<Void>submit(f -> loop.at(loop.now() + 60 * MS, at -> f.complete(null))).await();
+            List<String> order = loop.<List<String>>submit(f -> f.complete(List.copyOf(ran))).await();
+            assertEquals(List.of("moved", "second"), order);
+            assertEquals(1, loop.<Integer>submit(f -> f.complete(pendingTimers(loop))).await());
+        }
+    }
+
     private static int pendingTimers(RealTimeLoop loop) {
         try {
             var field = RealTimeLoop.class.getDeclaredField("timers");

@@ -55,6 +55,23 @@ class SimulationTest {
     }
 
     @Test
+    void aRescheduledTimerOrdersAsIfScheduledAnew() {
+        try (Simulation sim = Simulation.withSeed(1)) {
+            SimulatedLoop a = sim.newLoop("a");
+            List<String> trace = new ArrayList<>();
+            Timer t = a.schedule(50, () -> trace.add("moved@" + a.now()));
+            a.schedule(10, () -> trace.add("first@" + a.now()));
+            Timer later = a.schedule(70, () -> trace.add("again@" + a.now()));
+            assertTrue(a.reschedule(t, 10) == t);         // pending: moved in place, after "first" (same deadline)
+            assertTrue(later.cancel());
+            Timer replaced = a.reschedule(later, 20);     // not pending: as cancel and at, a new timer runs the task
+            assertNotEquals(later, replaced);
+            sim.runFor(Duration.ofNanos(100));
+            assertEquals(List.of("first@10", "moved@10", "again@20"), trace);
+        }
+    }
+
+    @Test
     void runForStopsExactlyAtTheBoundAndLeavesLaterTimers() {
         try (Simulation sim = Simulation.withSeed(1)) {
             SimulatedLoop a = sim.newLoop("a");

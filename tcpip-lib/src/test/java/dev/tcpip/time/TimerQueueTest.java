@@ -2,6 +2,7 @@ package dev.tcpip.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,6 +33,32 @@ class TimerQueueTest {
             assertEquals(expected, q.poll());
         }
         assertNull(q.poll());
+    }
+
+    @Test
+    void movedTimersPollAsIfRemovedAndAddedAnew() {
+        RandomGenerator rnd = Seeds.random(7, "timer-queue-move");
+        TimerQueue q = new TimerQueue();
+        List<Timer> model = new ArrayList<>();
+        long seq = 0;
+        for (int i = 0; i < 5_000; i++) {
+            Timer t = new Timer(rnd.nextLong(100), seq++, now -> {}, null);
+            q.add(t);
+            model.add(t);
+            if (rnd.nextInt(2) == 0) {                  // earlier, later or the same deadline, with a fresh seq
+                Timer moved = model.get(rnd.nextInt(model.size()));
+                q.move(moved, rnd.nextLong(100), seq++);
+                assertEquals(moved.seq, seq - 1);
+            }
+        }
+        model.sort(Comparator.<Timer>comparingLong(t -> t.deadline).thenComparingLong(t -> t.seq));
+        assertEquals(model.size(), q.size());
+        for (Timer expected : model) {
+            assertEquals(expected, q.poll());
+        }
+        assertNull(q.poll());
+        Timer gone = new Timer(1, seq, now -> {}, null);
+        assertThrows(IllegalStateException.class, () -> q.move(gone, 2, 0));
     }
 
     @Test

@@ -31,6 +31,35 @@ class EthernetArpIpv4Test {
     }
 
     @Test
+    void emitUntaggedWritesWhatTheRecordWritesWithTheSameChecks() {
+        byte[] fromRecord = new byte[20], fromBits = new byte[20];
+        int end = new EthernetHeader(B, A, EtherType.ARP).emit(fromRecord, 3);
+        assertEquals(end, EthernetHeader.emitUntagged(fromBits, 3, B.bits(), A.bits(), EtherType.ARP));
+        assertArrayEquals(fromRecord, fromBits);
+        assertThrows(IllegalArgumentException.class, () -> EthernetHeader.emitUntagged(fromBits, 0, -1, A.bits(),
+                EtherType.IPV4));
+        assertThrows(IllegalArgumentException.class, () -> EthernetHeader.emitUntagged(fromBits, 0, B.bits(), A.bits(),
+                EtherType.VLAN));
+        assertThrows(IndexOutOfBoundsException.class, () -> EthernetHeader.emitUntagged(fromBits, 7, B.bits(),
+                A.bits(), EtherType.IPV4));
+    }
+
+    @Test
+    void emitPlainWritesWhatTheIpv4RecordWritesWithTheSameChecks() {
+        Ipv4Address src = Ipv4Address.parse("10.0.0.1"), dst = Ipv4Address.parse("192.168.7.9");
+        byte[] fromRecord = new byte[64], plain = new byte[64];
+        int end = new Ipv4Header(0, 3, 0xbeef, false, false, 0, 63, IpProtocol.TCP, src, dst, null, 33)
+                .emit(fromRecord, 5);
+        assertEquals(end, Ipv4Header.emitPlain(plain, 5, 3, 0xbeef, 63, IpProtocol.TCP, src, dst, 33));
+        assertArrayEquals(fromRecord, plain);
+        assertThrows(IllegalArgumentException.class, () -> Ipv4Header.emitPlain(plain, 0, 4, 1, 64, 6, src, dst, 1));
+        assertThrows(IllegalArgumentException.class, () -> Ipv4Header.emitPlain(plain, 0, 0, 1, 64, 6, src, dst,
+                0xffff - 19));
+        assertThrows(IndexOutOfBoundsException.class, () -> Ipv4Header.emitPlain(plain, 50, 0, 1, 64, 6, src, dst,
+                1));
+    }
+
+    @Test
     void readsAn8021QTag() throws ParseException {
         byte[] b = Hex.bytes("ffffffffffff 02000000000a 8100 a00c 0806");
         EthernetView v = EthernetView.parse(b, 0, b.length);

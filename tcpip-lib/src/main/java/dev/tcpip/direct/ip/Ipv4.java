@@ -273,8 +273,8 @@ public final class Ipv4 implements IpLayer {
         int ids = gsoSize > 0 ? Math.ceilDiv(len, gsoSize) : 1;  // at least one per piece
         nextId = (nextId + ids) & 0xffff;                 // as in output: unique per src, dst, protocol
         byte[] buf = eth.buffer();
-        int at = new Ipv4Header(0, ecn, id, false, false, 0, ttl, protocol, (Ipv4Address) src, (Ipv4Address) dst,
-                null, len).emit(buf, eth.header(mac, EtherType.IPV4));
+        int at = Ipv4Header.emitPlain(buf, eth.header(mac, EtherType.IPV4), ecn, id, ttl, protocol, (Ipv4Address) src,
+                (Ipv4Address) dst, len);                  // no header object per datagram
         writer.write(buf, at);
         counters.inc(StackCounter.IP_TX);
         if (gsoSize > 0) {

@@ -140,7 +140,11 @@ public final class Arp {
      * refreshed by a unicast request (RFC 1122 §2.3.2.1), and used meanwhile.
      */
     public long lookup(long now, int ip) {
-        Entry e = cache.get(ip);
+        // The most recently used entry (the map's last; each entry is keyed by its own ip) is read without boxing
+        // ip or making the map's reversed views: a flow sends every segment to one next hop (BENCHMARKS.md "Churn,
+        // fourth pass").
+        Entry last = cache.isEmpty() ? null : cache.sequencedValues().getLast();
+        Entry e = last != null && last.ip == ip ? last : cache.get(ip);
         if (e == null) {
             return -1;
         }
@@ -157,7 +161,7 @@ public final class Arp {
                     return -1;
                 }
                 e.used = true;
-                if (cache.lastEntry().getValue() != e) {  // most recently used last
+                if (last != e) {                           // most recently used last
                     cache.remove(ip);
                     cache.put(ip, e);
                 }

@@ -128,7 +128,7 @@ public final class Ethernet implements Link {
     /** Writes the header for {@code dst} and {@code etherType}; returns the payload's offset. */
     @Override
     public int header(long dst, int etherType) {
-        return new EthernetHeader(new MacAddress(dst), mac, etherType).emit(tx, 0);
+        return EthernetHeader.emitUntagged(tx, 0, dst, mac.bits(), etherType);   // no objects per frame
     }
 
     /** Sends the first {@code len} bytes of the buffer. */

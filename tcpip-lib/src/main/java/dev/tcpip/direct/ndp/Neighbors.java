@@ -107,7 +107,7 @@ public final class Neighbors implements Ipv6.Resolver {
             return -1;
         }
         e.used = true;
-        if (cache.lastEntry().getValue() != e) {          // most recently used last
+        if (cache.sequencedValues().getLast() != e) {      // most recently used last (no map view made)
             cache.remove(ip);
             cache.put(ip, e);
         }

@@ -102,6 +102,8 @@ public final class DirectTcp implements Tcp, TransportHandler {
     /** The loop timer that ends the first TIME-WAIT entry at its deadline, or null when none is scheduled. */
     private Timer timeWaitSweep;
     private volatile boolean disconnected;
+    /** Writes the segments of the stack's connections, filled per segment (loop only; {@link Segments.Writer}). */
+    final Segments.Writer segmentWriter = new Segments.Writer();
     private ForwardedSyns forwarded;                      // null: forwarding off
     /** Events each new connection records, 0 for none ({@link #recordFlows}). */
     private int recordCapacity;

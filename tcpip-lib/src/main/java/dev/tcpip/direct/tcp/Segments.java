@@ -304,12 +304,44 @@ final class Segments {
         boolean partial = ip.completesChecksums() && total <= ip.maxPayload(id.remote());
         long pseudo = pseudoHeader(id.local(), id.remote(), total);
         // Written in place into the link's frame when IP can send it at once: the payload's one copy.
-        ip.send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, total, (buf, at) -> {
+        Writer w = c.layer.segmentWriter;
+        w.fill(c, h, seq, len, pseudo, partial);
+        try {
+            ip.send(now, id.local(), id.remote(), IpProtocol.TCP, ecn, total, w);
+        } finally {
+            w.fill(null, null, 0, 0, 0, false);
+        }
+    }
+
+    /**
+     * Writes one segment, header and payload, where IP asks. One per stack ({@link DirectTcp#segmentWriter}), filled
+     * for each segment just before it is handed to IP rather than a lambda made per segment: IP calls a writer once,
+     * before {@code send} returns ({@link IpSender#send(long, IpAddress, IpAddress, int, int, int,
+     * IpSender.MessageWriter)}), and what it does before that (a neighbour lookup) sends no TCP segment. Loop only.
+     */
+    static final class Writer implements IpSender.MessageWriter {
+        private Connection c;
+        private TcpHeader h;
+        private int seq, len;
+        private long pseudo;
+        private boolean partial;
+
+        void fill(Connection c, TcpHeader h, int seq, int len, long pseudo, boolean partial) {
+            this.c = c;
+            this.h = h;
+            this.seq = seq;
+            this.len = len;
+            this.pseudo = pseudo;
+            this.partial = partial;
+        }
+
+        @Override
+        public void write(byte[] buf, int at) {
             if (len > 0) {
-                c.sender.copy(seq, buf, at + hl, len);
+                c.sender.copy(seq, buf, at + h.length(), len);
             }
             h.emit(buf, at, pseudo, partial);
-        });
+        }
     }
 
     static long pseudoHeader(IpAddress src, IpAddress dst, int length) {

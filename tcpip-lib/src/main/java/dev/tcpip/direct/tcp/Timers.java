@@ -14,7 +14,8 @@ import java.util.function.LongConsumer;
  * ends them with one timer for all.
  *
  * <p>All six share one loop timer, scheduled for the earliest deadline when it was set (lazy: moving a deadline
- * later only stores it; the loop timer notices when it fires and schedules itself again), so a busy flow does
+ * later only stores it; the loop timer notices when it fires and schedules itself again; moving it earlier moves the
+ * loop timer in place, {@link dev.tcpip.time.EventLoop#reschedule}), so a busy flow does
  * not schedule and cancel a loop timer per segment, and an idle connection holds six longs and at most one
  * loop timer rather than six timer objects. Loop-thread only.
  */
@@ -90,12 +91,13 @@ final class Timers implements LongConsumer {
         }
     }
 
+    /**
+     * The loop timer to fire at {@code at}: the one scheduled is moved there in place (a short connection moves it
+     * earlier twice, SYN to data to delayed ACK: two timers fewer made and cancelled), else a new one.
+     */
     private void schedule(long at) {
-        if (scheduled != null) {
-            scheduled.cancel();
-        }
         scheduledFor = at;
-        scheduled = c.layer.loop().at(at, this);
+        scheduled = scheduled != null ? c.layer.loop().reschedule(scheduled, at) : c.layer.loop().at(at, this);
     }
 
     /**

@@ -78,8 +78,9 @@ final class Bench implements Callable<Integer> {
             "ecn: one bulk flow between two direct stacks through a 50 Mbit/s CoDel bottleneck (20 ms RTT) in virtual"
                     + " time, the sender asking for ECN and not: goodput, bytes retransmitted, p99 queueing delay.",
             "tap: 1 GiB TCP each way between the kernel and the direct stack over a TAP device, beside the kernel"
-                    + " over a veth pair; needs root: skipped with a line on stderr when all workloads run, exit 1"
-                    + " when named.",
+                    + " over a veth pair; one transfer each way first (reported as cold), then the medians of 3 rounds (1 with"
+                    + " --quick); needs root: skipped with a line on stderr when all workloads run, exit 1 when"
+                    + " named.",
             "tap-loss: 64 MiB TCP each way over the same TAP device behind 2 %% loss each way: the direct stack's"
                     + " sender beside the kernel's over the same link, with the namespace's default congestion"
                     + " control (named) and with CUBIC; two warm-up transfers each way (the first reported as cold),"

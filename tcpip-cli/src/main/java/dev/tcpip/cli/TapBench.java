@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * {@code tcpip bench tap}: one TCP stream of 1 GiB each way between the Linux kernel and the direct stack over a
  * TAP device (MTU 1500), beside the same stream between two kernel namespaces over a veth pair, in the same
- * run. The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
+ * run: one transfer each way warms the JIT up and is reported as {@code direct-tap (cold)}, then the medians of
+ * {@link #BULK_ROUNDS} rounds (the veth's too). The kernel's end is plain java.nio on a thread inside the namespace; the direct stack runs in this
  * process, on a TAP device with checksum and segmentation offload (nothing alters its frames; the system
  * property {@code tcpip.tap.gso=false} turns segmentation offload off for comparison). Time runs from the
  * connection's start until the receiver has read the last byte. Then {@code tcp-rr-1byte}: 1-byte request/response
@@ -64,11 +65,26 @@ final class TapBench {
             DirectStack stack = ns.start("bench-tap-stack",
                     () -> DirectStack.create(withBuffer, tap)).get(30, TimeUnit.SECONDS);
             try {
+                // One transfer each way warms the JIT up, reported apart as cold (as tap-loss does: in a fresh JVM
+                // the compiler threads compete with the first transfer for the two cores, where the kernel's code is
+                // always compiled); then BULK_ROUNDS measured rounds, their medians.
+                int rounds = s.quick() ? 1 : BULK_ROUNDS;
+                double coldSends = directSends(ns, stack, bytes, null);
+                double coldReceives = directReceives(ns, stack, bytes);
+                figures.add(gbit("tcp " + size + " stack sends", "direct-tap (cold)", coldSends, bytes));
+                figures.add(gbit("tcp " + size + " stack receives", "direct-tap (cold)", coldReceives, bytes));
                 SenderLimits limits = new SenderLimits();
-                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", directSends(ns, stack, bytes, null,
-                        limits), bytes));
+                double[] sends = new double[rounds];
+                double[] receives = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    sends[r] = directSends(ns, stack, bytes, null, limits);
+                    receives[r] = directReceives(ns, stack, bytes);
+                }
                 System.err.println("tcpip bench: tap: stack sends: " + limits);
-                figures.add(gbit("tcp " + size + " stack receives", "direct-tap", directReceives(ns, stack, bytes), bytes));
+                System.err.println("tcpip bench: tap: each round, Gbit/s: stack sends " + rates(sends, bytes)
+                        + ", stack receives " + rates(receives, bytes));
+                figures.add(gbit("tcp " + size + " stack sends", "direct-tap", median(sends), bytes));
+                figures.add(gbit("tcp " + size + " stack receives", "direct-tap", median(receives), bytes));
                 figures.addAll(roundTrips(s, ns, stack));
                 DeviceCounters c = tap.counters();
                 System.err.printf("tcpip bench: tap: segmentation offload %s: %d frames sent, %d GSO writes"
@@ -84,11 +100,25 @@ final class TapBench {
                 stack.disconnect();
             }
         }
-        double veth = kernelOverVeth(bytes);
-        figures.add(gbit("tcp " + size + " stack sends", "kernel-veth", veth, bytes));
-        figures.add(gbit("tcp " + size + " stack receives", "kernel-veth", kernelOverVeth(bytes), bytes));
+        int rounds = s.quick() ? 1 : BULK_ROUNDS;
+        double[] vethSends = new double[rounds];
+        double[] vethReceives = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            vethSends[r] = kernelOverVeth(bytes);
+            vethReceives[r] = kernelOverVeth(bytes);
+        }
+        figures.add(gbit("tcp " + size + " stack sends", "kernel-veth", median(vethSends), bytes));
+        figures.add(gbit("tcp " + size + " stack receives", "kernel-veth", median(vethReceives), bytes));
         return figures;
     }
+
+    private static String rates(double[] seconds, long bytes) {
+        return java.util.Arrays.stream(seconds).mapToObj(t -> String.format("%.2f", bytes * 8 / t / 1e9))
+                .collect(java.util.stream.Collectors.joining(" / "));
+    }
+
+    /** Measured rounds of {@code tap}'s bulk transfers each way after the cold one (1 with {@code --quick}). */
+    static final int BULK_ROUNDS = 3;
 
     /**
      * {@code tap-loss}: 64 MiB each way over the TAP device behind a {@link FaultInjectingDevice} dropping 2 % of

@@ -131,6 +131,7 @@ class TapInteropIT {
         Cli.Result r = Cli.run(300, "bench", "tap", "tap-loss", "--quick");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("direct-tap") && r.out().contains("kernel-veth"), r.out());
+        assertTrue(r.out().contains("direct-tap (cold)"), r.out());
         assertTrue(r.out().contains("tcp-rr-1byte") && r.out().contains("kernel-veth-same-cpu")
                 && r.out().contains("ratio direct-tap/kernel-veth-same-cpu"), r.out());
         assertTrue(r.out().contains("tap-loss 8MiB 2% each way") && r.out().contains("direct-sender")

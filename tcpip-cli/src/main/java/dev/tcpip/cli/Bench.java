@@ -58,6 +58,15 @@ final class Bench implements Callable<Integer> {
         WORKLOADS.put("idle-1m", IdleBench::run);
     }
 
+    /** Other names a workload answers to: issue 14 calls the churn workload {@code connect-close}. */
+    static final Map<String, String> ALIASES = Map.of("connect-close", "churn");
+
+    /** The workloads {@code names} ask for, aliases resolved, each once, in order; all of them when empty. */
+    static List<String> workloads(List<String> names) {
+        return names.isEmpty() ? List.copyOf(WORKLOADS.keySet())
+                : names.stream().map(n -> ALIASES.getOrDefault(n, n)).distinct().toList();
+    }
+
     /** A workload that cannot run here (for example without root); the message says why. */
     static final class Skipped extends Exception {
         Skipped(String message) {
@@ -73,7 +82,7 @@ final class Bench implements Callable<Integer> {
             "direct-udp: two direct stacks on a memory network beside kernel UDP on loopback.",
             "direct-tcp: TCP between two direct stacks on a memory network beside the socket stack on loopback"
                     + " (and, as root, the kernel over a veth pair).",
-            "churn: connects+closes per second (connect, 1-byte echo, close) from 8 concurrent clients: two direct"
+            "churn (or connect-close): connects+closes per second (connect, 1-byte echo, close) from 8 concurrent clients: two direct"
                     + " stacks on a memory network beside the socket stack and plain java.nio on loopback.",
             "ecn: one bulk flow between two direct stacks through a 50 Mbit/s CoDel bottleneck (20 ms RTT) in virtual"
                     + " time, the sender asking for ECN and not: goodput, bytes retransmitted, p99 queueing delay.",
@@ -121,7 +130,7 @@ final class Bench implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--connections must be at least 1 and --idle at least 0");
         }
-        List<String> run = names.isEmpty() ? List.copyOf(WORKLOADS.keySet()) : names;
+        List<String> run = workloads(names);
         for (String n : run) {
             if (!WORKLOADS.containsKey(n)) {
                 throw new CommandLine.ParameterException(spec.commandLine(),

@@ -54,6 +54,7 @@ final class TapBench {
         }
         long bytes = s.quick() ? 64L << 20 : 1L << 30;
         String size = s.quick() ? "64MiB" : "1GiB";
+        int rounds = s.quick() ? 1 : BULK_ROUNDS;
         List<Figure> figures = new ArrayList<>();
         try (NetNamespace ns = tapNamespace()) {
             TapDevice tap = ns.start("bench-tap-open", () -> TapDevice.open("tap0", 1500, TapDevice.randomMac(), true))
@@ -68,7 +69,6 @@ final class TapBench {
                 // One transfer each way warms the JIT up, reported apart as cold (as tap-loss does: in a fresh JVM
                 // the compiler threads compete with the first transfer for the two cores, where the kernel's code is
                 // always compiled); then BULK_ROUNDS measured rounds, their medians.
-                int rounds = s.quick() ? 1 : BULK_ROUNDS;
                 double coldSends = directSends(ns, stack, bytes, null);
                 double coldReceives = directReceives(ns, stack, bytes);
                 figures.add(gbit("tcp " + size + " stack sends", "direct-tap (cold)", coldSends, bytes));
@@ -100,7 +100,6 @@ final class TapBench {
                 stack.disconnect();
             }
         }
-        int rounds = s.quick() ? 1 : BULK_ROUNDS;
         double[] vethSends = new double[rounds];
         double[] vethReceives = new double[rounds];
         for (int r = 0; r < rounds; r++) {
